@@ -1,0 +1,47 @@
+//! The embedded default layout of a data directory: the root key file and the redb database.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::seal::RootKey;
+use crate::store::{RedbStore, StoreError};
+
+pub const ROOT_KEY_FILE: &str = "root.key";
+pub const DATABASE_FILE: &str = "keys.redb";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DataDirError {
+    #[error("data directory {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An opened data directory: its store, and the root key (read from `root.key`, or created
+/// there with mode 0600 on first start, unless the caller supplies one from configuration).
+#[derive(Debug)]
+pub struct DataDir {
+    pub store: Arc<RedbStore>,
+    pub root_key: RootKey,
+}
+
+impl DataDir {
+    pub fn open(dir: &Path, configured_root_key: Option<RootKey>) -> Result<Self, DataDirError> {
+        let io_err = |source| DataDirError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(io_err)?;
+        let root_key = match configured_root_key {
+            Some(k) => k,
+            None => RootKey::load_or_create(&dir.join(ROOT_KEY_FILE)).map_err(io_err)?,
+        };
+        let store = Arc::new(RedbStore::open(&dir.join(DATABASE_FILE))?);
+        Ok(DataDir { store, root_key })
+    }
+}

@@ -1,0 +1,106 @@
+//! Using key material: encrypt, decrypt, re-encrypt, data keys, random bytes.
+
+use super::Kms;
+use super::keys::random_bytes;
+use crate::ciphertext::{self, EncryptionContext};
+use crate::error::KmsError;
+use crate::ids::{KeyId, TenantId};
+use crate::secret::SecretBytes;
+use crate::spec::{ByteCount, DataKeySpec};
+
+#[derive(Clone, Debug)]
+pub struct Decrypted {
+    /// The key the ciphertext was made under.
+    pub key_id: KeyId,
+    pub plaintext: SecretBytes,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReEncrypted {
+    pub source_key_id: KeyId,
+    pub key_id: KeyId,
+    pub ciphertext: Vec<u8>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DataKey {
+    pub key_id: KeyId,
+    pub plaintext: SecretBytes,
+    /// The data key encrypted under `key_id`.
+    pub ciphertext: Vec<u8>,
+}
+
+impl Kms {
+    /// Only Enabled keys encrypt; the blob names the key so decrypt needs no key id.
+    pub fn encrypt(
+        &self,
+        tenant: &TenantId,
+        key_id: &KeyId,
+        plaintext: &[u8],
+        context: &EncryptionContext,
+    ) -> Result<Vec<u8>, KmsError> {
+        self.with_key(tenant, key_id, |k, _| {
+            let material = k.usable_material()?;
+            let blob = ciphertext::encrypt(k.spec, material.expose(), &k.id, plaintext, context)?;
+            Ok((None, blob))
+        })
+    }
+
+    /// Finds the key the blob names (within `tenant` only) and decrypts with it.
+    pub fn decrypt(
+        &self,
+        tenant: &TenantId,
+        blob: &[u8],
+        context: &EncryptionContext,
+    ) -> Result<Decrypted, KmsError> {
+        let key_id = ciphertext::key_id_of(blob).ok_or(KmsError::InvalidCiphertext)?;
+        self.with_key(tenant, &key_id, |k, _| {
+            let material = k.usable_material()?;
+            let plaintext = ciphertext::decrypt(k.spec, material.expose(), blob, context)
+                .ok_or(KmsError::InvalidCiphertext)?;
+            Ok((None, Decrypted { key_id, plaintext }))
+        })
+    }
+
+    pub fn re_encrypt(
+        &self,
+        tenant: &TenantId,
+        blob: &[u8],
+        source_context: &EncryptionContext,
+        destination: &KeyId,
+        destination_context: &EncryptionContext,
+    ) -> Result<ReEncrypted, KmsError> {
+        let plain = self.decrypt(tenant, blob, source_context)?;
+        let ciphertext = self.encrypt(
+            tenant,
+            destination,
+            plain.plaintext.expose(),
+            destination_context,
+        )?;
+        Ok(ReEncrypted {
+            source_key_id: plain.key_id,
+            key_id: *destination,
+            ciphertext,
+        })
+    }
+
+    pub fn generate_data_key(
+        &self,
+        tenant: &TenantId,
+        key_id: &KeyId,
+        spec: DataKeySpec,
+        context: &EncryptionContext,
+    ) -> Result<DataKey, KmsError> {
+        let plaintext = random_bytes(spec.len())?;
+        let ciphertext = self.encrypt(tenant, key_id, plaintext.expose(), context)?;
+        Ok(DataKey {
+            key_id: *key_id,
+            plaintext,
+            ciphertext,
+        })
+    }
+
+    pub fn generate_random(&self, count: ByteCount) -> Result<SecretBytes, KmsError> {
+        random_bytes(count.get())
+    }
+}

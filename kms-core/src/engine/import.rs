@@ -1,0 +1,136 @@
+//! Bring-your-own-key: import parameters, import, and deletion of imported material.
+
+use super::Kms;
+use crate::error::KmsError;
+use crate::ids::{KeyId, TenantId};
+use crate::key::KeyDescription;
+use crate::lifecycle::ImportPolicy;
+use crate::seal::MaterialId;
+use crate::spec::Expiry;
+use crate::time::Timestamp;
+use crate::token::{self, Claims, ImportToken};
+use crate::wrapping::{EncryptedMaterial, WrappingAlgorithm, WrappingKeySpec};
+
+/// What a caller needs to wrap material for one key.
+#[derive(Clone, Debug)]
+pub struct ImportParameters {
+    pub key_id: KeyId,
+    pub algorithm: WrappingAlgorithm,
+    pub wrapping_key_spec: WrappingKeySpec,
+    /// DER SubjectPublicKeyInfo of the wrapping key.
+    pub public_key_der: Vec<u8>,
+    pub import_token: ImportToken,
+    /// The token and public key are refused from this instant on.
+    pub valid_to: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct ImportRequest {
+    pub key_id: KeyId,
+    pub import_token: ImportToken,
+    pub encrypted_material: EncryptedMaterial,
+    pub expiry: Expiry,
+    pub policy: ImportPolicy,
+}
+
+#[derive(Clone, Debug)]
+pub struct ImportOutcome {
+    pub key: KeyDescription,
+    pub material_id: MaterialId,
+}
+
+impl Kms {
+    /// Issues a fresh wrapping key pair and a token bound to this key, algorithm and pair.
+    pub fn get_parameters_for_import(
+        &self,
+        tenant: &TenantId,
+        key_id: &KeyId,
+        algorithm: WrappingAlgorithm,
+        wrapping_key_spec: WrappingKeySpec,
+    ) -> Result<ImportParameters, KmsError> {
+        if !algorithm.fits(wrapping_key_spec) {
+            return Err(KmsError::IncompatibleWrapping {
+                algorithm,
+                spec: wrapping_key_spec,
+            });
+        }
+        self.with_key(tenant, key_id, |k, _| {
+            k.check_import_parameters()?;
+            Ok((None, ()))
+        })?;
+        let key_pair = self.key_pairs.key_pair(wrapping_key_spec)?;
+        let valid_to = self.clock.now().saturating_add(self.import_token_ttl);
+        let import_token = token::issue(
+            &self.sealer,
+            &Claims {
+                tenant,
+                key_id: *key_id,
+                algorithm,
+                key_pair: &key_pair,
+                expires_at: valid_to,
+            },
+        )?;
+        Ok(ImportParameters {
+            key_id: *key_id,
+            algorithm,
+            wrapping_key_spec,
+            public_key_der: key_pair.public_key_der()?,
+            import_token,
+            valid_to,
+        })
+    }
+
+    /// Checks, each with its own error and in this order: the key exists, is external and its
+    /// state accepts an import under `policy`; the token is ours, for this key, unexpired; the
+    /// material unwraps; its length fits the key spec; it is the material the key already had
+    /// (if any); the expiry is in the future. A refused import changes nothing.
+    pub fn import_key_material(
+        &self,
+        tenant: &TenantId,
+        request: ImportRequest,
+    ) -> Result<ImportOutcome, KmsError> {
+        let ImportRequest {
+            key_id,
+            import_token,
+            encrypted_material,
+            expiry,
+            policy,
+        } = request;
+        // Cheap checks first, so a request for a missing or wrong key is not an RSA decryption.
+        let key = self.with_key(tenant, &key_id, |k, _| {
+            k.check_import(policy)?;
+            Ok((None, k.clone()))
+        })?;
+        let (algorithm, key_pair) = token::open(
+            &self.sealer,
+            &import_token,
+            tenant,
+            &key_id,
+            self.clock.now(),
+        )?;
+        let secret = key_pair
+            .unwrap(algorithm, encrypted_material.as_bytes())
+            .ok_or(KmsError::UnwrapFailed { algorithm })?;
+        key.check_material_len(&secret)?;
+        let material_id = self.sealer.material_id(&key_id, secret.expose());
+        // The decision proper: re-checked against the key as it is now, atomically.
+        self.with_key(tenant, &key_id, |k, now| {
+            let next = k.import(secret, material_id, expiry, policy, now)?;
+            let outcome = ImportOutcome {
+                key: next.describe(),
+                material_id,
+            };
+            Ok((Some(next), outcome))
+        })
+    }
+
+    /// Erases the material; the key waits in PendingImport (or stays PendingDeletion) until
+    /// the same material is imported again.
+    pub fn delete_imported_key_material(
+        &self,
+        tenant: &TenantId,
+        key_id: &KeyId,
+    ) -> Result<KeyDescription, KmsError> {
+        self.transition(tenant, key_id, |k| k.delete_material())
+    }
+}

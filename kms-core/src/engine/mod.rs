@@ -1,0 +1,194 @@
+//! The engine: the operations a dialect calls. Each one reads a key, asks the key (and so
+//! the lifecycle state machine) for the change, and writes it back in one atomic store
+//! update. Slow work (RSA and SM2 unwrapping, key pair generation) happens before that
+//! update, never inside it.
+
+mod crypto;
+mod import;
+mod keys;
+mod sweep;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use crypto::{DataKey, Decrypted, ReEncrypted};
+pub use import::{ImportOutcome, ImportParameters, ImportRequest};
+pub use keys::{CreateKey, KeyPage, PageSize};
+pub use sweep::{SweepReport, Sweeper};
+
+use crate::error::{InternalError, KmsError};
+use crate::ids::{KeyId, TenantId};
+use crate::key::Key;
+use crate::lifecycle::Aged;
+use crate::record;
+use crate::seal::{RootKey, Sealer};
+use crate::store::{Change, KeyStore};
+use crate::time::{Clock, SystemClock, Timestamp};
+use crate::wrapping::{FreshKeyPairs, KeyPairSource};
+
+/// How long import tokens (and their wrapping public keys) stay valid unless configured.
+pub const DEFAULT_IMPORT_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// The KMS engine. Cheap to share behind an `Arc`; every method takes `&self`.
+pub struct Kms {
+    store: Arc<dyn KeyStore>,
+    clock: Arc<dyn Clock>,
+    key_pairs: Arc<dyn KeyPairSource>,
+    sealer: Sealer,
+    import_token_ttl: Duration,
+}
+
+/// Builds a [`Kms`]: a store and a root key are required, the rest has defaults.
+pub struct KmsBuilder {
+    store: Arc<dyn KeyStore>,
+    sealer: Sealer,
+    clock: Arc<dyn Clock>,
+    key_pairs: Arc<dyn KeyPairSource>,
+    import_token_ttl: Duration,
+}
+
+impl Kms {
+    pub fn builder(store: Arc<dyn KeyStore>, root_key: &RootKey) -> KmsBuilder {
+        KmsBuilder {
+            store,
+            sealer: Sealer::new(root_key),
+            clock: Arc::new(SystemClock),
+            key_pairs: Arc::new(FreshKeyPairs),
+            import_token_ttl: DEFAULT_IMPORT_TOKEN_TTL,
+        }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn store(&self) -> &Arc<dyn KeyStore> {
+        &self.store
+    }
+
+    /// Runs `op` on the key as time has left it, inside one atomic store update. `op` returns
+    /// the key's next version (or `None` to leave it) and a result. If time changed the key
+    /// (expired material, passed deletion date), that change is written even when `op` fails,
+    /// so lazy expiry never depends on the operation succeeding.
+    fn with_key<T>(
+        &self,
+        tenant: &TenantId,
+        id: &KeyId,
+        op: impl FnOnce(&Key, Timestamp) -> Result<(Option<Key>, T), KmsError>,
+    ) -> Result<T, KmsError> {
+        let now = self.clock.now();
+        let mut op = Some(op);
+        let mut outcome: Option<Result<T, KmsError>> = None;
+        self.store.update(tenant, id, &mut |current| {
+            let (change, result) = self.decide(tenant, id, now, current, &mut op);
+            outcome = Some(result);
+            change
+        })?;
+        outcome.unwrap_or(Err(KmsError::Internal(InternalError::CorruptRecord(
+            "store skipped the update",
+        ))))
+    }
+
+    fn decide<T, F>(
+        &self,
+        tenant: &TenantId,
+        id: &KeyId,
+        now: Timestamp,
+        current: Option<&[u8]>,
+        op: &mut Option<F>,
+    ) -> (Change, Result<T, KmsError>)
+    where
+        F: FnOnce(&Key, Timestamp) -> Result<(Option<Key>, T), KmsError>,
+    {
+        let not_found = || KmsError::KeyNotFound { key_id: *id };
+        let Some(bytes) = current else {
+            return (Change::Keep, Err(not_found()));
+        };
+        let key = match record::decode(bytes, &self.sealer, tenant, id) {
+            Ok(k) => k,
+            Err(e) => return (Change::Keep, Err(e)),
+        };
+        let (key, aged) = match key.state.age(now) {
+            Aged::Purged => return (Change::Delete, Err(not_found())),
+            Aged::Changed(state) => (Key { state, ..key }, true),
+            Aged::Unchanged => (key, false),
+        };
+        let Some(op) = op.take() else {
+            return (
+                Change::Keep,
+                Err(KmsError::Internal(InternalError::CorruptRecord(
+                    "store ran an update twice",
+                ))),
+            );
+        };
+        let (write, result) = match op(&key, now) {
+            Ok((Some(next), value)) => (Some(next), Ok(value)),
+            Ok((None, value)) => (aged.then_some(key), Ok(value)),
+            Err(e) => (aged.then_some(key), Err(e)),
+        };
+        match write {
+            None => (Change::Keep, result),
+            Some(k) => match record::encode(&k, &self.sealer) {
+                Ok(bytes) => (Change::Put(bytes), result),
+                Err(e) => (Change::Keep, Err(e)),
+            },
+        }
+    }
+
+    /// Reads a key as time has left it, without writing (for listings).
+    fn peek(&self, tenant: &TenantId, id: &KeyId, bytes: &[u8]) -> Result<Option<Key>, KmsError> {
+        let key = record::decode(bytes, &self.sealer, tenant, id)?;
+        Ok(match key.state.age(self.clock.now()) {
+            Aged::Purged => None,
+            Aged::Changed(state) => Some(Key { state, ..key }),
+            Aged::Unchanged => Some(key),
+        })
+    }
+}
+
+impl KmsBuilder {
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Where wrapping key pairs come from; a server should pass a
+    /// [`crate::wrapping::KeyPairPool`].
+    pub fn key_pairs(mut self, source: Arc<dyn KeyPairSource>) -> Self {
+        self.key_pairs = source;
+        self
+    }
+
+    pub fn import_token_ttl(mut self, ttl: Duration) -> Self {
+        self.import_token_ttl = ttl;
+        self
+    }
+
+    pub fn build(self) -> Kms {
+        Kms {
+            store: self.store,
+            clock: self.clock,
+            key_pairs: self.key_pairs,
+            sealer: self.sealer,
+            import_token_ttl: self.import_token_ttl,
+        }
+    }
+}
+
+impl fmt::Debug for Kms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Kms")
+            .field("store", &self.store)
+            .field("clock", &self.clock)
+            .field("key_pairs", &self.key_pairs)
+            .field("import_token_ttl", &self.import_token_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for KmsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KmsBuilder").finish_non_exhaustive()
+    }
+}

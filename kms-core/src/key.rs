@@ -1,0 +1,178 @@
+//! A key: its fixed attributes plus its lifecycle state. Every change to a key is one of the
+//! methods here, each delegating the state question to [`KeyState`].
+
+use crate::error::KmsError;
+use crate::ids::{KeyId, TenantId};
+use crate::lifecycle::{ImportPolicy, KeyState, KeyStateKind, Material, Refusal};
+use crate::seal::MaterialId;
+use crate::secret::SecretBytes;
+use crate::spec::{Expiry, KeySpec, Origin};
+use crate::time::Timestamp;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Key {
+    pub(crate) id: KeyId,
+    pub(crate) tenant: TenantId,
+    pub(crate) spec: KeySpec,
+    pub(crate) origin: Origin,
+    pub(crate) description: String,
+    pub(crate) created_at: Timestamp,
+    /// The only material this key will ever accept, fixed by its first import (or by
+    /// generation). Kept after the material itself is deleted or expires.
+    pub(crate) material_id: Option<MaterialId>,
+    pub(crate) state: KeyState,
+}
+
+/// What a key looks like from outside.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyDescription {
+    pub key_id: KeyId,
+    pub tenant: TenantId,
+    pub spec: KeySpec,
+    pub origin: Origin,
+    pub description: String,
+    pub created_at: Timestamp,
+    pub state: KeyStateKind,
+    /// When a key pending deletion will be purged.
+    pub deletion_date: Option<Timestamp>,
+    /// The expiry of the material the key holds now; `None` when it holds none.
+    pub material_expiry: Option<Expiry>,
+    /// The material the key accepts (see [`MaterialId`]); `None` until the first import.
+    pub material_id: Option<MaterialId>,
+}
+
+impl KeyDescription {
+    /// Whether the key holds material right now.
+    pub fn has_material(&self) -> bool {
+        self.material_expiry.is_some()
+    }
+}
+
+impl Key {
+    fn refused(&self, refusal: Refusal) -> KmsError {
+        match refusal {
+            Refusal::InvalidState(state, operation) => KmsError::InvalidState {
+                key_id: self.id,
+                state,
+                operation,
+            },
+            Refusal::Disabled => KmsError::Disabled { key_id: self.id },
+        }
+    }
+
+    fn with_state(&self, state: Result<KeyState, Refusal>) -> Result<Key, KmsError> {
+        let state = state.map_err(|r| self.refused(r))?;
+        Ok(Key {
+            state,
+            ..self.clone()
+        })
+    }
+
+    pub(crate) fn describe(&self) -> KeyDescription {
+        KeyDescription {
+            key_id: self.id,
+            tenant: self.tenant.clone(),
+            spec: self.spec,
+            origin: self.origin,
+            description: self.description.clone(),
+            created_at: self.created_at,
+            state: self.state.kind(),
+            deletion_date: self.state.deletion_date(),
+            material_expiry: self.state.material().map(|m| m.expiry),
+            material_id: self.material_id,
+        }
+    }
+
+    pub(crate) fn require_external(&self) -> Result<(), KmsError> {
+        match self.origin {
+            Origin::External => Ok(()),
+            Origin::Generated => Err(KmsError::NotExternal { key_id: self.id }),
+        }
+    }
+
+    pub(crate) fn enable(&self) -> Result<Key, KmsError> {
+        self.with_state(self.state.enable())
+    }
+
+    pub(crate) fn disable(&self) -> Result<Key, KmsError> {
+        self.with_state(self.state.disable())
+    }
+
+    pub(crate) fn schedule_deletion(&self, date: Timestamp) -> Result<Key, KmsError> {
+        self.with_state(self.state.schedule_deletion(date))
+    }
+
+    pub(crate) fn cancel_deletion(&self) -> Result<Key, KmsError> {
+        self.with_state(self.state.cancel_deletion())
+    }
+
+    pub(crate) fn with_description(&self, description: String) -> Key {
+        Key {
+            description,
+            ..self.clone()
+        }
+    }
+
+    pub(crate) fn check_import_parameters(&self) -> Result<(), KmsError> {
+        self.require_external()?;
+        self.state
+            .permits_import_parameters()
+            .map_err(|r| self.refused(r))
+    }
+
+    /// The checks an import can make before the material is unwrapped.
+    pub(crate) fn check_import(&self, policy: ImportPolicy) -> Result<(), KmsError> {
+        self.require_external()?;
+        self.state.permits_import(policy).map_err(|r| self.refused(r))
+    }
+
+    pub(crate) fn check_material_len(&self, material: &SecretBytes) -> Result<(), KmsError> {
+        let expected = self.spec.material_len();
+        if material.len() != expected {
+            return Err(KmsError::MaterialLength {
+                spec: self.spec,
+                expected,
+                actual: material.len(),
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn import(
+        &self,
+        secret: SecretBytes,
+        material_id: MaterialId,
+        expiry: Expiry,
+        policy: ImportPolicy,
+        now: Timestamp,
+    ) -> Result<Key, KmsError> {
+        self.check_import(policy)?;
+        self.check_material_len(&secret)?;
+        if let Some(accepted) = &self.material_id
+            && !accepted.matches(&material_id)
+        {
+            return Err(KmsError::MaterialMismatch { key_id: self.id });
+        }
+        if let Expiry::At(at) = expiry
+            && at <= now
+        {
+            return Err(KmsError::InvalidExpiry { expiry: at, now });
+        }
+        let state = self.state.import(Material { secret, expiry }, policy);
+        let mut next = self.with_state(state)?;
+        next.material_id = Some(material_id);
+        Ok(next)
+    }
+
+    pub(crate) fn delete_material(&self) -> Result<Key, KmsError> {
+        self.require_external()?;
+        self.with_state(self.state.delete_material())
+    }
+
+    pub(crate) fn usable_material(&self) -> Result<&SecretBytes, KmsError> {
+        self.state
+            .usable_material()
+            .map(|m| &m.secret)
+            .map_err(|r| self.refused(r))
+    }
+}

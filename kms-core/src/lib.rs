@@ -1,0 +1,65 @@
+//! # kms-core
+//!
+//! The protocol-neutral engine of kmsgate: keys and their lifecycle, the bring-your-own-key
+//! import flow (import parameters, tokens, unwrapping, material rules, expiry), the
+//! cryptography that uses the material, and sealed storage. It knows no cloud and no wire
+//! format: dialect crates translate each cloud's API into calls on [`Kms`].
+//!
+//! ```
+//! use std::sync::Arc;
+//! use kms_core::{
+//!     CreateKey, EncryptionContext, Kms, KeySpec, KeyStateKind, MemoryStore, Origin, RootKey,
+//!     TenantId,
+//! };
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let kms = Kms::builder(Arc::new(MemoryStore::new()), &RootKey::generate()?).build();
+//! let tenant = TenantId::new("acme/eu-west-1")?;
+//! let key = kms.create_key(&tenant, CreateKey {
+//!     spec: KeySpec::Aes256,
+//!     origin: Origin::Generated,
+//!     description: "orders".into(),
+//! })?;
+//! assert_eq!(key.state, KeyStateKind::Enabled);
+//!
+//! let ctx: EncryptionContext = [("table", "orders")].into_iter().collect();
+//! let blob = kms.encrypt(&tenant, &key.key_id, b"card 4111", &ctx)?;
+//! let back = kms.decrypt(&tenant, &blob, &ctx)?; // the blob names its key
+//! assert_eq!(back.plaintext.expose(), b"card 4111");
+//! # Ok(())
+//! # }
+//! ```
+
+mod ciphertext;
+mod data_dir;
+mod engine;
+mod error;
+mod ids;
+mod key;
+mod lifecycle;
+mod record;
+mod seal;
+mod secret;
+mod spec;
+pub mod store;
+mod time;
+mod token;
+pub mod wrapping;
+
+pub use ciphertext::{BLOB_OVERHEAD, EncryptionContext};
+pub use data_dir::{DATABASE_FILE, DataDir, DataDirError, ROOT_KEY_FILE};
+pub use engine::{
+    CreateKey, DEFAULT_IMPORT_TOKEN_TTL, DataKey, Decrypted, ImportOutcome, ImportParameters,
+    ImportRequest, KeyPage, Kms, KmsBuilder, PageSize, ReEncrypted, SweepReport, Sweeper,
+};
+pub use error::{InternalError, KmsError, Operation, ValidationError};
+pub use ids::{KeyId, TenantId};
+pub use key::KeyDescription;
+pub use lifecycle::{ImportPolicy, KeyStateKind};
+pub use seal::{MaterialId, RootKey};
+pub use secret::SecretBytes;
+pub use spec::{ByteCount, DataKeySpec, DeletionWindow, Expiry, KeySpec, Origin};
+pub use store::{KeyStore, MemoryStore, RedbStore, StoreError};
+pub use time::{Clock, EmulatedClock, ManualClock, SystemClock, Timestamp};
+pub use token::ImportToken;
+pub use wrapping::{EncryptedMaterial, WrappingAlgorithm, WrappingKeyPair, WrappingKeySpec};

@@ -1,0 +1,74 @@
+//! Storage of key records. A store keeps opaque records (already sealed by the engine) per
+//! tenant and key id, and offers one atomic read-modify-write per key: the engine's whole
+//! decision about a key (state transition, material check) happens inside it, so two
+//! concurrent imports into one key can never both win.
+
+mod memory;
+mod redb_store;
+pub mod suite;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use memory::MemoryStore;
+pub use redb_store::RedbStore;
+
+use crate::ids::{KeyId, TenantId};
+
+/// What an update decided to do with the record it was shown.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Change {
+    Keep,
+    Put(Vec<u8>),
+    Delete,
+}
+
+/// The backend contract. Every backend must pass [`suite::run_all`].
+pub trait KeyStore: Send + Sync + fmt::Debug {
+    fn get(&self, tenant: &TenantId, id: &KeyId) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Shows `decide` the current record (`None` if absent) and applies its answer atomically:
+    /// no other update of any key interleaves between the read and the write. Once this
+    /// returns `Ok`, a `Put` or `Delete` is durable (for durable backends).
+    fn update(
+        &self,
+        tenant: &TenantId,
+        id: &KeyId,
+        decide: &mut dyn FnMut(Option<&[u8]>) -> Change,
+    ) -> Result<(), StoreError>;
+
+    /// Up to `limit` records of `tenant` in key id order, starting after `after`.
+    fn list(
+        &self,
+        tenant: &TenantId,
+        after: Option<&KeyId>,
+        limit: usize,
+    ) -> Result<Vec<(KeyId, Vec<u8>)>, StoreError>;
+
+    /// Every key of every tenant, for the expiry sweeper.
+    fn all_keys(&self) -> Result<Vec<(TenantId, KeyId)>, StoreError>;
+
+    /// Makes everything acknowledged so far durable; a no-op where updates already are.
+    fn flush(&self) -> Result<(), StoreError>;
+}
+
+/// A backend failure, with the backend's own error as its source.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{backend} store: {source}")]
+pub struct StoreError {
+    pub backend: &'static str,
+    #[source]
+    pub source: Arc<dyn std::error::Error + Send + Sync>,
+}
+
+impl StoreError {
+    pub fn new(
+        backend: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError {
+            backend,
+            source: Arc::new(source),
+        }
+    }
+}

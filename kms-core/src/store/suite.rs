@@ -1,0 +1,144 @@
+//! The behaviour every [`KeyStore`] backend must show. Backends call [`run_all`] from their
+//! tests with a factory for fresh, empty stores; a third-party backend can do the same.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::{Change, KeyStore};
+use crate::ids::{KeyId, TenantId};
+
+/// Makes a fresh, empty store.
+pub type Factory<'a> = &'a (dyn Fn() -> Box<dyn KeyStore> + Sync);
+
+/// Runs every check; panics with the failing check's name.
+pub fn run_all(make: Factory<'_>) {
+    put_get_delete(&*make());
+    keep_writes_nothing(&*make());
+    tenants_are_isolated(&*make());
+    listing_pages_in_key_order(&*make());
+    concurrent_updates_of_one_key_are_serialised(make().into());
+}
+
+fn tenant(name: &str) -> TenantId {
+    TenantId::new(name).unwrap()
+}
+
+fn put(store: &dyn KeyStore, t: &TenantId, id: &KeyId, bytes: &[u8]) {
+    store
+        .update(t, id, &mut |_| Change::Put(bytes.to_vec()))
+        .unwrap();
+}
+
+fn put_get_delete(store: &dyn KeyStore) {
+    let (t, id) = (tenant("a"), KeyId::random());
+    assert_eq!(store.get(&t, &id).unwrap(), None, "put_get_delete: empty");
+    let mut seen = Vec::new();
+    store
+        .update(&t, &id, &mut |cur| {
+            seen.push(cur.map(<[u8]>::to_vec));
+            Change::Put(b"one".to_vec())
+        })
+        .unwrap();
+    assert_eq!(seen, vec![None], "put_get_delete: update sees absence once");
+    store
+        .update(&t, &id, &mut |cur| {
+            assert_eq!(cur, Some(&b"one"[..]), "put_get_delete: update sees record");
+            Change::Put(b"two".to_vec())
+        })
+        .unwrap();
+    assert_eq!(store.get(&t, &id).unwrap(), Some(b"two".to_vec()));
+    store.update(&t, &id, &mut |_| Change::Delete).unwrap();
+    assert_eq!(store.get(&t, &id).unwrap(), None, "put_get_delete: deleted");
+    assert!(store.all_keys().unwrap().is_empty());
+    store.flush().unwrap();
+}
+
+fn keep_writes_nothing(store: &dyn KeyStore) {
+    let (t, id) = (tenant("a"), KeyId::random());
+    store.update(&t, &id, &mut |_| Change::Keep).unwrap();
+    assert_eq!(store.get(&t, &id).unwrap(), None, "keep_writes_nothing: absent");
+    put(store, &t, &id, b"x");
+    store.update(&t, &id, &mut |_| Change::Keep).unwrap();
+    assert_eq!(store.get(&t, &id).unwrap(), Some(b"x".to_vec()));
+}
+
+fn tenants_are_isolated(store: &dyn KeyStore) {
+    let (a, b, id) = (tenant("a"), tenant("ab"), KeyId::random());
+    put(store, &a, &id, b"from a");
+    assert_eq!(store.get(&b, &id).unwrap(), None, "tenants_are_isolated: get");
+    assert!(store.list(&b, None, 10).unwrap().is_empty(), "tenants_are_isolated: list");
+    put(store, &b, &id, b"from b");
+    assert_eq!(store.get(&a, &id).unwrap(), Some(b"from a".to_vec()));
+    let mut all = store.all_keys().unwrap();
+    all.sort();
+    assert_eq!(all, vec![(a, id), (b, id)]);
+}
+
+fn listing_pages_in_key_order(store: &dyn KeyStore) {
+    let t = tenant("pager");
+    let other = tenant("pager2");
+    let mut ids: Vec<KeyId> = (0..7).map(|_| KeyId::random()).collect();
+    for id in &ids {
+        put(store, &t, id, id.to_string().as_bytes());
+        put(store, &other, &KeyId::random(), b"noise");
+    }
+    ids.sort();
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.list(&t, after.as_ref(), 3).unwrap();
+        assert!(page.len() <= 3, "listing: page size");
+        for (id, bytes) in &page {
+            assert_eq!(bytes, id.to_string().as_bytes(), "listing: record matches id");
+        }
+        seen.extend(page.iter().map(|(id, _)| *id));
+        match page.last() {
+            Some((last, _)) if page.len() == 3 => after = Some(*last),
+            _ => break,
+        }
+    }
+    assert_eq!(seen, ids, "listing: every key once, in order");
+}
+
+fn concurrent_updates_of_one_key_are_serialised(store: Arc<dyn KeyStore>) {
+    let (t, id) = (tenant("race"), KeyId::random());
+    let winners = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for i in 0..16u8 {
+            let (store, t, winners) = (&store, &t, &winners);
+            s.spawn(move || {
+                store
+                    .update(t, &id, &mut |cur| match cur {
+                        None => {
+                            winners.fetch_add(1, Ordering::SeqCst);
+                            Change::Put(vec![i])
+                        }
+                        Some(_) => Change::Keep,
+                    })
+                    .unwrap();
+            });
+        }
+    });
+    assert_eq!(winners.load(Ordering::SeqCst), 1, "concurrency: exactly one winner");
+    // A read-modify-write counter: lost updates would show as a smaller count.
+    put(&*store, &t, &id, &0u32.to_be_bytes());
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            let (store, t) = (&store, &t);
+            s.spawn(move || {
+                for _ in 0..25 {
+                    store
+                        .update(t, &id, &mut |cur| {
+                            let n = u32::from_be_bytes(cur.unwrap().try_into().unwrap());
+                            Change::Put((n + 1).to_be_bytes().to_vec())
+                        })
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let n = store.get(&t, &id).unwrap().unwrap();
+    assert_eq!(n, 200u32.to_be_bytes().to_vec(), "concurrency: no lost updates");
+}

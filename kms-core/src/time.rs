@@ -1,0 +1,168 @@
+//! Time as the core sees it: every expiry and deletion window is judged against an injected
+//! [`Clock`], so tests and users move time instead of waiting for it.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since the Unix epoch.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Timestamp(u64);
+
+impl Timestamp {
+    pub const fn from_millis(ms: u64) -> Self {
+        Timestamp(ms)
+    }
+
+    pub const fn from_secs(secs: u64) -> Self {
+        Timestamp(secs.saturating_mul(1000))
+    }
+
+    pub const fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// Whole seconds, rounded down.
+    pub const fn as_secs(self) -> u64 {
+        self.0 / 1000
+    }
+
+    /// Saturates at the end of representable time rather than wrapping.
+    pub fn saturating_add(self, d: Duration) -> Self {
+        let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        Timestamp(self.0.saturating_add(ms))
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Timestamp({}.{:03})", self.0 / 1000, self.0 % 1000)
+    }
+}
+
+/// Where the core gets "now" from.
+pub trait Clock: Send + Sync + fmt::Debug {
+    fn now(&self) -> Timestamp;
+}
+
+/// The machine's wall clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+fn wall_clock() -> Timestamp {
+    // A clock before 1970 is a broken machine; treating it as the epoch keeps us serving.
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0);
+    Timestamp(ms)
+}
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        wall_clock()
+    }
+}
+
+/// The wall clock plus an offset that only grows: what a server exposes so its users can
+/// fast-forward expiry ("advance the clock by 24 h") while time keeps flowing normally.
+#[derive(Debug, Default)]
+pub struct EmulatedClock {
+    offset_ms: AtomicU64,
+}
+
+impl EmulatedClock {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn advance(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        // fetch_update cannot fail with a closure that always returns Some.
+        let _ = self
+            .offset_ms
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |o| {
+                Some(o.saturating_add(ms))
+            });
+    }
+
+    pub fn offset(&self) -> Duration {
+        Duration::from_millis(self.offset_ms.load(Ordering::SeqCst))
+    }
+}
+
+impl Clock for EmulatedClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(
+            wall_clock()
+                .0
+                .saturating_add(self.offset_ms.load(Ordering::SeqCst)),
+        )
+    }
+}
+
+/// A clock that stands still until told to move: for tests.
+#[derive(Debug)]
+pub struct ManualClock {
+    now_ms: AtomicU64,
+}
+
+impl ManualClock {
+    pub fn new(start: Timestamp) -> Self {
+        ManualClock {
+            now_ms: AtomicU64::new(start.0),
+        }
+    }
+
+    pub fn advance(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        let _ = self
+            .now_ms
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |o| {
+                Some(o.saturating_add(ms))
+            });
+    }
+
+    pub fn set(&self, to: Timestamp) {
+        self.now_ms.store(to.0, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(self.now_ms.load(Ordering::SeqCst))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_clock_moves_only_when_told() {
+        let c = ManualClock::new(Timestamp::from_secs(1_000));
+        assert_eq!(c.now(), Timestamp::from_secs(1_000));
+        c.advance(Duration::from_secs(86_401));
+        assert_eq!(c.now().as_secs(), 87_401);
+    }
+
+    #[test]
+    fn emulated_clock_runs_ahead_of_the_wall_clock_by_its_offset() {
+        let c = EmulatedClock::new();
+        c.advance(Duration::from_secs(3_600));
+        let lead = c.now().as_millis().saturating_sub(SystemClock.now().as_millis());
+        assert!((3_599_000..=3_600_000).contains(&lead), "lead {lead}");
+        assert_eq!(c.offset(), Duration::from_secs(3_600));
+    }
+
+    #[test]
+    fn timestamps_saturate_instead_of_wrapping() {
+        let t = Timestamp::from_millis(u64::MAX - 1);
+        assert_eq!(
+            t.saturating_add(Duration::from_secs(10)),
+            Timestamp::from_millis(u64::MAX)
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! Wrapping key pairs: generated per import-parameters request, private half carried sealed
+//! inside the import token and never stored.
+
+use std::fmt;
+
+use rand_core::{OsRng, RngCore};
+use rsa::RsaPrivateKey;
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
+use rsa::traits::PublicKeyParts;
+use zeroize::Zeroizing;
+
+use super::{WrappingAlgorithm, WrappingKeySpec, rsa_unwrap, sm2_unwrap};
+use crate::error::InternalError;
+use crate::secret::SecretBytes;
+
+#[derive(Clone)]
+enum Private {
+    Rsa(RsaPrivateKey),
+    Sm2(sm2::SecretKey),
+}
+
+/// A wrapping key pair of one [`WrappingKeySpec`].
+#[derive(Clone)]
+pub struct WrappingKeyPair {
+    spec: WrappingKeySpec,
+    private: Private,
+}
+
+impl WrappingKeyPair {
+    /// Generates a fresh pair. RSA-4096 can take seconds: call this off any lock and any async
+    /// worker, or take pairs from a [`super::KeyPairPool`].
+    pub fn generate(spec: WrappingKeySpec) -> Result<Self, InternalError> {
+        let private = match spec.rsa_bits() {
+            Some(bits) => Private::Rsa(
+                RsaPrivateKey::new(&mut OsRng, bits)
+                    .map_err(|_| InternalError::KeyGeneration(spec))?,
+            ),
+            None => Private::Sm2(random_sm2_key()?),
+        };
+        Ok(WrappingKeyPair { spec, private })
+    }
+
+    /// Reads a PKCS#8 DER private key (RSA of 2048, 3072 or 4096 bits, or SM2): for embedders
+    /// that bring their own wrapping keys, and for tests replaying fixed vectors.
+    pub fn from_pkcs8_der(der: &[u8]) -> Option<Self> {
+        if let Ok(rsa) = RsaPrivateKey::from_pkcs8_der(der) {
+            let spec = match rsa.size() * 8 {
+                2048 => WrappingKeySpec::Rsa2048,
+                3072 => WrappingKeySpec::Rsa3072,
+                4096 => WrappingKeySpec::Rsa4096,
+                _ => return None,
+            };
+            return Some(WrappingKeyPair {
+                spec,
+                private: Private::Rsa(rsa),
+            });
+        }
+        <sm2::SecretKey as sm2::pkcs8::DecodePrivateKey>::from_pkcs8_der(der)
+            .ok()
+            .map(|k| WrappingKeyPair {
+                spec: WrappingKeySpec::Sm2,
+                private: Private::Sm2(k),
+            })
+    }
+
+    pub fn spec(&self) -> WrappingKeySpec {
+        self.spec
+    }
+
+    /// The public half as DER SubjectPublicKeyInfo, which is what every cloud hands out.
+    pub fn public_key_der(&self) -> Result<Vec<u8>, InternalError> {
+        let doc = match &self.private {
+            Private::Rsa(k) => k.to_public_key().to_public_key_der(),
+            Private::Sm2(k) => {
+                return sm2::pkcs8::EncodePublicKey::to_public_key_der(&k.public_key())
+                    .map(|d| d.as_bytes().to_vec())
+                    .map_err(|_| InternalError::KeyGeneration(self.spec));
+            }
+        };
+        doc.map(|d| d.as_bytes().to_vec())
+            .map_err(|_| InternalError::KeyGeneration(self.spec))
+    }
+
+    /// The compact private encoding carried inside import tokens: PKCS#8 DER for RSA, the
+    /// 32-byte scalar for SM2.
+    pub(crate) fn to_private_bytes(&self) -> Result<Zeroizing<Vec<u8>>, InternalError> {
+        match &self.private {
+            Private::Rsa(k) => k
+                .to_pkcs8_der()
+                .map(|d| Zeroizing::new(d.as_bytes().to_vec()))
+                .map_err(|_| InternalError::KeyGeneration(self.spec)),
+            Private::Sm2(k) => Ok(Zeroizing::new(k.to_bytes().to_vec())),
+        }
+    }
+
+    pub(crate) fn from_private_bytes(spec: WrappingKeySpec, bytes: &[u8]) -> Option<Self> {
+        let private = match spec.rsa_bits() {
+            Some(bits) => {
+                let k = RsaPrivateKey::from_pkcs8_der(bytes).ok()?;
+                if k.size() * 8 != bits {
+                    return None;
+                }
+                Private::Rsa(k)
+            }
+            None => Private::Sm2(sm2::SecretKey::from_slice(bytes).ok()?),
+        };
+        Some(WrappingKeyPair { spec, private })
+    }
+
+    /// Unwraps material; `None` for every kind of failure (see `rsa_unwrap` for why).
+    pub(crate) fn unwrap(
+        &self,
+        algorithm: WrappingAlgorithm,
+        ciphertext: &[u8],
+    ) -> Option<SecretBytes> {
+        if !algorithm.fits(self.spec) {
+            return None;
+        }
+        match &self.private {
+            Private::Rsa(k) => rsa_unwrap::unwrap(k, algorithm, ciphertext),
+            Private::Sm2(k) => sm2_unwrap::unwrap(k, ciphertext),
+        }
+    }
+}
+
+/// Rejection sampling: a uniformly random 256-bit string is a valid SM2 scalar unless it is
+/// zero or not below the group order, which `from_slice` refuses.
+fn random_sm2_key() -> Result<sm2::SecretKey, InternalError> {
+    for _ in 0..64 {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        OsRng
+            .try_fill_bytes(bytes.as_mut())
+            .map_err(|_| InternalError::Randomness)?;
+        if let Ok(k) = sm2::SecretKey::from_slice(bytes.as_ref()) {
+            return Ok(k);
+        }
+    }
+    Err(InternalError::KeyGeneration(WrappingKeySpec::Sm2))
+}
+
+impl fmt::Debug for WrappingKeyPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WrappingKeyPair({}, private half redacted)", self.spec)
+    }
+}
