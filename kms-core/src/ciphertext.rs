@@ -75,7 +75,11 @@ impl From<BTreeMap<String, String>> for EncryptionContext {
 
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for EncryptionContext {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        EncryptionContext(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        EncryptionContext(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 }
 
@@ -129,7 +133,8 @@ pub(crate) fn encrypt(
     context: &EncryptionContext,
 ) -> Result<Vec<u8>, InternalError> {
     // Material length was enforced at import/generation; a mismatch here is a corrupt record.
-    let cipher = Cipher::new(spec, material).ok_or(InternalError::CorruptRecord("material length"))?;
+    let cipher =
+        Cipher::new(spec, material).ok_or(InternalError::CorruptRecord("material length"))?;
     let mut blob = Vec::with_capacity(BLOB_OVERHEAD + plaintext.len());
     blob.push(VERSION);
     blob.extend_from_slice(key_id.as_bytes());
@@ -139,7 +144,13 @@ pub(crate) fn encrypt(
         .map_err(|_| InternalError::Randomness)?;
     let aad = aad(&blob, context);
     let sealed = cipher
-        .encrypt(&nonce, Payload { msg: plaintext, aad: &aad })
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad: &aad,
+            },
+        )
         .ok_or(InternalError::Seal)?;
     blob.extend_from_slice(&nonce);
     blob.extend_from_slice(&sealed);
@@ -166,7 +177,13 @@ pub(crate) fn decrypt(
     let (nonce, sealed) = rest.split_at(NONCE_LEN);
     let aad = aad(header, context);
     cipher
-        .decrypt(nonce, Payload { msg: sealed, aad: &aad })
+        .decrypt(
+            nonce,
+            Payload {
+                msg: sealed,
+                aad: &aad,
+            },
+        )
         .map(SecretBytes::from)
 }
 
@@ -221,7 +238,14 @@ mod tests {
         .unwrap_or_default();
         let cipher = Sm4Gcm::new_from_slice(&key).ok();
         let out = cipher.and_then(|c| {
-            c.encrypt(Nonce::from_slice(&iv), Payload { msg: &pt, aad: &aad }).ok()
+            c.encrypt(
+                Nonce::from_slice(&iv),
+                Payload {
+                    msg: &pt,
+                    aad: &aad,
+                },
+            )
+            .ok()
         });
         assert_eq!(out, Some(expected));
     }

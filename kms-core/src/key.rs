@@ -123,7 +123,9 @@ impl Key {
     /// The checks an import can make before the material is unwrapped.
     pub(crate) fn check_import(&self, policy: ImportPolicy) -> Result<(), KmsError> {
         self.require_external()?;
-        self.state.permits_import(policy).map_err(|r| self.refused(r))
+        self.state
+            .permits_import(policy)
+            .map_err(|r| self.refused(r))
     }
 
     pub(crate) fn check_material_len(&self, material: &SecretBytes) -> Result<(), KmsError> {

@@ -164,9 +164,7 @@ impl KeyState {
     pub(crate) fn permits_import_parameters(&self) -> Result<(), Refusal> {
         match self {
             KeyState::PendingImport | KeyState::Enabled(_) | KeyState::Disabled(_) => Ok(()),
-            KeyState::PendingDeletion { .. } => {
-                Err(self.refuse(Operation::GetParametersForImport))
-            }
+            KeyState::PendingDeletion { .. } => Err(self.refuse(Operation::GetParametersForImport)),
         }
     }
 
@@ -187,7 +185,11 @@ impl KeyState {
 
     /// PendingImport becomes Enabled; a re-import keeps Enabled or Disabled and replaces the
     /// expiry.
-    pub(crate) fn import(&self, material: Material, policy: ImportPolicy) -> Result<KeyState, Refusal> {
+    pub(crate) fn import(
+        &self,
+        material: Material,
+        policy: ImportPolicy,
+    ) -> Result<KeyState, Refusal> {
         self.permits_import(policy)?;
         Ok(match self {
             KeyState::Disabled(_) => KeyState::Disabled(material),
@@ -292,39 +294,63 @@ mod tests {
             assert_eq!(kinds(state.disable()), disable, "disable from {state:?}");
         }
 
-        let cancel: Vec<_> = all_states().iter().map(|s| kinds(s.cancel_deletion())).collect();
+        let cancel: Vec<_> = all_states()
+            .iter()
+            .map(|s| kinds(s.cancel_deletion()))
+            .collect();
         assert_eq!(
             cancel,
             vec![
                 Err(Refusal::InvalidState(Enabled, Operation::CancelDeletion)),
                 Err(Refusal::InvalidState(Disabled, Operation::CancelDeletion)),
-                Err(Refusal::InvalidState(PendingImport, Operation::CancelDeletion)),
+                Err(Refusal::InvalidState(
+                    PendingImport,
+                    Operation::CancelDeletion
+                )),
                 Ok(Disabled),
                 Ok(PendingImport),
             ]
         );
 
-        let delete: Vec<_> = all_states().iter().map(|s| kinds(s.delete_material())).collect();
+        let delete: Vec<_> = all_states()
+            .iter()
+            .map(|s| kinds(s.delete_material()))
+            .collect();
         assert_eq!(
             delete,
             vec![
                 Ok(PendingImport),
                 Ok(PendingImport),
-                Err(Refusal::InvalidState(PendingImport, Operation::DeleteImportedKeyMaterial)),
+                Err(Refusal::InvalidState(
+                    PendingImport,
+                    Operation::DeleteImportedKeyMaterial
+                )),
                 Ok(PendingDeletion),
                 Ok(PendingDeletion),
             ]
         );
 
-        let use_: Vec<_> = all_states().iter().map(|s| s.usable_material().map(|_| ())).collect();
+        let use_: Vec<_> = all_states()
+            .iter()
+            .map(|s| s.usable_material().map(|_| ()))
+            .collect();
         assert_eq!(
             use_,
             vec![
                 Ok(()),
                 Err(Refusal::Disabled),
-                Err(Refusal::InvalidState(PendingImport, Operation::Cryptography)),
-                Err(Refusal::InvalidState(PendingDeletion, Operation::Cryptography)),
-                Err(Refusal::InvalidState(PendingDeletion, Operation::Cryptography)),
+                Err(Refusal::InvalidState(
+                    PendingImport,
+                    Operation::Cryptography
+                )),
+                Err(Refusal::InvalidState(
+                    PendingDeletion,
+                    Operation::Cryptography
+                )),
+                Err(Refusal::InvalidState(
+                    PendingDeletion,
+                    Operation::Cryptography
+                )),
             ]
         );
     }
@@ -332,12 +358,17 @@ mod tests {
     #[test]
     fn scheduling_keeps_material_and_refuses_twice() {
         let s = KeyState::Enabled(material(Expiry::Never));
-        let pending = s.schedule_deletion(Timestamp::from_secs(5)).unwrap_or(KeyState::PendingImport);
+        let pending = s
+            .schedule_deletion(Timestamp::from_secs(5))
+            .unwrap_or(KeyState::PendingImport);
         assert_eq!(pending.kind(), KeyStateKind::PendingDeletion);
         assert!(pending.material().is_some());
         assert_eq!(
             pending.schedule_deletion(Timestamp::from_secs(6)),
-            Err(Refusal::InvalidState(KeyStateKind::PendingDeletion, Operation::ScheduleDeletion))
+            Err(Refusal::InvalidState(
+                KeyStateKind::PendingDeletion,
+                Operation::ScheduleDeletion
+            ))
         );
     }
 
@@ -349,12 +380,19 @@ mod tests {
             reimport_into_disabled: false,
         };
         assert_eq!(
-            KeyState::PendingImport.import(m.clone(), strict).map(|s| s.kind()),
+            KeyState::PendingImport
+                .import(m.clone(), strict)
+                .map(|s| s.kind()),
             Ok(KeyStateKind::Enabled)
         );
         assert_eq!(
-            KeyState::Disabled(m.clone()).import(m.clone(), strict).map(|s| s.kind()),
-            Err(Refusal::InvalidState(KeyStateKind::Disabled, Operation::ImportKeyMaterial))
+            KeyState::Disabled(m.clone())
+                .import(m.clone(), strict)
+                .map(|s| s.kind()),
+            Err(Refusal::InvalidState(
+                KeyStateKind::Disabled,
+                Operation::ImportKeyMaterial
+            ))
         );
         assert_eq!(
             KeyState::Disabled(m.clone())
@@ -376,9 +414,18 @@ mod tests {
     fn time_erases_expired_material_and_purges_after_the_window() {
         let t = Timestamp::from_secs(1_000);
         let expiring = material(Expiry::At(t));
-        assert_eq!(KeyState::Enabled(expiring.clone()).age(Timestamp::from_secs(999)), Aged::Unchanged);
-        assert_eq!(KeyState::Enabled(expiring.clone()).age(t), Aged::Changed(KeyState::PendingImport));
-        assert_eq!(KeyState::Disabled(expiring.clone()).age(t), Aged::Changed(KeyState::PendingImport));
+        assert_eq!(
+            KeyState::Enabled(expiring.clone()).age(Timestamp::from_secs(999)),
+            Aged::Unchanged
+        );
+        assert_eq!(
+            KeyState::Enabled(expiring.clone()).age(t),
+            Aged::Changed(KeyState::PendingImport)
+        );
+        assert_eq!(
+            KeyState::Disabled(expiring.clone()).age(t),
+            Aged::Changed(KeyState::PendingImport)
+        );
         let pending = KeyState::PendingDeletion {
             deletion_date: Timestamp::from_secs(2_000),
             material: Some(expiring),
@@ -391,6 +438,9 @@ mod tests {
             })
         );
         assert_eq!(pending.age(Timestamp::from_secs(2_000)), Aged::Purged);
-        assert_eq!(KeyState::Enabled(material(Expiry::Never)).age(Timestamp::from_millis(u64::MAX)), Aged::Unchanged);
+        assert_eq!(
+            KeyState::Enabled(material(Expiry::Never)).age(Timestamp::from_millis(u64::MAX)),
+            Aged::Unchanged
+        );
     }
 }

@@ -189,7 +189,13 @@ impl Sealer {
             .map_err(|_| InternalError::Randomness)?;
         let sealed = self
             .cipher(purpose)
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
             .map_err(|_| InternalError::Seal)?;
         let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
         out.extend_from_slice(&nonce);
@@ -242,14 +248,22 @@ mod tests {
     #[test]
     fn sealed_values_open_only_with_the_same_key_purpose_and_aad() {
         let s = sealer(1);
-        let sealed = s.seal(Purpose::Material, b"here", b"secret").unwrap_or_default();
+        let sealed = s
+            .seal(Purpose::Material, b"here", b"secret")
+            .unwrap_or_default();
         assert_eq!(
-            s.open(Purpose::Material, b"here", &sealed).as_deref().map(Vec::as_slice),
+            s.open(Purpose::Material, b"here", &sealed)
+                .as_deref()
+                .map(Vec::as_slice),
             Some(&b"secret"[..])
         );
         assert!(s.open(Purpose::Material, b"there", &sealed).is_none());
         assert!(s.open(Purpose::ImportToken, b"here", &sealed).is_none());
-        assert!(sealer(2).open(Purpose::Material, b"here", &sealed).is_none());
+        assert!(
+            sealer(2)
+                .open(Purpose::Material, b"here", &sealed)
+                .is_none()
+        );
         let mut flipped = sealed.clone();
         if let Some(last) = flipped.last_mut() {
             *last ^= 1;
@@ -265,7 +279,10 @@ mod tests {
         assert!(s.material_id(&a, b"m").matches(&s.material_id(&a, b"m")));
         assert!(!s.material_id(&a, b"m").matches(&s.material_id(&b, b"m")));
         assert!(!s.material_id(&a, b"m").matches(&s.material_id(&a, b"n")));
-        assert!(!s.material_id(&a, b"m").matches(&sealer(2).material_id(&a, b"m")));
+        assert!(
+            !s.material_id(&a, b"m")
+                .matches(&sealer(2).material_id(&a, b"m"))
+        );
         let text = s.material_id(&a, b"m").to_string();
         assert_eq!(text.len(), 64);
         assert_eq!(text.parse::<MaterialId>().map(|m| m.to_string()), Ok(text));

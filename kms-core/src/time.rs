@@ -152,7 +152,10 @@ mod tests {
     fn emulated_clock_runs_ahead_of_the_wall_clock_by_its_offset() {
         let c = EmulatedClock::new();
         c.advance(Duration::from_secs(3_600));
-        let lead = c.now().as_millis().saturating_sub(SystemClock.now().as_millis());
+        let lead = c
+            .now()
+            .as_millis()
+            .saturating_sub(SystemClock.now().as_millis());
         assert!((3_599_000..=3_600_000).contains(&lead), "lead {lead}");
         assert_eq!(c.offset(), Duration::from_secs(3_600));
     }

@@ -198,7 +198,10 @@ mod tests {
         let tok = token(&s, &t, k, &pair, 100);
         let b64 = tok.to_base64();
         assert!((200..=6144).contains(&b64.len()), "{}", b64.len());
-        assert!(b64.bytes().all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(&c)));
+        assert!(
+            b64.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(&c))
+        );
         let opened = open(&s, &tok, &t, &k, Timestamp::from_secs(99));
         let (alg, back) = opened.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(alg, WrappingAlgorithm::Sm2Pke);
@@ -219,15 +222,27 @@ mod tests {
             Err(KmsError::ImportTokenForeign)
         ));
         let other = TenantId::new("u").unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(open(&s, &tok, &other, &k, now), Err(KmsError::ImportTokenForeign)));
+        assert!(matches!(
+            open(&s, &tok, &other, &k, now),
+            Err(KmsError::ImportTokenForeign)
+        ));
         let mut bytes = tok.as_bytes().to_vec();
         bytes[40] ^= 0x80;
         let forged = ImportToken::from_bytes(bytes).unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(open(&s, &forged, &t, &k, now), Err(KmsError::ImportTokenInvalid)));
+        assert!(matches!(
+            open(&s, &forged, &t, &k, now),
+            Err(KmsError::ImportTokenInvalid)
+        ));
         let other_root = Sealer::new(&RootKey::from_bytes([8; 32]));
-        assert!(matches!(open(&other_root, &tok, &t, &k, now), Err(KmsError::ImportTokenInvalid)));
+        assert!(matches!(
+            open(&other_root, &tok, &t, &k, now),
+            Err(KmsError::ImportTokenInvalid)
+        ));
         let junk = ImportToken::from_bytes(vec![1]).unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(open(&s, &junk, &t, &k, now), Err(KmsError::ImportTokenInvalid)));
+        assert!(matches!(
+            open(&s, &junk, &t, &k, now),
+            Err(KmsError::ImportTokenInvalid)
+        ));
         assert!(ImportToken::from_bytes(vec![]).is_err());
         assert!(ImportToken::from_bytes(vec![0; 6145]).is_err());
     }

@@ -121,7 +121,11 @@ impl Kms {
         let mut raw = self.store.list(tenant, after, size.get() + 1)?;
         let more = raw.len() > size.get();
         raw.truncate(size.get());
-        let next = if more { raw.last().map(|(id, _)| *id) } else { None };
+        let next = if more {
+            raw.last().map(|(id, _)| *id)
+        } else {
+            None
+        };
         let mut keys = Vec::with_capacity(raw.len());
         for (id, bytes) in &raw {
             if let Some(key) = self.peek(tenant, id, bytes)? {

@@ -58,7 +58,11 @@ fn put_get_delete(store: &dyn KeyStore) {
 fn keep_writes_nothing(store: &dyn KeyStore) {
     let (t, id) = (tenant("a"), KeyId::random());
     store.update(&t, &id, &mut |_| Change::Keep).unwrap();
-    assert_eq!(store.get(&t, &id).unwrap(), None, "keep_writes_nothing: absent");
+    assert_eq!(
+        store.get(&t, &id).unwrap(),
+        None,
+        "keep_writes_nothing: absent"
+    );
     put(store, &t, &id, b"x");
     store.update(&t, &id, &mut |_| Change::Keep).unwrap();
     assert_eq!(store.get(&t, &id).unwrap(), Some(b"x".to_vec()));
@@ -67,8 +71,15 @@ fn keep_writes_nothing(store: &dyn KeyStore) {
 fn tenants_are_isolated(store: &dyn KeyStore) {
     let (a, b, id) = (tenant("a"), tenant("ab"), KeyId::random());
     put(store, &a, &id, b"from a");
-    assert_eq!(store.get(&b, &id).unwrap(), None, "tenants_are_isolated: get");
-    assert!(store.list(&b, None, 10).unwrap().is_empty(), "tenants_are_isolated: list");
+    assert_eq!(
+        store.get(&b, &id).unwrap(),
+        None,
+        "tenants_are_isolated: get"
+    );
+    assert!(
+        store.list(&b, None, 10).unwrap().is_empty(),
+        "tenants_are_isolated: list"
+    );
     put(store, &b, &id, b"from b");
     assert_eq!(store.get(&a, &id).unwrap(), Some(b"from a".to_vec()));
     let mut all = store.all_keys().unwrap();
@@ -91,7 +102,11 @@ fn listing_pages_in_key_order(store: &dyn KeyStore) {
         let page = store.list(&t, after.as_ref(), 3).unwrap();
         assert!(page.len() <= 3, "listing: page size");
         for (id, bytes) in &page {
-            assert_eq!(bytes, id.to_string().as_bytes(), "listing: record matches id");
+            assert_eq!(
+                bytes,
+                id.to_string().as_bytes(),
+                "listing: record matches id"
+            );
         }
         seen.extend(page.iter().map(|(id, _)| *id));
         match page.last() {
@@ -121,7 +136,11 @@ fn concurrent_updates_of_one_key_are_serialised(store: Arc<dyn KeyStore>) {
             });
         }
     });
-    assert_eq!(winners.load(Ordering::SeqCst), 1, "concurrency: exactly one winner");
+    assert_eq!(
+        winners.load(Ordering::SeqCst),
+        1,
+        "concurrency: exactly one winner"
+    );
     // A read-modify-write counter: lost updates would show as a smaller count.
     put(&*store, &t, &id, &0u32.to_be_bytes());
     std::thread::scope(|s| {
@@ -140,5 +159,9 @@ fn concurrent_updates_of_one_key_are_serialised(store: Arc<dyn KeyStore>) {
         }
     });
     let n = store.get(&t, &id).unwrap().unwrap();
-    assert_eq!(n, 200u32.to_be_bytes().to_vec(), "concurrency: no lost updates");
+    assert_eq!(
+        n,
+        200u32.to_be_bytes().to_vec(),
+        "concurrency: no lost updates"
+    );
 }

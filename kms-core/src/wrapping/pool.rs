@@ -75,9 +75,9 @@ impl Shared {
     }
 
     fn missing_spec(&self, ready: &Ready) -> Option<WrappingKeySpec> {
-        WrappingKeySpec::ALL.into_iter().find(|s| {
-            ready.pairs.get(s).map_or(0, Vec::len) < self.targets.of(*s)
-        })
+        WrappingKeySpec::ALL
+            .into_iter()
+            .find(|s| ready.pairs.get(s).map_or(0, Vec::len) < self.targets.of(*s))
     }
 }
 
@@ -183,7 +183,9 @@ mod tests {
         let mut publics = Vec::new();
         // More than the target: whatever the refill thread managed, every take succeeds.
         for _ in 0..5 {
-            let pair = pool.key_pair(WrappingKeySpec::Sm2).map_err(|e| e.to_string());
+            let pair = pool
+                .key_pair(WrappingKeySpec::Sm2)
+                .map_err(|e| e.to_string());
             let pair = pair.unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(pair.spec(), WrappingKeySpec::Sm2);
             publics.push(pair.public_key_der().unwrap_or_default());

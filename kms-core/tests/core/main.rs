@@ -1,0 +1,14 @@
+//! Integration tests of the engine through its public API only. One test binary (many
+//! modules) so the workspace links once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod crypto;
+mod durability;
+mod import_errors;
+mod import_lifecycle;
+mod keys;
+mod model;
+mod vectors;
