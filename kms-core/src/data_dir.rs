@@ -24,6 +24,25 @@ pub enum DataDirError {
 
 /// An opened data directory: its store, and the root key (read from `root.key`, or created
 /// there with mode 0600 on first start, unless the caller supplies one from configuration).
+///
+/// ```no_run
+/// use std::{path::Path, sync::Arc};
+/// use kms_core::{CreateKey, DataDir, Kms, KeySpec, Origin, TenantId};
+/// use kms_core::wrapping::{KeyPairPool, PoolTargets};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let data = DataDir::open(Path::new("./kmsgate-data"), None)?; // root.key + keys.redb
+/// let kms = Kms::builder(data.store, &data.root_key)
+///     .key_pairs(Arc::new(KeyPairPool::start(PoolTargets::default())))
+///     .build();
+/// let tenant = TenantId::new("123456789012/us-east-1")?;
+/// let key = kms.create_key(&tenant, CreateKey {
+///     spec: KeySpec::Sm4, origin: Origin::External, description: "byok".into(),
+/// })?; // PendingImport
+/// # let _ = key;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct DataDir {
     pub store: Arc<RedbStore>,

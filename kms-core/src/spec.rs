@@ -117,7 +117,8 @@ pub enum DataKeySpec {
 }
 
 impl DataKeySpec {
-    pub fn len(self) -> usize {
+    /// The data key's length in bytes (never zero).
+    pub fn byte_len(self) -> usize {
         match self {
             DataKeySpec::Aes128 | DataKeySpec::Sm4 => 16,
             DataKeySpec::Aes256 => 32,

@@ -91,7 +91,7 @@ impl Kms {
         spec: DataKeySpec,
         context: &EncryptionContext,
     ) -> Result<DataKey, KmsError> {
-        let plaintext = random_bytes(spec.len())?;
+        let plaintext = random_bytes(spec.byte_len())?;
         let ciphertext = self.encrypt(tenant, key_id, plaintext.expose(), context)?;
         Ok(DataKey {
             key_id: *key_id,

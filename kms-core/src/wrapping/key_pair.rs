@@ -15,7 +15,7 @@ use crate::secret::SecretBytes;
 
 #[derive(Clone)]
 enum Private {
-    Rsa(RsaPrivateKey),
+    Rsa(Box<RsaPrivateKey>),
     Sm2(sm2::SecretKey),
 }
 
@@ -31,10 +31,10 @@ impl WrappingKeyPair {
     /// worker, or take pairs from a [`super::KeyPairPool`].
     pub fn generate(spec: WrappingKeySpec) -> Result<Self, InternalError> {
         let private = match spec.rsa_bits() {
-            Some(bits) => Private::Rsa(
+            Some(bits) => Private::Rsa(Box::new(
                 RsaPrivateKey::new(&mut OsRng, bits)
                     .map_err(|_| InternalError::KeyGeneration(spec))?,
-            ),
+            )),
             None => Private::Sm2(random_sm2_key()?),
         };
         Ok(WrappingKeyPair { spec, private })
@@ -52,7 +52,7 @@ impl WrappingKeyPair {
             };
             return Some(WrappingKeyPair {
                 spec,
-                private: Private::Rsa(rsa),
+                private: Private::Rsa(Box::new(rsa)),
             });
         }
         <sm2::SecretKey as sm2::pkcs8::DecodePrivateKey>::from_pkcs8_der(der)
@@ -100,7 +100,7 @@ impl WrappingKeyPair {
                 if k.size() * 8 != bits {
                     return None;
                 }
-                Private::Rsa(k)
+                Private::Rsa(Box::new(k))
             }
             None => Private::Sm2(sm2::SecretKey::from_slice(bytes).ok()?),
         };
