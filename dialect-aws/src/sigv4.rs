@@ -1,0 +1,412 @@
+//! AWS Signature Version 4 as botocore signs KMS requests: parsing the `Authorization` header
+//! and recomputing the signature. Which secret belongs to an access key, and how far the
+//! request date may be from the real clock, are the caller's policy.
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+type HmacSha256 = Hmac<Sha256>;
+
+const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+/// The parts of an `Authorization: AWS4-HMAC-SHA256 ...` header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authorization {
+    pub access_key_id: String,
+    /// `yyyymmdd` of the credential scope.
+    pub date: String,
+    pub region: String,
+    pub service: String,
+    /// Lower-case header names, in the order the client signed them.
+    pub signed_headers: Vec<String>,
+    pub signature: [u8; 32],
+}
+
+/// Why a request's authentication was not acceptable; each maps to its own AWS error.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("Missing Authentication Token")]
+    Missing,
+    #[error("Authorization header is malformed: {0}")]
+    Incomplete(&'static str),
+    #[error("The request signature we calculated does not match the signature you provided.")]
+    SignatureMismatch,
+    #[error("Signature expired: the request date is outside the allowed clock skew.")]
+    Expired,
+    #[error("The security token included in the request is invalid.")]
+    UnknownAccessKey,
+}
+
+pub fn parse_authorization(header: &str) -> Result<Authorization, AuthError> {
+    let rest = header
+        .strip_prefix(ALGORITHM)
+        .ok_or(AuthError::Incomplete("unsupported algorithm"))?;
+    let (mut credential, mut signed, mut signature) = (None, None, None);
+    for part in rest.split(',') {
+        let (name, value) = part
+            .trim()
+            .split_once('=')
+            .ok_or(AuthError::Incomplete("expected name=value pairs"))?;
+        match name {
+            "Credential" => credential = Some(value),
+            "SignedHeaders" => signed = Some(value),
+            "Signature" => signature = Some(value),
+            _ => return Err(AuthError::Incomplete("unknown component")),
+        }
+    }
+    let credential = credential.ok_or(AuthError::Incomplete("missing Credential"))?;
+    let mut scope = credential.split('/');
+    let mut next = |what| {
+        scope
+            .next()
+            .filter(|s| !s.is_empty())
+            .ok_or(AuthError::Incomplete(what))
+    };
+    let access_key_id = next("missing access key id")?.to_owned();
+    let date = next("missing scope date")?.to_owned();
+    let region = next("missing scope region")?.to_owned();
+    let service = next("missing scope service")?.to_owned();
+    if next("missing scope terminator")? != "aws4_request" || scope.next().is_some() {
+        return Err(AuthError::Incomplete(
+            "credential scope must end in aws4_request",
+        ));
+    }
+    if date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AuthError::Incomplete("scope date must be yyyymmdd"));
+    }
+    let signed_headers: Vec<String> = signed
+        .ok_or(AuthError::Incomplete("missing SignedHeaders"))?
+        .split(';')
+        .map(str::to_owned)
+        .collect();
+    if signed_headers
+        .iter()
+        .any(|h| h.is_empty() || h.to_ascii_lowercase() != *h)
+    {
+        return Err(AuthError::Incomplete(
+            "SignedHeaders must be lower-case names",
+        ));
+    }
+    let mut sig = [0u8; 32];
+    hex::decode_to_slice(
+        signature.ok_or(AuthError::Incomplete("missing Signature"))?,
+        &mut sig,
+    )
+    .map_err(|_| AuthError::Incomplete("Signature must be 64 hex digits"))?;
+    Ok(Authorization {
+        access_key_id,
+        date,
+        region,
+        service,
+        signed_headers,
+        signature: sig,
+    })
+}
+
+/// What of a request the signature covers.
+#[derive(Clone, Copy, Debug)]
+pub struct SignedParts<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+    /// Header names in any case; repeated names are joined with commas, as SigV4 says.
+    pub headers: &'a [(&'a str, &'a str)],
+    pub body: &'a [u8],
+}
+
+fn collapse(value: &str) -> String {
+    value.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn canonical_request(parts: &SignedParts<'_>, signed_headers: &[String]) -> String {
+    let mut query: Vec<&str> = parts.query.split('&').filter(|q| !q.is_empty()).collect();
+    query.sort_unstable();
+    let mut out = format!(
+        "{}\n{}\n{}\n",
+        parts.method,
+        if parts.path.is_empty() {
+            "/"
+        } else {
+            parts.path
+        },
+        query.join("&")
+    );
+    for name in signed_headers {
+        let values: Vec<String> = parts
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| collapse(v))
+            .collect();
+        out.push_str(&format!("{name}:{}\n", values.join(",")));
+    }
+    out.push_str(&format!(
+        "\n{}\n{}",
+        signed_headers.join(";"),
+        hex::encode(Sha256::digest(parts.body))
+    ));
+    out
+}
+
+pub fn string_to_sign(amz_date: &str, auth: &Authorization, canonical_request: &str) -> String {
+    format!(
+        "{ALGORITHM}\n{amz_date}\n{}/{}/{}/aws4_request\n{}",
+        auth.date,
+        auth.region,
+        auth.service,
+        hex::encode(Sha256::digest(canonical_request.as_bytes()))
+    )
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    match <HmacSha256 as Mac>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(data);
+            mac.finalize().into_bytes().to_vec()
+        }
+        // HMAC takes keys of any length.
+        Err(_) => Vec::new(),
+    }
+}
+
+fn signing_key(secret: &str, auth: &Authorization) -> Vec<u8> {
+    let k_date = hmac(format!("AWS4{secret}").as_bytes(), auth.date.as_bytes());
+    let k_region = hmac(&k_date, auth.region.as_bytes());
+    let k_service = hmac(&k_region, auth.service.as_bytes());
+    hmac(&k_service, b"aws4_request")
+}
+
+/// Recomputes the signature with `secret` and compares in constant time.
+pub fn verify(
+    parts: &SignedParts<'_>,
+    amz_date: &str,
+    auth: &Authorization,
+    secret: &str,
+) -> Result<(), AuthError> {
+    if !amz_date.starts_with(&auth.date) {
+        return Err(AuthError::SignatureMismatch);
+    }
+    let canonical = canonical_request(parts, &auth.signed_headers);
+    let to_sign = string_to_sign(amz_date, auth, &canonical);
+    let mut mac = <HmacSha256 as Mac>::new_from_slice(&signing_key(secret, auth))
+        .map_err(|_| AuthError::SignatureMismatch)?;
+    mac.update(to_sign.as_bytes());
+    mac.verify_slice(&auth.signature)
+        .map_err(|_| AuthError::SignatureMismatch)
+}
+
+/// Seconds since the epoch of an `X-Amz-Date` (`yyyymmddThhmmssZ`), for the skew check.
+pub fn parse_amz_date(value: &str) -> Option<u64> {
+    let b = value.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u64> { value.get(r)?.parse().ok() };
+    let (y, mo, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (h, mi, s) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm), valid for the proleptic Gregorian calendar.
+    let (y, m) = if mo <= 2 {
+        (y - 1, mo + 9)
+    } else {
+        (y, mo - 3)
+    };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = (era * 146_097 + doe).checked_sub(719_468)?;
+    Some(days * 86_400 + h * 3600 + mi * 60 + s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vector() -> serde_json::Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/aws_signing_vector.json"
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn parts_of(v: &serde_json::Value) -> (Vec<(String, String)>, String) {
+        let canonical = v["canonical_request"].as_str().unwrap();
+        let headers = canonical
+            .lines()
+            .skip(3)
+            .take_while(|l| !l.is_empty())
+            .map(|l| {
+                let (n, val) = l.split_once(':').unwrap();
+                (n.to_owned(), val.to_owned())
+            })
+            .collect();
+        (headers, v["body"].as_str().unwrap().to_owned())
+    }
+
+    fn check(
+        v: &serde_json::Value,
+        tamper: impl FnOnce(&mut Vec<(String, String)>, &mut String),
+    ) -> Result<(), AuthError> {
+        let (mut headers, mut body) = parts_of(v);
+        tamper(&mut headers, &mut body);
+        let date = headers
+            .iter()
+            .find(|(n, _)| n == "x-amz-date")
+            .unwrap()
+            .1
+            .clone();
+        let header = format!(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{}/us-east-1/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature={}",
+            &date[..8],
+            v["expected_signature"].as_str().unwrap()
+        );
+        let auth = parse_authorization(&header).unwrap();
+        let pairs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let parts = SignedParts {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &pairs,
+            body: body.as_bytes(),
+        };
+        verify(&parts, &date, &auth, v["secret_key"].as_str().unwrap())
+    }
+
+    #[test]
+    fn the_recorded_boto3_signature_verifies() {
+        let v = vector();
+        assert_eq!(check(&v, |_, _| {}), Ok(()));
+        let (headers, body) = parts_of(&v);
+        let pairs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let parts = SignedParts {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &pairs,
+            body: body.as_bytes(),
+        };
+        let auth = Authorization {
+            access_key_id: "AKIDEXAMPLE".into(),
+            date: "20261122".into(),
+            region: "us-east-1".into(),
+            service: "kms".into(),
+            signed_headers: headers.iter().map(|(n, _)| n.clone()).collect(),
+            signature: [0; 32],
+        };
+        let canonical = canonical_request(&parts, &auth.signed_headers);
+        assert_eq!(canonical, v["canonical_request"].as_str().unwrap());
+        assert_eq!(
+            string_to_sign(&headers[2].1, &auth, &canonical),
+            v["string_to_sign"].as_str().unwrap()
+        );
+    }
+
+    #[test]
+    fn any_tampering_breaks_the_signature() {
+        let v = vector();
+        assert_eq!(
+            check(&v, |_, b| b.push(' ')),
+            Err(AuthError::SignatureMismatch)
+        );
+        assert_eq!(
+            check(&v, |h, _| h[3].1 =
+                "TrentService.DeleteImportedKeyMaterial".into()),
+            Err(AuthError::SignatureMismatch)
+        );
+        assert_eq!(
+            check(&v, |h, _| h[1].1 = "127.0.0.1:1".into()),
+            Err(AuthError::SignatureMismatch)
+        );
+        let (headers, body) = parts_of(&v);
+        let pairs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let parts = SignedParts {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &pairs,
+            body: body.as_bytes(),
+        };
+        let date = &headers[2].1;
+        let header = format!(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{}/us-east-1/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature={}",
+            &date[..8],
+            v["expected_signature"].as_str().unwrap()
+        );
+        let auth = parse_authorization(&header).unwrap();
+        assert_eq!(
+            verify(&parts, date, &auth, "wrong secret"),
+            Err(AuthError::SignatureMismatch)
+        );
+        let other_region = Authorization {
+            region: "eu-west-1".into(),
+            ..auth.clone()
+        };
+        assert_eq!(
+            verify(
+                &parts,
+                date,
+                &other_region,
+                v["secret_key"].as_str().unwrap()
+            ),
+            Err(AuthError::SignatureMismatch)
+        );
+    }
+
+    #[test]
+    fn malformed_headers_are_incomplete_signatures() {
+        let ok = "AWS4-HMAC-SHA256 Credential=AK/20261122/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=".to_owned() + &"ab".repeat(32);
+        let auth = parse_authorization(&ok).unwrap();
+        assert_eq!(
+            (
+                auth.access_key_id.as_str(),
+                auth.region.as_str(),
+                auth.service.as_str()
+            ),
+            ("AK", "us-east-1", "kms")
+        );
+        for bad in [
+            "",
+            "Basic abc",
+            "AWS4-HMAC-SHA256 Credential=AK/20261122/us-east-1/kms/aws4_request, SignedHeaders=host",
+            "AWS4-HMAC-SHA256 Credential=AK/2026112/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=00",
+            "AWS4-HMAC-SHA256 Credential=AK/20261122/us-east-1/kms, SignedHeaders=host, Signature=00",
+            &ok.replace("Signature=ab", "Signature=zz"),
+            &ok.replace("host;", "Host;"),
+            &ok.replace(", Signature", " Signature"),
+        ] {
+            assert!(
+                matches!(parse_authorization(bad), Err(AuthError::Incomplete(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn amz_dates_parse_to_epoch_seconds() {
+        assert_eq!(parse_amz_date("19700101T000000Z"), Some(0));
+        assert_eq!(parse_amz_date("20261122T093232Z"), Some(1_795_339_952));
+        assert_eq!(parse_amz_date("20240229T235959Z"), Some(1_709_251_199));
+        for bad in [
+            "",
+            "20261122T093232",
+            "2026112xT093232Z",
+            "20261322T093232Z",
+            "20261122 093232Z",
+        ] {
+            assert_eq!(parse_amz_date(bad), None, "{bad}");
+        }
+    }
+}
