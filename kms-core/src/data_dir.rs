@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::seal::RootKey;
-use crate::store::{RedbStore, StoreError};
+use crate::store::{KeyStore, RedbStore, StoreError};
 
 pub const ROOT_KEY_FILE: &str = "root.key";
 pub const DATABASE_FILE: &str = "keys.redb";
@@ -56,11 +56,25 @@ impl DataDir {
             source,
         };
         std::fs::create_dir_all(dir).map_err(io_err)?;
+        let store = Arc::new(RedbStore::open(&dir.join(DATABASE_FILE))?);
+        let key_file = dir.join(ROOT_KEY_FILE);
         let root_key = match configured_root_key {
             Some(k) => k,
-            None => RootKey::load_or_create(&dir.join(ROOT_KEY_FILE)).map_err(io_err)?,
+            None => {
+                // A new root key cannot read records sealed under a lost one: refuse rather
+                // than start over an unreadable store.
+                let records = store.all_keys()?.len();
+                if records > 0 && !key_file.exists() {
+                    return Err(io_err(io::Error::new(
+                        io::ErrorKind::NotFound,
+                        format!(
+                            "{ROOT_KEY_FILE} is missing but {DATABASE_FILE} holds {records} keys sealed under it"
+                        ),
+                    )));
+                }
+                RootKey::load_or_create(&key_file).map_err(io_err)?
+            }
         };
-        let store = Arc::new(RedbStore::open(&dir.join(DATABASE_FILE))?);
         Ok(DataDir { store, root_key })
     }
 }

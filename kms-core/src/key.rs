@@ -128,18 +128,6 @@ impl Key {
             .map_err(|r| self.refused(r))
     }
 
-    pub(crate) fn check_material_len(&self, material: &SecretBytes) -> Result<(), KmsError> {
-        let expected = self.spec.material_len();
-        if material.len() != expected {
-            return Err(KmsError::MaterialLength {
-                spec: self.spec,
-                expected,
-                actual: material.len(),
-            });
-        }
-        Ok(())
-    }
-
     pub(crate) fn import(
         &self,
         secret: SecretBytes,
@@ -149,7 +137,7 @@ impl Key {
         now: Timestamp,
     ) -> Result<Key, KmsError> {
         self.check_import(policy)?;
-        self.check_material_len(&secret)?;
+        check_material_len(self.spec, &secret)?;
         if let Some(accepted) = &self.material_id
             && !accepted.matches(&material_id)
         {
@@ -177,4 +165,16 @@ impl Key {
             .map(|m| &m.secret)
             .map_err(|r| self.refused(r))
     }
+}
+
+pub(crate) fn check_material_len(spec: KeySpec, material: &SecretBytes) -> Result<(), KmsError> {
+    let expected = spec.material_len();
+    if material.len() != expected {
+        return Err(KmsError::MaterialLength {
+            spec,
+            expected,
+            actual: material.len(),
+        });
+    }
+    Ok(())
 }

@@ -57,16 +57,21 @@ impl RootKey {
                 )
             }),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // Written to a temporary file and renamed into place, so a crash never leaves
+                // a half-written root key behind.
                 let key = RootKey::generate().map_err(io::Error::other)?;
+                let tmp = path.with_extension("tmp");
+                let _ = fs::remove_file(&tmp);
                 let mut options = OpenOptions::new();
                 options.write(true).create_new(true);
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(path)?;
+                let mut file = options.open(&tmp)?;
                 let text = Zeroizing::new(hex::encode(key.0.as_ref()));
                 file.write_all(text.as_bytes())?;
                 file.write_all(b"\n")?;
                 file.sync_all()?;
+                fs::rename(&tmp, path)?;
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     fs::File::open(dir)?.sync_all()?;
                 }

@@ -92,7 +92,7 @@ fn push_with_len(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), InternalError> {
 }
 
 /// Opens a token for an import into `key_id` of `tenant` at `now`. Checks, in order: that we
-/// issued it and it is intact, that it names this key, that it has not expired.
+/// issued it and it is intact, that it has not expired, that it names this key.
 pub(crate) fn open(
     sealer: &Sealer,
     token: &ImportToken,
@@ -108,13 +108,13 @@ pub(crate) fn open(
         .open(Purpose::ImportToken, &[VERSION], sealed)
         .ok_or(KmsError::ImportTokenInvalid)?;
     let parsed = parse(&plain).ok_or(KmsError::ImportTokenInvalid)?;
-    if parsed.key_id != *key_id || parsed.tenant != tenant.as_str().as_bytes() {
-        return Err(KmsError::ImportTokenForeign);
-    }
     if parsed.expires_at <= now {
         return Err(KmsError::ImportTokenExpired {
             expired_at: parsed.expires_at,
         });
+    }
+    if parsed.key_id != *key_id || parsed.tenant != tenant.as_str().as_bytes() {
+        return Err(KmsError::ImportTokenForeign);
     }
     let pair = WrappingKeyPair::from_private_bytes(parsed.spec, parsed.private)
         .ok_or(KmsError::ImportTokenInvalid)?;

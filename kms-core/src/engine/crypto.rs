@@ -46,7 +46,8 @@ impl Kms {
         })
     }
 
-    /// Finds the key the blob names (within `tenant` only) and decrypts with it.
+    /// Finds the key the blob names (within `tenant` only) and decrypts with it. A blob whose
+    /// key does not exist in `tenant` is `InvalidCiphertext`.
     pub fn decrypt(
         &self,
         tenant: &TenantId,
@@ -54,12 +55,18 @@ impl Kms {
         context: &EncryptionContext,
     ) -> Result<Decrypted, KmsError> {
         let key_id = ciphertext::key_id_of(blob).ok_or(KmsError::InvalidCiphertext)?;
-        self.with_key(tenant, &key_id, |k, _| {
+        let decrypted = self.with_key(tenant, &key_id, |k, _| {
             let material = k.usable_material()?;
             let plaintext = ciphertext::decrypt(k.spec, material.expose(), blob, context)
                 .ok_or(KmsError::InvalidCiphertext)?;
             Ok((None, Decrypted { key_id, plaintext }))
-        })
+        });
+        // The caller named no key: a blob naming one this tenant does not have (altered, from
+        // another tenant, or of a purged key) is simply not a ciphertext it can decrypt.
+        match decrypted {
+            Err(KmsError::KeyNotFound { .. }) => Err(KmsError::InvalidCiphertext),
+            other => other,
+        }
     }
 
     pub fn re_encrypt(

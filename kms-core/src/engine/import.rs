@@ -3,7 +3,7 @@
 use super::Kms;
 use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
-use crate::key::KeyDescription;
+use crate::key::{KeyDescription, check_material_len};
 use crate::lifecycle::ImportPolicy;
 use crate::seal::MaterialId;
 use crate::spec::Expiry;
@@ -97,9 +97,9 @@ impl Kms {
             policy,
         } = request;
         // Cheap checks first, so a request for a missing or wrong key is not an RSA decryption.
-        let key = self.with_key(tenant, &key_id, |k, _| {
+        let spec = self.with_key(tenant, &key_id, |k, _| {
             k.check_import(policy)?;
-            Ok((None, k.clone()))
+            Ok((None, k.spec))
         })?;
         let (algorithm, key_pair) = token::open(
             &self.sealer,
@@ -111,7 +111,7 @@ impl Kms {
         let secret = key_pair
             .unwrap(algorithm, encrypted_material.as_bytes())
             .ok_or(KmsError::UnwrapFailed { algorithm })?;
-        key.check_material_len(&secret)?;
+        check_material_len(spec, &secret)?;
         let material_id = self.sealer.material_id(&key_id, secret.expose());
         // The decision proper: re-checked against the key as it is now, atomically.
         self.with_key(tenant, &key_id, |k, now| {

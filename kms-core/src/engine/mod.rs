@@ -160,8 +160,9 @@ impl KmsBuilder {
         self
     }
 
+    /// At least one second: a zero validity would issue tokens that are expired on arrival.
     pub fn import_token_ttl(mut self, ttl: Duration) -> Self {
-        self.import_token_ttl = ttl;
+        self.import_token_ttl = ttl.max(Duration::from_secs(1));
         self
     }
 

@@ -14,21 +14,27 @@ pub struct SweepReport {
     pub examined: usize,
     /// Keys whose state time changed (material erased) or that were purged.
     pub changed: usize,
+    /// Keys that could not be swept (unreadable record, storage error); the pass goes on.
+    pub failed: usize,
 }
 
 impl Kms {
-    /// One pass over every key of every tenant.
+    /// One pass over every key of every tenant. A key that fails does not stop the pass: one
+    /// unreadable record must not leave every later key unswept.
     pub fn sweep(&self) -> Result<SweepReport, KmsError> {
         let mut report = SweepReport::default();
         for (tenant, id) in self.store.all_keys()? {
             report.examined += 1;
-            let before = self.store.get(&tenant, &id)?;
-            match self.with_key(&tenant, &id, |_, _| Ok((None, ()))) {
-                Ok(()) | Err(KmsError::KeyNotFound { .. }) => {}
-                Err(e) => return Err(e),
-            }
-            if self.store.get(&tenant, &id)? != before {
-                report.changed += 1;
+            let before = self.store.get(&tenant, &id);
+            let swept = self.with_key(&tenant, &id, |_, _| Ok((None, ())));
+            let after = self.store.get(&tenant, &id);
+            match (swept, before, after) {
+                (Ok(()) | Err(KmsError::KeyNotFound { .. }), Ok(before), Ok(after)) => {
+                    if before != after {
+                        report.changed += 1;
+                    }
+                }
+                _ => report.failed += 1,
             }
         }
         Ok(report)
@@ -43,27 +49,35 @@ pub struct Sweeper {
 }
 
 impl Sweeper {
-    pub fn start(kms: Arc<Kms>, period: Duration) -> Sweeper {
+    /// `period` is at least a millisecond. Fails only if the thread cannot be spawned.
+    pub fn start(kms: Arc<Kms>, period: Duration) -> std::io::Result<Sweeper> {
+        let period = period.max(Duration::from_millis(1));
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let signal = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("kmsgate-sweeper".into())
             .spawn(move || {
                 let (lock, cvar) = &*signal;
-                let mut stopped = lock.lock().unwrap_or_else(|p| p.into_inner());
-                while !*stopped {
-                    let (guard, timeout) = cvar
-                        .wait_timeout(stopped, period)
-                        .unwrap_or_else(|p| p.into_inner());
-                    stopped = guard;
-                    if timeout.timed_out() && !*stopped {
-                        // A failed pass (say, a full disk) is retried next period.
-                        let _ = kms.sweep();
+                loop {
+                    {
+                        let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+                        let (stopped, _) = cvar
+                            .wait_timeout_while(guard, period, |stopped| !*stopped)
+                            .unwrap_or_else(|p| p.into_inner());
+                        if *stopped {
+                            return;
+                        }
                     }
+                    // Swept without the lock held, so dropping the sweeper never waits on the
+                    // lock for a whole pass. A failed pass (say, a full disk) is retried next
+                    // period.
+                    let _ = kms.sweep();
                 }
-            })
-            .ok();
-        Sweeper { stop, thread }
+            })?;
+        Ok(Sweeper {
+            stop,
+            thread: Some(thread),
+        })
     }
 }
 

@@ -74,10 +74,18 @@ impl Shared {
         self.ready.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The spec furthest below its target, so steady demand for one spec cannot starve the
+    /// others of refills.
     fn missing_spec(&self, ready: &Ready) -> Option<WrappingKeySpec> {
         WrappingKeySpec::ALL
             .into_iter()
-            .find(|s| ready.pairs.get(s).map_or(0, Vec::len) < self.targets.of(*s))
+            .map(|s| {
+                let have = ready.pairs.get(&s).map_or(0, Vec::len);
+                (self.targets.of(s).saturating_sub(have), s)
+            })
+            .filter(|(short, _)| *short > 0)
+            .max_by_key(|(short, _)| *short)
+            .map(|(_, s)| s)
     }
 }
 

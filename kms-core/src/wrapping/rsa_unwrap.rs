@@ -1,6 +1,6 @@
-//! RSA unwrapping. Every failure collapses into one `None`: telling padding errors apart
-//! would hand callers a decryption oracle (RUSTSEC-2023-0071 is about the timing of exactly
-//! these paths; blinding keeps the private-key operation's timing independent of the input).
+//! RSA unwrapping. Every failure collapses into one `None`, so the error never says which
+//! padding check failed, and the private-key operation is blinded. (RUSTSEC-2023-0071 concerns
+//! the timing of these paths; see the README for what that leaves.)
 
 use aes_kw::{KekAes128, KekAes192, KekAes256};
 use rand_core::OsRng;
@@ -25,9 +25,7 @@ pub(super) fn unwrap(
         WrappingAlgorithm::RsaAesKeyWrapSha1 => {
             key_wrap(key, ciphertext, |k, c| decrypt(k, Oaep::new::<Sha1>(), c))
         }
-        WrappingAlgorithm::RsaAesKeyWrapSha256 => {
-            key_wrap(key, ciphertext, |k, c| decrypt(k, Oaep::new::<Sha256>(), c))
-        }
+        WrappingAlgorithm::RsaAesKeyWrapSha256 => key_wrap(key, ciphertext, oaep_sha256_any_mgf),
         WrappingAlgorithm::Sm2Pke => None,
     }
 }

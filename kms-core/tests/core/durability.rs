@@ -84,7 +84,14 @@ fn no_material_or_wrapping_key_bytes_at_rest() {
         f.clock.advance(std::time::Duration::from_secs(11));
         f.kms.sweep().unwrap();
     }
-    let rsa_private = hex(&rsa_vectors()["rsa_keys"]["RSA_2048"]);
+    // Bytes of the private exponent (not the modulus, which is public anyway).
+    let rsa_private = {
+        use rsa::pkcs8::DecodePrivateKey;
+        use rsa::traits::PrivateKeyParts;
+        let der = hex(&rsa_vectors()["rsa_keys"]["RSA_2048"]);
+        let key = rsa::RsaPrivateKey::from_pkcs8_der(&der).unwrap();
+        key.d().to_bytes_be()
+    };
     let sm2_private = hex(&sm2_vectors()["sm2_private_pkcs8_der_hex"]);
     let mut files = 0;
     for entry in std::fs::read_dir(dir.path()).unwrap() {
@@ -94,7 +101,7 @@ fn no_material_or_wrapping_key_bytes_at_rest() {
         for (what, needle) in [
             ("SM4 material", &sm2_material[..]),
             ("AES material", &rsa_material[..]),
-            ("RSA private key", &rsa_private[40..104]),
+            ("RSA private exponent", &rsa_private[..64]),
             ("SM2 private scalar", &sm2_private[36..68]),
         ] {
             assert!(
@@ -105,6 +112,19 @@ fn no_material_or_wrapping_key_bytes_at_rest() {
         }
     }
     assert_eq!(files, 2, "root.key and keys.redb");
+}
+
+#[test]
+fn a_lost_root_key_is_reported_not_silently_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let f = open(dir.path());
+        f.external(KeySpec::Aes256);
+    }
+    std::fs::remove_file(dir.path().join(ROOT_KEY_FILE)).unwrap();
+    let err = DataDir::open(dir.path(), None).unwrap_err();
+    assert!(err.to_string().contains("root.key is missing"), "{err}");
+    assert!(!dir.path().join(ROOT_KEY_FILE).exists());
 }
 
 const CHILD_ENV: &str = "KMSGATE_TEST_CHILD_DATA_DIR";

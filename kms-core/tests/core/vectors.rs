@@ -152,3 +152,30 @@ fn generated_wrapping_keys_of_every_spec_work() {
         }
     }
 }
+
+#[test]
+fn java_style_key_wrap_with_mgf1_sha1_imports() {
+    use aes_kw::KekAes256;
+    use rsa::pkcs8::DecodePublicKey;
+    let f = fixture();
+    let key = f.external(KeySpec::Aes256);
+    let p = f.params(
+        &key,
+        WrappingAlgorithm::RsaAesKeyWrapSha256,
+        WrappingKeySpec::Rsa2048,
+    );
+    let public = rsa::RsaPublicKey::from_public_key_der(&p.public_key_der).unwrap();
+    let ephemeral = [0x11u8; 32];
+    let m = material(0x21, 32);
+    let oaep = rsa::Oaep::new_with_mgf_hash::<sha2::Sha256, sha1::Sha1>();
+    let mut wrapped = public
+        .encrypt(&mut rand_core::OsRng, oaep, &ephemeral)
+        .unwrap();
+    wrapped.extend(
+        KekAes256::from(ephemeral)
+            .wrap_with_padding_vec(&m)
+            .unwrap(),
+    );
+    f.import(&key, &p, wrapped, Expiry::Never).unwrap();
+    assert_eq!(f.state(&key), KeyStateKind::Enabled);
+}
