@@ -221,6 +221,18 @@ pub fn parse_amz_date(value: &str) -> Option<u64> {
     Some(days * 86_400 + h * 3600 + mi * 60 + s)
 }
 
+/// AWS refuses requests signed more than 15 minutes away from its (real) clock.
+pub const MAX_SKEW_SECS: u64 = 15 * 60;
+
+/// Checks an `X-Amz-Date` against the real clock (`now_secs`), never the emulated one.
+pub fn check_skew(amz_date: &str, now_secs: u64) -> Result<(), AuthError> {
+    let signed = parse_amz_date(amz_date).ok_or(AuthError::Incomplete("malformed X-Amz-Date"))?;
+    if signed.abs_diff(now_secs) > MAX_SKEW_SECS {
+        return Err(AuthError::Expired);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,9 +259,12 @@ mod tests {
         (headers, v["body"].as_str().unwrap().to_owned())
     }
 
-    fn check(
+    /// Verifies the vector's request after `tamper`, with `secret` and scope `region`.
+    fn check_with(
         v: &serde_json::Value,
         tamper: impl FnOnce(&mut Vec<(String, String)>, &mut String),
+        secret: &str,
+        region: &str,
     ) -> Result<(), AuthError> {
         let (mut headers, mut body) = parts_of(v);
         tamper(&mut headers, &mut body);
@@ -260,7 +275,7 @@ mod tests {
             .1
             .clone();
         let header = format!(
-            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{}/us-east-1/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature={}",
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{}/{region}/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature={}",
             &date[..8],
             v["expected_signature"].as_str().unwrap()
         );
@@ -276,39 +291,34 @@ mod tests {
             headers: &pairs,
             body: body.as_bytes(),
         };
-        verify(&parts, &date, &auth, v["secret_key"].as_str().unwrap())
+        assert_eq!(auth.signed_headers.len(), 4);
+        if secret == v["secret_key"].as_str().unwrap() && region == "us-east-1" {
+            let canonical = canonical_request(&parts, &auth.signed_headers);
+            let unchanged = (headers.clone(), body.clone()) == parts_of(v);
+            assert_eq!(
+                canonical == v["canonical_request"].as_str().unwrap(),
+                unchanged
+            );
+            if unchanged {
+                assert_eq!(
+                    string_to_sign(&date, &auth, &canonical),
+                    v["string_to_sign"].as_str().unwrap()
+                );
+            }
+        }
+        verify(&parts, &date, &auth, secret)
+    }
+
+    fn check(
+        v: &serde_json::Value,
+        tamper: impl FnOnce(&mut Vec<(String, String)>, &mut String),
+    ) -> Result<(), AuthError> {
+        check_with(v, tamper, v["secret_key"].as_str().unwrap(), "us-east-1")
     }
 
     #[test]
     fn the_recorded_boto3_signature_verifies() {
-        let v = vector();
-        assert_eq!(check(&v, |_, _| {}), Ok(()));
-        let (headers, body) = parts_of(&v);
-        let pairs: Vec<(&str, &str)> = headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let parts = SignedParts {
-            method: "POST",
-            path: "/",
-            query: "",
-            headers: &pairs,
-            body: body.as_bytes(),
-        };
-        let auth = Authorization {
-            access_key_id: "AKIDEXAMPLE".into(),
-            date: "20261122".into(),
-            region: "us-east-1".into(),
-            service: "kms".into(),
-            signed_headers: headers.iter().map(|(n, _)| n.clone()).collect(),
-            signature: [0; 32],
-        };
-        let canonical = canonical_request(&parts, &auth.signed_headers);
-        assert_eq!(canonical, v["canonical_request"].as_str().unwrap());
-        assert_eq!(
-            string_to_sign(&headers[2].1, &auth, &canonical),
-            v["string_to_sign"].as_str().unwrap()
-        );
+        assert_eq!(check(&vector(), |_, _| {}), Ok(()));
     }
 
     #[test]
@@ -327,40 +337,13 @@ mod tests {
             check(&v, |h, _| h[1].1 = "127.0.0.1:1".into()),
             Err(AuthError::SignatureMismatch)
         );
-        let (headers, body) = parts_of(&v);
-        let pairs: Vec<(&str, &str)> = headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let parts = SignedParts {
-            method: "POST",
-            path: "/",
-            query: "",
-            headers: &pairs,
-            body: body.as_bytes(),
-        };
-        let date = &headers[2].1;
-        let header = format!(
-            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{}/us-east-1/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature={}",
-            &date[..8],
-            v["expected_signature"].as_str().unwrap()
-        );
-        let auth = parse_authorization(&header).unwrap();
         assert_eq!(
-            verify(&parts, date, &auth, "wrong secret"),
+            check_with(&v, |_, _| {}, "wrong secret", "us-east-1"),
             Err(AuthError::SignatureMismatch)
         );
-        let other_region = Authorization {
-            region: "eu-west-1".into(),
-            ..auth.clone()
-        };
+        let secret = v["secret_key"].as_str().unwrap();
         assert_eq!(
-            verify(
-                &parts,
-                date,
-                &other_region,
-                v["secret_key"].as_str().unwrap()
-            ),
+            check_with(&v, |_, _| {}, secret, "eu-west-1"),
             Err(AuthError::SignatureMismatch)
         );
     }
@@ -392,6 +375,25 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn requests_outside_fifteen_minutes_are_expired() {
+        let t = 1_795_339_952;
+        assert_eq!(check_skew("20261122T093232Z", t), Ok(()));
+        assert_eq!(check_skew("20261122T093232Z", t + 900), Ok(()));
+        assert_eq!(
+            check_skew("20261122T093232Z", t + 901),
+            Err(AuthError::Expired)
+        );
+        assert_eq!(
+            check_skew("20261122T093232Z", t - 901),
+            Err(AuthError::Expired)
+        );
+        assert!(matches!(
+            check_skew("yesterday", t),
+            Err(AuthError::Incomplete(_))
+        ));
     }
 
     #[test]
