@@ -145,6 +145,9 @@ fn generated_wrapping_keys_of_every_spec_work() {
                 let key = f.external(KeySpec::Aes256);
                 let p = f.params(&key, WrappingAlgorithm::RsaesOaepSha256, spec);
                 assert_eq!(p.public_key_der, der);
+                // Tokens stay within Huawei's 200..=6144 base64 characters even for RSA-4096.
+                let chars = p.import_token.to_base64().len();
+                assert!((200..=6144).contains(&chars), "{spec}: {chars}");
                 let m = material(1, 32);
                 f.import(&key, &p, oaep_sha256(&der, &m), Expiry::Never)
                     .unwrap();
