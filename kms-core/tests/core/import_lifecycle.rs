@@ -367,3 +367,24 @@ fn the_sweeper_erases_expired_material_from_the_store() {
         }
     );
 }
+
+#[test]
+fn an_unreadable_record_does_not_stop_the_sweep() {
+    let f = fixture();
+    let broken = f.external(KeySpec::Aes256);
+    f.kms
+        .store()
+        .update(&f.tenant, &broken, &mut |_| {
+            kms_core::store::Change::Put(b"not a record".to_vec())
+        })
+        .unwrap();
+    let key = f.external(KeySpec::Aes256);
+    f.import_plain(&key, &material(1, 32), f.later(5)).unwrap();
+    f.clock.advance(Duration::from_secs(5));
+    let report = f.kms.sweep().unwrap();
+    assert_eq!((report.examined, report.changed, report.failed), (2, 1, 1));
+    assert!(matches!(
+        f.kms.describe_key(&f.tenant, &broken),
+        Err(KmsError::Internal(InternalError::CorruptRecord(_)))
+    ));
+}
