@@ -8,6 +8,7 @@ use crate::sigv4::AuthError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     AlreadyExistsException,
+    DependencyTimeoutException,
     DisabledException,
     ExpiredImportTokenException,
     IncompleteSignatureException,
@@ -22,9 +23,11 @@ pub enum ErrorCode {
     InvalidSignatureException,
     KmsInternalException,
     KmsInvalidStateException,
+    LimitExceededException,
     MissingAuthenticationTokenException,
     NotFoundException,
     SerializationException,
+    TagException,
     UnknownOperationException,
     UnrecognizedClientException,
     UnsupportedOperationException,
@@ -35,6 +38,7 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::AlreadyExistsException => "AlreadyExistsException",
+            ErrorCode::DependencyTimeoutException => "DependencyTimeoutException",
             ErrorCode::DisabledException => "DisabledException",
             ErrorCode::ExpiredImportTokenException => "ExpiredImportTokenException",
             ErrorCode::IncompleteSignatureException => "IncompleteSignatureException",
@@ -49,9 +53,11 @@ impl ErrorCode {
             ErrorCode::InvalidSignatureException => "InvalidSignatureException",
             ErrorCode::KmsInternalException => "KMSInternalException",
             ErrorCode::KmsInvalidStateException => "KMSInvalidStateException",
+            ErrorCode::LimitExceededException => "LimitExceededException",
             ErrorCode::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
             ErrorCode::NotFoundException => "NotFoundException",
             ErrorCode::SerializationException => "SerializationException",
+            ErrorCode::TagException => "TagException",
             ErrorCode::UnknownOperationException => "UnknownOperationException",
             ErrorCode::UnrecognizedClientException => "UnrecognizedClientException",
             ErrorCode::UnsupportedOperationException => "UnsupportedOperationException",
@@ -59,11 +65,12 @@ impl ErrorCode {
         }
     }
 
-    /// botocore's model marks only KMSInternalException (500) as a server fault among the
-    /// codes we send; every other one is a 400, except the missing-token one AWS sends as 403.
+    /// botocore's model marks KMSInternalException (500) and DependencyTimeoutException (503)
+    /// as server faults; every other code is a 400, except the missing-token one (403).
     pub fn status(self) -> u16 {
         match self {
             ErrorCode::KmsInternalException => 500,
+            ErrorCode::DependencyTimeoutException => 503,
             ErrorCode::MissingAuthenticationTokenException => 403,
             ErrorCode::AlreadyExistsException
             | ErrorCode::DisabledException
@@ -79,8 +86,10 @@ impl ErrorCode {
             | ErrorCode::InvalidMarkerException
             | ErrorCode::InvalidSignatureException
             | ErrorCode::KmsInvalidStateException
+            | ErrorCode::LimitExceededException
             | ErrorCode::NotFoundException
             | ErrorCode::SerializationException
+            | ErrorCode::TagException
             | ErrorCode::UnknownOperationException
             | ErrorCode::UnrecognizedClientException
             | ErrorCode::UnsupportedOperationException
