@@ -38,6 +38,7 @@ pub enum DataDirError {
 /// let tenant = TenantId::new("123456789012/us-east-1")?;
 /// let key = kms.create_key(&tenant, CreateKey {
 ///     spec: KeySpec::Sm4, origin: Origin::External, description: "byok".into(),
+///     tags: Default::default(),
 /// })?; // PendingImport
 /// # let _ = key;
 /// # Ok(())

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::alias::AliasName;
 use crate::ids::KeyId;
 use crate::lifecycle::KeyStateKind;
 use crate::spec::KeySpec;
@@ -22,6 +23,8 @@ pub enum Operation {
     DeleteImportedKeyMaterial,
     /// Encrypt, decrypt, re-encrypt, generate data key.
     Cryptography,
+    /// Changing a description or tags, or pointing an alias at the key.
+    ChangeAttributes,
 }
 
 impl fmt::Display for Operation {
@@ -35,6 +38,7 @@ impl fmt::Display for Operation {
             Operation::ImportKeyMaterial => "import key material",
             Operation::DeleteImportedKeyMaterial => "delete imported key material",
             Operation::Cryptography => "cryptographic use",
+            Operation::ChangeAttributes => "changing its description, tags or aliases",
         })
     }
 }
@@ -93,6 +97,15 @@ pub enum KmsError {
     )]
     InvalidCiphertext,
 
+    #[error("alias {alias} already exists")]
+    AliasExists { alias: AliasName },
+
+    #[error("alias {alias} does not exist")]
+    AliasNotFound { alias: AliasName },
+
+    #[error("a key can carry at most {limit} tags")]
+    TooManyTags { limit: usize },
+
     #[error(transparent)]
     Validation(#[from] ValidationError),
 
@@ -118,6 +131,10 @@ pub enum ValidationError {
     ImportTokenSize { max: usize },
     #[error("encrypted key material must be 1 to {max} bytes")]
     EncryptedMaterialSize { max: usize },
+    #[error("alias name must be 1 to 256 characters without control characters")]
+    MalformedAlias,
+    #[error("tag keys must be 1 to 128 characters, values at most 256, without control characters")]
+    MalformedTag,
 }
 
 /// Failures that are the service's fault, never the caller's.

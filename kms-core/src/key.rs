@@ -7,6 +7,7 @@ use crate::lifecycle::{ImportPolicy, KeyState, KeyStateKind, Material, Refusal};
 use crate::seal::MaterialId;
 use crate::secret::SecretBytes;
 use crate::spec::{Expiry, KeySpec, Origin};
+use crate::tags::Tags;
 use crate::time::Timestamp;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +21,7 @@ pub(crate) struct Key {
     /// The only material this key will ever accept, fixed by its first import (or by
     /// generation). Kept after the material itself is deleted or expires.
     pub(crate) material_id: Option<MaterialId>,
+    pub(crate) tags: Tags,
     pub(crate) state: KeyState,
 }
 
@@ -39,6 +41,7 @@ pub struct KeyDescription {
     pub material_expiry: Option<Expiry>,
     /// The material the key accepts (see [`MaterialId`]); `None` until the first import.
     pub material_id: Option<MaterialId>,
+    pub tags: Tags,
 }
 
 impl KeyDescription {
@@ -80,6 +83,7 @@ impl Key {
             deletion_date: self.state.deletion_date(),
             material_expiry: self.state.material().map(|m| m.expiry),
             material_id: self.material_id,
+            tags: self.tags.clone(),
         }
     }
 
@@ -106,11 +110,32 @@ impl Key {
         self.with_state(self.state.cancel_deletion())
     }
 
-    pub(crate) fn with_description(&self, description: String) -> Key {
-        Key {
+    pub(crate) fn with_description(&self, description: String) -> Result<Key, KmsError> {
+        self.permit_attribute_change()?;
+        Ok(Key {
             description,
             ..self.clone()
-        }
+        })
+    }
+
+    pub(crate) fn with_tags(
+        &self,
+        change: impl FnOnce(&mut Tags) -> Result<(), KmsError>,
+    ) -> Result<Key, KmsError> {
+        self.permit_attribute_change()?;
+        let mut tags = self.tags.clone();
+        change(&mut tags)?;
+        Ok(Key {
+            tags,
+            ..self.clone()
+        })
+    }
+
+    /// Whether an alias may be pointed at this key now.
+    pub(crate) fn permit_attribute_change(&self) -> Result<(), KmsError> {
+        self.state
+            .permits_attribute_change()
+            .map_err(|r| self.refused(r))
     }
 
     pub(crate) fn check_import_parameters(&self) -> Result<(), KmsError> {

@@ -19,6 +19,7 @@
 //!     spec: KeySpec::Aes256,
 //!     origin: Origin::Generated,
 //!     description: "orders".into(),
+//!     tags: Default::default(),
 //! })?;
 //! assert_eq!(key.state, KeyStateKind::Enabled);
 //!
@@ -30,6 +31,7 @@
 //! # }
 //! ```
 
+mod alias;
 mod ciphertext;
 mod data_dir;
 mod engine;
@@ -42,15 +44,18 @@ mod seal;
 mod secret;
 mod spec;
 pub mod store;
+mod tags;
 mod time;
 mod token;
 pub mod wrapping;
 
+pub use alias::{AliasEntry, AliasName};
 pub use ciphertext::{BLOB_OVERHEAD, EncryptionContext};
 pub use data_dir::{DATABASE_FILE, DataDir, DataDirError, ROOT_KEY_FILE};
 pub use engine::{
-    CreateKey, DEFAULT_IMPORT_TOKEN_TTL, DataKey, Decrypted, ImportOutcome, ImportParameters,
-    ImportRequest, KeyPage, Kms, KmsBuilder, PageSize, ReEncrypted, SweepReport, Sweeper,
+    AliasPage, CreateKey, DEFAULT_IMPORT_TOKEN_TTL, DataKey, Decrypted, ImportOutcome,
+    ImportParameters, ImportRequest, KeyPage, Kms, KmsBuilder, PageSize, ReEncrypted, SweepReport,
+    Sweeper,
 };
 pub use error::{InternalError, KmsError, Operation, ValidationError};
 pub use ids::{KeyId, TenantId};
@@ -60,6 +65,7 @@ pub use seal::{MaterialId, RootKey};
 pub use secret::SecretBytes;
 pub use spec::{ByteCount, DataKeySpec, DeletionWindow, Expiry, KeySpec, Origin};
 pub use store::{KeyStore, MemoryStore, RedbStore, StoreError};
+pub use tags::Tags;
 pub use time::{Clock, EmulatedClock, ManualClock, SystemClock, Timestamp};
 pub use token::ImportToken;
 pub use wrapping::{EncryptedMaterial, WrappingAlgorithm, WrappingKeyPair, WrappingKeySpec};

@@ -161,6 +161,14 @@ impl KeyState {
         }
     }
 
+    /// Descriptions, tags and aliases may change in every state but PendingDeletion.
+    pub(crate) fn permits_attribute_change(&self) -> Result<(), Refusal> {
+        match self {
+            KeyState::PendingImport | KeyState::Enabled(_) | KeyState::Disabled(_) => Ok(()),
+            KeyState::PendingDeletion { .. } => Err(self.refuse(Operation::ChangeAttributes)),
+        }
+    }
+
     pub(crate) fn permits_import_parameters(&self) -> Result<(), Refusal> {
         match self {
             KeyState::PendingImport | KeyState::Enabled(_) | KeyState::Disabled(_) => Ok(()),

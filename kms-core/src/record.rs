@@ -12,6 +12,7 @@ use crate::lifecycle::{KeyState, Material};
 use crate::seal::{MaterialId, Purpose, Sealer};
 use crate::secret::SecretBytes;
 use crate::spec::{Expiry, KeySpec, Origin};
+use crate::tags::Tags;
 use crate::time::Timestamp;
 
 const FORMAT: u32 = 1;
@@ -26,6 +27,8 @@ struct Record {
     description: String,
     created_at: Timestamp,
     material_id: Option<MaterialId>,
+    #[serde(default)]
+    tags: Tags,
     state: StoredState,
 }
 
@@ -84,6 +87,7 @@ pub(crate) fn encode(key: &Key, sealer: &Sealer) -> Result<Vec<u8>, KmsError> {
         description: key.description.clone(),
         created_at: key.created_at,
         material_id: key.material_id,
+        tags: key.tags.clone(),
         state,
     };
     serde_json::to_vec(&record).map_err(|_| corrupt("serialise"))
@@ -134,6 +138,7 @@ pub(crate) fn decode(
         description: record.description,
         created_at: record.created_at,
         material_id: record.material_id,
+        tags: record.tags,
         state,
     })
 }
@@ -152,6 +157,7 @@ mod tests {
             description: "d".into(),
             created_at: Timestamp::from_secs(5),
             material_id: None,
+            tags: Tags::from_pairs([("k".to_owned(), "v".to_owned())]).unwrap(),
             state,
         }
     }

@@ -11,12 +11,14 @@ use crate::record;
 use crate::secret::SecretBytes;
 use crate::spec::{DeletionWindow, Expiry, KeySpec, Origin};
 use crate::store::Change;
+use crate::tags::Tags;
 
 #[derive(Clone, Debug)]
 pub struct CreateKey {
     pub spec: KeySpec,
     pub origin: Origin,
     pub description: String,
+    pub tags: Tags,
 }
 
 /// How many keys one listing page holds: 1 to 1000.
@@ -84,6 +86,7 @@ impl Kms {
             description: request.description,
             created_at: now,
             material_id,
+            tags: request.tags,
             state,
         };
         let bytes = record::encode(&key, &self.sealer)?;
@@ -171,7 +174,34 @@ impl Kms {
         id: &KeyId,
         description: String,
     ) -> Result<KeyDescription, KmsError> {
-        self.transition(tenant, id, |k| Ok(k.with_description(description)))
+        self.transition(tenant, id, |k| k.with_description(description))
+    }
+
+    /// Adds or overwrites tags, all or nothing.
+    pub fn tag_key(
+        &self,
+        tenant: &TenantId,
+        id: &KeyId,
+        tags: &Tags,
+    ) -> Result<KeyDescription, KmsError> {
+        self.transition(tenant, id, |k| {
+            k.with_tags(|t| t.merge(tags.iter().map(|(k, v)| (k.to_owned(), v.to_owned()))))
+        })
+    }
+
+    /// Removes the named tags; names the key does not carry are ignored.
+    pub fn untag_key(
+        &self,
+        tenant: &TenantId,
+        id: &KeyId,
+        tag_keys: &[String],
+    ) -> Result<KeyDescription, KmsError> {
+        self.transition(tenant, id, |k| {
+            k.with_tags(|t| {
+                t.remove(tag_keys.iter().map(String::as_str));
+                Ok(())
+            })
+        })
     }
 
     pub(super) fn transition(

@@ -3,6 +3,7 @@
 //! update. Slow work (RSA and SM2 unwrapping, key pair generation) happens before that
 //! update, never inside it.
 
+mod aliases;
 mod crypto;
 mod import;
 mod keys;
@@ -12,6 +13,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use aliases::AliasPage;
 pub use crypto::{DataKey, Decrypted, ReEncrypted};
 pub use import::{ImportOutcome, ImportParameters, ImportRequest};
 pub use keys::{CreateKey, KeyPage, PageSize};

@@ -4,9 +4,14 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::{Change, KeyStore, StoreError};
+use crate::alias::AliasName;
 use crate::ids::{KeyId, TenantId};
 
-type Records = BTreeMap<(TenantId, KeyId), Vec<u8>>;
+#[derive(Debug, Default)]
+struct Records {
+    keys: BTreeMap<(TenantId, KeyId), Vec<u8>>,
+    aliases: BTreeMap<(TenantId, AliasName), Vec<u8>>,
+}
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -19,15 +24,27 @@ impl MemoryStore {
     }
 
     /// A poisoned lock means a panic inside `decide`, which runs before any mutation, so the
-    /// map itself is intact.
+    /// maps themselves are intact.
     fn lock(&self) -> MutexGuard<'_, Records> {
         self.records.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
+fn apply<K: Ord>(map: &mut BTreeMap<K, Vec<u8>>, key: K, change: Change) {
+    match change {
+        Change::Keep => {}
+        Change::Put(bytes) => {
+            map.insert(key, bytes);
+        }
+        Change::Delete => {
+            map.remove(&key);
+        }
+    }
+}
+
 impl KeyStore for MemoryStore {
     fn get(&self, tenant: &TenantId, id: &KeyId) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.lock().get(&(tenant.clone(), *id)).cloned())
+        Ok(self.lock().keys.get(&(tenant.clone(), *id)).cloned())
     }
 
     fn update(
@@ -38,15 +55,8 @@ impl KeyStore for MemoryStore {
     ) -> Result<(), StoreError> {
         let mut records = self.lock();
         let key = (tenant.clone(), *id);
-        match decide(records.get(&key).map(Vec::as_slice)) {
-            Change::Keep => {}
-            Change::Put(bytes) => {
-                records.insert(key, bytes);
-            }
-            Change::Delete => {
-                records.remove(&key);
-            }
-        }
+        let change = decide(records.keys.get(&key).map(Vec::as_slice));
+        apply(&mut records.keys, key, change);
         Ok(())
     }
 
@@ -58,6 +68,7 @@ impl KeyStore for MemoryStore {
     ) -> Result<Vec<(KeyId, Vec<u8>)>, StoreError> {
         Ok(self
             .lock()
+            .keys
             .range((tenant.clone(), KeyId::from_bytes([0; 16]))..)
             .take_while(|((t, _), _)| t == tenant)
             .filter(|((_, id), _)| after.is_none_or(|a| id > a))
@@ -67,7 +78,48 @@ impl KeyStore for MemoryStore {
     }
 
     fn all_keys(&self) -> Result<Vec<(TenantId, KeyId)>, StoreError> {
-        Ok(self.lock().keys().cloned().collect())
+        Ok(self.lock().keys.keys().cloned().collect())
+    }
+
+    fn get_alias(
+        &self,
+        tenant: &TenantId,
+        name: &AliasName,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .lock()
+            .aliases
+            .get(&(tenant.clone(), name.clone()))
+            .cloned())
+    }
+
+    fn update_alias(
+        &self,
+        tenant: &TenantId,
+        name: &AliasName,
+        decide: &mut dyn FnMut(Option<&[u8]>) -> Change,
+    ) -> Result<(), StoreError> {
+        let mut records = self.lock();
+        let key = (tenant.clone(), name.clone());
+        let change = decide(records.aliases.get(&key).map(Vec::as_slice));
+        apply(&mut records.aliases, key, change);
+        Ok(())
+    }
+
+    fn list_aliases(
+        &self,
+        tenant: &TenantId,
+        after: Option<&AliasName>,
+        limit: usize,
+    ) -> Result<Vec<(AliasName, Vec<u8>)>, StoreError> {
+        Ok(self
+            .lock()
+            .aliases
+            .iter()
+            .filter(|((t, name), _)| t == tenant && after.is_none_or(|a| name > a))
+            .take(limit)
+            .map(|((_, name), bytes)| (name.clone(), bytes.clone()))
+            .collect())
     }
 
     fn flush(&self) -> Result<(), StoreError> {

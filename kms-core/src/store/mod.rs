@@ -1,5 +1,5 @@
 //! Storage of key records. A store keeps opaque records (already sealed by the engine) per
-//! tenant and key id, and offers one atomic read-modify-write per key: the engine's whole
+//! tenant and key id, and alias records per tenant and alias name, and offers one atomic read-modify-write per key: the engine's whole
 //! decision about a key (state transition, material check) happens inside it, so two
 //! concurrent imports into one key can never both win.
 
@@ -13,6 +13,7 @@ use std::sync::Arc;
 pub use memory::MemoryStore;
 pub use redb_store::RedbStore;
 
+use crate::alias::AliasName;
 use crate::ids::{KeyId, TenantId};
 
 /// What an update decided to do with the record it was shown.
@@ -47,6 +48,25 @@ pub trait KeyStore: Send + Sync + fmt::Debug {
 
     /// Every key of every tenant, for the expiry sweeper.
     fn all_keys(&self) -> Result<Vec<(TenantId, KeyId)>, StoreError>;
+
+    fn get_alias(&self, tenant: &TenantId, name: &AliasName)
+    -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Like [`KeyStore::update`], for the alias namespace (separate from keys).
+    fn update_alias(
+        &self,
+        tenant: &TenantId,
+        name: &AliasName,
+        decide: &mut dyn FnMut(Option<&[u8]>) -> Change,
+    ) -> Result<(), StoreError>;
+
+    /// Up to `limit` aliases of `tenant` in name order, starting after `after`.
+    fn list_aliases(
+        &self,
+        tenant: &TenantId,
+        after: Option<&AliasName>,
+        limit: usize,
+    ) -> Result<Vec<(AliasName, Vec<u8>)>, StoreError>;
 
     /// Makes everything acknowledged so far durable; a no-op where updates already are.
     fn flush(&self) -> Result<(), StoreError>;

@@ -8,18 +8,22 @@ use std::path::{Path, PathBuf};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::{Change, KeyStore, StoreError};
+use crate::alias::AliasName;
 use crate::ids::{KeyId, TenantId};
 
-const KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("keys_v1");
+type Table = TableDefinition<'static, &'static str, &'static [u8]>;
+
+const KEYS: Table = TableDefinition::new("keys_v1");
+const ALIASES: Table = TableDefinition::new("aliases_v1");
 const BACKEND: &str = "redb";
 
 fn err(e: impl Into<redb::Error>) -> StoreError {
     StoreError::new(BACKEND, e.into())
 }
 
-/// Records live under `"<tenant>\0<key id>"`: tenants hold no control characters, so one
-/// tenant's keys form a contiguous range that sorts by key id.
-fn record_key(tenant: &TenantId, id: &KeyId) -> String {
+/// Records live under `"<tenant>\0<key id or alias>"`: tenants hold no control characters,
+/// so one tenant's records form a contiguous range that sorts by id or name.
+fn record_key(tenant: &TenantId, id: &impl std::fmt::Display) -> String {
     format!("{tenant}\0{id}")
 }
 
@@ -35,6 +39,7 @@ impl RedbStore {
         let db = Database::create(path).map_err(err)?;
         let txn = db.begin_write().map_err(err)?;
         txn.open_table(KEYS).map_err(err)?;
+        txn.open_table(ALIASES).map_err(err)?;
         txn.commit().map_err(err)?;
         Ok(RedbStore {
             db,
@@ -49,10 +54,7 @@ impl RedbStore {
 
 impl KeyStore for RedbStore {
     fn get(&self, tenant: &TenantId, id: &KeyId) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self.db.begin_read().map_err(err)?;
-        let table = txn.open_table(KEYS).map_err(err)?;
-        let found = table.get(record_key(tenant, id).as_str()).map_err(err)?;
-        Ok(found.map(|v| v.value().to_vec()))
+        self.get_in(KEYS, &record_key(tenant, id))
     }
 
     fn update(
@@ -61,31 +63,7 @@ impl KeyStore for RedbStore {
         id: &KeyId,
         decide: &mut dyn FnMut(Option<&[u8]>) -> Change,
     ) -> Result<(), StoreError> {
-        let key = record_key(tenant, id);
-        let txn = self.db.begin_write().map_err(err)?;
-        let change = {
-            let mut table = txn.open_table(KEYS).map_err(err)?;
-            let current = table
-                .get(key.as_str())
-                .map_err(err)?
-                .map(|v| v.value().to_vec());
-            let change = decide(current.as_deref());
-            match &change {
-                Change::Keep => {}
-                Change::Put(bytes) => {
-                    table.insert(key.as_str(), bytes.as_slice()).map_err(err)?;
-                }
-                Change::Delete => {
-                    table.remove(key.as_str()).map_err(err)?;
-                }
-            }
-            change
-        };
-        match change {
-            // Nothing written: skip the fsync a commit would cost.
-            Change::Keep => txn.abort().map_err(err),
-            Change::Put(_) | Change::Delete => txn.commit().map_err(err),
-        }
+        self.update_in(KEYS, &record_key(tenant, id), decide)
     }
 
     fn list(
@@ -94,24 +72,8 @@ impl KeyStore for RedbStore {
         after: Option<&KeyId>,
         limit: usize,
     ) -> Result<Vec<(KeyId, Vec<u8>)>, StoreError> {
-        let start = match after {
-            Some(a) => Bound::Excluded(record_key(tenant, a)),
-            None => Bound::Included(format!("{tenant}\0")),
-        };
-        let end = Bound::Excluded(format!("{tenant}\u{1}"));
-        let txn = self.db.begin_read().map_err(err)?;
-        let table = txn.open_table(KEYS).map_err(err)?;
-        let range = table
-            .range::<&str>((bound_ref(&start), bound_ref(&end)))
-            .map_err(err)?;
-        let mut out = Vec::new();
-        for entry in range.take(limit) {
-            let (k, v) = entry.map_err(err)?;
-            if let Some(id) = k.value().rsplit('\0').next().and_then(|s| s.parse().ok()) {
-                out.push((id, v.value().to_vec()));
-            }
-        }
-        Ok(out)
+        let after = after.map(|a| record_key(tenant, a));
+        self.list_in(KEYS, tenant, after, limit, |s| s.parse().ok())
     }
 
     fn all_keys(&self) -> Result<Vec<(TenantId, KeyId)>, StoreError> {
@@ -129,9 +91,105 @@ impl KeyStore for RedbStore {
         Ok(out)
     }
 
+    fn get_alias(
+        &self,
+        tenant: &TenantId,
+        name: &AliasName,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get_in(ALIASES, &record_key(tenant, name))
+    }
+
+    fn update_alias(
+        &self,
+        tenant: &TenantId,
+        name: &AliasName,
+        decide: &mut dyn FnMut(Option<&[u8]>) -> Change,
+    ) -> Result<(), StoreError> {
+        self.update_in(ALIASES, &record_key(tenant, name), decide)
+    }
+
+    fn list_aliases(
+        &self,
+        tenant: &TenantId,
+        after: Option<&AliasName>,
+        limit: usize,
+    ) -> Result<Vec<(AliasName, Vec<u8>)>, StoreError> {
+        let after = after.map(|a| record_key(tenant, a));
+        self.list_in(ALIASES, tenant, after, limit, |s| AliasName::new(s).ok())
+    }
+
     fn flush(&self) -> Result<(), StoreError> {
         // Every committed write transaction is already durable (redb's default durability).
         Ok(())
+    }
+}
+
+impl RedbStore {
+    fn get_in(&self, def: Table, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(err)?;
+        let table = txn.open_table(def).map_err(err)?;
+        let found = table.get(key).map_err(err)?;
+        Ok(found.map(|v| v.value().to_vec()))
+    }
+
+    fn update_in(
+        &self,
+        def: Table,
+        key: &str,
+        decide: &mut dyn FnMut(Option<&[u8]>) -> Change,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(err)?;
+        let change = {
+            let mut table = txn.open_table(def).map_err(err)?;
+            let current = table.get(key).map_err(err)?.map(|v| v.value().to_vec());
+            let change = decide(current.as_deref());
+            match &change {
+                Change::Keep => {}
+                Change::Put(bytes) => {
+                    table.insert(key, bytes.as_slice()).map_err(err)?;
+                }
+                Change::Delete => {
+                    table.remove(key).map_err(err)?;
+                }
+            }
+            change
+        };
+        match change {
+            // Nothing written: skip the fsync a commit would cost.
+            Change::Keep => txn.abort().map_err(err),
+            Change::Put(_) | Change::Delete => txn.commit().map_err(err),
+        }
+    }
+
+    /// One tenant's records after `after` (a full record key), names parsed by `parse`.
+    fn list_in<T>(
+        &self,
+        def: Table,
+        tenant: &TenantId,
+        after: Option<String>,
+        limit: usize,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<Vec<(T, Vec<u8>)>, StoreError> {
+        let start = match after {
+            Some(a) => Bound::Excluded(a),
+            None => Bound::Included(format!("{tenant}\0")),
+        };
+        let end = Bound::Excluded(format!("{tenant}\u{1}"));
+        let txn = self.db.begin_read().map_err(err)?;
+        let table = txn.open_table(def).map_err(err)?;
+        let range = table
+            .range::<&str>((bound_ref(&start), bound_ref(&end)))
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for entry in range.take(limit) {
+            let (k, v) = entry.map_err(err)?;
+            if let Some((_, name)) = k.value().split_once('\0')
+                && let Some(name) = parse(name)
+            {
+                out.push((name, v.value().to_vec()));
+            }
+        }
+        Ok(out)
     }
 }
 

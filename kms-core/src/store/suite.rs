@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{Change, KeyStore};
+use crate::alias::AliasName;
 use crate::ids::{KeyId, TenantId};
 
 /// Makes a fresh, empty store.
@@ -19,6 +20,8 @@ pub fn run_all(make: Factory<'_>) {
     tenants_are_isolated(&*make());
     listing_pages_in_key_order(&*make());
     concurrent_updates_of_one_key_are_serialised(make().into());
+    aliases_are_a_separate_namespace_per_tenant(&*make());
+    alias_listing_pages_in_name_order(&*make());
 }
 
 fn tenant(name: &str) -> TenantId {
@@ -164,4 +167,79 @@ fn concurrent_updates_of_one_key_are_serialised(store: Arc<dyn KeyStore>) {
         200u32.to_be_bytes().to_vec(),
         "concurrency: no lost updates"
     );
+}
+
+fn alias(name: &str) -> AliasName {
+    AliasName::new(name).unwrap()
+}
+
+fn aliases_are_a_separate_namespace_per_tenant(store: &dyn KeyStore) {
+    let (a, b) = (tenant("a"), tenant("b"));
+    let name = alias("alias/x");
+    store
+        .update_alias(&a, &name, &mut |cur| {
+            assert_eq!(cur, None, "aliases: starts absent");
+            Change::Put(b"target".to_vec())
+        })
+        .unwrap();
+    assert_eq!(
+        store.get_alias(&a, &name).unwrap(),
+        Some(b"target".to_vec())
+    );
+    assert_eq!(
+        store.get_alias(&b, &name).unwrap(),
+        None,
+        "aliases: tenant b"
+    );
+    assert!(store.all_keys().unwrap().is_empty(), "aliases: not keys");
+    assert!(
+        store.list(&a, None, 10).unwrap().is_empty(),
+        "aliases: not listed as keys"
+    );
+    store
+        .update_alias(&a, &name, &mut |cur| {
+            assert_eq!(cur, Some(&b"target"[..]), "aliases: update sees record");
+            Change::Keep
+        })
+        .unwrap();
+    store
+        .update_alias(&a, &name, &mut |_| Change::Delete)
+        .unwrap();
+    assert_eq!(
+        store.get_alias(&a, &name).unwrap(),
+        None,
+        "aliases: deleted"
+    );
+}
+
+fn alias_listing_pages_in_name_order(store: &dyn KeyStore) {
+    let (a, b) = (tenant("a"), tenant("ab"));
+    for n in ["alias/c", "alias/a", "alias/b", "alias/a/b"] {
+        store
+            .update_alias(&a, &alias(n), &mut |_| Change::Put(n.as_bytes().to_vec()))
+            .unwrap();
+    }
+    store
+        .update_alias(&b, &alias("alias/0"), &mut |_| {
+            Change::Put(b"other".to_vec())
+        })
+        .unwrap();
+    let names = |after: Option<&str>, limit| -> Vec<String> {
+        store
+            .list_aliases(&a, after.map(alias).as_ref(), limit)
+            .unwrap()
+            .into_iter()
+            .map(|(n, bytes)| {
+                assert_eq!(bytes, n.as_str().as_bytes(), "alias listing: record bytes");
+                n.as_str().to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(
+        names(None, 10),
+        ["alias/a", "alias/a/b", "alias/b", "alias/c"]
+    );
+    assert_eq!(names(None, 2), ["alias/a", "alias/a/b"]);
+    assert_eq!(names(Some("alias/a/b"), 2), ["alias/b", "alias/c"]);
+    assert!(names(Some("alias/c"), 2).is_empty());
 }

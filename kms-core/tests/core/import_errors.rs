@@ -234,6 +234,7 @@ fn token_validity_is_configurable() {
                 spec: KeySpec::Sm4,
                 origin: Origin::External,
                 description: String::new(),
+                tags: Default::default(),
             },
         )
         .unwrap();

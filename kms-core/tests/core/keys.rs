@@ -19,6 +19,7 @@ fn generated_keys_start_enabled_with_material_that_never_expires() {
                     spec,
                     origin: Origin::Generated,
                     description: "gen".into(),
+                    tags: Default::default(),
                 },
             )
             .unwrap();
@@ -72,6 +73,7 @@ fn listing_pages_through_a_tenants_keys_only() {
                 spec: KeySpec::Sm4,
                 origin: Origin::Generated,
                 description: String::new(),
+                tags: Default::default(),
             },
         )
         .unwrap();

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod aliases_tags;
 mod crypto;
 mod durability;
 mod import_errors;

@@ -104,6 +104,7 @@ impl Fixture {
                     spec,
                     origin,
                     description: String::new(),
+                    tags: Default::default(),
                 },
             )
             .unwrap();

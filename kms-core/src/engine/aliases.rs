@@ -1,0 +1,184 @@
+//! Aliases: creating, re-pointing, deleting, resolving and listing them.
+//!
+//! An alias lives in its own store namespace, so it cannot be changed in the same atomic
+//! update as its target key. The rules that keep them consistent: an alias is only pointed
+//! at a key that exists and is not pending deletion (checked just before the alias write),
+//! and an alias whose key has since been purged is treated as absent everywhere (resolving,
+//! listing, and creating a new alias of the same name).
+
+use super::Kms;
+use super::keys::PageSize;
+use crate::alias::{AliasEntry, AliasName, AliasRecord};
+use crate::error::KmsError;
+use crate::ids::{KeyId, TenantId};
+use crate::store::Change;
+
+/// One page of a tenant's aliases, in name order.
+#[derive(Clone, Debug)]
+pub struct AliasPage {
+    pub aliases: Vec<AliasEntry>,
+    /// Pass as `after` to get the next page; `None` on the last page.
+    pub next: Option<AliasName>,
+}
+
+impl Kms {
+    /// Points a new alias at `target`; fails if the name is taken.
+    pub fn create_alias(
+        &self,
+        tenant: &TenantId,
+        name: &AliasName,
+        target: &KeyId,
+    ) -> Result<AliasEntry, KmsError> {
+        self.permit_alias_target(tenant, target)?;
+        // A name held by an alias of a purged key is free; compare-and-swap on exactly the
+        // record seen dangling, so a concurrent create of a live alias still wins.
+        let dangling = match self.store.get_alias(tenant, name)? {
+            Some(bytes) if !self.alias_is_live(tenant, &AliasRecord::decode(&bytes)?)? => {
+                Some(bytes)
+            }
+            _ => None,
+        };
+        let now = self.clock.now();
+        let record = AliasRecord {
+            target: *target,
+            created_at: now,
+            updated_at: now,
+        };
+        let bytes = record.encode()?;
+        let mut created = false;
+        self.store.update_alias(tenant, name, &mut |current| {
+            created = current.is_none() || current == dangling.as_deref();
+            if created {
+                Change::Put(bytes.clone())
+            } else {
+                Change::Keep
+            }
+        })?;
+        if !created {
+            return Err(KmsError::AliasExists {
+                alias: name.clone(),
+            });
+        }
+        Ok(record.entry(name.clone()))
+    }
+
+    /// Points an existing alias at another key of the same tenant.
+    pub fn update_alias(
+        &self,
+        tenant: &TenantId,
+        name: &AliasName,
+        target: &KeyId,
+    ) -> Result<AliasEntry, KmsError> {
+        // The current target must be live too: an alias of a purged key no longer exists.
+        self.resolve_alias(tenant, name)?;
+        self.permit_alias_target(tenant, target)?;
+        let now = self.clock.now();
+        let mut outcome: Result<AliasRecord, KmsError> = Err(not_found(name));
+        self.store.update_alias(tenant, name, &mut |current| {
+            let Some(bytes) = current else {
+                outcome = Err(not_found(name));
+                return Change::Keep;
+            };
+            let next = AliasRecord::decode(bytes).map(|old| AliasRecord {
+                target: *target,
+                created_at: old.created_at,
+                updated_at: now,
+            });
+            match next.and_then(|n| n.encode().map(|b| (n, b))) {
+                Ok((n, b)) => {
+                    outcome = Ok(n);
+                    Change::Put(b)
+                }
+                Err(e) => {
+                    outcome = Err(e);
+                    Change::Keep
+                }
+            }
+        })?;
+        outcome.map(|r| r.entry(name.clone()))
+    }
+
+    pub fn delete_alias(&self, tenant: &TenantId, name: &AliasName) -> Result<(), KmsError> {
+        self.resolve_alias(tenant, name)?;
+        let mut found = false;
+        self.store.update_alias(tenant, name, &mut |current| {
+            found = current.is_some();
+            if found { Change::Delete } else { Change::Keep }
+        })?;
+        if found { Ok(()) } else { Err(not_found(name)) }
+    }
+
+    /// The key an alias points at, if the alias exists and its key has not been purged.
+    pub fn resolve_alias(&self, tenant: &TenantId, name: &AliasName) -> Result<KeyId, KmsError> {
+        let bytes = self
+            .store
+            .get_alias(tenant, name)?
+            .ok_or_else(|| not_found(name))?;
+        let record = AliasRecord::decode(&bytes)?;
+        if self.alias_is_live(tenant, &record)? {
+            Ok(record.target)
+        } else {
+            Err(not_found(name))
+        }
+    }
+
+    /// One page of live aliases, optionally only those pointing at `target`.
+    pub fn list_aliases(
+        &self,
+        tenant: &TenantId,
+        target: Option<&KeyId>,
+        after: Option<&AliasName>,
+        size: PageSize,
+    ) -> Result<AliasPage, KmsError> {
+        let mut aliases = Vec::new();
+        let mut cursor = after.cloned();
+        // Filtering drops entries, so read in batches until the page is full or the
+        // namespace ends; one extra entry tells whether a next page exists.
+        loop {
+            let batch = self
+                .store
+                .list_aliases(tenant, cursor.as_ref(), size.get() + 1)?;
+            let exhausted = batch.len() <= size.get();
+            for (name, bytes) in batch {
+                cursor = Some(name.clone());
+                let record = AliasRecord::decode(&bytes)?;
+                if target.is_some_and(|t| *t != record.target)
+                    || !self.alias_is_live(tenant, &record)?
+                {
+                    continue;
+                }
+                if aliases.len() == size.get() {
+                    let next = aliases.last().map(|e: &AliasEntry| e.name.clone());
+                    return Ok(AliasPage { aliases, next });
+                }
+                aliases.push(record.entry(name));
+            }
+            if exhausted {
+                return Ok(AliasPage {
+                    aliases,
+                    next: None,
+                });
+            }
+        }
+    }
+
+    fn permit_alias_target(&self, tenant: &TenantId, target: &KeyId) -> Result<(), KmsError> {
+        self.with_key(tenant, target, |k, _| {
+            k.permit_attribute_change()?;
+            Ok((None, ()))
+        })
+    }
+
+    fn alias_is_live(&self, tenant: &TenantId, record: &AliasRecord) -> Result<bool, KmsError> {
+        match self.store.get(tenant, &record.target)? {
+            None => Ok(false),
+            Some(bytes) => Ok(self.peek(tenant, &record.target, &bytes)?.is_some()),
+        }
+    }
+}
+
+fn not_found(name: &AliasName) -> KmsError {
+    KmsError::AliasNotFound {
+        alias: name.clone(),
+    }
+}

@@ -1,0 +1,223 @@
+//! Aliases and tags: uniqueness, resolution, listing, state rules, and what a purge leaves.
+
+use std::time::Duration;
+
+use kms_core::*;
+
+use crate::support::*;
+
+fn alias(name: &str) -> AliasName {
+    AliasName::new(name).unwrap()
+}
+
+fn page(n: usize) -> PageSize {
+    PageSize::new(n).unwrap()
+}
+
+#[test]
+fn aliases_resolve_move_and_are_unique_per_tenant() {
+    let f = fixture();
+    let (k1, k2) = (
+        f.create(KeySpec::Aes256, Origin::Generated),
+        f.create(KeySpec::Aes256, Origin::Generated),
+    );
+    let name = alias("alias/orders");
+    let created = f.kms.create_alias(&f.tenant, &name, &k1).unwrap();
+    assert_eq!((created.target, created.created_at), (k1, START));
+    assert_eq!(f.kms.resolve_alias(&f.tenant, &name).unwrap(), k1);
+    assert!(matches!(
+        f.kms.create_alias(&f.tenant, &name, &k2),
+        Err(KmsError::AliasExists { alias }) if alias == name
+    ));
+
+    f.clock.advance(Duration::from_secs(5));
+    let moved = f.kms.update_alias(&f.tenant, &name, &k2).unwrap();
+    assert_eq!((moved.target, moved.created_at), (k2, START));
+    assert_eq!(
+        moved.updated_at,
+        START.saturating_add(Duration::from_secs(5))
+    );
+    assert_eq!(f.kms.resolve_alias(&f.tenant, &name).unwrap(), k2);
+
+    let other = TenantId::new("tenant-b").unwrap();
+    assert!(matches!(
+        f.kms.resolve_alias(&other, &name),
+        Err(KmsError::AliasNotFound { .. })
+    ));
+    // Another tenant's key cannot be a target: it does not exist there.
+    assert!(matches!(
+        f.kms.create_alias(&other, &name, &k1),
+        Err(KmsError::KeyNotFound { .. })
+    ));
+
+    f.kms.delete_alias(&f.tenant, &name).unwrap();
+    assert!(matches!(
+        f.kms.delete_alias(&f.tenant, &name),
+        Err(KmsError::AliasNotFound { .. })
+    ));
+    assert!(matches!(
+        f.kms.update_alias(&f.tenant, &name, &k1),
+        Err(KmsError::AliasNotFound { .. })
+    ));
+}
+
+#[test]
+fn aliases_list_in_pages_and_by_target() {
+    let f = fixture();
+    let (k1, k2) = (
+        f.create(KeySpec::Aes256, Origin::Generated),
+        f.external(KeySpec::Sm4),
+    );
+    for (n, k) in [("alias/c", k1), ("alias/a", k2), ("alias/b", k1)] {
+        f.kms.create_alias(&f.tenant, &alias(n), &k).unwrap();
+    }
+    let names = |p: &AliasPage| {
+        p.aliases
+            .iter()
+            .map(|a| a.name.to_string())
+            .collect::<Vec<_>>()
+    };
+    let first = f.kms.list_aliases(&f.tenant, None, None, page(2)).unwrap();
+    assert_eq!(names(&first), ["alias/a", "alias/b"]);
+    let second = f
+        .kms
+        .list_aliases(&f.tenant, None, first.next.as_ref(), page(2))
+        .unwrap();
+    assert_eq!(names(&second), ["alias/c"]);
+    assert_eq!(second.next, None);
+    let of_k1 = f
+        .kms
+        .list_aliases(&f.tenant, Some(&k1), None, page(1))
+        .unwrap();
+    assert_eq!(names(&of_k1), ["alias/b"]);
+    let rest = f
+        .kms
+        .list_aliases(&f.tenant, Some(&k1), of_k1.next.as_ref(), page(1))
+        .unwrap();
+    assert_eq!(
+        (names(&rest), rest.next),
+        (vec!["alias/c".to_owned()], None)
+    );
+}
+
+#[test]
+fn keys_pending_deletion_take_no_new_aliases_tags_or_descriptions() {
+    let f = fixture();
+    let k = f.create(KeySpec::Aes256, Origin::Generated);
+    f.kms
+        .schedule_key_deletion(
+            &f.tenant,
+            &k,
+            DeletionWindow::days_within(7, 7..=30).unwrap(),
+        )
+        .unwrap();
+    let refused = |r: Result<(), KmsError>| {
+        assert!(
+            matches!(
+                r,
+                Err(KmsError::InvalidState {
+                    state: KeyStateKind::PendingDeletion,
+                    operation: Operation::ChangeAttributes,
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
+    };
+    refused(
+        f.kms
+            .create_alias(&f.tenant, &alias("alias/x"), &k)
+            .map(drop),
+    );
+    refused(
+        f.kms
+            .tag_key(
+                &f.tenant,
+                &k,
+                &Tags::from_pairs([("a".into(), "b".into())]).unwrap(),
+            )
+            .map(drop),
+    );
+    refused(f.kms.untag_key(&f.tenant, &k, &["a".into()]).map(drop));
+    refused(
+        f.kms
+            .update_key_description(&f.tenant, &k, "x".into())
+            .map(drop),
+    );
+}
+
+#[test]
+fn aliases_of_purged_keys_vanish_and_free_their_name() {
+    let f = fixture();
+    let (doomed, other) = (
+        f.create(KeySpec::Aes256, Origin::Generated),
+        f.create(KeySpec::Aes256, Origin::Generated),
+    );
+    let name = alias("alias/doomed");
+    f.kms.create_alias(&f.tenant, &name, &doomed).unwrap();
+    f.kms
+        .schedule_key_deletion(
+            &f.tenant,
+            &doomed,
+            DeletionWindow::days_within(7, 7..=30).unwrap(),
+        )
+        .unwrap();
+    // Pending deletion: the alias still resolves (AWS keeps it until the key is gone).
+    assert_eq!(f.kms.resolve_alias(&f.tenant, &name).unwrap(), doomed);
+    f.clock.advance(DAY * 7);
+    assert!(matches!(
+        f.kms.resolve_alias(&f.tenant, &name),
+        Err(KmsError::AliasNotFound { .. })
+    ));
+    assert!(
+        f.kms
+            .list_aliases(&f.tenant, None, None, page(10))
+            .unwrap()
+            .aliases
+            .is_empty()
+    );
+    f.kms.create_alias(&f.tenant, &name, &other).unwrap();
+    assert_eq!(f.kms.resolve_alias(&f.tenant, &name).unwrap(), other);
+}
+
+#[test]
+fn tags_are_kept_merged_and_removed() {
+    let f = fixture();
+    let tags = Tags::from_pairs([("team".into(), "payments".into())]).unwrap();
+    let d = f
+        .kms
+        .create_key(
+            &f.tenant,
+            CreateKey {
+                spec: KeySpec::Aes256,
+                origin: Origin::External,
+                description: String::new(),
+                tags,
+            },
+        )
+        .unwrap();
+    let more = Tags::from_pairs([
+        ("team".into(), "risk".into()),
+        ("env".into(), "prod".into()),
+    ])
+    .unwrap();
+    let after = f.kms.tag_key(&f.tenant, &d.key_id, &more).unwrap();
+    assert_eq!(
+        after.tags.iter().collect::<Vec<_>>(),
+        [("env", "prod"), ("team", "risk")]
+    );
+    let after = f
+        .kms
+        .untag_key(&f.tenant, &d.key_id, &["team".into(), "absent".into()])
+        .unwrap();
+    assert_eq!(after.tags.iter().collect::<Vec<_>>(), [("env", "prod")]);
+    // Tags survive a round trip through the store.
+    assert_eq!(f.describe(&d.key_id).tags, after.tags);
+
+    let too_many = Tags::from_pairs((0..50).map(|i| (format!("k{i}"), String::new()))).unwrap();
+    assert!(matches!(
+        f.kms.tag_key(&f.tenant, &d.key_id, &too_many),
+        Err(KmsError::TooManyTags { limit: 50 })
+    ));
+    assert_eq!(f.describe(&d.key_id).tags, after.tags, "all or nothing");
+}
