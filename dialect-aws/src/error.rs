@@ -10,6 +10,7 @@ pub enum ErrorCode {
     AlreadyExistsException,
     DependencyTimeoutException,
     DisabledException,
+    DryRunOperationException,
     ExpiredImportTokenException,
     IncompleteSignatureException,
     IncorrectKeyException,
@@ -40,6 +41,7 @@ impl ErrorCode {
             ErrorCode::AlreadyExistsException => "AlreadyExistsException",
             ErrorCode::DependencyTimeoutException => "DependencyTimeoutException",
             ErrorCode::DisabledException => "DisabledException",
+            ErrorCode::DryRunOperationException => "DryRunOperationException",
             ErrorCode::ExpiredImportTokenException => "ExpiredImportTokenException",
             ErrorCode::IncompleteSignatureException => "IncompleteSignatureException",
             ErrorCode::IncorrectKeyException => "IncorrectKeyException",
@@ -74,6 +76,7 @@ impl ErrorCode {
             ErrorCode::MissingAuthenticationTokenException => 403,
             ErrorCode::AlreadyExistsException
             | ErrorCode::DisabledException
+            | ErrorCode::DryRunOperationException
             | ErrorCode::ExpiredImportTokenException
             | ErrorCode::IncompleteSignatureException
             | ErrorCode::IncorrectKeyException
@@ -121,6 +124,7 @@ impl AwsError {
 /// How a key is named in messages: AWS quotes the key ARN.
 pub trait KeyNamer {
     fn key_arn(&self, key_id: &kms_core::KeyId) -> String;
+    fn alias_arn(&self, alias: &kms_core::AliasName) -> String;
 }
 
 /// The one mapping from core errors to AWS errors; no wildcard arm, so a new core error
@@ -185,7 +189,22 @@ pub fn from_core(err: &KmsError, names: &dyn KeyNamer) -> AwsError {
             format!("WrappingAlgorithm {algorithm} is not supported with WrappingKeySpec {spec}."),
         ),
         KmsError::InvalidCiphertext => e(C::InvalidCiphertextException, String::new()),
-        KmsError::Validation(v) => e(C::ValidationException, validation_message(v)),
+        KmsError::AliasExists { alias } => e(
+            C::AlreadyExistsException,
+            format!(
+                "An alias with the name {} already exists",
+                names.alias_arn(alias)
+            ),
+        ),
+        KmsError::AliasNotFound { alias } => e(
+            C::NotFoundException,
+            format!("Alias {} is not found.", names.alias_arn(alias)),
+        ),
+        KmsError::TooManyTags { limit } => e(
+            C::TagException,
+            format!("A KMS key can have at most {limit} tags."),
+        ),
+        KmsError::Validation(v) => from_validation(v),
         KmsError::Internal(_) => e(C::KmsInternalException, "Internal error.".into()),
     }
 }
@@ -199,8 +218,25 @@ fn aws_state(state: kms_core::KeyStateKind) -> &'static str {
     }
 }
 
+fn from_validation(v: &ValidationError) -> AwsError {
+    let code = match v {
+        ValidationError::MalformedAlias => ErrorCode::InvalidAliasNameException,
+        ValidationError::MalformedTag => ErrorCode::TagException,
+        ValidationError::MalformedKeyId
+        | ValidationError::MalformedTenant
+        | ValidationError::DeletionWindowOutOfRange { .. }
+        | ValidationError::ByteCountOutOfRange { .. }
+        | ValidationError::PageSizeOutOfRange { .. }
+        | ValidationError::ImportTokenSize { .. }
+        | ValidationError::EncryptedMaterialSize { .. } => ErrorCode::ValidationException,
+    };
+    AwsError::new(code, validation_message(v))
+}
+
 fn validation_message(v: &ValidationError) -> String {
     match v {
+        ValidationError::MalformedAlias => "Alias must begin with 'alias/' and contain only alphanumeric characters, forward slashes (/), underscores (_), and dashes (-).".into(),
+        ValidationError::MalformedTag => "Tag keys must be 1 to 128 characters and tag values at most 256.".into(),
         ValidationError::MalformedKeyId => "Invalid keyId".into(),
         ValidationError::MalformedTenant => "Invalid account or region".into(),
         ValidationError::DeletionWindowOutOfRange { days, min, max } => format!(
@@ -242,6 +278,9 @@ mod tests {
     impl KeyNamer for Arns {
         fn key_arn(&self, key_id: &KeyId) -> String {
             format!("arn:aws:kms:us-east-1:111122223333:key/{key_id}")
+        }
+        fn alias_arn(&self, alias: &AliasName) -> String {
+            format!("arn:aws:kms:us-east-1:111122223333:{alias}")
         }
     }
 
@@ -329,6 +368,31 @@ mod tests {
             (
                 KmsError::Validation(ValidationError::MalformedKeyId),
                 "ValidationException",
+                400,
+            ),
+            (
+                KmsError::AliasExists {
+                    alias: AliasName::new("alias/a").unwrap(),
+                },
+                "AlreadyExistsException",
+                400,
+            ),
+            (
+                KmsError::AliasNotFound {
+                    alias: AliasName::new("alias/a").unwrap(),
+                },
+                "NotFoundException",
+                400,
+            ),
+            (KmsError::TooManyTags { limit: 50 }, "TagException", 400),
+            (
+                KmsError::Validation(ValidationError::MalformedAlias),
+                "InvalidAliasNameException",
+                400,
+            ),
+            (
+                KmsError::Validation(ValidationError::MalformedTag),
+                "TagException",
                 400,
             ),
             (

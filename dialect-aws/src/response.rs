@@ -23,6 +23,11 @@ pub(crate) fn ok(body: &serde_json::Value) -> Response<Vec<u8>> {
     build(200, body.to_string().into_bytes())
 }
 
+/// Operations without output: AWS sends a 200 with an empty body.
+pub(crate) fn empty() -> Response<Vec<u8>> {
+    build(200, Vec::new())
+}
+
 pub(crate) fn error(err: &AwsError) -> Response<Vec<u8>> {
     let body = serde_json::json!({ "__type": err.code.as_str(), "message": err.message });
     build(err.status(), body.to_string().into_bytes())

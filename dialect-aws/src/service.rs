@@ -6,6 +6,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use kms_core::{Clock, Kms, SystemClock};
+use serde_json::Value;
+
+use crate::auth::authenticate;
+use crate::error::AwsError;
+use crate::input::Input;
+use crate::ops::{Ctx, Operation, unknown_operation};
 
 /// How an AWS listener behaves; every field has a default a plain `boto3` user expects.
 #[derive(Clone)]
@@ -95,11 +101,32 @@ impl AwsDialect {
 
     /// Answers one request. Never panics on client input; every failure is an AWS error body.
     pub fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
-        let _ = (&self.kms, &self.config, request);
-        crate::response::error(&crate::error::AwsError::new(
-            crate::error::ErrorCode::UnknownOperationException,
-            "not implemented yet",
-        ))
+        match self.answer(&request) {
+            Ok(Some(body)) => crate::response::ok(&body),
+            Ok(None) => crate::response::empty(),
+            Err(e) => crate::response::error(&e),
+        }
+    }
+
+    /// Authenticate, route by `X-Amz-Target`, parse the body, run the operation.
+    fn answer(&self, request: &http::Request<Vec<u8>>) -> Result<Option<Value>, AwsError> {
+        let caller = authenticate(request, &self.config)?;
+        let target = request
+            .headers()
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok());
+        let operation = match target {
+            Some(t) if request.method() == http::Method::POST => Operation::from_target(t),
+            _ => None,
+        }
+        .ok_or_else(|| unknown_operation(target))?;
+        let input = Input::parse(request.body())?;
+        let ctx = Ctx {
+            kms: &self.kms,
+            caller: &caller,
+            config: &self.config,
+        };
+        operation.run(&ctx, &input)
     }
 
     /// The answer when the server refuses a body over `limit` bytes before reading it.

@@ -1,0 +1,45 @@
+//! Authentication of every request: parse SigV4, derive the caller, and in strict mode
+//! verify the signature against configured secrets within the clock-skew window.
+
+use http::Request;
+
+use crate::caller::Caller;
+use crate::error::{AwsError, from_auth};
+use crate::service::{Account, AwsConfig};
+use crate::sigv4::{self, AuthError, SignedParts};
+
+pub(crate) fn authenticate(
+    request: &Request<Vec<u8>>,
+    config: &AwsConfig,
+) -> Result<Caller, AwsError> {
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+    let authorization = header("authorization").ok_or_else(|| from_auth(&AuthError::Missing))?;
+    let auth = sigv4::parse_authorization(authorization).map_err(|e| from_auth(&e))?;
+    let account = Account::parse(&auth.access_key_id).unwrap_or(config.default_account);
+    let caller = Caller::new(account, &auth.region)?;
+    if !config.strict_auth {
+        return Ok(caller);
+    }
+    let amz_date = header("x-amz-date")
+        .ok_or_else(|| from_auth(&AuthError::Incomplete("missing X-Amz-Date")))?;
+    sigv4::check_skew(amz_date, config.signature_clock.now().as_secs())
+        .map_err(|e| from_auth(&e))?;
+    let secret = config
+        .credentials
+        .get(&auth.access_key_id)
+        .ok_or_else(|| from_auth(&AuthError::UnknownAccessKey))?;
+    let headers: Vec<(&str, &str)> = request
+        .headers()
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
+        .collect();
+    let parts = SignedParts {
+        method: request.method().as_str(),
+        path: request.uri().path(),
+        query: request.uri().query().unwrap_or(""),
+        headers: &headers,
+        body: request.body(),
+    };
+    sigv4::verify(&parts, amz_date, &auth, secret).map_err(|e| from_auth(&e))?;
+    Ok(caller)
+}

@@ -1,0 +1,257 @@
+//! GetParametersForImport, ImportKeyMaterial, DeleteImportedKeyMaterial: AWS's BYOK rules
+//! (which algorithms where, expiration models, import types) in front of the core's.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use kms_core::{
+    EncryptedMaterial, Expiry, ImportPolicy, ImportRequest, ImportToken, KeyDescription, KmsError,
+    WrappingAlgorithm, WrappingKeySpec,
+};
+use serde_json::{Value, json};
+
+use super::{Ctx, epoch};
+use crate::error::{AwsError, ErrorCode, KeyNamer};
+use crate::input::{Input, invalid};
+use crate::key_ref::Accepts;
+use crate::wire_enum::{
+    AlgorithmSpecWire, ExpirationModelWire, ImportTypeWire, WrappingKeySpecWire,
+};
+
+/// AWS refuses a ValidTo further ahead than this.
+const MAX_VALIDITY: Duration = Duration::from_secs(365 * 86_400);
+
+fn validation(message: impl Into<String>) -> AwsError {
+    AwsError::new(ErrorCode::ValidationException, message)
+}
+
+/// Which algorithms and wrapping specs AWS offers, by partition and by date.
+fn wrapping(
+    ctx: &Ctx<'_>,
+    algorithm: AlgorithmSpecWire,
+    spec: WrappingKeySpecWire,
+) -> Result<(WrappingAlgorithm, WrappingKeySpec), AwsError> {
+    let china = ctx.caller.is_china();
+    let algorithm = match algorithm {
+        AlgorithmSpecWire::RsaesPkcs1V15 if !ctx.config.allow_rsaes_pkcs1_v1_5 => {
+            return Err(validation(
+                "WrappingAlgorithm RSAES_PKCS1_V1_5 is no longer supported (since 2023-10-10); use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.",
+            ));
+        }
+        AlgorithmSpecWire::RsaesPkcs1V15 => WrappingAlgorithm::RsaesPkcs1V15,
+        AlgorithmSpecWire::RsaesOaepSha1 => WrappingAlgorithm::RsaesOaepSha1,
+        AlgorithmSpecWire::RsaesOaepSha256 => WrappingAlgorithm::RsaesOaepSha256,
+        AlgorithmSpecWire::RsaAesKeyWrapSha1 | AlgorithmSpecWire::RsaAesKeyWrapSha256 if china => {
+            return Err(validation(format!(
+                "WrappingAlgorithm {} is not supported in China Regions.",
+                algorithm.as_str()
+            )));
+        }
+        AlgorithmSpecWire::RsaAesKeyWrapSha1 => WrappingAlgorithm::RsaAesKeyWrapSha1,
+        AlgorithmSpecWire::RsaAesKeyWrapSha256 => WrappingAlgorithm::RsaAesKeyWrapSha256,
+        AlgorithmSpecWire::Sm2Pke if !china => {
+            return Err(validation(
+                "WrappingAlgorithm SM2PKE is supported only in China Regions.",
+            ));
+        }
+        AlgorithmSpecWire::Sm2Pke => WrappingAlgorithm::Sm2Pke,
+    };
+    let spec = match spec {
+        WrappingKeySpecWire::Rsa2048 => WrappingKeySpec::Rsa2048,
+        WrappingKeySpecWire::Rsa3072 => WrappingKeySpec::Rsa3072,
+        WrappingKeySpecWire::Rsa4096 => WrappingKeySpec::Rsa4096,
+        WrappingKeySpecWire::Sm2 if !china => {
+            return Err(validation(
+                "WrappingKeySpec SM2 is supported only in China Regions.",
+            ));
+        }
+        WrappingKeySpecWire::Sm2 => WrappingKeySpec::Sm2,
+    };
+    Ok((algorithm, spec))
+}
+
+pub(super) fn get_parameters_for_import(
+    ctx: &Ctx<'_>,
+    input: &Input,
+) -> Result<Option<Value>, AwsError> {
+    let algorithm = input.required_enumeration::<AlgorithmSpecWire>("WrappingAlgorithm")?;
+    let spec = input.required_enumeration::<WrappingKeySpecWire>("WrappingKeySpec")?;
+    let (algorithm, spec) = wrapping(ctx, algorithm, spec)?;
+    let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
+    let params = ctx
+        .kms
+        .get_parameters_for_import(&ctx.caller.tenant, &id, algorithm, spec)
+        .map_err(|e| ctx.core(e))?;
+    Ok(Some(json!({
+        "KeyId": ctx.caller.key_arn(&id),
+        "ImportToken": params.import_token.to_base64(),
+        "PublicKey": STANDARD.encode(&params.public_key_der),
+        "ParametersValidTo": epoch(params.valid_to),
+    })))
+}
+
+struct ImportKeyMaterialRequest {
+    token: ImportToken,
+    material: EncryptedMaterial,
+    expiry: Expiry,
+    import_type: Option<ImportTypeWire>,
+    material_id: Option<String>,
+}
+
+impl ImportKeyMaterialRequest {
+    fn parse(ctx: &Ctx<'_>, input: &Input) -> Result<Self, AwsError> {
+        let token = input.required_blob("ImportToken", 1..=6144)?;
+        let material = input.required_blob("EncryptedKeyMaterial", 1..=6144)?;
+        let valid_to = input.timestamp("ValidTo")?;
+        let model = input
+            .enumeration::<ExpirationModelWire>("ExpirationModel")?
+            .unwrap_or(ExpirationModelWire::KeyMaterialExpires);
+        let expiry = match (model, valid_to) {
+            (ExpirationModelWire::KeyMaterialExpires, None) => {
+                return Err(validation(
+                    "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES",
+                ));
+            }
+            (ExpirationModelWire::KeyMaterialDoesNotExpire, Some(_)) => {
+                return Err(validation(
+                    "A validTo date must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE",
+                ));
+            }
+            (ExpirationModelWire::KeyMaterialDoesNotExpire, None) => Expiry::Never,
+            (ExpirationModelWire::KeyMaterialExpires, Some(at)) => {
+                let now = ctx.kms.now();
+                if at <= now {
+                    return Err(validation("The validTo date must be in the future."));
+                }
+                if at > now.saturating_add(MAX_VALIDITY) {
+                    return Err(validation(
+                        "The validTo date must be no more than 365 days in the future.",
+                    ));
+                }
+                Expiry::At(at)
+            }
+        };
+        if let Some(d) = input.string("KeyMaterialDescription", 0..=256)?
+            && !d
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c.is_whitespace() || ":/_.-".contains(c))
+        {
+            return Err(invalid(
+                "KeyMaterialDescription",
+                Some(&d),
+                "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_\\s.-]+$",
+            ));
+        }
+        let material_id = input.string("KeyMaterialId", 64..=64)?;
+        if let Some(m) = &material_id
+            && !m
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(invalid(
+                "KeyMaterialId",
+                Some(m),
+                "Member must satisfy regular expression pattern: ^[a-f0-9]+$",
+            ));
+        }
+        let core_validation = |e| ctx.core(KmsError::Validation(e));
+        Ok(ImportKeyMaterialRequest {
+            token: ImportToken::from_bytes(token).map_err(core_validation)?,
+            material: EncryptedMaterial::new(material).map_err(core_validation)?,
+            expiry,
+            import_type: input.enumeration::<ImportTypeWire>("ImportType")?,
+            material_id,
+        })
+    }
+
+    /// AWS's import types: new material only into a key that never had any (kmsgate does
+    /// not emulate on-demand rotation of imported material); existing material, optionally
+    /// named by its id, only into a key that had it.
+    fn check_import_type(&self, key: &KeyDescription) -> Result<(), AwsError> {
+        let current = key.material_id.map(|m| m.to_string());
+        match (self.import_type, &current) {
+            (Some(ImportTypeWire::NewKeyMaterial), Some(_)) => {
+                return Err(AwsError::new(
+                    ErrorCode::UnsupportedOperationException,
+                    "Importing new key material into a key that already has key material (rotation on demand) is not supported by kmsgate.",
+                ));
+            }
+            (Some(ImportTypeWire::NewKeyMaterial), None) if self.material_id.is_some() => {
+                return Err(validation(
+                    "KeyMaterialId can only be specified with ImportType EXISTING_KEY_MATERIAL.",
+                ));
+            }
+            (Some(ImportTypeWire::ExistingKeyMaterial), None) => {
+                return Err(validation(
+                    "ImportType EXISTING_KEY_MATERIAL requires key material previously imported into this key.",
+                ));
+            }
+            _ => {}
+        }
+        match (&self.material_id, &current) {
+            (Some(given), Some(current)) if given != current => Err(AwsError::new(
+                ErrorCode::IncorrectKeyMaterialException,
+                format!("Key material {given} is not the key material of this key."),
+            )),
+            (Some(_), None) => Err(validation(
+                "KeyMaterialId names key material this key has never had.",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+pub(super) fn import_key_material(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
+    let request = ImportKeyMaterialRequest::parse(ctx, input)?;
+    let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
+    let tenant = &ctx.caller.tenant;
+    let key = ctx.kms.describe_key(tenant, &id).map_err(|e| ctx.core(e))?;
+    request.check_import_type(&key)?;
+    let outcome = ctx
+        .kms
+        .import_key_material(
+            tenant,
+            ImportRequest {
+                key_id: id,
+                import_token: request.token,
+                encrypted_material: request.material,
+                expiry: request.expiry,
+                policy: ImportPolicy::default(),
+            },
+        )
+        .map_err(|e| ctx.core(e))?;
+    Ok(Some(json!({
+        "KeyId": ctx.caller.key_arn(&id),
+        "KeyMaterialId": outcome.material_id.to_string(),
+    })))
+}
+
+pub(super) fn delete_imported_key_material(
+    ctx: &Ctx<'_>,
+    input: &Input,
+) -> Result<Option<Value>, AwsError> {
+    let given = input.string("KeyMaterialId", 64..=64)?;
+    let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
+    let tenant = &ctx.caller.tenant;
+    let key = ctx.kms.describe_key(tenant, &id).map_err(|e| ctx.core(e))?;
+    let current = key.material_id.map(|m| m.to_string());
+    if let Some(given) = &given
+        && Some(given) != current.as_ref()
+    {
+        return Err(AwsError::new(
+            ErrorCode::NotFoundException,
+            format!(
+                "Key material {given} does not exist for {}",
+                ctx.caller.key_arn(&id)
+            ),
+        ));
+    }
+    ctx.kms
+        .delete_imported_key_material(tenant, &id)
+        .map_err(|e| ctx.core(e))?;
+    Ok(Some(json!({
+        "KeyId": ctx.caller.key_arn(&id),
+        "KeyMaterialId": current.unwrap_or_default(),
+    })))
+}

@@ -1,0 +1,67 @@
+//! `KeyMetadata`, as DescribeKey, CreateKey and friends return it.
+
+use kms_core::{Expiry, KeyDescription, KeyStateKind, Origin};
+use serde_json::{Map, Value, json};
+
+use super::epoch;
+use crate::caller::Caller;
+use crate::error::KeyNamer;
+
+pub(crate) fn key_state(state: KeyStateKind) -> &'static str {
+    match state {
+        KeyStateKind::Enabled => "Enabled",
+        KeyStateKind::Disabled => "Disabled",
+        KeyStateKind::PendingImport => "PendingImport",
+        KeyStateKind::PendingDeletion => "PendingDeletion",
+    }
+}
+
+pub(crate) fn origin(origin: Origin) -> &'static str {
+    match origin {
+        Origin::Generated => "AWS_KMS",
+        Origin::External => "EXTERNAL",
+    }
+}
+
+pub(crate) fn key_metadata(caller: &Caller, key: &KeyDescription) -> Value {
+    let mut m = Map::new();
+    m.insert("AWSAccountId".into(), json!(caller.account.as_str()));
+    m.insert("KeyId".into(), json!(key.key_id.to_string()));
+    m.insert("Arn".into(), json!(caller.key_arn(&key.key_id)));
+    m.insert("CreationDate".into(), epoch(key.created_at));
+    m.insert("Enabled".into(), json!(key.state == KeyStateKind::Enabled));
+    m.insert("Description".into(), json!(key.description));
+    m.insert("KeyUsage".into(), json!("ENCRYPT_DECRYPT"));
+    m.insert("KeyState".into(), json!(key_state(key.state)));
+    if let Some(date) = key.deletion_date {
+        m.insert("DeletionDate".into(), epoch(date));
+    }
+    m.insert("Origin".into(), json!(origin(key.origin)));
+    // AWS shows the expiration model of imported material only while the key holds some.
+    if key.origin == Origin::External {
+        match key.material_expiry {
+            Some(Expiry::At(at)) => {
+                m.insert("ValidTo".into(), epoch(at));
+                m.insert("ExpirationModel".into(), json!("KEY_MATERIAL_EXPIRES"));
+            }
+            Some(Expiry::Never) => {
+                m.insert(
+                    "ExpirationModel".into(),
+                    json!("KEY_MATERIAL_DOES_NOT_EXPIRE"),
+                );
+            }
+            None => {}
+        }
+    }
+    m.insert("KeyManager".into(), json!("CUSTOMER"));
+    m.insert("CustomerMasterKeySpec".into(), json!("SYMMETRIC_DEFAULT"));
+    m.insert("KeySpec".into(), json!("SYMMETRIC_DEFAULT"));
+    m.insert("EncryptionAlgorithms".into(), json!(["SYMMETRIC_DEFAULT"]));
+    m.insert("MultiRegion".into(), json!(false));
+    if key.has_material()
+        && let Some(id) = &key.material_id
+    {
+        m.insert("CurrentKeyMaterialId".into(), json!(id.to_string()));
+    }
+    Value::Object(m)
+}

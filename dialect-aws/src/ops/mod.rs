@@ -1,0 +1,150 @@
+//! The operations: one typed request per operation, parsed from the body, run on the core,
+//! answered as AWS does. The routing table is [`Operation`].
+
+mod aliases;
+mod crypto;
+mod import;
+mod keys;
+mod metadata;
+mod tags;
+
+use kms_core::{KeyId, Kms, KmsError};
+use serde_json::Value;
+
+use crate::caller::Caller;
+use crate::error::{AwsError, ErrorCode, from_core};
+use crate::input::Input;
+use crate::key_ref::{Accepts, KeyRef, parse_key_ref};
+use crate::service::AwsConfig;
+
+/// What one request may use.
+pub(crate) struct Ctx<'a> {
+    pub(crate) kms: &'a Kms,
+    pub(crate) caller: &'a Caller,
+    pub(crate) config: &'a AwsConfig,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn core(&self, err: KmsError) -> AwsError {
+        from_core(&err, self.caller)
+    }
+
+    /// Resolves a `KeyId`-like member to the key it names now.
+    pub(crate) fn key(
+        &self,
+        input: &Input,
+        member: &str,
+        accepts: Accepts,
+    ) -> Result<KeyId, AwsError> {
+        let text = input.required_string(member, 1..=2048)?;
+        self.resolve(&parse_key_ref(&text, self.caller, accepts)?)
+    }
+
+    pub(crate) fn resolve(&self, key: &KeyRef) -> Result<KeyId, AwsError> {
+        match key {
+            KeyRef::Key(id) => Ok(*id),
+            KeyRef::Alias(name) => self
+                .kms
+                .resolve_alias(&self.caller.tenant, name)
+                .map_err(|e| self.core(e)),
+        }
+    }
+}
+
+macro_rules! operations {
+    ($($name:ident => $handler:path),+ $(,)?) => {
+        /// Every `TrentService.<Operation>` this dialect answers.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum Operation {
+            $($name),+
+        }
+
+        impl Operation {
+            pub(crate) fn from_target(target: &str) -> Option<Operation> {
+                match target.strip_prefix("TrentService.")? {
+                    $(stringify!($name) => Some(Operation::$name),)+
+                    _ => None,
+                }
+            }
+
+            /// Runs the operation; `None` is an operation without output (empty 200 body).
+            pub(crate) fn run(self, ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
+                match self {
+                    $(Operation::$name => $handler(ctx, input)),+
+                }
+            }
+        }
+    };
+}
+
+operations! {
+    CreateKey => keys::create_key,
+    DescribeKey => keys::describe_key,
+    ListKeys => keys::list_keys,
+    EnableKey => keys::enable_key,
+    DisableKey => keys::disable_key,
+    ScheduleKeyDeletion => keys::schedule_key_deletion,
+    CancelKeyDeletion => keys::cancel_key_deletion,
+    UpdateKeyDescription => keys::update_key_description,
+    GetParametersForImport => import::get_parameters_for_import,
+    ImportKeyMaterial => import::import_key_material,
+    DeleteImportedKeyMaterial => import::delete_imported_key_material,
+    Encrypt => crypto::encrypt,
+    Decrypt => crypto::decrypt,
+    ReEncrypt => crypto::re_encrypt,
+    GenerateDataKey => crypto::generate_data_key,
+    GenerateDataKeyWithoutPlaintext => crypto::generate_data_key_without_plaintext,
+    GenerateRandom => crypto::generate_random,
+    CreateAlias => aliases::create_alias,
+    UpdateAlias => aliases::update_alias,
+    DeleteAlias => aliases::delete_alias,
+    ListAliases => aliases::list_aliases,
+    TagResource => tags::tag_resource,
+    UntagResource => tags::untag_resource,
+    ListResourceTags => tags::list_resource_tags,
+}
+
+/// The answer for a target this dialect does not know.
+pub(crate) fn unknown_operation(target: Option<&str>) -> AwsError {
+    AwsError::new(
+        ErrorCode::UnknownOperationException,
+        match target {
+            Some(t) => format!("Unknown operation {t}"),
+            None => "Missing X-Amz-Target header".to_owned(),
+        },
+    )
+}
+
+/// Epoch seconds with milliseconds, the form AWS sends timestamps in.
+pub(crate) fn epoch(t: kms_core::Timestamp) -> Value {
+    let ms = t.as_millis();
+    if ms.is_multiple_of(1000) {
+        Value::from(ms / 1000)
+    } else {
+        // Exact for any realistic date: 2^53 ms is about 285,000 years.
+        Value::from(ms as f64 / 1000.0)
+    }
+}
+
+/// Listing limits and markers shared by ListKeys, ListAliases and ListResourceTags.
+pub(crate) fn page_size(input: &Input, default: usize) -> Result<kms_core::PageSize, AwsError> {
+    let limit = input.integer("Limit", 1..=1000)?;
+    let n = limit.map_or(default, |l| usize::try_from(l).unwrap_or(default));
+    kms_core::PageSize::new(n).map_err(|e| from_core(&KmsError::Validation(e), &NoNames))
+}
+
+pub(crate) fn invalid_marker() -> AwsError {
+    AwsError::new(ErrorCode::InvalidMarkerException, "Invalid marker")
+}
+
+/// For errors that cannot name a key.
+struct NoNames;
+
+impl crate::error::KeyNamer for NoNames {
+    fn key_arn(&self, key_id: &KeyId) -> String {
+        key_id.to_string()
+    }
+    fn alias_arn(&self, alias: &kms_core::AliasName) -> String {
+        alias.to_string()
+    }
+}

@@ -1,0 +1,94 @@
+//! TagResource, UntagResource, ListResourceTags, and the `Tags` member CreateKey shares.
+
+use kms_core::Tags;
+use serde_json::{Value, json};
+
+use super::{Ctx, invalid_marker, page_size};
+use crate::error::{AwsError, ErrorCode};
+use crate::input::Input;
+use crate::key_ref::Accepts;
+
+fn tag_error(message: String) -> AwsError {
+    AwsError::new(ErrorCode::TagException, message)
+}
+
+/// A `Tags` list of `{TagKey, TagValue}`; `aws:` keys are reserved for AWS.
+pub(super) fn parse_tags(input: &Input, member: &str) -> Result<Option<Tags>, AwsError> {
+    let Some(pairs) = input.structures(member, |tag| {
+        let key = tag.required_string("TagKey", 1..=128)?;
+        let value = tag.required_string("TagValue", 0..=256)?;
+        if key.to_ascii_lowercase().starts_with("aws:") {
+            return Err(tag_error(format!(
+                "Tag key {key} uses the reserved prefix aws:"
+            )));
+        }
+        Ok((key, value))
+    })?
+    else {
+        return Ok(None);
+    };
+    Tags::from_pairs(pairs).map(Some).map_err(|e| match e {
+        kms_core::KmsError::TooManyTags { limit } => {
+            tag_error(format!("A KMS key can have at most {limit} tags."))
+        }
+        _ => tag_error("Tags are invalid.".to_owned()),
+    })
+}
+
+pub(super) fn tag_resource(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
+    let tags = parse_tags(input, "Tags")?
+        .ok_or_else(|| crate::input::invalid("Tags", None, "Member must not be null"))?;
+    let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
+    ctx.kms
+        .tag_key(&ctx.caller.tenant, &id, &tags)
+        .map_err(|e| ctx.core(e))?;
+    Ok(None)
+}
+
+pub(super) fn untag_resource(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
+    let keys = input
+        .string_list("TagKeys", 1..=128, 50)?
+        .ok_or_else(|| crate::input::invalid("TagKeys", None, "Member must not be null"))?;
+    let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
+    ctx.kms
+        .untag_key(&ctx.caller.tenant, &id, &keys)
+        .map_err(|e| ctx.core(e))?;
+    Ok(None)
+}
+
+pub(super) fn list_resource_tags(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
+    let size = page_size(input, 50)?.get();
+    let marker = input.string("Marker", 1..=1024)?;
+    let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
+    let key = ctx
+        .kms
+        .describe_key(&ctx.caller.tenant, &id)
+        .map_err(|e| ctx.core(e))?;
+    // The marker is the last tag key of the previous page; it must be one the key carries
+    // or had (a tag removed between pages still orders correctly).
+    if let Some(m) = &marker
+        && m.is_empty()
+    {
+        return Err(invalid_marker());
+    }
+    let mut rest = key
+        .tags
+        .iter()
+        .filter(|(k, _)| marker.as_deref().is_none_or(|m| *k > m));
+    let tags: Vec<Value> = rest
+        .by_ref()
+        .take(size)
+        .map(|(k, v)| json!({ "TagKey": k, "TagValue": v }))
+        .collect();
+    let truncated = rest.next().is_some();
+    let mut out = json!({ "Tags": tags, "Truncated": truncated });
+    if truncated
+        && let Some(last) = out["Tags"]
+            .as_array()
+            .and_then(|t| t.last())
+            .map(|t| t["TagKey"].clone())
+    {
+        out["NextMarker"] = last;
+    }
+    Ok(Some(out))
+}

@@ -1,0 +1,325 @@
+//! Key management, aliases, tags, data keys and tenant isolation.
+
+use serde_json::json;
+
+use crate::support::*;
+
+#[test]
+fn keys_list_in_pages_and_schedule_deletion() {
+    let h = harness();
+    let mut ids: Vec<String> = (0..3).map(|_| h.create_key("AWS_KMS")).collect();
+    ids.sort();
+    let first = h.ok("ListKeys", json!({ "Limit": 2 }));
+    assert_eq!(first["Truncated"], true);
+    let second = h.ok(
+        "ListKeys",
+        json!({ "Limit": 2, "Marker": first["NextMarker"] }),
+    );
+    assert_eq!(second["Truncated"], false);
+    let listed: Vec<&str> = first["Keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second["Keys"].as_array().unwrap())
+        .map(|k| k["KeyId"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ids);
+    h.err(
+        "ListKeys",
+        json!({ "Marker": "garbage" }),
+        "InvalidMarkerException",
+    );
+    h.err("ListKeys", json!({ "Limit": 0 }), "ValidationException");
+
+    let key = &ids[0];
+    h.err(
+        "ScheduleKeyDeletion",
+        json!({ "KeyId": key, "PendingWindowInDays": 6 }),
+        "ValidationException",
+    );
+    let scheduled = h.ok(
+        "ScheduleKeyDeletion",
+        json!({ "KeyId": key, "PendingWindowInDays": 7 }),
+    );
+    assert_eq!(scheduled["KeyState"], "PendingDeletion");
+    assert_eq!(scheduled["DeletionDate"], json!(h.now_secs() + 7 * 86_400));
+    h.err(
+        "EnableKey",
+        json!({ "KeyId": key }),
+        "KMSInvalidStateException",
+    );
+    h.err(
+        "UpdateKeyDescription",
+        json!({ "KeyId": key, "Description": "x" }),
+        "KMSInvalidStateException",
+    );
+    h.ok("CancelKeyDeletion", json!({ "KeyId": key }));
+    assert_eq!(
+        h.ok("DescribeKey", json!({ "KeyId": key }))["KeyMetadata"]["KeyState"],
+        "Disabled"
+    );
+    h.err(
+        "Encrypt",
+        json!({ "KeyId": key, "Plaintext": b64(b"x") }),
+        "DisabledException",
+    );
+    assert_eq!(
+        h.call("EnableKey", json!({ "KeyId": key })).body,
+        serde_json::Value::Null
+    );
+    h.ok(
+        "UpdateKeyDescription",
+        json!({ "KeyId": key, "Description": "renamed" }),
+    );
+    assert_eq!(
+        h.ok("DescribeKey", json!({ "KeyId": key }))["KeyMetadata"]["Description"],
+        "renamed"
+    );
+}
+
+#[test]
+fn aliases_name_keys_wherever_aws_accepts_them() {
+    let h = harness();
+    let (k1, k2) = (h.create_key("AWS_KMS"), h.create_key("AWS_KMS"));
+    h.ok(
+        "CreateAlias",
+        json!({ "AliasName": "alias/app", "TargetKeyId": k1 }),
+    );
+    h.err(
+        "CreateAlias",
+        json!({ "AliasName": "alias/app", "TargetKeyId": k2 }),
+        "AlreadyExistsException",
+    );
+    h.err(
+        "CreateAlias",
+        json!({ "AliasName": "alias/aws/s3", "TargetKeyId": k2 }),
+        "InvalidAliasNameException",
+    );
+    h.err(
+        "CreateAlias",
+        json!({ "AliasName": "app", "TargetKeyId": k2 }),
+        "InvalidAliasNameException",
+    );
+    h.err(
+        "CreateAlias",
+        json!({ "AliasName": "alias/a b", "TargetKeyId": k2 }),
+        "ValidationException",
+    );
+    h.err(
+        "CreateAlias",
+        json!({ "AliasName": "alias/x", "TargetKeyId": "alias/app" }),
+        "NotFoundException",
+    );
+
+    let arn = "arn:aws:kms:us-east-1:000000000000:alias/app";
+    let enc = h.ok(
+        "Encrypt",
+        json!({ "KeyId": "alias/app", "Plaintext": b64(b"a") }),
+    );
+    assert_eq!(
+        enc["KeyId"],
+        format!("arn:aws:kms:us-east-1:000000000000:key/{k1}")
+    );
+    assert_eq!(
+        h.ok("DescribeKey", json!({ "KeyId": arn }))["KeyMetadata"]["KeyId"],
+        k1.as_str()
+    );
+    h.err(
+        "DescribeKey",
+        json!({ "KeyId": "alias/none" }),
+        "NotFoundException",
+    );
+    h.err(
+        "EnableKey",
+        json!({ "KeyId": "alias/app" }),
+        "NotFoundException",
+    );
+    h.ok(
+        "Decrypt",
+        json!({ "CiphertextBlob": enc["CiphertextBlob"], "KeyId": "alias/app" }),
+    );
+    h.err(
+        "Decrypt",
+        json!({ "CiphertextBlob": enc["CiphertextBlob"], "KeyId": k2 }),
+        "IncorrectKeyException",
+    );
+
+    h.ok(
+        "UpdateAlias",
+        json!({ "AliasName": "alias/app", "TargetKeyId": k2 }),
+    );
+    let listed = h.ok("ListAliases", json!({}));
+    let aliases = listed["Aliases"].as_array().unwrap();
+    assert_eq!(aliases.len(), 1);
+    assert_eq!(aliases[0]["AliasArn"], arn);
+    assert_eq!(aliases[0]["TargetKeyId"], k2.as_str());
+    assert_eq!(
+        h.ok("ListAliases", json!({ "KeyId": k1 }))["Aliases"],
+        json!([])
+    );
+    h.ok("DeleteAlias", json!({ "AliasName": "alias/app" }));
+    h.err(
+        "DeleteAlias",
+        json!({ "AliasName": "alias/app" }),
+        "NotFoundException",
+    );
+}
+
+#[test]
+fn tags_are_set_listed_and_removed() {
+    let h = harness();
+    let created = h.ok(
+        "CreateKey",
+        json!({ "Tags": [{ "TagKey": "team", "TagValue": "a" }] }),
+    );
+    let key = created["KeyMetadata"]["KeyId"].as_str().unwrap();
+    h.ok("TagResource", json!({ "KeyId": key, "Tags": [{ "TagKey": "env", "TagValue": "prod" }, { "TagKey": "team", "TagValue": "b" }] }));
+    let page = h.ok("ListResourceTags", json!({ "KeyId": key, "Limit": 1 }));
+    assert_eq!(
+        page["Tags"],
+        json!([{ "TagKey": "env", "TagValue": "prod" }])
+    );
+    assert_eq!(page["Truncated"], true);
+    let rest = h.ok(
+        "ListResourceTags",
+        json!({ "KeyId": key, "Marker": page["NextMarker"] }),
+    );
+    assert_eq!(rest["Tags"], json!([{ "TagKey": "team", "TagValue": "b" }]));
+    assert_eq!(rest["Truncated"], false);
+    h.ok(
+        "UntagResource",
+        json!({ "KeyId": key, "TagKeys": ["team"] }),
+    );
+    assert_eq!(
+        h.ok("ListResourceTags", json!({ "KeyId": key }))["Tags"],
+        json!([{ "TagKey": "env", "TagValue": "prod" }])
+    );
+    h.err(
+        "TagResource",
+        json!({ "KeyId": key, "Tags": [{ "TagKey": "aws:x", "TagValue": "v" }] }),
+        "TagException",
+    );
+    h.err(
+        "TagResource",
+        json!({ "KeyId": key, "Tags": [{ "TagKey": "", "TagValue": "v" }] }),
+        "ValidationException",
+    );
+    let many: Vec<_> = (0..51)
+        .map(|i| json!({ "TagKey": format!("k{i}"), "TagValue": "v" }))
+        .collect();
+    h.err(
+        "TagResource",
+        json!({ "KeyId": key, "Tags": many }),
+        "TagException",
+    );
+}
+
+#[test]
+fn data_keys_re_encryption_and_random_bytes() {
+    let h = harness();
+    let (k1, k2) = (h.create_key("AWS_KMS"), h.create_key("AWS_KMS"));
+    let dk = h.ok(
+        "GenerateDataKey",
+        json!({ "KeyId": k1, "KeySpec": "AES_128" }),
+    );
+    assert_eq!(unb64(&dk["Plaintext"]).len(), 16);
+    let back = h.ok("Decrypt", json!({ "CiphertextBlob": dk["CiphertextBlob"] }));
+    assert_eq!(back["Plaintext"], dk["Plaintext"]);
+    let bare = h.ok(
+        "GenerateDataKeyWithoutPlaintext",
+        json!({ "KeyId": k1, "NumberOfBytes": 64 }),
+    );
+    assert!(bare.get("Plaintext").is_none());
+    assert_eq!(
+        unb64(
+            &h.ok(
+                "Decrypt",
+                json!({ "CiphertextBlob": bare["CiphertextBlob"] })
+            )["Plaintext"]
+        )
+        .len(),
+        64
+    );
+    h.err(
+        "GenerateDataKey",
+        json!({ "KeyId": k1 }),
+        "ValidationException",
+    );
+    h.err(
+        "GenerateDataKey",
+        json!({ "KeyId": k1, "KeySpec": "AES_256", "NumberOfBytes": 32 }),
+        "ValidationException",
+    );
+    h.err(
+        "GenerateDataKey",
+        json!({ "KeyId": k1, "NumberOfBytes": 1025 }),
+        "ValidationException",
+    );
+
+    let re = h.ok("ReEncrypt", json!({ "CiphertextBlob": dk["CiphertextBlob"], "DestinationKeyId": k2, "DestinationEncryptionContext": { "a": "b" } }));
+    assert_eq!(
+        re["SourceKeyId"],
+        format!("arn:aws:kms:us-east-1:000000000000:key/{k1}")
+    );
+    let back = h.ok(
+        "Decrypt",
+        json!({ "CiphertextBlob": re["CiphertextBlob"], "EncryptionContext": { "a": "b" } }),
+    );
+    assert_eq!(back["Plaintext"], dk["Plaintext"]);
+    h.err(
+        "Encrypt",
+        json!({ "KeyId": k1, "Plaintext": b64(b"x"), "EncryptionAlgorithm": "RSAES_OAEP_SHA_1" }),
+        "InvalidKeyUsageException",
+    );
+    h.err(
+        "Encrypt",
+        json!({ "KeyId": k1, "Plaintext": b64(b"x"), "DryRun": true }),
+        "DryRunOperationException",
+    );
+
+    assert_eq!(
+        unb64(&h.ok("GenerateRandom", json!({ "NumberOfBytes": 32 }))["Plaintext"]).len(),
+        32
+    );
+    h.err(
+        "GenerateRandom",
+        json!({ "NumberOfBytes": 0 }),
+        "ValidationException",
+    );
+}
+
+#[test]
+fn accounts_and_regions_are_isolated() {
+    let h = harness();
+    let created = h.call_as("111122223333", "eu-west-1", "CreateKey", json!({}));
+    let meta = &created.body["KeyMetadata"];
+    assert_eq!(meta["AWSAccountId"], "111122223333");
+    let key = meta["KeyId"].as_str().unwrap();
+    assert_eq!(
+        h.call_as(
+            "111122223333",
+            "eu-west-1",
+            "DescribeKey",
+            json!({ "KeyId": key })
+        )
+        .status,
+        200
+    );
+    for (ak, region) in [
+        ("111122223333", "us-east-1"),
+        ("444455556666", "eu-west-1"),
+        ("AKIDEXAMPLE", "eu-west-1"),
+    ] {
+        assert_eq!(
+            h.call_as(ak, region, "DescribeKey", json!({ "KeyId": key }))
+                .code(),
+            "NotFoundException"
+        );
+    }
+    let foreign_arn = format!("arn:aws:kms:eu-west-1:111122223333:key/{key}");
+    assert_eq!(
+        h.call("DescribeKey", json!({ "KeyId": foreign_arn }))
+            .code(),
+        "NotFoundException"
+    );
+}

@@ -1,0 +1,119 @@
+//! Routing, authentication and malformed requests: every one gets AWS's own error.
+
+use serde_json::json;
+
+use crate::support::*;
+
+fn request(target: Option<&str>, auth: Option<&str>, body: &[u8]) -> http::Request<Vec<u8>> {
+    let mut b = http::Request::post("/").header("content-type", "application/x-amz-json-1.1");
+    if let Some(t) = target {
+        b = b.header("x-amz-target", t);
+    }
+    if let Some(a) = auth {
+        b = b.header("authorization", a);
+    }
+    b.body(body.to_vec()).unwrap()
+}
+
+#[test]
+fn unknown_targets_and_missing_auth() {
+    let h = harness();
+    let auth = authorization("AKIDEXAMPLE", "us-east-1");
+    let reply = h.raw(request(Some("TrentService.Frobnicate"), Some(&auth), b"{}"));
+    assert_eq!(
+        (reply.status, reply.code()),
+        (400, "UnknownOperationException")
+    );
+    let reply = h.raw(request(None, Some(&auth), b"{}"));
+    assert_eq!(reply.code(), "UnknownOperationException");
+    let reply = h.raw(request(Some("Other.CreateKey"), Some(&auth), b"{}"));
+    assert_eq!(reply.code(), "UnknownOperationException");
+    let reply = h.raw(request(Some("TrentService.CreateKey"), None, b"{}"));
+    assert_eq!(
+        (reply.status, reply.code()),
+        (403, "MissingAuthenticationTokenException")
+    );
+    let reply = h.raw(request(
+        Some("TrentService.CreateKey"),
+        Some("AWS4-HMAC-SHA256 nonsense"),
+        b"{}",
+    ));
+    assert_eq!(reply.code(), "IncompleteSignatureException");
+    let reply = h.raw(request(
+        Some("TrentService.CreateKey"),
+        Some(&authorization("AKID", "US EAST")),
+        b"{}",
+    ));
+    assert_eq!(reply.code(), "IncompleteSignatureException");
+}
+
+#[test]
+fn malformed_bodies_are_validation_errors() {
+    let h = harness();
+    let auth = authorization("AKIDEXAMPLE", "us-east-1");
+    for body in [&b"{"[..], b"[1]", b"null", b"\xff\xfe"] {
+        let reply = h.raw(request(Some("TrentService.DescribeKey"), Some(&auth), body));
+        assert_eq!(
+            (reply.status, reply.code()),
+            (400, "ValidationException"),
+            "{body:?}"
+        );
+    }
+    // An empty body is an empty request.
+    let reply = h.raw(request(Some("TrentService.ListKeys"), Some(&auth), b""));
+    assert_eq!(reply.status, 200);
+    for body in [
+        json!({ "KeyId": 5 }),
+        json!({}),
+        json!({ "KeyId": "" }),
+        json!({ "KeyId": "x".repeat(2049) }),
+    ] {
+        h.err("DescribeKey", body, "ValidationException");
+    }
+    h.err(
+        "Encrypt",
+        json!({ "KeyId": "alias/x", "Plaintext": "!!!" }),
+        "ValidationException",
+    );
+    h.err(
+        "Encrypt",
+        json!({ "KeyId": "alias/x", "Plaintext": b64(&[0; 4097]) }),
+        "ValidationException",
+    );
+    h.err(
+        "CreateKey",
+        json!({ "KeySpec": "RSA_9999" }),
+        "ValidationException",
+    );
+    h.err(
+        "CreateKey",
+        json!({ "KeySpec": "RSA_2048" }),
+        "UnsupportedOperationException",
+    );
+    h.err(
+        "CreateKey",
+        json!({ "KeyUsage": "SIGN_VERIFY" }),
+        "ValidationException",
+    );
+    h.err(
+        "CreateKey",
+        json!({ "Origin": "AWS_CLOUDHSM" }),
+        "UnsupportedOperationException",
+    );
+    h.err(
+        "DescribeKey",
+        json!({ "KeyId": "arn:aws:kms:nope" }),
+        "InvalidArnException",
+    );
+}
+
+#[test]
+fn server_refusals_have_aws_shapes() {
+    let h = harness();
+    let too_large = h.dialect.body_too_large(1024);
+    assert_eq!(too_large.status(), 400);
+    let timed_out = h.dialect.timed_out();
+    assert_eq!(timed_out.status(), 503);
+    let body: serde_json::Value = serde_json::from_slice(timed_out.body()).unwrap();
+    assert_eq!(body["__type"], "DependencyTimeoutException");
+}
