@@ -1,1 +1,25 @@
+//! kmsgate's HTTP front: actix-web listeners, one per cloud dialect, over one shared engine,
+//! one store and one emulated clock.
+//!
+//! The binaries (`kmsgate serve`, `kmsgate-aws`, `kmsgate-tencent`, `kmsgate-huawei`) are thin
+//! calls into [`dialect_main`] and [`kmsgate_main`]. A dialect plugs in through the [`Dialect`]
+//! trait: `http::Request` in, `http::Response` out, so dialect crates never see actix.
 
+mod admin;
+mod cli;
+mod dialect;
+mod dialects;
+mod engine;
+mod env_source;
+mod http_bridge;
+mod listener;
+mod run;
+mod settings;
+mod signals;
+
+pub use dialect::{Dialect, DialectKind};
+pub use run::{dialect_main, kmsgate_main};
+pub use settings::{
+    AccountId, AdminSettings, AwsSettings, HuaweiSettings, LimitSettings, ListenAddr, Overrides,
+    PoolSettings, Settings, SettingsError, TencentSettings,
+};

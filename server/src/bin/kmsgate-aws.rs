@@ -1,0 +1,5 @@
+//! `kmsgate-aws`: the AWS KMS dialect alone on one listener.
+
+fn main() -> std::process::ExitCode {
+    kmsgate_server::dialect_main(kmsgate_server::DialectKind::Aws)
+}

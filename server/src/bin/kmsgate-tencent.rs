@@ -1,0 +1,5 @@
+//! `kmsgate-tencent`: the Tencent Cloud KMS dialect alone on one listener.
+
+fn main() -> std::process::ExitCode {
+    kmsgate_server::dialect_main(kmsgate_server::DialectKind::Tencent)
+}

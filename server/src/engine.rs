@@ -1,0 +1,89 @@
+//! The one engine a process runs, whatever number of listeners share it.
+
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
+use kms_core::wrapping::KeyPairPool;
+use kms_core::{DataDir, EmulatedClock, KeyStore, Kms, MemoryStore, RootKey, StoreError, Sweeper};
+
+use crate::settings::Settings;
+
+/// How long shutdown waits for background threads (the key pair pool may be in the middle of
+/// an RSA-4096 generation) before the process exits without them.
+const CLOSE_GRACE: Duration = Duration::from_secs(3);
+
+#[derive(Debug)]
+pub(crate) struct Engine {
+    kms: Arc<Kms>,
+    clock: Arc<EmulatedClock>,
+    store: Arc<dyn KeyStore>,
+    sweeper: Option<Sweeper>,
+}
+
+impl Engine {
+    /// Opens the store (durable unless `in_memory`) and starts the pool and the sweeper.
+    pub(crate) fn start(settings: &Settings) -> Result<Engine, String> {
+        let (store, root_key): (Arc<dyn KeyStore>, RootKey) = if settings.in_memory {
+            let key = RootKey::generate().map_err(|e| format!("cannot make a root key: {e}"))?;
+            (Arc::new(MemoryStore::new()), key)
+        } else {
+            let data = DataDir::open(&settings.data_dir, None)
+                .map_err(|e| format!("cannot open the data directory: {e}"))?;
+            (data.store, data.root_key)
+        };
+        let clock = Arc::new(EmulatedClock::new());
+        let kms = Arc::new(
+            Kms::builder(Arc::clone(&store), &root_key)
+                .clock(Arc::clone(&clock) as Arc<dyn kms_core::Clock>)
+                .key_pairs(Arc::new(KeyPairPool::start(settings.pool.targets())))
+                .build(),
+        );
+        let period = Duration::from_secs(settings.sweep_interval_secs);
+        let sweeper = Sweeper::start(Arc::clone(&kms), period)
+            .map_err(|e| format!("cannot start the expiry sweeper: {e}"))?;
+        Ok(Engine {
+            kms,
+            clock,
+            store,
+            sweeper: Some(sweeper),
+        })
+    }
+
+    pub(crate) fn kms(&self) -> &Arc<Kms> {
+        &self.kms
+    }
+
+    pub(crate) fn clock(&self) -> &Arc<EmulatedClock> {
+        &self.clock
+    }
+
+    pub(crate) fn store(&self) -> &Arc<dyn KeyStore> {
+        &self.store
+    }
+
+    /// Stops the sweeper, flushes the store, then releases everything, waiting at most
+    /// [`CLOSE_GRACE`] for background threads. Call once the listeners have stopped.
+    pub(crate) fn close(mut self) -> Result<(), StoreError> {
+        // The sweeper writes; stop it so nothing lands after the flush.
+        drop(self.sweeper.take());
+        let flushed = self.store.flush();
+        let Engine {
+            kms, clock, store, ..
+        } = self;
+        let (done, finished) = mpsc::channel();
+        let released = std::thread::Builder::new()
+            .name("kmsgate-close".into())
+            .spawn(move || {
+                // The store's last reference goes first (it is also inside `kms`), so the
+                // database closes cleanly before we wait on the pool's refill thread.
+                drop(store);
+                drop(kms);
+                drop(clock);
+                let _ = done.send(());
+            });
+        if released.is_ok() {
+            let _ = finished.recv_timeout(CLOSE_GRACE);
+        }
+        flushed
+    }
+}

@@ -1,0 +1,164 @@
+//! A process from start to exit: settings, engine, listeners, the ready line(s), signals,
+//! graceful stop, final flush.
+//!
+//! Exit codes: 0 after a clean stop; 1 when something fails at run time (data directory,
+//! binding, flushing); 2 for invalid configuration or usage.
+
+use std::io::{self, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use clap::Parser;
+
+use crate::admin::StoreRead;
+use crate::cli::{DialectCli, KmsgateCli, KmsgateCommand};
+use crate::dialect::DialectKind;
+use crate::dialects;
+use crate::engine::Engine;
+use crate::env_source::setting_path;
+use crate::listener::{self, ListenerContext, Shared};
+use crate::settings::{Overrides, Settings, SettingsError};
+use crate::signals::StopSignals;
+
+const RUNTIME_FAILURE: u8 = 1;
+const INVALID_CONFIGURATION: u8 = 2;
+
+/// `kmsgate-aws`, `kmsgate-tencent`, `kmsgate-huawei`.
+pub fn dialect_main(kind: DialectKind) -> ExitCode {
+    let cli = DialectCli::parse_for(kind, std::env::args_os());
+    run(&[kind], cli.common.config.as_deref(), &cli.overrides(kind))
+}
+
+/// `kmsgate serve`.
+pub fn kmsgate_main() -> ExitCode {
+    let cli = KmsgateCli::parse();
+    match cli.command {
+        KmsgateCommand::Serve(args) => run(
+            &DialectKind::ALL,
+            args.common.config.as_deref(),
+            &args.overrides(),
+        ),
+    }
+}
+
+fn run(kinds: &[DialectKind], config: Option<&Path>, overrides: &Overrides) -> ExitCode {
+    let settings = match process_env().and_then(|env| Settings::load(config, &env, overrides)) {
+        Ok(s) => s,
+        Err(e) => return fail(INVALID_CONFIGURATION, &e),
+    };
+    let engine = match Engine::start(&settings) {
+        Ok(e) => e,
+        Err(e) => return fail(RUNTIME_FAILURE, &e),
+    };
+    // Bound before anything is announced, so a taken port fails the start, not a request.
+    let mut sockets = Vec::new();
+    for &kind in kinds {
+        let addr = settings.listen(kind);
+        match TcpListener::bind(addr.as_str()) {
+            Ok(socket) => sockets.push((kind, socket)),
+            Err(e) => {
+                let _ = engine.close();
+                return fail(
+                    RUNTIME_FAILURE,
+                    &format!("cannot listen on {addr} for {kind}: {e}"),
+                );
+            }
+        }
+    }
+    let shared = Arc::new(Shared {
+        clock: Arc::clone(engine.clock()),
+        store_probe: Arc::new(StoreRead(Arc::clone(engine.store()))),
+        clock_control: settings.admin.clock_control,
+        body_limit: settings.limits.body_bytes,
+        request_timeout: Duration::from_secs(settings.limits.request_timeout_secs),
+    });
+    let listeners = sockets
+        .into_iter()
+        .map(|(kind, socket)| {
+            let context = ListenerContext {
+                dialect: dialects::build(kind, &settings, engine.kms()),
+                shared: Arc::clone(&shared),
+            };
+            (kind, context, socket)
+        })
+        .collect();
+    drop(shared);
+
+    let served = actix_web::rt::System::new().block_on(serve(listeners));
+    let closed = engine.close();
+    match (served, closed) {
+        (Ok(()), Ok(())) => ExitCode::SUCCESS,
+        (Err(e), _) => fail(RUNTIME_FAILURE, &e),
+        (Ok(()), Err(e)) => fail(RUNTIME_FAILURE, &format!("cannot flush the store: {e}")),
+    }
+}
+
+/// Serves until SIGINT or SIGTERM, then stops every listener gracefully: no new
+/// connections, in-flight requests finish.
+async fn serve(listeners: Vec<(DialectKind, ListenerContext, TcpListener)>) -> io::Result<()> {
+    // Before the ready line: a signal sent right after it must stop us, not kill us.
+    let mut signals = StopSignals::install()?;
+    let mut ready = Vec::new();
+    let mut servers: Vec<Server> = Vec::new();
+    for (kind, context, socket) in listeners {
+        let addr = socket.local_addr()?;
+        servers.push(listener::start(context, socket)?);
+        ready.push(format!("{kind} listening on http://{addr}"));
+    }
+    let handles: Vec<_> = servers.iter().map(Server::handle).collect();
+    let running: Vec<_> = servers.into_iter().map(actix_web::rt::spawn).collect();
+    announce(&ready);
+
+    let signal = signals.recv().await;
+    eprintln!("kmsgate: {signal} received, finishing in-flight requests");
+    let stopping: Vec<_> = handles.iter().map(|h| h.stop(true)).collect();
+    for stopped in stopping {
+        stopped.await;
+    }
+    for server in running {
+        server.await.map_err(io::Error::other)??;
+    }
+    Ok(())
+}
+
+/// One line per listener, flushed at once: scripts and tests wait for it to know the real
+/// port (when asked for port 0).
+fn announce(lines: &[String]) {
+    let mut out = io::stdout().lock();
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = out.flush();
+}
+
+/// The process's `KMSGATE_…` variables. Others are never looked at, so a non-UTF-8 `PATH`
+/// is no concern; a non-UTF-8 value of ours is an error rather than a panic.
+fn process_env() -> Result<Vec<(String, String)>, SettingsError> {
+    let mut vars = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        let Some(name) = name.to_str() else {
+            continue;
+        };
+        if setting_path(name).is_none() {
+            continue;
+        }
+        match value.into_string() {
+            Ok(value) => vars.push((name.to_owned(), value)),
+            Err(_) => {
+                return Err(SettingsError::new(format!(
+                    "environment variable {name} is not valid UTF-8"
+                )));
+            }
+        }
+    }
+    Ok(vars)
+}
+
+fn fail(code: u8, error: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("kmsgate: {error}");
+    ExitCode::from(code)
+}

@@ -1,0 +1,586 @@
+//! Everything a kmsgate process can be told, layered from weakest to strongest: built-in
+//! defaults, a TOML file (`--config`), `KMSGATE_…` environment variables, command-line flags.
+//!
+//! Environment names are `KMSGATE_` followed by the key path in upper case with `__` between
+//! levels: `aws.listen` is `KMSGATE_AWS__LISTEN`, `data_dir` is `KMSGATE_DATA_DIR`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use config::{Config, File, FileFormat};
+use dialect_aws::Account;
+use kms_core::wrapping::PoolTargets;
+use serde::Deserialize;
+
+use crate::dialect::DialectKind;
+use crate::env_source::EnvSource;
+
+/// A process's whole configuration. Unknown keys are errors, so a typo never silently falls
+/// back to a default.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `data_dir`: directory of the durable store (`root.key` and `keys.redb`), created on
+    /// first start. Default `./kmsgate-data`. Ignored when `in_memory` is set.
+    pub data_dir: PathBuf,
+    /// `in_memory`: keep keys in memory only; nothing is written to disk and everything is
+    /// gone when the process exits. Default false.
+    pub in_memory: bool,
+    /// `sweep_interval_secs`: seconds between passes of the background expiry sweeper
+    /// (at least 1). Default 1.
+    pub sweep_interval_secs: u64,
+    /// `[admin]`: the emulator's own control endpoints.
+    pub admin: AdminSettings,
+    /// `[limits]`: per-request limits, the same on every listener.
+    pub limits: LimitSettings,
+    /// `[aws]`: the AWS KMS listener.
+    pub aws: AwsSettings,
+    /// `[tencent]`: the Tencent Cloud KMS listener.
+    pub tencent: TencentSettings,
+    /// `[huawei]`: the Huawei Cloud KMS listener.
+    pub huawei: HuaweiSettings,
+    /// `[pool]`: wrapping key pairs generated ahead of demand.
+    pub pool: PoolSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from("./kmsgate-data"),
+            in_memory: false,
+            sweep_interval_secs: 1,
+            admin: AdminSettings::default(),
+            limits: LimitSettings::default(),
+            aws: AwsSettings::default(),
+            tencent: TencentSettings::default(),
+            huawei: HuaweiSettings::default(),
+            pool: PoolSettings::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminSettings {
+    /// `admin.clock_control`: serve `GET /_kmsgate/clock` and `POST /_kmsgate/clock/advance`
+    /// on every listener; when false both answer 404. Default true.
+    pub clock_control: bool,
+}
+
+impl Default for AdminSettings {
+    fn default() -> Self {
+        AdminSettings {
+            clock_control: true,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitSettings {
+    /// `limits.body_bytes`: largest request body accepted (at least 1); a larger one gets the
+    /// dialect's "too large" answer. Default 262144 (256 KiB).
+    pub body_bytes: usize,
+    /// `limits.request_timeout_secs`: longest a request may take, body upload included
+    /// (at least 1); a slower one gets the dialect's "timed out" answer. Default 30.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        LimitSettings {
+            body_bytes: 262_144,
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AwsSettings {
+    /// `aws.listen`: `HOST:PORT` of the AWS listener (port 0: any free port).
+    /// Default `127.0.0.1:8411`.
+    pub listen: ListenAddr,
+    /// `aws.default_account`: the 12-digit account keys belong to when the access key id is
+    /// not itself an account id. Default `000000000000`.
+    pub default_account: AccountId,
+    /// `aws.strict_auth`: verify SigV4 signatures against `aws.credentials` and refuse unknown
+    /// access keys. Default false: the signature is only parsed, for the account (a 12-digit
+    /// access key id) and the region of its credential scope.
+    pub strict_auth: bool,
+    /// `[aws.credentials]`: access key id → secret access key, used when `strict_auth` is on.
+    /// Default empty.
+    pub credentials: BTreeMap<String, String>,
+    /// `aws.allow_rsaes_pkcs1_v1_5`: accept the RSAES_PKCS1_V1_5 wrapping algorithm, which AWS
+    /// stopped accepting in 2023 (for old scripts only). Default false.
+    pub allow_rsaes_pkcs1_v1_5: bool,
+}
+
+impl Default for AwsSettings {
+    fn default() -> Self {
+        AwsSettings {
+            listen: ListenAddr::default_for(DialectKind::Aws),
+            default_account: AccountId(Account::DEFAULT),
+            strict_auth: false,
+            credentials: BTreeMap::new(),
+            allow_rsaes_pkcs1_v1_5: false,
+        }
+    }
+}
+
+impl fmt::Debug for AwsSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Secrets stay out of logs and error messages.
+        f.debug_struct("AwsSettings")
+            .field("listen", &self.listen)
+            .field("default_account", &self.default_account)
+            .field("strict_auth", &self.strict_auth)
+            .field("credentials", &self.credentials.keys().collect::<Vec<_>>())
+            .field("allow_rsaes_pkcs1_v1_5", &self.allow_rsaes_pkcs1_v1_5)
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TencentSettings {
+    /// `tencent.listen`: `HOST:PORT` of the Tencent listener. Default `127.0.0.1:8412`.
+    pub listen: ListenAddr,
+}
+
+impl Default for TencentSettings {
+    fn default() -> Self {
+        TencentSettings {
+            listen: ListenAddr::default_for(DialectKind::Tencent),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HuaweiSettings {
+    /// `huawei.listen`: `HOST:PORT` of the Huawei listener. Default `127.0.0.1:8413`.
+    pub listen: ListenAddr,
+}
+
+impl Default for HuaweiSettings {
+    fn default() -> Self {
+        HuaweiSettings {
+            listen: ListenAddr::default_for(DialectKind::Huawei),
+        }
+    }
+}
+
+/// Ready wrapping key pairs kept per spec; 0 means every request generates its own pair.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PoolSettings {
+    /// `pool.rsa_2048`. Default 4.
+    pub rsa_2048: usize,
+    /// `pool.rsa_3072`. Default 2.
+    pub rsa_3072: usize,
+    /// `pool.rsa_4096`. Default 2.
+    pub rsa_4096: usize,
+    /// `pool.sm2`. Default 4.
+    pub sm2: usize,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        let t = PoolTargets::default();
+        PoolSettings {
+            rsa_2048: t.rsa_2048,
+            rsa_3072: t.rsa_3072,
+            rsa_4096: t.rsa_4096,
+            sm2: t.sm2,
+        }
+    }
+}
+
+impl PoolSettings {
+    pub fn targets(&self) -> PoolTargets {
+        PoolTargets {
+            rsa_2048: self.rsa_2048,
+            rsa_3072: self.rsa_3072,
+            rsa_4096: self.rsa_4096,
+            sm2: self.sm2,
+        }
+    }
+}
+
+/// `HOST:PORT`, checked for shape only; the host is resolved when the listener binds, so
+/// `localhost:8411` works as well as `127.0.0.1:8411` or `[::1]:8411`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct ListenAddr(String);
+
+impl ListenAddr {
+    fn default_for(kind: DialectKind) -> Self {
+        ListenAddr(kind.default_listen().to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for ListenAddr {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("{s:?} is not HOST:PORT (for example 127.0.0.1:8411)");
+        let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
+        port.parse::<u16>().map_err(|_| bad())?;
+        let bracketed = host.len() > 2 && host.starts_with('[') && host.ends_with(']');
+        // An unbracketed IPv6 host would make the port ambiguous.
+        if host.is_empty() || (!bracketed && host.contains(['[', ']', ':'])) {
+            return Err(bad());
+        }
+        Ok(ListenAddr(s.to_owned()))
+    }
+}
+
+impl TryFrom<String> for ListenAddr {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl fmt::Display for ListenAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A 12-digit AWS account id, as a setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct AccountId(pub Account);
+
+impl TryFrom<String> for AccountId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Account::parse(&s)
+            .map(AccountId)
+            .ok_or_else(|| format!("{s:?} is not a 12-digit AWS account id"))
+    }
+}
+
+/// What command-line flags say; `None`/`false` leaves the layers below in force.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub in_memory: bool,
+    pub aws_listen: Option<ListenAddr>,
+    pub tencent_listen: Option<ListenAddr>,
+    pub huawei_listen: Option<ListenAddr>,
+}
+
+impl Overrides {
+    pub fn listen_mut(&mut self, kind: DialectKind) -> &mut Option<ListenAddr> {
+        match kind {
+            DialectKind::Aws => &mut self.aws_listen,
+            DialectKind::Tencent => &mut self.tencent_listen,
+            DialectKind::Huawei => &mut self.huawei_listen,
+        }
+    }
+}
+
+/// Configuration that cannot be used; the message says which setting and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingsError(String);
+
+impl SettingsError {
+    pub(crate) fn new(message: String) -> Self {
+        SettingsError(message)
+    }
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration: {}", self.0)
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+impl From<config::ConfigError> for SettingsError {
+    fn from(e: config::ConfigError) -> Self {
+        SettingsError(e.to_string())
+    }
+}
+
+impl Settings {
+    /// Layers defaults < `file` < `env` < `overrides`. `env` is passed in rather than read
+    /// here so tests never touch the process environment; only `KMSGATE_…` pairs matter.
+    pub fn load(
+        file: Option<&Path>,
+        env: &[(String, String)],
+        overrides: &Overrides,
+    ) -> Result<Settings, SettingsError> {
+        let mut builder = Config::builder();
+        if let Some(path) = file {
+            builder = builder.add_source(File::from(path).format(FileFormat::Toml).required(true));
+        }
+        let layered = builder.add_source(EnvSource::new(env.to_vec())).build()?;
+        let mut settings: Settings = layered.try_deserialize()?;
+        settings.apply(overrides);
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn apply(&mut self, o: &Overrides) {
+        if let Some(dir) = &o.data_dir {
+            self.data_dir = dir.clone();
+        }
+        if o.in_memory {
+            self.in_memory = true;
+        }
+        if let Some(a) = &o.aws_listen {
+            self.aws.listen = a.clone();
+        }
+        if let Some(a) = &o.tencent_listen {
+            self.tencent.listen = a.clone();
+        }
+        if let Some(a) = &o.huawei_listen {
+            self.huawei.listen = a.clone();
+        }
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let fail = |m: &str| Err(SettingsError(m.to_owned()));
+        if self.limits.body_bytes == 0 {
+            return fail("limits.body_bytes must be at least 1");
+        }
+        if self.limits.request_timeout_secs == 0 {
+            return fail("limits.request_timeout_secs must be at least 1");
+        }
+        if self.sweep_interval_secs == 0 {
+            return fail("sweep_interval_secs must be at least 1");
+        }
+        if self.aws.strict_auth && self.aws.credentials.is_empty() {
+            return fail(
+                "aws.strict_auth is on but aws.credentials is empty, so every request would be refused",
+            );
+        }
+        if !self.in_memory && self.data_dir.as_os_str().is_empty() {
+            return fail("data_dir must not be empty (or set in_memory)");
+        }
+        Ok(())
+    }
+
+    pub fn listen(&self, kind: DialectKind) -> &ListenAddr {
+        match kind {
+            DialectKind::Aws => &self.aws.listen,
+            DialectKind::Tencent => &self.tencent.listen,
+            DialectKind::Huawei => &self.huawei.listen,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn toml(text: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        f
+    }
+
+    fn addr(s: &str) -> ListenAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn defaults_without_any_source() {
+        let s = Settings::load(None, &[], &Overrides::default()).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("./kmsgate-data"));
+        assert!(!s.in_memory);
+        assert_eq!(s.sweep_interval_secs, 1);
+        assert!(s.admin.clock_control);
+        assert_eq!(s.limits.body_bytes, 262_144);
+        assert_eq!(s.limits.request_timeout_secs, 30);
+        assert_eq!(s.aws.listen, addr("127.0.0.1:8411"));
+        assert_eq!(s.tencent.listen, addr("127.0.0.1:8412"));
+        assert_eq!(s.huawei.listen, addr("127.0.0.1:8413"));
+        assert_eq!(s.aws.default_account.0, Account::DEFAULT);
+        assert!(!s.aws.strict_auth);
+        assert!(s.aws.credentials.is_empty());
+        assert!(!s.aws.allow_rsaes_pkcs1_v1_5);
+        assert_eq!(s.pool.targets(), PoolTargets::default());
+    }
+
+    #[test]
+    fn each_layer_overrides_the_one_below() {
+        let file = toml(
+            r#"
+            data_dir = "/from/file"
+            sweep_interval_secs = 7
+            [aws]
+            listen = "127.0.0.1:1001"
+            default_account = "111111111111"
+            [tencent]
+            listen = "127.0.0.1:2001"
+            [huawei]
+            listen = "127.0.0.1:3001"
+            [limits]
+            body_bytes = 1000
+            "#,
+        );
+        let env = env(&[
+            ("KMSGATE_AWS__LISTEN", "127.0.0.1:1002"),
+            ("KMSGATE_TENCENT__LISTEN", "127.0.0.1:2002"),
+            ("KMSGATE_LIMITS__BODY_BYTES", "2000"),
+            ("KMSGATE_ADMIN__CLOCK_CONTROL", "false"),
+            ("KMSGATE_DATA_DIR", "/from/env"),
+            ("UNRELATED", "ignored"),
+        ]);
+        let flags = Overrides {
+            aws_listen: Some(addr("127.0.0.1:1003")),
+            ..Overrides::default()
+        };
+        let s = Settings::load(Some(file.path()), &env, &flags).unwrap();
+        assert_eq!(s.aws.listen, addr("127.0.0.1:1003"), "flag beats env");
+        assert_eq!(s.tencent.listen, addr("127.0.0.1:2002"), "env beats file");
+        assert_eq!(
+            s.huawei.listen,
+            addr("127.0.0.1:3001"),
+            "file beats default"
+        );
+        assert_eq!(s.limits.body_bytes, 2000);
+        assert_eq!(s.limits.request_timeout_secs, 30, "untouched default");
+        assert!(!s.admin.clock_control);
+        assert_eq!(s.data_dir, PathBuf::from("/from/env"));
+        assert_eq!(s.sweep_interval_secs, 7);
+        assert_eq!(s.aws.default_account.0.as_str(), "111111111111");
+
+        let flags = Overrides {
+            data_dir: Some(PathBuf::from("/from/flag")),
+            in_memory: true,
+            huawei_listen: Some(addr("[::1]:0")),
+            ..Overrides::default()
+        };
+        let s = Settings::load(Some(file.path()), &env, &flags).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("/from/flag"));
+        assert!(s.in_memory);
+        assert_eq!(s.huawei.listen, addr("[::1]:0"));
+    }
+
+    #[test]
+    fn credential_ids_keep_their_case_from_file_and_env() {
+        let file = toml(
+            r#"
+            [aws]
+            strict_auth = true
+            [aws.credentials]
+            AKIAFROMFILE = "file-Secret"
+            "#,
+        );
+        let env = env(&[("KMSGATE_AWS__CREDENTIALS__AKIAFROMENV", "env/Secret+1")]);
+        let s = Settings::load(Some(file.path()), &env, &Overrides::default()).unwrap();
+        assert!(s.aws.strict_auth);
+        assert_eq!(s.aws.credentials["AKIAFROMFILE"], "file-Secret");
+        assert_eq!(s.aws.credentials["AKIAFROMENV"], "env/Secret+1");
+        assert!(
+            !format!("{s:?}").contains("Secret"),
+            "secrets leak into Debug"
+        );
+    }
+
+    #[test]
+    fn env_prefix_is_case_insensitive_and_booleans_parse() {
+        let env = env(&[
+            ("kmsgate_in_memory", "true"),
+            ("KMSGATE_AWS__STRICT_AUTH", "FALSE"),
+            ("KMSGATE_POOL__SM2", "0"),
+        ]);
+        let s = Settings::load(None, &env, &Overrides::default()).unwrap();
+        assert!(s.in_memory);
+        assert!(!s.aws.strict_auth);
+        assert_eq!(s.pool.sm2, 0);
+    }
+
+    fn error_of(file: Option<&str>, env_pairs: &[(&str, &str)]) -> String {
+        let f = file.map(toml);
+        let e = Settings::load(
+            f.as_ref().map(|f| f.path()),
+            &env(env_pairs),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        e.to_string()
+    }
+
+    #[test]
+    fn bad_configuration_is_an_error_naming_the_problem() {
+        let e = error_of(Some("[aws]\nlisten = \"127.0.0.1:8411\"\nlisen = 1\n"), &[]);
+        assert!(e.contains("lisen"), "{e}");
+        let e = error_of(Some("colour = \"blue\"\n"), &[]);
+        assert!(e.contains("colour"), "{e}");
+        let e = error_of(Some("[limits]\nbody_bytes = \"lots\"\n"), &[]);
+        assert!(e.contains("body_bytes"), "{e}");
+        let e = error_of(Some("this is not toml"), &[]);
+        assert!(e.starts_with("invalid configuration"), "{e}");
+        let e = error_of(None, &[("KMSGATE_LIMITS__BODY_BYTES", "abc")]);
+        assert!(e.contains("KMSGATE_LIMITS__BODY_BYTES"), "{e}");
+        let e = error_of(None, &[("KMSGATE_NO_SUCH_THING", "1")]);
+        assert!(e.contains("no_such_thing"), "{e}");
+        let e = error_of(None, &[("KMSGATE_AWS__LISTEN", "8411")]);
+        assert!(e.contains("HOST:PORT"), "{e}");
+        let e = error_of(None, &[("KMSGATE_AWS__DEFAULT_ACCOUNT", "12345")]);
+        assert!(e.contains("12-digit"), "{e}");
+        let e = error_of(None, &[("KMSGATE_LIMITS__BODY_BYTES", "0")]);
+        assert!(e.contains("limits.body_bytes"), "{e}");
+        let e = error_of(None, &[("KMSGATE_AWS__STRICT_AUTH", "true")]);
+        assert!(e.contains("aws.credentials"), "{e}");
+        let e = error_of(None, &[("KMSGATE_", "1")]);
+        assert!(e.contains("KMSGATE_"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        let e = Settings::load(
+            Some(Path::new("/nonexistent/kmsgate.toml")),
+            &[],
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("kmsgate.toml"), "{e}");
+    }
+
+    #[test]
+    fn listen_addresses_need_a_host_and_a_port() {
+        for good in [
+            "127.0.0.1:0",
+            "localhost:8411",
+            "[::1]:8411",
+            "0.0.0.0:65535",
+        ] {
+            assert!(good.parse::<ListenAddr>().is_ok(), "{good}");
+        }
+        for bad in [
+            "8411",
+            ":8411",
+            "127.0.0.1",
+            "127.0.0.1:65536",
+            "::1:8411",
+            "[]:1",
+            "h:p",
+        ] {
+            assert!(bad.parse::<ListenAddr>().is_err(), "{bad}");
+        }
+    }
+}

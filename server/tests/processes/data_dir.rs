@@ -1,0 +1,72 @@
+//! `--data-dir`: a durable store that survives a stop and a restart.
+
+use kms_core::{DATABASE_FILE, ROOT_KEY_FILE};
+
+use serde_json::{Value, json};
+
+use crate::support::{Launch, Running, get, request};
+use crate::{AWS, PROMPT_EXIT};
+
+fn start(dir: &std::path::Path) -> Running {
+    // The real pool: shutdown must stay prompt while it generates RSA keys.
+    Launch::new(AWS)
+        .default_pool()
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .args([dir])
+        .start(1)
+}
+
+/// An AWS call with a well-formed but unverified signature (strict auth is off by default).
+fn aws(server: &Running, operation: &str, body: &Value) -> (u16, Value) {
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential=111122223333/20260101/us-east-1/kms/aws4_request, \
+         SignedHeaders=host;x-amz-date, Signature={}",
+        "0".repeat(64)
+    );
+    let r = request(
+        server.addr("aws"),
+        "POST",
+        "/",
+        &[
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", &format!("TrentService.{operation}")),
+            ("X-Amz-Date", "20260101T000000Z"),
+            ("Authorization", &auth),
+        ],
+        body.to_string().as_bytes(),
+    );
+    (r.status, r.json())
+}
+
+fn stop(mut server: Running) {
+    server.signal("TERM");
+    let status = server.wait_exit(PROMPT_EXIT);
+    assert_eq!(status.code(), Some(0), "stderr:\n{}", server.stderr());
+}
+
+#[test]
+fn a_data_dir_is_created_kept_and_reopened() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+
+    let first = start(&dir);
+    assert_eq!(get(first.addr("aws"), "/health").status, 200);
+    let (status, created) = aws(&first, "CreateKey", &json!({ "Description": "kept" }));
+    assert_eq!(status, 200, "{created}");
+    let key_id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    stop(first);
+    let root_key = std::fs::read(dir.join(ROOT_KEY_FILE)).expect("root.key written");
+    assert!(dir.join(DATABASE_FILE).is_file(), "keys.redb written");
+
+    let second = start(&dir);
+    assert_eq!(get(second.addr("aws"), "/health").status, 200);
+    let (status, described) = aws(&second, "DescribeKey", &json!({ "KeyId": key_id }));
+    assert_eq!(status, 200, "{described}");
+    assert_eq!(described["KeyMetadata"]["Description"], "kept");
+    stop(second);
+    assert_eq!(
+        std::fs::read(dir.join(ROOT_KEY_FILE)).unwrap(),
+        root_key,
+        "a restart must reuse the root key, not mint a new one"
+    );
+}
