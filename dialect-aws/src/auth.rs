@@ -8,6 +8,8 @@ use crate::error::{AwsError, from_auth};
 use crate::service::{Account, AwsConfig};
 use crate::sigv4::{self, AuthError, SignedParts};
 
+const SIGNED_REQUIRED: [&str; 3] = ["host", "x-amz-date", "x-amz-target"];
+
 pub(crate) fn authenticate(
     request: &Request<Vec<u8>>,
     config: &AwsConfig,
@@ -19,6 +21,21 @@ pub(crate) fn authenticate(
     let caller = Caller::new(account, &auth.region)?;
     if !config.strict_auth {
         return Ok(caller);
+    }
+    // A signature must cover what routes and scopes the request, or it could be replayed
+    // as another operation; botocore always signs these.
+    if auth.service != "kms" {
+        return Err(from_auth(&AuthError::Incomplete(
+            "credential scope service must be kms",
+        )));
+    }
+    if !SIGNED_REQUIRED
+        .iter()
+        .all(|h| auth.signed_headers.iter().any(|s| s == h))
+    {
+        return Err(from_auth(&AuthError::Incomplete(
+            "SignedHeaders must include host, x-amz-date and x-amz-target",
+        )));
     }
     let amz_date = header("x-amz-date")
         .ok_or_else(|| from_auth(&AuthError::Incomplete("missing X-Amz-Date")))?;

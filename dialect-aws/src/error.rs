@@ -180,6 +180,28 @@ pub fn from_core(err: &KmsError, names: &dyn KeyNamer) -> AwsError {
             "The key material does not match the key material previously imported into this key."
                 .into(),
         ),
+        // AWS would start an on-demand rotation here; kmsgate does not emulate rotations.
+        KmsError::MaterialAlreadySet { key_id } => e(
+            C::UnsupportedOperationException,
+            format!(
+                "{} already has key material; importing NEW_KEY_MATERIAL (rotation on demand) is not supported by kmsgate.",
+                names.key_arn(key_id)
+            ),
+        ),
+        KmsError::NoMaterialYet { key_id } => e(
+            C::ValidationException,
+            format!(
+                "ImportType EXISTING_KEY_MATERIAL requires key material previously imported into {}.",
+                names.key_arn(key_id)
+            ),
+        ),
+        KmsError::UnknownMaterial { key_id } => e(
+            C::NotFoundException,
+            format!(
+                "The key material ID does not name the key material of {}.",
+                names.key_arn(key_id)
+            ),
+        ),
         KmsError::InvalidExpiry { .. } => e(
             C::ValidationException,
             "ValidTo must be a point in time in the future.".into(),
@@ -345,6 +367,21 @@ mod tests {
             (
                 KmsError::MaterialMismatch { key_id: id },
                 "IncorrectKeyMaterialException",
+                400,
+            ),
+            (
+                KmsError::MaterialAlreadySet { key_id: id },
+                "UnsupportedOperationException",
+                400,
+            ),
+            (
+                KmsError::NoMaterialYet { key_id: id },
+                "ValidationException",
+                400,
+            ),
+            (
+                KmsError::UnknownMaterial { key_id: id },
+                "NotFoundException",
                 400,
             ),
             (

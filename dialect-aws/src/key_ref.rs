@@ -72,7 +72,11 @@ pub(crate) fn parse_key_ref(
         if accepts == Accepts::KeyOnly {
             return Err(not_found(text));
         }
-        return parse_alias_name(resource).map(KeyRef::Alias);
+        // A malformed alias in a KeyId member names no key: AWS answers NotFound there and
+        // keeps InvalidAliasNameException for the AliasName member of alias operations.
+        return parse_alias_name(resource)
+            .map(KeyRef::Alias)
+            .map_err(|_| not_found(text));
     }
     resource
         .parse()
@@ -180,10 +184,14 @@ mod tests {
         );
         assert_eq!(
             code("alias/aws/s3", Accepts::KeyOrAlias),
-            ErrorCode::InvalidAliasNameException
+            ErrorCode::NotFoundException
         );
         assert_eq!(
             code("alias/a b", Accepts::KeyOrAlias),
+            ErrorCode::NotFoundException
+        );
+        assert_eq!(
+            parse_alias_name("alias/aws/s3").unwrap_err().code,
             ErrorCode::InvalidAliasNameException
         );
     }

@@ -137,6 +137,24 @@ impl AwsDialect {
         ))
     }
 
+    /// The answer when the server could not read or convert a request (a broken body, an
+    /// unrepresentable header): the client's fault, in AWS's shape.
+    pub fn bad_request(&self, reason: &str) -> http::Response<Vec<u8>> {
+        crate::response::error(&crate::error::AwsError::new(
+            crate::error::ErrorCode::ValidationException,
+            format!("The request could not be read: {reason}"),
+        ))
+    }
+
+    /// The answer when the server itself failed around a request (a handler that panicked,
+    /// a worker pool that is gone). Retryable, as AWS's own internal errors are.
+    pub fn internal_error(&self) -> http::Response<Vec<u8>> {
+        crate::response::error(&crate::error::AwsError::new(
+            crate::error::ErrorCode::KmsInternalException,
+            "Internal error.",
+        ))
+    }
+
     /// The answer when a request ran past the server's time limit.
     pub fn timed_out(&self) -> http::Response<Vec<u8>> {
         crate::response::error(&crate::error::AwsError::new(

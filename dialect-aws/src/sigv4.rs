@@ -204,7 +204,10 @@ pub fn parse_amz_date(value: &str) -> Option<u64> {
     let num = |r: std::ops::Range<usize>| -> Option<u64> { value.get(r)?.parse().ok() };
     let (y, mo, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
     let (h, mi, s) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+    // Years before the epoch cannot sign a request; refusing them keeps the arithmetic below
+    // free of underflow.
+    if y < 1970 || !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60
+    {
         return None;
     }
     // Days from civil (Howard Hinnant's algorithm), valid for the proleptic Gregorian calendar.
@@ -394,6 +397,15 @@ mod tests {
             check_skew("yesterday", t),
             Err(AuthError::Incomplete(_))
         ));
+    }
+
+    #[test]
+    fn dates_before_the_epoch_are_malformed_not_a_panic() {
+        for date in ["00000101T000000Z", "00000201T000000Z", "19691231T235959Z"] {
+            assert_eq!(parse_amz_date(date), None, "{date}");
+            assert!(matches!(check_skew(date, 0), Err(AuthError::Incomplete(_))));
+        }
+        assert_eq!(parse_amz_date("19700101T000000Z"), Some(0));
     }
 
     #[test]

@@ -83,6 +83,15 @@ pub enum KmsError {
     #[error("the key material differs from the material previously imported into key {key_id}")]
     MaterialMismatch { key_id: KeyId },
 
+    #[error("key {key_id} already had key material; only that material can be imported again")]
+    MaterialAlreadySet { key_id: KeyId },
+
+    #[error("key {key_id} has never had key material, so there is no existing material to import")]
+    NoMaterialYet { key_id: KeyId },
+
+    #[error("the named key material is not the material of key {key_id}")]
+    UnknownMaterial { key_id: KeyId },
+
     #[error("the material expiry {} must be later than now ({})", expiry.as_secs(), now.as_secs())]
     InvalidExpiry { expiry: Timestamp, now: Timestamp },
 

@@ -1,6 +1,7 @@
 //! A key: its fixed attributes plus its lifecycle state. Every change to a key is one of the
 //! methods here, each delegating the state question to [`KeyState`].
 
+use crate::engine::MaterialClaim;
 use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
 use crate::lifecycle::{ImportPolicy, KeyState, KeyStateKind, Material, Refusal};
@@ -145,12 +146,25 @@ impl Key {
             .map_err(|r| self.refused(r))
     }
 
-    /// The checks an import can make before the material is unwrapped.
-    pub(crate) fn check_import(&self, policy: ImportPolicy) -> Result<(), KmsError> {
+    /// The checks an import can make before the material is unwrapped: origin, state, then
+    /// what the caller claims about the material.
+    pub(crate) fn check_import(
+        &self,
+        policy: ImportPolicy,
+        claim: MaterialClaim,
+    ) -> Result<(), KmsError> {
         self.require_external()?;
         self.state
             .permits_import(policy)
-            .map_err(|r| self.refused(r))
+            .map_err(|r| self.refused(r))?;
+        match (claim, &self.material_id) {
+            (MaterialClaim::New, Some(_)) => Err(KmsError::MaterialAlreadySet { key_id: self.id }),
+            (MaterialClaim::Existing(_), None) => Err(KmsError::NoMaterialYet { key_id: self.id }),
+            (MaterialClaim::Existing(Some(named)), Some(accepted)) if !accepted.matches(&named) => {
+                Err(KmsError::MaterialMismatch { key_id: self.id })
+            }
+            _ => Ok(()),
+        }
     }
 
     pub(crate) fn import(
@@ -159,9 +173,10 @@ impl Key {
         material_id: MaterialId,
         expiry: Expiry,
         policy: ImportPolicy,
+        claim: MaterialClaim,
         now: Timestamp,
     ) -> Result<Key, KmsError> {
-        self.check_import(policy)?;
+        self.check_import(policy, claim)?;
         check_material_len(self.spec, &secret)?;
         if let Some(accepted) = &self.material_id
             && !accepted.matches(&material_id)
@@ -179,9 +194,16 @@ impl Key {
         Ok(next)
     }
 
-    pub(crate) fn delete_material(&self) -> Result<Key, KmsError> {
+    /// Erases the material; with `named`, only if it is the material that id names.
+    pub(crate) fn delete_material(&self, named: Option<&MaterialId>) -> Result<Key, KmsError> {
         self.require_external()?;
-        self.with_state(self.state.delete_material())
+        let next = self.with_state(self.state.delete_material())?;
+        if let Some(named) = named
+            && !self.material_id.is_some_and(|m| m.matches(named))
+        {
+            return Err(KmsError::UnknownMaterial { key_id: self.id });
+        }
+        Ok(next)
     }
 
     pub(crate) fn usable_material(&self) -> Result<&SecretBytes, KmsError> {

@@ -3,7 +3,7 @@
 use kms_core::AliasName;
 use serde_json::{Value, json};
 
-use super::{Ctx, epoch, invalid_marker, page_size};
+use super::{Ctx, epoch, invalid_marker, name_marker, page_size, parse_name_marker};
 use crate::error::{AwsError, KeyNamer};
 use crate::input::Input;
 use crate::key_ref::{Accepts, parse_alias_name};
@@ -52,7 +52,9 @@ pub(super) fn delete_alias(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>
 pub(super) fn list_aliases(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
     let size = page_size(input, 50)?;
     let after = match input.string("Marker", 1..=1024)? {
-        Some(m) => Some(AliasName::new(m).map_err(|_| invalid_marker())?),
+        Some(m) => {
+            Some(AliasName::new(parse_name_marker("alias", &m)?).map_err(|_| invalid_marker())?)
+        }
         None => None,
     };
     let target = match input.string("KeyId", 1..=2048)? {
@@ -84,7 +86,7 @@ pub(super) fn list_aliases(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>
         .collect();
     let mut out = json!({ "Aliases": aliases, "Truncated": page.next.is_some() });
     if let Some(next) = page.next {
-        out["NextMarker"] = json!(next.as_str());
+        out["NextMarker"] = json!(name_marker("alias", next.as_str()));
     }
     Ok(Some(out))
 }

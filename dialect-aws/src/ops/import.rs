@@ -6,8 +6,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use kms_core::{
-    EncryptedMaterial, Expiry, ImportPolicy, ImportRequest, ImportToken, KeyDescription, KmsError,
-    WrappingAlgorithm, WrappingKeySpec,
+    EncryptedMaterial, Expiry, ImportPolicy, ImportRequest, ImportToken, KmsError, MaterialClaim,
+    MaterialId, WrappingAlgorithm, WrappingKeySpec,
 };
 use serde_json::{Value, json};
 
@@ -95,8 +95,25 @@ struct ImportKeyMaterialRequest {
     token: ImportToken,
     material: EncryptedMaterial,
     expiry: Expiry,
-    import_type: Option<ImportTypeWire>,
-    material_id: Option<String>,
+    claim: MaterialClaim,
+}
+
+/// `KeyMaterialId`: exactly 64 lowercase hex digits.
+fn material_id_member(input: &Input) -> Result<Option<MaterialId>, AwsError> {
+    let Some(text) = input.string("KeyMaterialId", 64..=64)? else {
+        return Ok(None);
+    };
+    let well_formed = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    match text.parse() {
+        Ok(id) if well_formed => Ok(Some(id)),
+        _ => Err(invalid(
+            "KeyMaterialId",
+            Some(&text),
+            "Member must satisfy regular expression pattern: ^[a-f0-9]+$",
+        )),
+    }
 }
 
 impl ImportKeyMaterialRequest {
@@ -143,81 +160,47 @@ impl ImportKeyMaterialRequest {
                 "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_\\s.-]+$",
             ));
         }
-        let material_id = input.string("KeyMaterialId", 64..=64)?;
-        if let Some(m) = &material_id
-            && !m
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
-            return Err(invalid(
-                "KeyMaterialId",
-                Some(m),
-                "Member must satisfy regular expression pattern: ^[a-f0-9]+$",
-            ));
-        }
+        let material_id = material_id_member(input)?;
+        // Without an ImportType, AWS means "new" for a key that never had material and
+        // "existing" otherwise, which is exactly the core's unspecified claim.
+        let claim = match (
+            input.enumeration::<ImportTypeWire>("ImportType")?,
+            material_id,
+        ) {
+            (Some(ImportTypeWire::NewKeyMaterial), Some(_)) => {
+                return Err(validation(
+                    "KeyMaterialId can only be specified with ImportType EXISTING_KEY_MATERIAL.",
+                ));
+            }
+            (Some(ImportTypeWire::NewKeyMaterial), None) => MaterialClaim::New,
+            (Some(ImportTypeWire::ExistingKeyMaterial), named) => MaterialClaim::Existing(named),
+            (None, Some(named)) => MaterialClaim::Existing(Some(named)),
+            (None, None) => MaterialClaim::Unspecified,
+        };
         let core_validation = |e| ctx.core(KmsError::Validation(e));
         Ok(ImportKeyMaterialRequest {
             token: ImportToken::from_bytes(token).map_err(core_validation)?,
             material: EncryptedMaterial::new(material).map_err(core_validation)?,
             expiry,
-            import_type: input.enumeration::<ImportTypeWire>("ImportType")?,
-            material_id,
+            claim,
         })
-    }
-
-    /// AWS's import types: new material only into a key that never had any (kmsgate does
-    /// not emulate on-demand rotation of imported material); existing material, optionally
-    /// named by its id, only into a key that had it.
-    fn check_import_type(&self, key: &KeyDescription) -> Result<(), AwsError> {
-        let current = key.material_id.map(|m| m.to_string());
-        match (self.import_type, &current) {
-            (Some(ImportTypeWire::NewKeyMaterial), Some(_)) => {
-                return Err(AwsError::new(
-                    ErrorCode::UnsupportedOperationException,
-                    "Importing new key material into a key that already has key material (rotation on demand) is not supported by kmsgate.",
-                ));
-            }
-            (Some(ImportTypeWire::NewKeyMaterial), None) if self.material_id.is_some() => {
-                return Err(validation(
-                    "KeyMaterialId can only be specified with ImportType EXISTING_KEY_MATERIAL.",
-                ));
-            }
-            (Some(ImportTypeWire::ExistingKeyMaterial), None) => {
-                return Err(validation(
-                    "ImportType EXISTING_KEY_MATERIAL requires key material previously imported into this key.",
-                ));
-            }
-            _ => {}
-        }
-        match (&self.material_id, &current) {
-            (Some(given), Some(current)) if given != current => Err(AwsError::new(
-                ErrorCode::IncorrectKeyMaterialException,
-                format!("Key material {given} is not the key material of this key."),
-            )),
-            (Some(_), None) => Err(validation(
-                "KeyMaterialId names key material this key has never had.",
-            )),
-            _ => Ok(()),
-        }
     }
 }
 
 pub(super) fn import_key_material(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
     let request = ImportKeyMaterialRequest::parse(ctx, input)?;
     let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
-    let tenant = &ctx.caller.tenant;
-    let key = ctx.kms.describe_key(tenant, &id).map_err(|e| ctx.core(e))?;
-    request.check_import_type(&key)?;
     let outcome = ctx
         .kms
         .import_key_material(
-            tenant,
+            &ctx.caller.tenant,
             ImportRequest {
                 key_id: id,
                 import_token: request.token,
                 encrypted_material: request.material,
                 expiry: request.expiry,
                 policy: ImportPolicy::default(),
+                claim: request.claim,
             },
         )
         .map_err(|e| ctx.core(e))?;
@@ -231,27 +214,16 @@ pub(super) fn delete_imported_key_material(
     ctx: &Ctx<'_>,
     input: &Input,
 ) -> Result<Option<Value>, AwsError> {
-    let given = input.string("KeyMaterialId", 64..=64)?;
+    let named = material_id_member(input)?;
     let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
     let tenant = &ctx.caller.tenant;
-    let key = ctx.kms.describe_key(tenant, &id).map_err(|e| ctx.core(e))?;
-    let current = key.material_id.map(|m| m.to_string());
-    if let Some(given) = &given
-        && Some(given) != current.as_ref()
-    {
-        return Err(AwsError::new(
-            ErrorCode::NotFoundException,
-            format!(
-                "Key material {given} does not exist for {}",
-                ctx.caller.key_arn(&id)
-            ),
-        ));
+    let key = match &named {
+        Some(m) => ctx.kms.delete_named_key_material(tenant, &id, m),
+        None => ctx.kms.delete_imported_key_material(tenant, &id),
     }
-    ctx.kms
-        .delete_imported_key_material(tenant, &id)
-        .map_err(|e| ctx.core(e))?;
+    .map_err(|e| ctx.core(e))?;
     Ok(Some(json!({
         "KeyId": ctx.caller.key_arn(&id),
-        "KeyMaterialId": current.unwrap_or_default(),
+        "KeyMaterialId": key.material_id.map(|m| m.to_string()).unwrap_or_default(),
     })))
 }

@@ -137,8 +137,33 @@ pub(crate) fn invalid_marker() -> AwsError {
     AwsError::new(ErrorCode::InvalidMarkerException, "Invalid marker")
 }
 
+/// Markers of name-ordered listings (aliases, tags) are opaque, as AWS's are, so a made-up
+/// marker is InvalidMarkerException rather than a silently shifted page. Base64url keeps even
+/// a 128-character multibyte tag key within the 1024-character marker limit.
+pub(crate) fn name_marker(kind: &str, name: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "{kind}.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(name)
+    )
+}
+
+pub(crate) fn parse_name_marker(kind: &str, marker: &str) -> Result<String, AwsError> {
+    use base64::Engine as _;
+    marker
+        .strip_prefix(kind)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .and_then(|b| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(b)
+                .ok()
+        })
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(invalid_marker)
+}
+
 /// For errors that cannot name a key.
-struct NoNames;
+pub(crate) struct NoNames;
 
 impl crate::error::KeyNamer for NoNames {
     fn key_arn(&self, key_id: &KeyId) -> String {

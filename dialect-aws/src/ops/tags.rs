@@ -3,7 +3,7 @@
 use kms_core::Tags;
 use serde_json::{Value, json};
 
-use super::{Ctx, invalid_marker, page_size};
+use super::{Ctx, name_marker, page_size, parse_name_marker};
 use crate::error::{AwsError, ErrorCode};
 use crate::input::Input;
 use crate::key_ref::Accepts;
@@ -27,12 +27,9 @@ pub(super) fn parse_tags(input: &Input, member: &str) -> Result<Option<Tags>, Aw
     else {
         return Ok(None);
     };
-    Tags::from_pairs(pairs).map(Some).map_err(|e| match e {
-        kms_core::KmsError::TooManyTags { limit } => {
-            tag_error(format!("A KMS key can have at most {limit} tags."))
-        }
-        _ => tag_error("Tags are invalid.".to_owned()),
-    })
+    Tags::from_pairs(pairs)
+        .map(Some)
+        .map_err(|e| crate::error::from_core(&e, &super::NoNames))
 }
 
 pub(super) fn tag_resource(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
@@ -58,19 +55,17 @@ pub(super) fn untag_resource(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Valu
 
 pub(super) fn list_resource_tags(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
     let size = page_size(input, 50)?.get();
-    let marker = input.string("Marker", 1..=1024)?;
+    let marker = match input.string("Marker", 1..=1024)? {
+        Some(m) => Some(parse_name_marker("tag", &m)?),
+        None => None,
+    };
     let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
     let key = ctx
         .kms
         .describe_key(&ctx.caller.tenant, &id)
         .map_err(|e| ctx.core(e))?;
-    // The marker is the last tag key of the previous page; it must be one the key carries
-    // or had (a tag removed between pages still orders correctly).
-    if let Some(m) = &marker
-        && m.is_empty()
-    {
-        return Err(invalid_marker());
-    }
+    // The marker holds the last tag key of the previous page; a tag removed between pages
+    // still orders correctly.
     let mut rest = key
         .tags
         .iter()
@@ -86,9 +81,9 @@ pub(super) fn list_resource_tags(ctx: &Ctx<'_>, input: &Input) -> Result<Option<
         && let Some(last) = out["Tags"]
             .as_array()
             .and_then(|t| t.last())
-            .map(|t| t["TagKey"].clone())
+            .and_then(|t| t["TagKey"].as_str())
     {
-        out["NextMarker"] = last;
+        out["NextMarker"] = json!(name_marker("tag", last));
     }
     Ok(Some(out))
 }

@@ -273,3 +273,77 @@ fn china_regions_hold_sm4_keys_and_offer_sm2() {
     );
     assert_eq!(unb64(&dec.body["Plaintext"]), b"sm4");
 }
+
+#[test]
+fn import_types_and_material_ids_follow_origin_and_state_checks() {
+    let h = harness();
+    let key = h.create_key("EXTERNAL");
+    let p = params(&h, &key);
+    let material = [4u8; 32];
+    let with = |extra: Value| {
+        let mut body = import_body(&key, &p, &material, None);
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    h.err(
+        "ImportKeyMaterial",
+        with(json!({ "ImportType": "EXISTING_KEY_MATERIAL" })),
+        "ValidationException",
+    );
+    let first = h.ok(
+        "ImportKeyMaterial",
+        with(json!({ "ImportType": "NEW_KEY_MATERIAL" })),
+    );
+    let id = first["KeyMaterialId"].as_str().unwrap().to_owned();
+    h.err(
+        "ImportKeyMaterial",
+        with(json!({ "ImportType": "NEW_KEY_MATERIAL" })),
+        "UnsupportedOperationException",
+    );
+    h.err(
+        "ImportKeyMaterial",
+        with(json!({ "KeyMaterialId": "0".repeat(64) })),
+        "IncorrectKeyMaterialException",
+    );
+    h.err(
+        "ImportKeyMaterial",
+        with(json!({ "KeyMaterialId": "Z".repeat(64) })),
+        "ValidationException",
+    );
+    h.ok(
+        "ImportKeyMaterial",
+        with(json!({ "ImportType": "EXISTING_KEY_MATERIAL", "KeyMaterialId": id })),
+    );
+
+    h.err(
+        "DeleteImportedKeyMaterial",
+        json!({ "KeyId": key, "KeyMaterialId": "Z".repeat(64) }),
+        "ValidationException",
+    );
+    h.err(
+        "DeleteImportedKeyMaterial",
+        json!({ "KeyId": key, "KeyMaterialId": "0".repeat(64) }),
+        "NotFoundException",
+    );
+    let generated = h.create_key("AWS_KMS");
+    h.err(
+        "DeleteImportedKeyMaterial",
+        json!({ "KeyId": generated, "KeyMaterialId": "0".repeat(64) }),
+        "UnsupportedOperationException",
+    );
+    h.ok(
+        "DeleteImportedKeyMaterial",
+        json!({ "KeyId": key, "KeyMaterialId": id }),
+    );
+    h.ok(
+        "ScheduleKeyDeletion",
+        json!({ "KeyId": key, "PendingWindowInDays": 7 }),
+    );
+    h.err(
+        "ImportKeyMaterial",
+        with(json!({ "ImportType": "NEW_KEY_MATERIAL" })),
+        "KMSInvalidStateException",
+    );
+}

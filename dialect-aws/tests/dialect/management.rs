@@ -157,6 +157,28 @@ fn aliases_name_keys_wherever_aws_accepts_them() {
         h.ok("ListAliases", json!({ "KeyId": k1 }))["Aliases"],
         json!([])
     );
+    h.ok(
+        "CreateAlias",
+        json!({ "AliasName": "alias/b", "TargetKeyId": k1 }),
+    );
+    let page = h.ok("ListAliases", json!({ "Limit": 1 }));
+    assert_eq!(page["Truncated"], true);
+    let rest = h.ok(
+        "ListAliases",
+        json!({ "Limit": 1, "Marker": page["NextMarker"] }),
+    );
+    assert_eq!(rest["Aliases"][0]["AliasName"], "alias/b");
+    h.err(
+        "ListAliases",
+        json!({ "Marker": "alias/app" }),
+        "InvalidMarkerException",
+    );
+    h.err(
+        "ListResourceTags",
+        json!({ "KeyId": k1, "Marker": "garbage" }),
+        "InvalidMarkerException",
+    );
+    h.ok("DeleteAlias", json!({ "AliasName": "alias/b" }));
     h.ok("DeleteAlias", json!({ "AliasName": "alias/app" }));
     h.err(
         "DeleteAlias",

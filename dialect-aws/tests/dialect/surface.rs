@@ -117,3 +117,31 @@ fn server_refusals_have_aws_shapes() {
     let body: serde_json::Value = serde_json::from_slice(timed_out.body()).unwrap();
     assert_eq!(body["__type"], "DependencyTimeoutException");
 }
+
+#[test]
+fn strict_mode_wants_the_routing_headers_signed() {
+    use std::sync::Arc;
+    let clock = Arc::new(kms_core::ManualClock::new(CAPTURE_TIME));
+    let h = harness_with(dialect_aws::AwsConfig {
+        strict_auth: true,
+        credentials: [("AKIDEXAMPLE".to_owned(), "secret".to_owned())].into(),
+        signature_clock: clock,
+        ..Default::default()
+    });
+    let weak = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261122/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000";
+    let other_service = authorization("AKIDEXAMPLE", "us-east-1").replace("/kms/", "/s3/");
+    for auth in [weak, other_service.as_str()] {
+        let request = http::Request::post("/")
+            .header("host", "127.0.0.1")
+            .header("x-amz-date", "20261122T093232Z")
+            .header("x-amz-target", "TrentService.ListKeys")
+            .header("authorization", auth)
+            .body(b"{}".to_vec())
+            .unwrap();
+        assert_eq!(
+            h.raw(request).code(),
+            "IncompleteSignatureException",
+            "{auth}"
+        );
+    }
+}

@@ -31,6 +31,20 @@ pub struct ImportRequest {
     pub encrypted_material: EncryptedMaterial,
     pub expiry: Expiry,
     pub policy: ImportPolicy,
+    pub claim: MaterialClaim,
+}
+
+/// What the caller says about the material it imports. Checked with the key's origin and
+/// state, before any unwrapping, and again inside the atomic import.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MaterialClaim {
+    /// No claim: the first material, or the same material again.
+    #[default]
+    Unspecified,
+    /// Material for a key that has never had any.
+    New,
+    /// The material the key already had; when an id is given, the material with that id.
+    Existing(Option<MaterialId>),
 }
 
 #[derive(Clone, Debug)]
@@ -95,10 +109,11 @@ impl Kms {
             encrypted_material,
             expiry,
             policy,
+            claim,
         } = request;
         // Cheap checks first, so a request for a missing or wrong key is not an RSA decryption.
         let spec = self.with_key(tenant, &key_id, |k, _| {
-            k.check_import(policy)?;
+            k.check_import(policy, claim)?;
             Ok((None, k.spec))
         })?;
         let (algorithm, key_pair) = token::open(
@@ -115,7 +130,7 @@ impl Kms {
         let material_id = self.sealer.material_id(&key_id, secret.expose());
         // The decision proper: re-checked against the key as it is now, atomically.
         self.with_key(tenant, &key_id, |k, now| {
-            let next = k.import(secret, material_id, expiry, policy, now)?;
+            let next = k.import(secret, material_id, expiry, policy, claim, now)?;
             let outcome = ImportOutcome {
                 key: next.describe(),
                 material_id,
@@ -131,6 +146,17 @@ impl Kms {
         tenant: &TenantId,
         key_id: &KeyId,
     ) -> Result<KeyDescription, KmsError> {
-        self.transition(tenant, key_id, |k| k.delete_material())
+        self.transition(tenant, key_id, |k| k.delete_material(None))
+    }
+
+    /// Like [`Kms::delete_imported_key_material`], but only if the key's material is the one
+    /// `material` names (`UnknownMaterial` otherwise, after the origin and state checks).
+    pub fn delete_named_key_material(
+        &self,
+        tenant: &TenantId,
+        key_id: &KeyId,
+        material: &MaterialId,
+    ) -> Result<KeyDescription, KmsError> {
+        self.transition(tenant, key_id, |k| k.delete_material(Some(material)))
     }
 }

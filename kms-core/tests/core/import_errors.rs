@@ -163,6 +163,7 @@ fn token_errors_each_have_their_own_variant() {
                 encrypted_material: EncryptedMaterial::new(vec![1; 256]).unwrap(),
                 expiry: Expiry::Never,
                 policy: ImportPolicy::default(),
+                claim: MaterialClaim::Unspecified,
             },
         )
         .unwrap_err();
@@ -419,4 +420,71 @@ fn error_order_follows_the_documented_sequence() {
         .import_plain(&a, &material(2, 32), Expiry::At(START))
         .unwrap_err();
     assert!(matches!(err, KmsError::MaterialMismatch { .. }), "{err}");
+}
+
+#[test]
+fn material_claims_are_checked_after_origin_and_state_and_before_unwrapping() {
+    let f = fixture();
+    let key = f.external(KeySpec::Aes256);
+    let p = f.oaep_params(&key);
+    let material = material(5, 32);
+    let claim_import = |claim| {
+        f.kms.import_key_material(
+            &f.tenant,
+            ImportRequest {
+                key_id: key,
+                import_token: p.import_token.clone(),
+                encrypted_material: EncryptedMaterial::new(oaep_sha256(
+                    &p.public_key_der,
+                    &material,
+                ))
+                .unwrap(),
+                expiry: Expiry::Never,
+                policy: ImportPolicy::default(),
+                claim,
+            },
+        )
+    };
+    assert!(matches!(
+        claim_import(MaterialClaim::Existing(None)),
+        Err(KmsError::NoMaterialYet { .. })
+    ));
+    let first = claim_import(MaterialClaim::New).unwrap();
+    assert!(matches!(
+        claim_import(MaterialClaim::New),
+        Err(KmsError::MaterialAlreadySet { .. })
+    ));
+    let other_id: MaterialId = "ab".repeat(32).parse().unwrap();
+    assert!(matches!(
+        claim_import(MaterialClaim::Existing(Some(other_id))),
+        Err(KmsError::MaterialMismatch { .. })
+    ));
+    let again = claim_import(MaterialClaim::Existing(Some(first.material_id))).unwrap();
+    assert_eq!(again.material_id, first.material_id);
+
+    // Deleting named material: origin and state first, then the name.
+    let generated = f.create(KeySpec::Aes256, Origin::Generated);
+    assert!(matches!(
+        f.kms
+            .delete_named_key_material(&f.tenant, &generated, &other_id),
+        Err(KmsError::NotExternal { .. })
+    ));
+    assert!(matches!(
+        f.kms.delete_named_key_material(&f.tenant, &key, &other_id),
+        Err(KmsError::UnknownMaterial { .. })
+    ));
+    assert_eq!(
+        f.state(&key),
+        KeyStateKind::Enabled,
+        "a refused delete changes nothing"
+    );
+    f.kms
+        .delete_named_key_material(&f.tenant, &key, &first.material_id)
+        .unwrap();
+    assert_eq!(f.state(&key), KeyStateKind::PendingImport);
+    assert!(matches!(
+        f.kms
+            .delete_named_key_material(&f.tenant, &key, &first.material_id),
+        Err(KmsError::InvalidState { .. })
+    ));
 }

@@ -165,6 +165,7 @@ impl Fixture {
                 encrypted_material: EncryptedMaterial::new(wrapped).unwrap(),
                 expiry,
                 policy,
+                claim: MaterialClaim::Unspecified,
             },
         )
     }
