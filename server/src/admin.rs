@@ -1,16 +1,26 @@
 //! The server's own endpoints, on every listener: `GET /health`, and time control under
 //! `/_kmsgate/clock` (the one emulated clock of the process, shared by all listeners).
+//!
+//! # Time control is unauthenticated
+//!
+//! `GET /_kmsgate/clock` and `POST /_kmsgate/clock/advance` take no signature and no
+//! credentials, in any auth mode: `aws.strict_auth` verifies the AWS API only, so with time
+//! control on, anyone who can reach a listener can move the clock forward for every tenant
+//! (expiring imported key material, completing scheduled deletions). A shared deployment
+//! turns it off with `admin.clock_control = false` (`KMSGATE_ADMIN__CLOCK_CONTROL=false`);
+//! both endpoints then answer 404. `GET /health` stays open either way; it reveals nothing.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::error::BlockingError;
 use actix_web::rt::time::timeout;
 use actix_web::{HttpRequest, HttpResponse, web};
-use kms_core::{Clock, EmulatedClock, KeyStore, TenantId};
-use serde_json::{Value, json};
+use kms_core::{Clock, EmulatedClock, KeyStore, StoreError, TenantId, ValidationError};
+use serde_json::{Number, Value, json};
 
-use crate::listener::{Body, ListenerContext, json_error, json_response, read_body};
+use crate::listener::{BodyError, ListenerContext, json_error, json_response, read_body};
 
 /// A tenant no dialect produces, so the probe reads an empty, cheap range.
 const HEALTH_TENANT: &str = "kmsgate-health-probe";
@@ -35,7 +45,16 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Whether the store can serve a read right now.
 pub(crate) trait StoreProbe: Send + Sync + fmt::Debug {
-    fn probe(&self) -> Result<(), String>;
+    fn probe(&self) -> Result<(), ProbeError>;
+}
+
+/// Why the store cannot serve a read.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ProbeError {
+    #[error("the health probe's tenant is invalid: {0}")]
+    Tenant(ValidationError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// The real probe: one read of the store.
@@ -43,26 +62,39 @@ pub(crate) trait StoreProbe: Send + Sync + fmt::Debug {
 pub(crate) struct StoreRead(pub Arc<dyn KeyStore>);
 
 impl StoreProbe for StoreRead {
-    fn probe(&self) -> Result<(), String> {
-        let tenant = TenantId::new(HEALTH_TENANT).map_err(|e| e.to_string())?;
-        self.0
-            .list(&tenant, None, 1)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+    fn probe(&self) -> Result<(), ProbeError> {
+        let tenant = TenantId::new(HEALTH_TENANT).map_err(ProbeError::Tenant)?;
+        self.0.list(&tenant, None, 1)?;
+        Ok(())
     }
+}
+
+/// Why `GET /health` is 503.
+#[derive(Debug, thiserror::Error)]
+enum Unhealthy {
+    #[error(transparent)]
+    Probe(#[from] ProbeError),
+    #[error("the store check failed")]
+    CheckFailed(BlockingError),
+    #[error("the store did not answer in time")]
+    TimedOut,
 }
 
 /// 200 `{"status":"ok"}` when the store answers a real read, 503 otherwise.
 pub(crate) async fn health(context: web::Data<ListenerContext>) -> HttpResponse {
     let store = Arc::clone(&context.shared.store_probe);
+    // A probe only reads, so giving up on it at the time limit is harmless.
     let probe = web::block(move || store.probe());
     let failure = match timeout(context.shared.request_timeout, probe).await {
         Ok(Ok(Ok(()))) => return json_response(200, &json!({ "status": "ok" })),
-        Ok(Ok(Err(e))) => e,
-        Ok(Err(_)) => "the store check failed".to_owned(),
-        Err(_) => "the store did not answer in time".to_owned(),
+        Ok(Ok(Err(e))) => Unhealthy::Probe(e),
+        Ok(Err(e)) => Unhealthy::CheckFailed(e),
+        Err(_) => Unhealthy::TimedOut,
     };
-    json_response(503, &json!({ "status": "unavailable", "error": failure }))
+    json_response(
+        503,
+        &json!({ "status": "unavailable", "error": failure.to_string() }),
+    )
 }
 
 async fn clock_now(context: web::Data<ListenerContext>) -> HttpResponse {
@@ -87,13 +119,11 @@ async fn clock_advance(
     )
     .await
     {
-        Ok(Body::Read(body)) => body,
-        Ok(Body::TooLarge) => {
+        Ok(Ok(body)) => body,
+        Ok(Err(BodyError::TooLarge { limit })) => {
             return json_error(413, &format!("the body must be at most {limit} bytes"));
         }
-        Ok(Body::Broken(why)) => {
-            return json_error(400, &format!("cannot read the request body: {why}"));
-        }
+        Ok(Err(broken @ BodyError::Broken(_))) => return json_error(400, &broken.to_string()),
         Err(_) => return json_error(408, "the request body did not arrive in time"),
     };
     match parse_advance(&body) {
@@ -101,39 +131,58 @@ async fn clock_advance(
             context.shared.clock.advance(by);
             json_response(200, &clock_state(&context.shared.clock))
         }
-        Err(message) => json_error(400, &message),
+        Err(e) => json_error(400, &e.to_string()),
     }
+}
+
+/// The expected shape of an advance, for error messages.
+const ADVANCE_SHAPE: &str = r#"the body must be a JSON object like {"seconds": 3600}"#;
+
+/// Why a clock advance was refused.
+#[derive(Debug, thiserror::Error)]
+enum AdvanceError {
+    #[error("{ADVANCE_SHAPE}: {0}")]
+    NotJson(serde_json::Error),
+    #[error("{ADVANCE_SHAPE}")]
+    NotAnObject,
+    #[error("unknown field {0:?}: {ADVANCE_SHAPE}")]
+    UnknownField(String),
+    #[error("\"seconds\" is missing: {ADVANCE_SHAPE}")]
+    Missing,
+    #[error("\"seconds\" must be a number, not {0}")]
+    NotANumber(Value),
+    #[error("\"seconds\" must not be negative, got {0}")]
+    Negative(Number),
+    #[error("\"seconds\" must be at most {MAX_ADVANCE_SECS}")]
+    TooFar,
 }
 
 /// `{"seconds": N}` with N a non-negative number (integer or not) of at most
 /// [`MAX_ADVANCE_SECS`]; nothing else in the object.
-fn parse_advance(body: &[u8]) -> Result<Duration, String> {
-    const SHAPE: &str = r#"the body must be a JSON object like {"seconds": 3600}"#;
-    let value: Value = serde_json::from_slice(body).map_err(|e| format!("{SHAPE}: {e}"))?;
-    let object = value.as_object().ok_or(SHAPE)?;
+fn parse_advance(body: &[u8]) -> Result<Duration, AdvanceError> {
+    let value: Value = serde_json::from_slice(body).map_err(AdvanceError::NotJson)?;
+    let object = value.as_object().ok_or(AdvanceError::NotAnObject)?;
     if let Some(other) = object.keys().find(|k| *k != "seconds") {
-        return Err(format!("unknown field {other:?}: {SHAPE}"));
+        return Err(AdvanceError::UnknownField(other.clone()));
     }
-    let seconds = object
-        .get("seconds")
-        .ok_or_else(|| format!("\"seconds\" is missing: {SHAPE}"))?;
+    let seconds = object.get("seconds").ok_or(AdvanceError::Missing)?;
     let number = seconds
         .as_number()
-        .ok_or_else(|| format!("\"seconds\" must be a number, not {seconds}"))?;
-    let too_far = || format!("\"seconds\" must be at most {MAX_ADVANCE_SECS}");
+        .ok_or_else(|| AdvanceError::NotANumber(seconds.clone()))?;
     if let Some(whole) = number.as_u64() {
         return (whole <= MAX_ADVANCE_SECS)
             .then(|| Duration::from_secs(whole))
-            .ok_or_else(too_far);
+            .ok_or(AdvanceError::TooFar);
     }
     let fractional = number.as_f64().unwrap_or(f64::NAN);
     if fractional.is_nan() || fractional < 0.0 {
-        return Err(format!("\"seconds\" must not be negative, got {number}"));
+        return Err(AdvanceError::Negative(number.clone()));
     }
     if fractional > MAX_ADVANCE_SECS as f64 {
-        return Err(too_far());
+        return Err(AdvanceError::TooFar);
     }
-    Duration::try_from_secs_f64(fractional).map_err(|e| e.to_string())
+    // Finite, not negative and at most a century: always a valid duration.
+    Duration::try_from_secs_f64(fractional).map_err(|_| AdvanceError::TooFar)
 }
 
 fn clock_state(clock: &EmulatedClock) -> Value {
@@ -201,8 +250,8 @@ mod tests {
     struct Broken;
 
     impl StoreProbe for Broken {
-        fn probe(&self) -> Result<(), String> {
-            Err("redb store: disk on fire".into())
+        fn probe(&self) -> Result<(), ProbeError> {
+            Err(StoreError::new("redb", std::io::Error::other("disk on fire")).into())
         }
     }
 
@@ -273,6 +322,31 @@ mod tests {
             assert!(json_of(body)["error"].is_string(), "{sent}: {body}");
         }
         assert_eq!(shared.clock.offset(), Duration::ZERO);
+    }
+
+    #[test]
+    fn refused_advances_say_why() {
+        let why = |body: &str| parse_advance(body.as_bytes()).unwrap_err().to_string();
+        let shape = r#"the body must be a JSON object like {"seconds": 3600}"#;
+        assert_eq!(why("[60]"), shape);
+        assert_eq!(
+            why(r#"{"secs": 60}"#),
+            format!(r#"unknown field "secs": {shape}"#)
+        );
+        assert_eq!(why("{}"), format!(r#""seconds" is missing: {shape}"#));
+        assert_eq!(
+            why(r#"{"seconds": "60"}"#),
+            r#""seconds" must be a number, not "60""#
+        );
+        assert_eq!(
+            why(r#"{"seconds": -1.5}"#),
+            r#""seconds" must not be negative, got -1.5"#
+        );
+        assert_eq!(
+            why(r#"{"seconds": 1e300}"#),
+            format!(r#""seconds" must be at most {MAX_ADVANCE_SECS}"#)
+        );
+        assert!(why("not json").starts_with(&format!("{shape}: ")));
     }
 
     #[test]

@@ -13,8 +13,20 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
     /// The answer when a request body is over `limit` bytes; the body was not (fully) read.
     fn body_too_large(&self, limit: usize) -> http::Response<Vec<u8>>;
 
-    /// The answer when a request ran past the server's time limit.
+    /// The answer when a request could not start within the server's time limit (its body
+    /// arrived too slowly, or it waited too long for a worker). The request was not handled:
+    /// nothing changed, so a client may safely retry. A request whose handling has started is
+    /// always finished and answered by [`Dialect::handle`], however long it takes.
     fn timed_out(&self) -> http::Response<Vec<u8>>;
+
+    /// The answer when the server could not make a request out of what the client sent (a
+    /// body that broke off, a request `http` cannot represent). `reason` is a short
+    /// description for the client.
+    fn bad_request(&self, reason: &str) -> http::Response<Vec<u8>>;
+
+    /// The answer when the server itself failed around a request (the handler panicked, the
+    /// worker pool is gone, the dialect's answer could not be sent as it was).
+    fn internal_error(&self) -> http::Response<Vec<u8>>;
 }
 
 /// The clouds kmsgate speaks, each on its own listener.

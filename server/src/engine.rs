@@ -4,13 +4,27 @@ use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use kms_core::wrapping::KeyPairPool;
-use kms_core::{DataDir, EmulatedClock, KeyStore, Kms, MemoryStore, RootKey, StoreError, Sweeper};
+use kms_core::{
+    DataDir, DataDirError, EmulatedClock, InternalError, KeyStore, Kms, MemoryStore, RootKey,
+    StoreError, Sweeper,
+};
 
 use crate::settings::Settings;
 
 /// How long shutdown waits for background threads (the key pair pool may be in the middle of
 /// an RSA-4096 generation) before the process exits without them.
 const CLOSE_GRACE: Duration = Duration::from_secs(3);
+
+/// Why an engine did not start.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StartError {
+    #[error("cannot make a root key: {0}")]
+    RootKey(InternalError),
+    #[error("cannot open the data directory: {0}")]
+    DataDir(DataDirError),
+    #[error("cannot start the expiry sweeper: {0}")]
+    Sweeper(std::io::Error),
+}
 
 #[derive(Debug)]
 pub(crate) struct Engine {
@@ -22,13 +36,12 @@ pub(crate) struct Engine {
 
 impl Engine {
     /// Opens the store (durable unless `in_memory`) and starts the pool and the sweeper.
-    pub(crate) fn start(settings: &Settings) -> Result<Engine, String> {
+    pub(crate) fn start(settings: &Settings) -> Result<Engine, StartError> {
         let (store, root_key): (Arc<dyn KeyStore>, RootKey) = if settings.in_memory {
-            let key = RootKey::generate().map_err(|e| format!("cannot make a root key: {e}"))?;
+            let key = RootKey::generate().map_err(StartError::RootKey)?;
             (Arc::new(MemoryStore::new()), key)
         } else {
-            let data = DataDir::open(&settings.data_dir, None)
-                .map_err(|e| format!("cannot open the data directory: {e}"))?;
+            let data = DataDir::open(&settings.data_dir, None).map_err(StartError::DataDir)?;
             (data.store, data.root_key)
         };
         let clock = Arc::new(EmulatedClock::new());
@@ -39,8 +52,7 @@ impl Engine {
                 .build(),
         );
         let period = Duration::from_secs(settings.sweep_interval_secs);
-        let sweeper = Sweeper::start(Arc::clone(&kms), period)
-            .map_err(|e| format!("cannot start the expiry sweeper: {e}"))?;
+        let sweeper = Sweeper::start(Arc::clone(&kms), period).map_err(StartError::Sweeper)?;
         Ok(Engine {
             kms,
             clock,
@@ -85,5 +97,26 @@ impl Engine {
             let _ = finished.recv_timeout(CLOSE_GRACE);
         }
         flushed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_data_dir_that_cannot_be_made_is_a_start_error() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let settings = Settings {
+            data_dir: file.path().join("data"),
+            ..Settings::default()
+        };
+        let error = Engine::start(&settings).unwrap_err();
+        assert!(matches!(error, StartError::DataDir(_)), "{error:?}");
+        let message = error.to_string();
+        assert!(
+            message.starts_with("cannot open the data directory: "),
+            "{message}"
+        );
     }
 }

@@ -31,8 +31,15 @@ impl fmt::Debug for EnvSource {
     }
 }
 
+/// A `KMSGATE_…` variable whose name is not a setting path.
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {name} does not name a setting (use KMSGATE_SECTION__KEY)")]
+pub(crate) struct NotASetting {
+    pub name: String,
+}
+
 /// The dotted setting path a variable names, or `None` if it is not ours.
-pub(crate) fn setting_path(name: &str) -> Option<Result<String, String>> {
+pub(crate) fn setting_path(name: &str) -> Option<Result<String, NotASetting>> {
     let (head, rest) = (name.get(..PREFIX.len())?, name.get(PREFIX.len()..)?);
     if !head.eq_ignore_ascii_case(PREFIX) {
         return None;
@@ -44,9 +51,9 @@ pub(crate) fn setting_path(name: &str) -> Option<Result<String, String>> {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     };
     if !segments.iter().all(valid) {
-        return Some(Err(format!(
-            "environment variable {name} does not name a setting (use KMSGATE_SECTION__KEY)"
-        )));
+        return Some(Err(NotASetting {
+            name: name.to_owned(),
+        }));
     }
     let is_credential_id = |i: usize| {
         i == 2
@@ -78,7 +85,7 @@ impl Source for EnvSource {
             let Some(path) = setting_path(name) else {
                 continue;
             };
-            let path = path.map_err(ConfigError::Message)?;
+            let path = path.map_err(|e| ConfigError::Message(e.to_string()))?;
             let origin = format!("environment variable {name}");
             map.insert(
                 path,
@@ -106,5 +113,13 @@ mod tests {
         assert_eq!(p("KMSGATEX"), None);
         assert!(setting_path("KMSGATE_AWS____LISTEN").unwrap().is_err());
         assert!(setting_path("KMSGATE_AWS.LISTEN").unwrap().is_err());
+        assert_eq!(
+            setting_path("KMSGATE_AWS.LISTEN")
+                .unwrap()
+                .unwrap_err()
+                .to_string(),
+            "environment variable KMSGATE_AWS.LISTEN does not name a setting \
+             (use KMSGATE_SECTION__KEY)"
+        );
     }
 }

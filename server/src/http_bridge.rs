@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
-use serde_json::json;
 
 /// The request as a dialect sees it: method, path with query string, every header (repeated
 /// ones included, in order) and the body.
@@ -33,13 +32,23 @@ pub(crate) fn to_http(
     builder.body(body)
 }
 
+/// A dialect's answer that actix cannot send as it is. Unreachable in practice (both crates
+/// validate the same grammar), but never a panic: the listener answers the dialect's
+/// internal error instead.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum InvalidResponse {
+    #[error("the dialect answered with status {0}, which actix cannot send")]
+    Status(u16),
+    #[error("the dialect answered with a header actix cannot send ({0})")]
+    Header(http::HeaderName),
+}
+
 /// The dialect's answer as actix sends it. Framing headers are left to actix, which computes
 /// them from the body it actually sends.
-pub(crate) fn to_actix(response: http::Response<Vec<u8>>) -> HttpResponse {
+pub(crate) fn to_actix(response: http::Response<Vec<u8>>) -> Result<HttpResponse, InvalidResponse> {
     let (parts, body) = response.into_parts();
-    let Ok(status) = StatusCode::from_u16(parts.status.as_u16()) else {
-        return bridge_failure("status");
-    };
+    let status = parts.status.as_u16();
+    let status = StatusCode::from_u16(status).map_err(|_| InvalidResponse::Status(status))?;
     let mut out = HttpResponse::build(status);
     for (name, value) in &parts.headers {
         if name == http::header::CONTENT_LENGTH
@@ -48,25 +57,15 @@ pub(crate) fn to_actix(response: http::Response<Vec<u8>>) -> HttpResponse {
         {
             continue;
         }
-        let (Ok(name), Ok(value)) = (
+        let (Ok(actix_name), Ok(value)) = (
             HeaderName::from_bytes(name.as_str().as_bytes()),
             HeaderValue::from_bytes(value.as_bytes()),
         ) else {
-            return bridge_failure("header");
+            return Err(InvalidResponse::Header(name.clone()));
         };
-        out.append_header((name, value));
+        out.append_header((actix_name, value));
     }
-    out.body(body)
-}
-
-/// Unreachable in practice (both crates validate the same grammar), but never a panic.
-fn bridge_failure(what: &str) -> HttpResponse {
-    HttpResponse::InternalServerError()
-        .content_type("application/json")
-        .body(
-            json!({ "error": format!("the dialect produced an invalid response {what}") })
-                .to_string(),
-        )
+    Ok(out.body(body))
 }
 
 #[cfg(test)]
@@ -104,7 +103,7 @@ mod tests {
             .header("content-length", "999")
             .body(b"teapot".to_vec())
             .unwrap();
-        let out = to_actix(response);
+        let out = to_actix(response).unwrap();
         assert_eq!(out.status().as_u16(), 418);
         assert_eq!(
             out.headers().get("content-type").unwrap(),

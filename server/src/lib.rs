@@ -20,6 +20,7 @@ mod signals;
 pub use dialect::{Dialect, DialectKind};
 pub use run::{dialect_main, kmsgate_main};
 pub use settings::{
-    AccountId, AdminSettings, AwsSettings, HuaweiSettings, LimitSettings, ListenAddr, Overrides,
-    PoolSettings, Settings, SettingsError, TencentSettings,
+    AccountId, AdminSettings, AwsSettings, HuaweiSettings, InvalidAccountId, InvalidListenAddr,
+    LimitSettings, ListenAddr, Overrides, PoolSettings, Settings, SettingsError, TencentSettings,
+    Unusable,
 };

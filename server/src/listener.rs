@@ -1,12 +1,26 @@
 //! One HTTP listener: a dialect, plus what every listener has (health and time control),
 //! under the process-wide limits.
+//!
+//! # The request timeout
+//!
+//! `limits.request_timeout_secs` bounds what comes *before* a dialect starts on a request:
+//! reading its body and waiting in the queue for a blocking worker. The deadline is taken when
+//! the request arrives. If it passes first, the client gets the dialect's
+//! [`Dialect::timed_out`] answer at once, and the queued job, when a worker reaches it, checks
+//! the deadline before anything else and does nothing. A job that has started is never
+//! abandoned: the handler waits for its answer however long it takes. So a timeout answer (which
+//! SDKs retry) always means nothing happened, and a graceful shutdown, which waits for
+//! in-flight handlers, waits for every started job.
 
 use std::io;
 use std::net::TcpListener;
+use std::pin::pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant};
 
 use actix_web::dev::Server;
+use actix_web::error::BlockingError;
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::rt::time::timeout;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
@@ -22,6 +36,11 @@ use crate::http_bridge;
 const CLIENT_HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long a graceful shutdown waits for started jobs, beyond the request timeout, before it
+/// drops their connections. Started jobs are waited for without limit otherwise; this only
+/// keeps a dialect that hangs from keeping the process up forever.
+const STARTED_JOB_GRACE: Duration = Duration::from_secs(300);
+
 /// What every listener of the process shares: one clock, one store, one set of limits.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -30,6 +49,7 @@ pub(crate) struct Shared {
     pub store_probe: Arc<dyn StoreProbe>,
     pub clock_control: bool,
     pub body_limit: usize,
+    /// How long a request may take to arrive and to reach a worker (see the module docs).
     pub request_timeout: Duration,
 }
 
@@ -55,18 +75,33 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 /// and is stopped through its handle; OS signals are the caller's business, so that one
 /// signal stops every listener of the process together.
 pub(crate) fn start(context: ListenerContext, socket: TcpListener) -> io::Result<Server> {
-    // In-flight requests time out on their own, so graceful shutdown never needs longer.
-    let grace = context.shared.request_timeout.as_secs().saturating_add(2);
+    build(context, socket, None)
+}
+
+/// [`start`], with one worker of at most `blocking_threads` blocking threads if given (tests
+/// use one thread, to make jobs queue).
+fn build(
+    context: ListenerContext,
+    socket: TcpListener,
+    blocking_threads: Option<usize>,
+) -> io::Result<Server> {
+    // A graceful stop waits for in-flight handlers, and they wait for their started jobs.
+    let grace = context
+        .shared
+        .request_timeout
+        .saturating_add(STARTED_JOB_GRACE)
+        .as_secs();
     let data = web::Data::new(context);
-    Ok(
+    let mut server =
         HttpServer::new(move || App::new().app_data(data.clone()).configure(configure))
             .disable_signals()
             .client_request_timeout(CLIENT_HEAD_TIMEOUT)
             .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
-            .shutdown_timeout(grace)
-            .listen(socket)?
-            .run(),
-    )
+            .shutdown_timeout(grace);
+    if let Some(threads) = blocking_threads {
+        server = server.workers(1).worker_max_blocking_threads(threads);
+    }
+    Ok(server.listen(socket)?.run())
 }
 
 async fn dialect_request(
@@ -74,64 +109,176 @@ async fn dialect_request(
     payload: web::Payload,
     context: web::Data<ListenerContext>,
 ) -> HttpResponse {
-    let context = context.into_inner();
-    match timeout(
-        context.shared.request_timeout,
-        answer(&req, payload, &context),
-    )
-    .await
-    {
+    let deadline = Deadline::after(context.shared.request_timeout);
+    let dialect = context.dialect.as_ref();
+    let response = match respond(&req, payload, &context, deadline).await {
         Ok(response) => response,
-        // The blocking call, if it had started, runs on and its answer is dropped.
-        Err(_elapsed) => http_bridge::to_actix(context.dialect.timed_out()),
-    }
+        Err(unanswered) => unanswered.answer(dialect),
+    };
+    send(dialect, response)
 }
 
-async fn answer(
+/// Reads the request and has the dialect answer it, all of it before `deadline` except the
+/// dialect's own work once started.
+async fn respond(
     req: &HttpRequest,
     payload: web::Payload,
-    context: &Arc<ListenerContext>,
-) -> HttpResponse {
+    context: &ListenerContext,
+    deadline: Deadline,
+) -> Result<http::Response<Vec<u8>>, Unanswered> {
     let limit = context.shared.body_limit;
-    let body = match read_body(req, payload, limit).await {
-        Body::Read(body) => body,
-        Body::TooLarge => return http_bridge::to_actix(context.dialect.body_too_large(limit)),
-        Body::Broken(why) => {
-            return json_error(400, &format!("cannot read the request body: {why}"));
-        }
-    };
-    let request = match http_bridge::to_http(req, body) {
-        Ok(r) => r,
-        Err(e) => return json_error(400, &format!("unusable request: {e}")),
-    };
+    let body = timeout(deadline.remaining(), read_body(req, payload, limit))
+        .await
+        .map_err(|_elapsed| Unanswered::TimedOut)??;
+    let request = http_bridge::to_http(req, body).map_err(Unanswered::Unrepresentable)?;
     let dialect = Arc::clone(&context.dialect);
-    match web::block(move || dialect.handle(request)).await {
-        Ok(response) => http_bridge::to_actix(response),
-        Err(_) => json_error(500, "the request handler failed"),
+    dispatch(deadline, move || dialect.handle(request)).await
+}
+
+/// The dialect's answer as actix sends it; the dialect's internal error if it cannot be sent.
+fn send(dialect: &dyn Dialect, response: http::Response<Vec<u8>>) -> HttpResponse {
+    http_bridge::to_actix(response)
+        .or_else(|_| http_bridge::to_actix(dialect.internal_error()))
+        .unwrap_or_else(|_| HttpResponse::InternalServerError().finish())
+}
+
+/// Why a dialect request got no answer from [`Dialect::handle`]. Each case has an answer in
+/// the dialect's own shape.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Unanswered {
+    #[error(transparent)]
+    Body(#[from] BodyError),
+    #[error("the request cannot be represented: {0}")]
+    Unrepresentable(http::Error),
+    #[error("the request did not start within the time limit")]
+    TimedOut,
+    #[error("the request handler failed: {0}")]
+    HandlerFailed(BlockingError),
+}
+
+impl Unanswered {
+    fn answer(&self, dialect: &dyn Dialect) -> http::Response<Vec<u8>> {
+        match self {
+            Unanswered::Body(BodyError::TooLarge { limit }) => dialect.body_too_large(*limit),
+            Unanswered::Body(BodyError::Broken(_)) | Unanswered::Unrepresentable(_) => {
+                dialect.bad_request(&self.to_string())
+            }
+            Unanswered::TimedOut => dialect.timed_out(),
+            Unanswered::HandlerFailed(_) => dialect.internal_error(),
+        }
     }
 }
 
-pub(crate) enum Body {
-    Read(Vec<u8>),
-    TooLarge,
-    Broken(String),
+/// When a request must have started: taken as it arrives, `request_timeout` later.
+#[derive(Clone, Copy, Debug)]
+struct Deadline(
+    /// `None` when too far off for an `Instant` to hold: never.
+    Option<Instant>,
+);
+
+impl Deadline {
+    fn after(limit: Duration) -> Self {
+        Deadline(Instant::now().checked_add(limit))
+    }
+
+    fn passed(self) -> bool {
+        self.0.is_some_and(|at| Instant::now() >= at)
+    }
+
+    fn remaining(self) -> Duration {
+        self.0.map_or(Duration::MAX, |at| {
+            at.saturating_duration_since(Instant::now())
+        })
+    }
+}
+
+/// A dispatched job's fate, settled once by whichever comes first: a worker starting it, or
+/// its handler giving up on it at the deadline.
+#[derive(Debug, Default)]
+struct JobState(AtomicU8);
+
+impl JobState {
+    const QUEUED: u8 = 0;
+    const STARTED: u8 = 1;
+    const ABANDONED: u8 = 2;
+
+    /// The worker's claim; false if the handler gave up first.
+    fn start(&self) -> bool {
+        self.settle(Self::STARTED)
+    }
+
+    /// The handler's claim; false if the job has started.
+    fn abandon(&self) -> bool {
+        self.settle(Self::ABANDONED)
+    }
+
+    fn settle(&self, to: u8) -> bool {
+        self.0
+            .compare_exchange(Self::QUEUED, to, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+}
+
+/// Runs `job` on the blocking pool unless `deadline` passes before a worker takes it up; in
+/// that case `job` never runs and the answer is [`Unanswered::TimedOut`], as soon as the
+/// deadline passes. A started job is waited for to the end, deadline or not.
+async fn dispatch<R, F>(deadline: Deadline, job: F) -> Result<R, Unanswered>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let state = Arc::new(JobState::default());
+    let worker_state = Arc::clone(&state);
+    let running = web::block(move || {
+        // The very first thing: a job reached too late, or given up on, does nothing at all.
+        if deadline.passed() || !worker_state.start() {
+            return None;
+        }
+        Some(job())
+    });
+    let mut running = pin!(running);
+    let finished = match timeout(deadline.remaining(), &mut running).await {
+        Ok(finished) => finished,
+        // Still queued: it will do nothing when a worker reaches it; no need to wait for that.
+        Err(_elapsed) if state.abandon() => return Err(Unanswered::TimedOut),
+        // Started: whatever it does will be done, so the client must hear of it.
+        Err(_elapsed) => running.await,
+    };
+    match finished {
+        Ok(Some(answer)) => Ok(answer),
+        Ok(None) => Err(Unanswered::TimedOut),
+        Err(failed) => Err(Unanswered::HandlerFailed(failed)),
+    }
+}
+
+/// A request body that was not read.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BodyError {
+    #[error("the request body is over {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("cannot read the request body: {0}")]
+    Broken(actix_web::Error),
 }
 
 /// Reads at most `limit` bytes. A declared length over the limit is refused before reading a
 /// byte; a streamed body is cut off as soon as it passes it.
-pub(crate) async fn read_body(req: &HttpRequest, payload: web::Payload, limit: usize) -> Body {
+pub(crate) async fn read_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<Vec<u8>, BodyError> {
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
-        return Body::TooLarge;
+        return Err(BodyError::TooLarge { limit });
     }
     match payload.to_bytes_limited(limit).await {
-        Ok(Ok(bytes)) => Body::Read(bytes.to_vec()),
-        Ok(Err(e)) => Body::Broken(e.to_string()),
-        Err(_over_limit) => Body::TooLarge,
+        Ok(Ok(bytes)) => Ok(bytes.to_vec()),
+        Ok(Err(e)) => Err(BodyError::Broken(e)),
+        Err(_over_limit) => Err(BodyError::TooLarge { limit }),
     }
 }
 
@@ -149,6 +296,8 @@ pub(crate) fn json_error(status: u16, message: &str) -> HttpResponse {
 
 #[cfg(test)]
 pub(crate) mod testing {
+    use std::sync::atomic::AtomicUsize;
+
     use actix_web::body::to_bytes;
     use actix_web::dev::ServiceResponse;
     use actix_web::test::{TestRequest, call_service, init_service};
@@ -189,15 +338,45 @@ pub(crate) mod testing {
             *r.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
             r
         }
+
+        fn bad_request(&self, reason: &str) -> http::Response<Vec<u8>> {
+            let mut r = http::Response::new(format!("bad request: {reason}").into_bytes());
+            *r.status_mut() = http::StatusCode::BAD_REQUEST;
+            r
+        }
+
+        fn internal_error(&self) -> http::Response<Vec<u8>> {
+            let mut r = http::Response::new(b"internal error".to_vec());
+            *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+            r
+        }
     }
 
-    /// Takes far longer than any test's timeout.
+    /// Takes `work` to answer "late", longer than the tests' request timeout; counts the
+    /// requests it has started on.
     #[derive(Debug)]
-    pub(crate) struct Slow;
+    pub(crate) struct Slow {
+        pub work: Duration,
+        pub started: AtomicUsize,
+    }
+
+    impl Slow {
+        pub(crate) fn new(work: Duration) -> Arc<Self> {
+            Arc::new(Slow {
+                work,
+                started: AtomicUsize::new(0),
+            })
+        }
+
+        pub(crate) fn started(&self) -> usize {
+            self.started.load(Ordering::SeqCst)
+        }
+    }
 
     impl Dialect for Slow {
         fn handle(&self, _: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
-            std::thread::sleep(Duration::from_secs(3));
+            self.started.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(self.work);
             http::Response::new(b"late".to_vec())
         }
         fn body_too_large(&self, limit: usize) -> http::Response<Vec<u8>> {
@@ -205,6 +384,12 @@ pub(crate) mod testing {
         }
         fn timed_out(&self) -> http::Response<Vec<u8>> {
             Echo.timed_out()
+        }
+        fn bad_request(&self, reason: &str) -> http::Response<Vec<u8>> {
+            Echo.bad_request(reason)
+        }
+        fn internal_error(&self) -> http::Response<Vec<u8>> {
+            Echo.internal_error()
         }
     }
 
@@ -257,6 +442,7 @@ pub(crate) mod testing {
 
 #[cfg(test)]
 mod tests {
+    use actix_web::error::PayloadError;
     use actix_web::test::TestRequest;
 
     use super::testing::*;
@@ -305,9 +491,244 @@ mod tests {
         assert_eq!(out[2].0, 299);
     }
 
+    /// Panics on a request whose body is "panic", echoes any other.
+    #[derive(Debug)]
+    struct Fragile;
+
+    impl Dialect for Fragile {
+        fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
+            assert_ne!(request.body(), b"panic", "the dialect panics, as asked");
+            Echo.handle(request)
+        }
+        fn body_too_large(&self, limit: usize) -> http::Response<Vec<u8>> {
+            Echo.body_too_large(limit)
+        }
+        fn timed_out(&self) -> http::Response<Vec<u8>> {
+            Echo.timed_out()
+        }
+        fn bad_request(&self, reason: &str) -> http::Response<Vec<u8>> {
+            Echo.bad_request(reason)
+        }
+        fn internal_error(&self) -> http::Response<Vec<u8>> {
+            Echo.internal_error()
+        }
+    }
+
+    /// The tests' request timeout (see [`memory_shared`]) and a job that outlasts it.
+    const TIMEOUT: Duration = Duration::from_millis(300);
+    const WORK: Duration = Duration::from_millis(1200);
+
     #[test]
-    fn a_slow_request_gets_the_dialects_timeout_answer() {
-        let out = exchange(Arc::new(Slow), memory_shared(true), vec![post("/", "")]);
-        assert_eq!((out[0].0, out[0].2.as_str()), (503, "timed out"));
+    fn a_started_job_is_answered_even_past_the_deadline() {
+        let slow = Slow::new(WORK);
+        let began = Instant::now();
+        let out = exchange(slow.clone(), memory_shared(true), vec![post("/", "")]);
+        assert_eq!((out[0].0, out[0].2.as_str()), (200, "late"));
+        assert!(began.elapsed() >= WORK);
+        assert_eq!(slow.started(), 1);
+    }
+
+    #[test]
+    fn a_job_past_its_deadline_never_runs() {
+        let slow = Slow::new(Duration::ZERO);
+        let job = Arc::clone(&slow);
+        let outcome = actix_web::rt::System::new().block_on(async move {
+            let outcome = dispatch(Deadline::after(Duration::ZERO), move || {
+                job.handle(http::Request::new(Vec::new()))
+            })
+            .await;
+            // Give a worker every chance to reach the job (if it was abandoned, not awaited).
+            actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+            outcome
+        });
+        assert!(matches!(outcome, Err(Unanswered::TimedOut)), "{outcome:?}");
+        assert_eq!(slow.started(), 0);
+    }
+
+    /// A real server on a loopback port, in its own thread and actix system.
+    struct Serving {
+        addr: std::net::SocketAddr,
+        handle: actix_web::dev::ServerHandle,
+        thread: std::thread::JoinHandle<io::Result<()>>,
+    }
+
+    fn serve(dialect: Arc<dyn Dialect>, blocking_threads: Option<usize>) -> Serving {
+        let socket = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = socket.local_addr().unwrap();
+        let (handles, handle) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let context = ListenerContext {
+                    dialect,
+                    shared: memory_shared(true),
+                };
+                let server = build(context, socket, blocking_threads)?;
+                let _ = handles.send(server.handle());
+                server.await
+            })
+        });
+        let handle = handle.recv().unwrap();
+        Serving {
+            addr,
+            handle,
+            thread,
+        }
+    }
+
+    impl Serving {
+        fn stop(self) {
+            actix_web::rt::System::new().block_on(self.handle.stop(true));
+            self.thread.join().unwrap().unwrap();
+        }
+    }
+
+    /// Sends `head` and `body` on a new connection (and no more: `cut` half-closes it) and
+    /// returns the answer's status and body, with when it arrived.
+    fn raw_exchange(
+        addr: std::net::SocketAddr,
+        head: &str,
+        body: &str,
+        cut: bool,
+    ) -> (u16, String, Instant) {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        stream
+            .write_all(format!("{head}Host: test\r\nConnection: close\r\n\r\n{body}").as_bytes())
+            .unwrap();
+        if cut {
+            stream.shutdown(std::net::Shutdown::Write).unwrap();
+        }
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        let arrived = Instant::now();
+        let status = answer.get(9..12).unwrap_or_default().parse().unwrap_or(0);
+        let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        (status, body.to_owned(), arrived)
+    }
+
+    fn post_raw(addr: std::net::SocketAddr) -> (u16, String, Instant) {
+        raw_exchange(addr, "POST / HTTP/1.1\r\nContent-Length: 0\r\n", "", false)
+    }
+
+    fn wait_until(what: &str, done: impl Fn() -> bool) {
+        let give_up = Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(Instant::now() < give_up, "waited too long until {what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn a_job_that_cannot_reach_a_worker_in_time_never_runs() {
+        let slow = Slow::new(WORK);
+        // One blocking thread: the second request queues behind the first.
+        let server = serve(slow.clone(), Some(1));
+        let addr = server.addr;
+        let first = std::thread::spawn(move || post_raw(addr));
+        wait_until("the first job started", || slow.started() == 1);
+        let sent = Instant::now();
+        let (status, body, arrived) = post_raw(addr);
+        assert_eq!((status, body.as_str()), (503, "timed out"));
+        let waited = arrived - sent;
+        assert!(
+            waited >= TIMEOUT && waited < WORK,
+            "the queued request was answered after {waited:?}"
+        );
+        let (status, body, first_arrived) = first.join().unwrap();
+        assert_eq!((status, body.as_str()), (200, "late"));
+        assert!(arrived < first_arrived, "the timeout waited for the worker");
+        // The worker is free now and reaches the queued job, which must do nothing.
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(slow.started(), 1);
+        server.stop();
+    }
+
+    #[test]
+    fn graceful_shutdown_waits_for_a_started_job() {
+        let slow = Slow::new(WORK);
+        let server = serve(slow.clone(), None);
+        let addr = server.addr;
+        let request = std::thread::spawn(move || post_raw(addr));
+        wait_until("the job started", || slow.started() == 1);
+        let stopping = Instant::now();
+        server.stop();
+        let stopped = Instant::now();
+        let (status, body, arrived) = request.join().unwrap();
+        assert_eq!((status, body.as_str()), (200, "late"));
+        assert!(arrived <= stopped, "the server stopped before answering");
+        assert!(
+            stopped - stopping >= WORK - TIMEOUT,
+            "the stop did not wait"
+        );
+        assert!(
+            std::net::TcpStream::connect(addr).is_err(),
+            "still listening"
+        );
+    }
+
+    #[test]
+    fn a_panicking_handler_gets_the_dialects_internal_error_and_serving_goes_on() {
+        let out = exchange(
+            Arc::new(Fragile),
+            memory_shared(true),
+            vec![post("/", "panic"), post("/", "fine"), post("/", "panic")],
+        );
+        assert_eq!((out[0].0, out[0].2.as_str()), (500, "internal error"));
+        assert_eq!(out[1].0, 299);
+        assert_eq!((out[2].0, out[2].2.as_str()), (500, "internal error"));
+    }
+
+    #[test]
+    fn a_body_that_breaks_off_gets_the_dialects_bad_request() {
+        let slow = Slow::new(Duration::ZERO);
+        let server = serve(slow.clone(), None);
+        let head = "POST / HTTP/1.1\r\nContent-Length: 10\r\n";
+        let (status, body, _) = raw_exchange(server.addr, head, "abc", true);
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            body.starts_with("bad request: cannot read the request body"),
+            "{body}"
+        );
+        assert_eq!(slow.started(), 0);
+        server.stop();
+    }
+
+    #[test]
+    fn each_failure_has_its_answer_in_the_dialects_shape() {
+        let answer = |u: Unanswered| {
+            let r = u.answer(&Echo);
+            (
+                r.status().as_u16(),
+                String::from_utf8(r.into_body()).unwrap(),
+            )
+        };
+        assert_eq!(
+            answer(BodyError::TooLarge { limit: 7 }.into()),
+            (400, "too large 7".to_owned())
+        );
+        assert_eq!(
+            answer(BodyError::Broken(PayloadError::Incomplete(None).into()).into()),
+            (
+                400,
+                format!(
+                    "bad request: cannot read the request body: {}",
+                    PayloadError::Incomplete(None)
+                )
+            )
+        );
+        let unrepresentable = http::Request::builder()
+            .uri("not a uri")
+            .body(())
+            .unwrap_err();
+        let (status, body) = answer(Unanswered::Unrepresentable(unrepresentable));
+        assert_eq!(status, 400);
+        assert!(
+            body.starts_with("bad request: the request cannot be represented"),
+            "{body}"
+        );
+        assert_eq!(answer(Unanswered::TimedOut), (503, "timed out".to_owned()));
     }
 }

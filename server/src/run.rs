@@ -149,9 +149,9 @@ fn process_env() -> Result<Vec<(String, String)>, SettingsError> {
         match value.into_string() {
             Ok(value) => vars.push((name.to_owned(), value)),
             Err(_) => {
-                return Err(SettingsError::new(format!(
-                    "environment variable {name} is not valid UTF-8"
-                )));
+                return Err(SettingsError::NotUtf8 {
+                    name: name.to_owned(),
+                });
             }
         }
     }

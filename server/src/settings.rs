@@ -83,8 +83,10 @@ pub struct LimitSettings {
     /// `limits.body_bytes`: largest request body accepted (at least 1); a larger one gets the
     /// dialect's "too large" answer. Default 262144 (256 KiB).
     pub body_bytes: usize,
-    /// `limits.request_timeout_secs`: longest a request may take, body upload included
-    /// (at least 1); a slower one gets the dialect's "timed out" answer. Default 30.
+    /// `limits.request_timeout_secs`: longest a request may take to arrive (body upload
+    /// included) and to reach a worker (at least 1); a slower one gets the dialect's "timed
+    /// out" answer and is not handled at all. A request whose handling has started is always
+    /// finished and answered, however long that takes. Default 30.
     pub request_timeout_secs: u64,
 }
 
@@ -226,11 +228,16 @@ impl ListenAddr {
     }
 }
 
+/// A listen address that is not `HOST:PORT`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not HOST:PORT (for example 127.0.0.1:8411)")]
+pub struct InvalidListenAddr(pub String);
+
 impl FromStr for ListenAddr {
-    type Err = String;
+    type Err = InvalidListenAddr;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("{s:?} is not HOST:PORT (for example 127.0.0.1:8411)");
+        let bad = || InvalidListenAddr(s.to_owned());
         let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
         port.parse::<u16>().map_err(|_| bad())?;
         let bracketed = host.len() > 2 && host.starts_with('[') && host.ends_with(']');
@@ -243,7 +250,7 @@ impl FromStr for ListenAddr {
 }
 
 impl TryFrom<String> for ListenAddr {
-    type Error = String;
+    type Error = InvalidListenAddr;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         s.parse()
     }
@@ -260,12 +267,18 @@ impl fmt::Display for ListenAddr {
 #[serde(try_from = "String")]
 pub struct AccountId(pub Account);
 
+/// An account id setting that is not 12 digits.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a 12-digit AWS account id")]
+pub struct InvalidAccountId(pub String);
+
 impl TryFrom<String> for AccountId {
-    type Error = String;
+    type Error = InvalidAccountId;
     fn try_from(s: String) -> Result<Self, Self::Error> {
-        Account::parse(&s)
-            .map(AccountId)
-            .ok_or_else(|| format!("{s:?} is not a 12-digit AWS account id"))
+        match Account::parse(&s) {
+            Some(account) => Ok(AccountId(account)),
+            None => Err(InvalidAccountId(s)),
+        }
     }
 }
 
@@ -290,27 +303,34 @@ impl Overrides {
 }
 
 /// Configuration that cannot be used; the message says which setting and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SettingsError(String);
-
-impl SettingsError {
-    pub(crate) fn new(message: String) -> Self {
-        SettingsError(message)
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The file or the environment cannot be read, or does not fit the settings.
+    #[error("invalid configuration: {0}")]
+    Source(#[from] config::ConfigError),
+    /// Every value parsed, but they cannot work.
+    #[error("invalid configuration: {0}")]
+    Unusable(#[from] Unusable),
+    /// A `KMSGATE_…` variable whose value is not UTF-8.
+    #[error("invalid configuration: environment variable {name} is not valid UTF-8")]
+    NotUtf8 { name: String },
 }
 
-impl fmt::Display for SettingsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid configuration: {}", self.0)
-    }
-}
-
-impl std::error::Error for SettingsError {}
-
-impl From<config::ConfigError> for SettingsError {
-    fn from(e: config::ConfigError) -> Self {
-        SettingsError(e.to_string())
-    }
+/// Settings that parsed but cannot work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unusable {
+    #[error("limits.body_bytes must be at least 1")]
+    NoBody,
+    #[error("limits.request_timeout_secs must be at least 1")]
+    NoTime,
+    #[error("sweep_interval_secs must be at least 1")]
+    NoSweepInterval,
+    #[error(
+        "aws.strict_auth is on but aws.credentials is empty, so every request would be refused"
+    )]
+    StrictAuthWithoutCredentials,
+    #[error("data_dir must not be empty (or set in_memory)")]
+    NoDataDir,
 }
 
 impl Settings {
@@ -350,24 +370,21 @@ impl Settings {
         }
     }
 
-    fn validate(&self) -> Result<(), SettingsError> {
-        let fail = |m: &str| Err(SettingsError(m.to_owned()));
+    fn validate(&self) -> Result<(), Unusable> {
         if self.limits.body_bytes == 0 {
-            return fail("limits.body_bytes must be at least 1");
+            return Err(Unusable::NoBody);
         }
         if self.limits.request_timeout_secs == 0 {
-            return fail("limits.request_timeout_secs must be at least 1");
+            return Err(Unusable::NoTime);
         }
         if self.sweep_interval_secs == 0 {
-            return fail("sweep_interval_secs must be at least 1");
+            return Err(Unusable::NoSweepInterval);
         }
         if self.aws.strict_auth && self.aws.credentials.is_empty() {
-            return fail(
-                "aws.strict_auth is on but aws.credentials is empty, so every request would be refused",
-            );
+            return Err(Unusable::StrictAuthWithoutCredentials);
         }
         if !self.in_memory && self.data_dir.as_os_str().is_empty() {
-            return fail("data_dir must not be empty (or set in_memory)");
+            return Err(Unusable::NoDataDir);
         }
         Ok(())
     }

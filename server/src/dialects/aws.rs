@@ -44,4 +44,12 @@ impl Dialect for AwsAdapter {
     fn timed_out(&self) -> http::Response<Vec<u8>> {
         self.0.timed_out()
     }
+
+    fn bad_request(&self, reason: &str) -> http::Response<Vec<u8>> {
+        self.0.bad_request(reason)
+    }
+
+    fn internal_error(&self) -> http::Response<Vec<u8>> {
+        self.0.internal_error()
+    }
 }

@@ -43,6 +43,17 @@ impl Dialect for Pending {
     fn timed_out(&self) -> http::Response<Vec<u8>> {
         self.answer(StatusCode::GATEWAY_TIMEOUT, "the request timed out")
     }
+
+    fn bad_request(&self, reason: &str) -> http::Response<Vec<u8>> {
+        self.answer(
+            StatusCode::BAD_REQUEST,
+            &format!("the request could not be read: {reason}"),
+        )
+    }
+
+    fn internal_error(&self) -> http::Response<Vec<u8>> {
+        self.answer(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+    }
 }
 
 #[cfg(test)]
@@ -59,5 +70,31 @@ mod tests {
             body,
             json!({ "error": "not yet implemented", "dialect": "tencent" })
         );
+    }
+
+    #[test]
+    fn the_servers_own_errors_are_in_the_same_shape() {
+        let pending = Pending::new(DialectKind::Huawei);
+        let json = |r: &http::Response<Vec<u8>>| -> serde_json::Value {
+            assert_eq!(r.headers()[http::header::CONTENT_TYPE], "application/json");
+            serde_json::from_slice(r.body()).unwrap()
+        };
+        let bad = pending.bad_request("the body broke off");
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            json(&bad),
+            json!({
+                "error": "the request could not be read: the body broke off",
+                "dialect": "huawei",
+            })
+        );
+        let internal = pending.internal_error();
+        assert_eq!(internal.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            json(&internal),
+            json!({ "error": "internal error", "dialect": "huawei" })
+        );
+        assert_eq!(json(&pending.timed_out())["dialect"], "huawei");
+        assert_eq!(json(&pending.body_too_large(9))["dialect"], "huawei");
     }
 }
