@@ -24,10 +24,8 @@ pub enum ErrorCode {
     InvalidSignatureException,
     KmsInternalException,
     KmsInvalidStateException,
-    LimitExceededException,
     MissingAuthenticationTokenException,
     NotFoundException,
-    SerializationException,
     TagException,
     UnknownOperationException,
     UnrecognizedClientException,
@@ -55,10 +53,8 @@ impl ErrorCode {
             ErrorCode::InvalidSignatureException => "InvalidSignatureException",
             ErrorCode::KmsInternalException => "KMSInternalException",
             ErrorCode::KmsInvalidStateException => "KMSInvalidStateException",
-            ErrorCode::LimitExceededException => "LimitExceededException",
             ErrorCode::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
             ErrorCode::NotFoundException => "NotFoundException",
-            ErrorCode::SerializationException => "SerializationException",
             ErrorCode::TagException => "TagException",
             ErrorCode::UnknownOperationException => "UnknownOperationException",
             ErrorCode::UnrecognizedClientException => "UnrecognizedClientException",
@@ -89,9 +85,7 @@ impl ErrorCode {
             | ErrorCode::InvalidMarkerException
             | ErrorCode::InvalidSignatureException
             | ErrorCode::KmsInvalidStateException
-            | ErrorCode::LimitExceededException
             | ErrorCode::NotFoundException
-            | ErrorCode::SerializationException
             | ErrorCode::TagException
             | ErrorCode::UnknownOperationException
             | ErrorCode::UnrecognizedClientException

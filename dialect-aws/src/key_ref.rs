@@ -4,7 +4,7 @@
 use kms_core::{AliasName, KeyId};
 
 use crate::caller::Caller;
-use crate::error::{AwsError, ErrorCode, KeyNamer};
+use crate::error::{AwsError, ErrorCode};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum KeyRef {
@@ -113,14 +113,10 @@ pub(crate) fn parse_alias_name(text: &str) -> Result<AliasName, AwsError> {
     AliasName::new(text).map_err(|_| invalid("is malformed"))
 }
 
-/// How a caller names a key in responses.
-pub(crate) fn key_arn(caller: &Caller, id: &KeyId) -> String {
-    caller.key_arn(id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::KeyNamer;
     use crate::service::Account;
 
     const ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -202,7 +198,7 @@ mod tests {
         assert!(c.is_china());
         let id: KeyId = ID.parse().unwrap();
         assert_eq!(
-            key_arn(&c, &id),
+            c.key_arn(&id),
             format!("arn:aws-cn:kms:cn-north-1:000000000000:key/{ID}")
         );
     }

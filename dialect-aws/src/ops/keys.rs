@@ -7,9 +7,10 @@ use serde_json::{Value, json};
 use super::metadata::{key_metadata, key_state};
 use super::tags::parse_tags;
 use super::{Ctx, epoch, invalid_marker, page_size};
+use crate::error::KeyNamer;
 use crate::error::{AwsError, ErrorCode};
 use crate::input::{Input, invalid};
-use crate::key_ref::{Accepts, key_arn};
+use crate::key_ref::Accepts;
 use crate::wire_enum::{CustomerMasterKeySpecWire, KeySpecWire, KeyUsageWire, OriginWire};
 
 const DESCRIPTION_LEN: std::ops::RangeInclusive<usize> = 0..=8192;
@@ -128,7 +129,7 @@ pub(super) fn list_keys(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, A
     let keys: Vec<Value> = page
         .keys
         .iter()
-        .map(|k| json!({ "KeyId": k.key_id.to_string(), "KeyArn": key_arn(ctx.caller, &k.key_id) }))
+        .map(|k| json!({ "KeyId": k.key_id.to_string(), "KeyArn": ctx.caller.key_arn(&k.key_id) }))
         .collect();
     let mut out = json!({ "Keys": keys, "Truncated": page.next.is_some() });
     if let Some(next) = page.next {
@@ -175,7 +176,7 @@ pub(super) fn schedule_key_deletion(
         .schedule_key_deletion(&ctx.caller.tenant, &id, window)
         .map_err(|e| ctx.core(e))?;
     let mut out = json!({
-        "KeyId": key_arn(ctx.caller, &id),
+        "KeyId": ctx.caller.key_arn(&id),
         "KeyState": key_state(key.state),
         "PendingWindowInDays": window.days(),
     });
@@ -190,7 +191,7 @@ pub(super) fn cancel_key_deletion(ctx: &Ctx<'_>, input: &Input) -> Result<Option
     ctx.kms
         .cancel_key_deletion(&ctx.caller.tenant, &id)
         .map_err(|e| ctx.core(e))?;
-    Ok(Some(json!({ "KeyId": key_arn(ctx.caller, &id) })))
+    Ok(Some(json!({ "KeyId": ctx.caller.key_arn(&id) })))
 }
 
 pub(super) fn update_key_description(

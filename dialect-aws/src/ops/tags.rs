@@ -70,19 +70,14 @@ pub(super) fn list_resource_tags(ctx: &Ctx<'_>, input: &Input) -> Result<Option<
         .tags
         .iter()
         .filter(|(k, _)| marker.as_deref().is_none_or(|m| *k > m));
-    let tags: Vec<Value> = rest
-        .by_ref()
-        .take(size)
+    let page: Vec<(&str, &str)> = rest.by_ref().take(size).collect();
+    let truncated = rest.next().is_some();
+    let tags: Vec<Value> = page
+        .iter()
         .map(|(k, v)| json!({ "TagKey": k, "TagValue": v }))
         .collect();
-    let truncated = rest.next().is_some();
     let mut out = json!({ "Tags": tags, "Truncated": truncated });
-    if truncated
-        && let Some(last) = out["Tags"]
-            .as_array()
-            .and_then(|t| t.last())
-            .and_then(|t| t["TagKey"].as_str())
-    {
+    if truncated && let Some((last, _)) = page.last() {
         out["NextMarker"] = json!(name_marker("tag", last));
     }
     Ok(Some(out))

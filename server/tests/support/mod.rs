@@ -60,6 +60,20 @@ impl Launch {
         self
     }
 
+    /// Starts the binary with piped output in a working directory of its own, so a default
+    /// `./kmsgate-data` never lands in the repository.
+    fn spawn(&self) -> (tempfile::TempDir, std::process::Child) {
+        let cwd = tempfile::tempdir().expect("temp dir");
+        let child = self
+            .command(cwd.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.bin.display()));
+        (cwd, child)
+    }
+
     fn command(&self, cwd: &std::path::Path) -> Command {
         let mut cmd = Command::new(&self.bin);
         cmd.args(&self.args).current_dir(cwd);
@@ -77,15 +91,7 @@ impl Launch {
 
     /// Starts the binary and waits for `listeners` ready lines.
     pub fn start(self, listeners: usize) -> Running {
-        // Its own working directory, so a default `./kmsgate-data` never lands in the repo.
-        let cwd = tempfile::tempdir().expect("temp dir");
-        let mut child = self
-            .command(cwd.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.bin.display()));
+        let (cwd, mut child) = self.spawn();
         let lines = forward_lines(child.stdout.take().expect("stdout"));
         let stderr = collect(child.stderr.take().expect("stderr"));
         let mut running = Running {
@@ -121,14 +127,7 @@ impl Launch {
 
     /// Runs a binary that is expected to exit by itself (bad configuration and such).
     pub fn run_to_exit(self) -> Finished {
-        let cwd = tempfile::tempdir().expect("temp dir");
-        let mut child = self
-            .command(cwd.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.bin.display()));
+        let (cwd, mut child) = self.spawn();
         let stdout = collect(child.stdout.take().expect("stdout"));
         let stderr = collect(child.stderr.take().expect("stderr"));
         let mut guard = Running {
