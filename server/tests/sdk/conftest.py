@@ -81,9 +81,8 @@ def pytest_runtest_makereport(item, call):
     if report.when != "call" or not report.failed:
         return
     funcargs = getattr(item, "funcargs", {})
-    for name in ("server", "strict_server", "configured_server"):
-        srv = funcargs.get(name)
+    for name, srv in funcargs.items():
         if isinstance(srv, ServerProcess):
             tail = srv.log_tail(4000).splitlines()[-40:]
             if tail:
-                report.sections.append((f"kmsgate-aws ({srv.name}) stderr, last lines", "\n".join(tail)))
+                report.sections.append((f"{srv.binary.name} ({srv.name}) stderr, last lines", "\n".join(tail)))

@@ -1,5 +1,6 @@
-"""Running kmsgate-aws and talking to it with boto3: the process, clients, the emulated clock and
-the import flow steps the tests share."""
+"""Running kmsgate servers (kmsgate-aws by default; any dialect binary through `binary=`) and
+talking to kmsgate-aws with boto3: the process, clients, the emulated clock and the import flow
+steps the tests share."""
 
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ def bin_dir() -> Path:
 
 
 class ServerProcess:
-    """One kmsgate-aws process on 127.0.0.1:<ephemeral> with its own env config; in memory
-    unless data_dir is given."""
+    """One kmsgate server process (`binary`, kmsgate-aws by default) on 127.0.0.1:<ephemeral>
+    with its own env config; in memory unless data_dir is given."""
 
     def __init__(
         self,
@@ -46,9 +47,10 @@ class ServerProcess:
         log_dir: Path,
         config: dict[str, str] | None = None,
         data_dir: Path | None = None,
+        binary: str = "kmsgate-aws",
     ):
         self.name = name
-        self.binary = bin_dir() / "kmsgate-aws"
+        self.binary = bin_dir() / binary
         self.log_path = log_dir / f"{name}.log"
         self.config = dict(config or {})
         self.data_dir = data_dir
@@ -62,7 +64,7 @@ class ServerProcess:
         if not self.binary.is_file():
             pytest.fail(
                 f"{self.binary} does not exist: build it with `cargo build -p kmsgate-server --bins` "
-                f"or point KMSGATE_BIN_DIR at the directory holding kmsgate-aws",
+                f"or point KMSGATE_BIN_DIR at the directory holding {self.binary.name}",
                 pytrace=False,
             )
         env = {k: v for k, v in os.environ.items() if not k.startswith("KMSGATE_")}
@@ -96,7 +98,7 @@ class ServerProcess:
                 else f"printed no `listening on http://...` line within {START_TIMEOUT:.0f} s"
             )
             pytest.fail(
-                f"kmsgate-aws ({self.name}) {why}.\nstdout:\n{''.join(self._lines)[-3000:]}\n"
+                f"{self.binary.name} ({self.name}) {why}.\nstdout:\n{''.join(self._lines)[-3000:]}\n"
                 f"stderr:\n{self.log_tail()}",
                 pytrace=False,
             )
