@@ -13,6 +13,10 @@ import pytest
 import kmsgate_sdk
 from kmsgate_sdk import ServerProcess
 
+# Each dialect's fixtures live in their own module; session-scoped servers are shared by all
+# test modules only when registered here, once.
+pytest_plugins = ("kmsgate_tencent_fixtures", "kmsgate_huawei_fixtures")
+
 
 @pytest.fixture(scope="session")
 def server_logs(tmp_path_factory):
