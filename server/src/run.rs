@@ -80,7 +80,7 @@ fn run(kinds: &[DialectKind], config: Option<&Path>, overrides: &Overrides) -> E
         .into_iter()
         .map(|(kind, socket)| {
             let context = ListenerContext {
-                dialect: dialects::build(kind, &settings, engine.kms()),
+                dialect: dialects::build(kind, &settings, engine.kms(), engine.clock()),
                 shared: Arc::clone(&shared),
             };
             (kind, context, socket)
