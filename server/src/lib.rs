@@ -2,10 +2,12 @@
 //! one store and one emulated clock.
 //!
 //! The binaries (`kmsgate serve`, `kmsgate-aws`, `kmsgate-tencent`, `kmsgate-huawei`) are thin
-//! calls into [`dialect_main`] and [`kmsgate_main`]. A dialect plugs in through the [`Dialect`]
+//! calls into [`dialect_main`] and [`kmsgate_main`]; [`Background`] runs the same server inside
+//! another program (tests). A dialect plugs in through the [`Dialect`]
 //! trait: `http::Request` in, `http::Response` out, so dialect crates never see actix.
 
 mod admin;
+mod background;
 mod cli;
 mod dialect;
 mod dialects;
@@ -17,8 +19,9 @@ mod run;
 mod settings;
 mod signals;
 
+pub use background::{Background, BackgroundError};
 pub use dialect::{Dialect, DialectKind};
-pub use run::{dialect_main, kmsgate_main};
+pub use run::{StartFailure, dialect_main, kmsgate_main};
 pub use settings::{
     AccountId, AdminSettings, AwsSettings, HuaweiSettings, InvalidAccountId, InvalidListenAddr,
     LimitSettings, ListenAddr, Overrides, PoolSettings, Settings, SettingsError, TencentSettings,

@@ -5,7 +5,8 @@
 //! binding, flushing); 2 for invalid configuration or usage.
 
 use std::io::{self, Write};
-use std::net::TcpListener;
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use crate::admin::StoreRead;
 use crate::cli::{DialectCli, KmsgateCli, KmsgateCommand};
 use crate::dialect::DialectKind;
 use crate::dialects;
-use crate::engine::Engine;
+use crate::engine::{Engine, StartError};
 use crate::env_source::setting_path;
 use crate::listener::{self, ListenerContext, Shared};
 use crate::settings::{Overrides, Settings, SettingsError};
@@ -50,22 +51,65 @@ fn run(kinds: &[DialectKind], config: Option<&Path>, overrides: &Overrides) -> E
         Ok(s) => s,
         Err(e) => return fail(INVALID_CONFIGURATION, &e),
     };
-    let engine = match Engine::start(&settings) {
-        Ok(e) => e,
+    let Prepared { engine, listeners } = match prepare(&settings, kinds) {
+        Ok(p) => p,
         Err(e) => return fail(RUNTIME_FAILURE, &e),
     };
+    let served = actix_web::rt::System::new().block_on(async move {
+        // Before the ready line: a signal sent right after it must stop us, not kill us.
+        let mut signals = StopSignals::install()?;
+        let stop = async move {
+            let signal = signals.recv().await;
+            eprintln!("kmsgate: {signal} received, finishing in-flight requests");
+        };
+        serve_until(listeners, announce, stop).await
+    });
+    let closed = engine.close();
+    match (served, closed) {
+        (Ok(()), Ok(())) => ExitCode::SUCCESS,
+        (Err(e), _) => fail(RUNTIME_FAILURE, &e),
+        (Ok(()), Err(e)) => fail(RUNTIME_FAILURE, &format!("cannot flush the store: {e}")),
+    }
+}
+
+/// Why a process (or a [`crate::Background`] server) could not get ready to serve.
+#[derive(Debug, thiserror::Error)]
+pub enum StartFailure {
+    /// The engine's own failure (data directory, root key, sweeper).
+    #[error(transparent)]
+    Engine(Box<dyn std::error::Error + Send + Sync>),
+    #[error("cannot listen on {addr} for {kind}: {source}")]
+    Bind {
+        kind: DialectKind,
+        addr: String,
+        source: io::Error,
+    },
+}
+
+/// An engine and its bound, not yet serving, listeners.
+pub(crate) struct Prepared {
+    pub engine: Engine,
+    pub listeners: Vec<(DialectKind, ListenerContext, TcpListener)>,
+}
+
+/// Starts the engine and binds one socket per dialect; the binaries and
+/// [`crate::Background`] both start this way.
+pub(crate) fn prepare(settings: &Settings, kinds: &[DialectKind]) -> Result<Prepared, StartFailure> {
+    let engine =
+        Engine::start(settings).map_err(|e: StartError| StartFailure::Engine(Box::new(e)))?;
     // Bound before anything is announced, so a taken port fails the start, not a request.
     let mut sockets = Vec::new();
     for &kind in kinds {
         let addr = settings.listen(kind);
         match TcpListener::bind(addr.as_str()) {
             Ok(socket) => sockets.push((kind, socket)),
-            Err(e) => {
+            Err(source) => {
                 let _ = engine.close();
-                return fail(
-                    RUNTIME_FAILURE,
-                    &format!("cannot listen on {addr} for {kind}: {e}"),
-                );
+                return Err(StartFailure::Bind {
+                    kind,
+                    addr: addr.to_string(),
+                    source,
+                });
             }
         }
     }
@@ -80,41 +124,35 @@ fn run(kinds: &[DialectKind], config: Option<&Path>, overrides: &Overrides) -> E
         .into_iter()
         .map(|(kind, socket)| {
             let context = ListenerContext {
-                dialect: dialects::build(kind, &settings, engine.kms(), engine.clock()),
+                dialect: dialects::build(kind, settings, engine.kms(), engine.clock()),
                 shared: Arc::clone(&shared),
             };
             (kind, context, socket)
         })
         .collect();
-    drop(shared);
-
-    let served = actix_web::rt::System::new().block_on(serve(listeners));
-    let closed = engine.close();
-    match (served, closed) {
-        (Ok(()), Ok(())) => ExitCode::SUCCESS,
-        (Err(e), _) => fail(RUNTIME_FAILURE, &e),
-        (Ok(()), Err(e)) => fail(RUNTIME_FAILURE, &format!("cannot flush the store: {e}")),
-    }
+    Ok(Prepared { engine, listeners })
 }
 
-/// Serves until SIGINT or SIGTERM, then stops every listener gracefully: no new
-/// connections, in-flight requests finish.
-async fn serve(listeners: Vec<(DialectKind, ListenerContext, TcpListener)>) -> io::Result<()> {
-    // Before the ready line: a signal sent right after it must stop us, not kill us.
-    let mut signals = StopSignals::install()?;
-    let mut ready = Vec::new();
+/// Serves every listener until `stop` completes, then stops them all gracefully: no new
+/// connections, in-flight requests finish. `ready` hears the bound addresses once every
+/// listener accepts connections. Must run inside an actix `System`.
+pub(crate) async fn serve_until(
+    listeners: Vec<(DialectKind, ListenerContext, TcpListener)>,
+    ready: impl FnOnce(&[(DialectKind, SocketAddr)]),
+    stop: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let mut bound = Vec::new();
     let mut servers: Vec<Server> = Vec::new();
     for (kind, context, socket) in listeners {
         let addr = socket.local_addr()?;
         servers.push(listener::start(context, socket)?);
-        ready.push(format!("{kind} listening on http://{addr}"));
+        bound.push((kind, addr));
     }
     let handles: Vec<_> = servers.iter().map(Server::handle).collect();
     let running: Vec<_> = servers.into_iter().map(actix_web::rt::spawn).collect();
-    announce(&ready);
+    ready(&bound);
 
-    let signal = signals.recv().await;
-    eprintln!("kmsgate: {signal} received, finishing in-flight requests");
+    stop.await;
     let stopping: Vec<_> = handles.iter().map(|h| h.stop(true)).collect();
     for stopped in stopping {
         stopped.await;
@@ -127,10 +165,10 @@ async fn serve(listeners: Vec<(DialectKind, ListenerContext, TcpListener)>) -> i
 
 /// One line per listener, flushed at once: scripts and tests wait for it to know the real
 /// port (when asked for port 0).
-fn announce(lines: &[String]) {
+fn announce(bound: &[(DialectKind, SocketAddr)]) {
     let mut out = io::stdout().lock();
-    for line in lines {
-        let _ = writeln!(out, "{line}");
+    for (kind, addr) in bound {
+        let _ = writeln!(out, "{kind} listening on http://{addr}");
     }
     let _ = out.flush();
 }

@@ -1,0 +1,289 @@
+//! The per-dialect code ledger: every failure the scenarios provoke, and the exact wire answer
+//! (HTTP status and error code) each dialect must give for it, or why it gives none.
+//!
+//! One exhaustive `match` per dialect, no wildcard: a new expected failure cannot compile until
+//! every dialect says what it answers. Drivers classify a wire error back to a neutral
+//! [`Outcome`] through these same tables ([`classify`]).
+
+use std::fmt;
+
+use crate::neutral::Dialect;
+
+/// What a failure means, whatever the cloud.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    NotFound,
+    NotExternal,
+    InvalidState,
+    Disabled,
+    TokenInvalid,
+    TokenForeign,
+    TokenExpired,
+    UnwrapFailed,
+    BadLength,
+    WrongMaterial,
+    InvalidCiphertext,
+    NotOffered,
+}
+
+/// A failure a scenario provokes on purpose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Failure {
+    KeyNotFound,
+    NotExternal,
+    CryptoPendingImport,
+    CryptoDisabled,
+    CryptoPendingDeletion,
+    ParamsPendingDeletion,
+    ImportPendingDeletion,
+    /// Re-import (of the same material) into an Enabled key.
+    ImportEnabled,
+    /// Re-import (of the same material) into a Disabled key.
+    ImportDisabled,
+    SchedulePendingImport,
+    ScheduleEnabled,
+    TokenMalformed,
+    TokenForeign,
+    TokenExpired,
+    UnwrapFailed,
+    MaterialLength,
+    MaterialMismatch,
+    CiphertextCorrupt,
+    /// Decrypt told to use a key other than the ciphertext's.
+    CiphertextOtherKey,
+    WrappingNotOffered,
+}
+
+impl Failure {
+    pub const ALL: [Failure; 20] = [
+        Failure::KeyNotFound,
+        Failure::NotExternal,
+        Failure::CryptoPendingImport,
+        Failure::CryptoDisabled,
+        Failure::CryptoPendingDeletion,
+        Failure::ParamsPendingDeletion,
+        Failure::ImportPendingDeletion,
+        Failure::ImportEnabled,
+        Failure::ImportDisabled,
+        Failure::SchedulePendingImport,
+        Failure::ScheduleEnabled,
+        Failure::TokenMalformed,
+        Failure::TokenForeign,
+        Failure::TokenExpired,
+        Failure::UnwrapFailed,
+        Failure::MaterialLength,
+        Failure::MaterialMismatch,
+        Failure::CiphertextCorrupt,
+        Failure::CiphertextOtherKey,
+        Failure::WrappingNotOffered,
+    ];
+
+    pub fn outcome(self) -> Outcome {
+        match self {
+            Failure::KeyNotFound => Outcome::NotFound,
+            Failure::NotExternal => Outcome::NotExternal,
+            Failure::CryptoPendingImport
+            | Failure::CryptoPendingDeletion
+            | Failure::ParamsPendingDeletion
+            | Failure::ImportPendingDeletion
+            | Failure::ImportEnabled
+            | Failure::ImportDisabled
+            | Failure::SchedulePendingImport
+            | Failure::ScheduleEnabled => Outcome::InvalidState,
+            Failure::CryptoDisabled => Outcome::Disabled,
+            Failure::TokenMalformed => Outcome::TokenInvalid,
+            Failure::TokenForeign => Outcome::TokenForeign,
+            Failure::TokenExpired => Outcome::TokenExpired,
+            Failure::UnwrapFailed => Outcome::UnwrapFailed,
+            Failure::MaterialLength => Outcome::BadLength,
+            Failure::MaterialMismatch => Outcome::WrongMaterial,
+            Failure::CiphertextCorrupt | Failure::CiphertextOtherKey => {
+                Outcome::InvalidCiphertext
+            }
+            Failure::WrappingNotOffered => Outcome::NotOffered,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Failure::KeyNotFound => "any operation on a key that does not exist",
+            Failure::NotExternal => "import parameters / import on a key with generated material",
+            Failure::CryptoPendingImport => "encrypt / decrypt / data key with a PendingImport key",
+            Failure::CryptoDisabled => "encrypt / decrypt with a Disabled key",
+            Failure::CryptoPendingDeletion => "encrypt / decrypt with a PendingDeletion key",
+            Failure::ParamsPendingDeletion => "import parameters for a PendingDeletion key",
+            Failure::ImportPendingDeletion => "import into a PendingDeletion key",
+            Failure::ImportEnabled => "re-import of the same material into an Enabled key",
+            Failure::ImportDisabled => "re-import of the same material into a Disabled key",
+            Failure::SchedulePendingImport => "schedule deletion of a PendingImport key",
+            Failure::ScheduleEnabled => "schedule deletion of an Enabled key",
+            Failure::TokenMalformed => "import with a corrupted token",
+            Failure::TokenForeign => "import with a token issued for another key",
+            Failure::TokenExpired => "import with a token past its 24 h validity",
+            Failure::UnwrapFailed => {
+                "material wrapped with another public key or another algorithm"
+            }
+            Failure::MaterialLength => "material of the wrong length for the key spec",
+            Failure::MaterialMismatch => "material other than the key's previous material",
+            Failure::CiphertextCorrupt => "decrypt of an altered ciphertext",
+            Failure::CiphertextOtherKey => "decrypt naming a key other than the ciphertext's",
+            Failure::WrappingNotOffered => "a wrapping algorithm / key spec the dialect does not offer",
+        }
+    }
+}
+
+/// What a dialect answers to a [`Failure`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// Refused with this HTTP status and error code.
+    Code { status: u16, code: &'static str },
+    /// Not a failure in this dialect: the operation is allowed.
+    Accepted,
+    /// The dialect's API has no way to ask for it.
+    NotExpressible(&'static str),
+}
+
+impl fmt::Display for Expect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expect::Code { status, code } => write!(f, "{status} `{code}`"),
+            Expect::Accepted => f.write_str("accepted"),
+            Expect::NotExpressible(why) => write!(f, "not expressible ({why})"),
+        }
+    }
+}
+
+pub fn expect(dialect: Dialect, failure: Failure) -> Expect {
+    match dialect {
+        Dialect::Aws => aws(failure),
+        Dialect::Tencent => tencent(failure),
+        Dialect::Huawei => huawei(failure),
+    }
+}
+
+/// The neutral outcome of a wire error, if the ledger knows its code. Several failures may
+/// share a code (AWS's InvalidImportTokenException); the first listed wins.
+pub fn classify(dialect: Dialect, status: u16, code: &str) -> Option<Outcome> {
+    Failure::ALL.iter().find_map(|f| match expect(dialect, *f) {
+        Expect::Code { status: s, code: c } if s == status && c == code => Some(f.outcome()),
+        _ => None,
+    })
+}
+
+const fn code(status: u16, code: &'static str) -> Expect {
+    Expect::Code { status, code }
+}
+
+fn aws(f: Failure) -> Expect {
+    match f {
+        Failure::KeyNotFound => code(400, "NotFoundException"),
+        Failure::NotExternal => code(400, "UnsupportedOperationException"),
+        Failure::CryptoPendingImport => code(400, "KMSInvalidStateException"),
+        Failure::CryptoDisabled => code(400, "DisabledException"),
+        Failure::CryptoPendingDeletion => code(400, "KMSInvalidStateException"),
+        Failure::ParamsPendingDeletion => code(400, "KMSInvalidStateException"),
+        Failure::ImportPendingDeletion => code(400, "KMSInvalidStateException"),
+        Failure::ImportEnabled | Failure::ImportDisabled => Expect::Accepted,
+        Failure::SchedulePendingImport | Failure::ScheduleEnabled => Expect::Accepted,
+        Failure::TokenMalformed => code(400, "InvalidImportTokenException"),
+        Failure::TokenForeign => code(400, "InvalidImportTokenException"),
+        Failure::TokenExpired => code(400, "ExpiredImportTokenException"),
+        Failure::UnwrapFailed => code(400, "InvalidCiphertextException"),
+        Failure::MaterialLength => code(400, "IncorrectKeyMaterialException"),
+        Failure::MaterialMismatch => code(400, "IncorrectKeyMaterialException"),
+        Failure::CiphertextCorrupt => code(400, "InvalidCiphertextException"),
+        Failure::CiphertextOtherKey => code(400, "IncorrectKeyException"),
+        Failure::WrappingNotOffered => code(400, "ValidationException"),
+    }
+}
+
+/// Tencent answers every business error with HTTP 200 and `Response.Error.Code`.
+fn tencent(f: Failure) -> Expect {
+    match f {
+        Failure::KeyNotFound => code(200, "ResourceUnavailable.CmkNotFound"),
+        Failure::NotExternal => code(200, "UnsupportedOperation.NotExternalCmk"),
+        Failure::CryptoPendingImport => code(200, "ResourceUnavailable.CmkStateNotSupport"),
+        Failure::CryptoDisabled => code(200, "ResourceUnavailable.CmkDisabled"),
+        Failure::CryptoPendingDeletion => code(200, "ResourceUnavailable.CmkStateNotSupport"),
+        Failure::ParamsPendingDeletion => code(200, "ResourceUnavailable.CmkStateNotSupport"),
+        Failure::ImportPendingDeletion => code(200, "ResourceUnavailable.CmkStateNotSupport"),
+        Failure::ImportEnabled => Expect::Accepted,
+        // "Only CMKs in Enabled or PendingImport can import."
+        Failure::ImportDisabled => code(200, "ResourceUnavailable.CmkStateNotSupport"),
+        Failure::SchedulePendingImport => Expect::Accepted,
+        // Tencent deletes only Disabled CMKs.
+        Failure::ScheduleEnabled => code(200, "ResourceUnavailable.CmkShouldBeDisabled"),
+        Failure::TokenMalformed => code(200, "InvalidParameterValue"),
+        Failure::TokenForeign => code(200, "InvalidParameterValue"),
+        Failure::TokenExpired => code(200, "ResourceUnavailable.TokenExpired"),
+        Failure::UnwrapFailed => code(200, "InvalidParameter.DecryptMaterialError"),
+        Failure::MaterialLength => code(200, "InvalidParameterValue.InvalidImportKeyMaterial"),
+        Failure::MaterialMismatch => code(200, "InvalidParameterValue.MaterialNotMatch"),
+        Failure::CiphertextCorrupt => code(200, "InvalidParameterValue.InvalidCiphertext"),
+        Failure::CiphertextOtherKey => {
+            Expect::NotExpressible("Decrypt takes no KeyId; the ciphertext names its key")
+        }
+        Failure::WrappingNotOffered => code(200, "InvalidParameterValue"),
+    }
+}
+
+fn huawei(f: Failure) -> Expect {
+    match f {
+        Failure::KeyNotFound => code(400, "KMS.0205"),
+        Failure::NotExternal => code(400, "KMS.0309"),
+        Failure::CryptoPendingImport => code(400, "KMS.0310"),
+        Failure::CryptoDisabled => code(400, "KMS.0209"),
+        Failure::CryptoPendingDeletion => code(400, "KMS.0210"),
+        Failure::ParamsPendingDeletion => code(400, "KMS.0310"),
+        Failure::ImportPendingDeletion => code(400, "KMS.0310"),
+        Failure::ImportEnabled => Expect::Accepted,
+        Failure::ImportDisabled => code(400, "KMS.0310"),
+        Failure::SchedulePendingImport | Failure::ScheduleEnabled => Expect::Accepted,
+        Failure::TokenMalformed => code(400, "KMS.0308"),
+        Failure::TokenForeign => code(400, "KMS.0308"),
+        Failure::TokenExpired => code(400, "KMS.0308"),
+        Failure::UnwrapFailed => code(400, "KMS.0311"),
+        Failure::MaterialLength => code(400, "KMS.0308"),
+        Failure::MaterialMismatch => code(400, "KMS.0308"),
+        Failure::CiphertextCorrupt => code(400, "KMS.0308"),
+        Failure::CiphertextOtherKey => code(400, "KMS.0308"),
+        Failure::WrappingNotOffered => code(400, "KMS.0308"),
+    }
+}
+
+/// The ledger as a Markdown table (for the README).
+pub fn markdown() -> String {
+    let mut out = String::from("| Expected failure | aws | tencent | huawei |\n|---|---|---|---|\n");
+    for f in Failure::ALL {
+        out.push_str(&format!("| {} ({:?}) |", f.describe(), f.outcome()));
+        for d in Dialect::ALL {
+            out.push_str(&format!(" {} |", expect(d, f)));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_codes_classify_back_to_their_outcome() {
+        for d in Dialect::ALL {
+            for f in Failure::ALL {
+                if let Expect::Code { status, code } = expect(d, f) {
+                    let got = classify(d, status, code).unwrap();
+                    // Codes shared by several failures classify as the first; those share an
+                    // outcome or are documented as ambiguous on that dialect.
+                    assert!(
+                        got == f.outcome() || Failure::ALL.iter().any(|g| g.outcome() == got && expect(d, *g) == expect(d, f)),
+                        "{d} {f:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(classify(Dialect::Aws, 400, "NotFoundException"), Some(Outcome::NotFound));
+        assert_eq!(classify(Dialect::Aws, 500, "NotFoundException"), None);
+    }
+}
