@@ -148,8 +148,10 @@ mod tests {
 
     #[test]
     fn parses_length_delimited_and_chunked_bodies() {
-        let r = parse(b"HTTP/1.1 400 Bad Request\r\nContent-Type: a/b\r\ncontent-length: 3\r\n\r\nabcdef")
-            .unwrap();
+        let r = parse(
+            b"HTTP/1.1 400 Bad Request\r\nContent-Type: a/b\r\ncontent-length: 3\r\n\r\nabcdef",
+        )
+        .unwrap();
         assert_eq!((r.status, r.body.as_slice()), (400, &b"abc"[..]));
         assert_eq!(r.header("CONTENT-TYPE"), Some("a/b"));
         let r = parse(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")

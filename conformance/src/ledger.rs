@@ -97,9 +97,7 @@ impl Failure {
             Failure::UnwrapFailed => Outcome::UnwrapFailed,
             Failure::MaterialLength => Outcome::BadLength,
             Failure::MaterialMismatch => Outcome::WrongMaterial,
-            Failure::CiphertextCorrupt | Failure::CiphertextOtherKey => {
-                Outcome::InvalidCiphertext
-            }
+            Failure::CiphertextCorrupt | Failure::CiphertextOtherKey => Outcome::InvalidCiphertext,
             Failure::WrappingNotOffered => Outcome::NotOffered,
         }
     }
@@ -127,7 +125,9 @@ impl Failure {
             Failure::MaterialMismatch => "material other than the key's previous material",
             Failure::CiphertextCorrupt => "decrypt of an altered ciphertext",
             Failure::CiphertextOtherKey => "decrypt naming a key other than the ciphertext's",
-            Failure::WrappingNotOffered => "a wrapping algorithm / key spec the dialect does not offer",
+            Failure::WrappingNotOffered => {
+                "a wrapping algorithm / key spec the dialect does not offer"
+            }
         }
     }
 }
@@ -253,7 +253,8 @@ fn huawei(f: Failure) -> Expect {
 
 /// The ledger as a Markdown table (for the README).
 pub fn markdown() -> String {
-    let mut out = String::from("| Expected failure | aws | tencent | huawei |\n|---|---|---|---|\n");
+    let mut out =
+        String::from("| Expected failure | aws | tencent | huawei |\n|---|---|---|---|\n");
     for f in Failure::ALL {
         out.push_str(&format!("| {} ({:?}) |", f.describe(), f.outcome()));
         for d in Dialect::ALL {
@@ -277,13 +278,19 @@ mod tests {
                     // Codes shared by several failures classify as the first; those share an
                     // outcome or are documented as ambiguous on that dialect.
                     assert!(
-                        got == f.outcome() || Failure::ALL.iter().any(|g| g.outcome() == got && expect(d, *g) == expect(d, f)),
+                        got == f.outcome()
+                            || Failure::ALL
+                                .iter()
+                                .any(|g| g.outcome() == got && expect(d, *g) == expect(d, f)),
                         "{d} {f:?}"
                     );
                 }
             }
         }
-        assert_eq!(classify(Dialect::Aws, 400, "NotFoundException"), Some(Outcome::NotFound));
+        assert_eq!(
+            classify(Dialect::Aws, 400, "NotFoundException"),
+            Some(Outcome::NotFound)
+        );
         assert_eq!(classify(Dialect::Aws, 500, "NotFoundException"), None);
     }
 }

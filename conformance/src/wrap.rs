@@ -29,7 +29,11 @@ pub enum WrapError {
 ///   key wrap with padding of the material under that key.
 /// - `SM2PKE`: SM2 encryption (GB/T 32918.4), DER `SEQUENCE { x, y, C3, C2 }` as OpenSSL
 ///   `pkeyutl -encrypt` writes it.
-pub fn wrap(public_key_der: &[u8], algorithm: WrapAlg, material: &[u8]) -> Result<Vec<u8>, WrapError> {
+pub fn wrap(
+    public_key_der: &[u8],
+    algorithm: WrapAlg,
+    material: &[u8],
+) -> Result<Vec<u8>, WrapError> {
     match algorithm {
         WrapAlg::Sm2Pke => sm2_der(public_key_der, material),
         WrapAlg::RsaesPkcs1V15 => rsa_key(public_key_der, algorithm)?
@@ -71,11 +75,13 @@ fn sm2_der(public_key_der: &[u8], material: &[u8]) -> Result<Vec<u8>, WrapError>
     let key = <sm2::PublicKey as sm2::pkcs8::DecodePublicKey>::from_public_key_der(public_key_der)
         .map_err(|_| WrapError::PublicKey(WrapAlg::Sm2Pke))?;
     let raw = EncryptingKey::new_with_mode(key, Mode::C1C3C2)
-        .encrypt(&mut sm2::elliptic_curve::common::getrandom::SysRng, material)
+        .encrypt(
+            &mut sm2::elliptic_curve::common::getrandom::SysRng,
+            material,
+        )
         .map_err(|e| WrapError::Encrypt(WrapAlg::Sm2Pke, e.to_string()))?;
-    der_c1c3c2(&raw).ok_or_else(|| {
-        WrapError::Encrypt(WrapAlg::Sm2Pke, "unexpected ciphertext layout".into())
-    })
+    der_c1c3c2(&raw)
+        .ok_or_else(|| WrapError::Encrypt(WrapAlg::Sm2Pke, "unexpected ciphertext layout".into()))
 }
 
 /// Re-encodes raw `04 ‖ x(32) ‖ y(32) ‖ C3(32) ‖ C2` as GM/T 0009 DER.
@@ -191,7 +197,9 @@ mod tests {
             // RFC 5649: 16 bytes of material pad to 16, plus the 8-byte integrity block.
             assert_eq!(kwp.len(), 24, "{alg}");
             let aes_key: [u8; 32] = open(inner, rsa_part).try_into().unwrap();
-            let unwrapped = KekAes256::from(aes_key).unwrap_with_padding_vec(kwp).unwrap();
+            let unwrapped = KekAes256::from(aes_key)
+                .unwrap_with_padding_vec(kwp)
+                .unwrap();
             assert_eq!(unwrapped, &material[..16], "{alg}");
         }
     }

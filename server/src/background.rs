@@ -118,3 +118,79 @@ impl Drop for Background {
         let _ = self.shutdown();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    use super::*;
+    use crate::settings::{ListenAddr, PoolSettings};
+
+    fn settings(dir: &std::path::Path) -> Settings {
+        let any: ListenAddr = "127.0.0.1:0".parse().unwrap();
+        let mut s = Settings {
+            data_dir: dir.to_path_buf(),
+            pool: PoolSettings {
+                rsa_2048: 0,
+                rsa_3072: 0,
+                rsa_4096: 0,
+                sm2: 0,
+            },
+            ..Settings::default()
+        };
+        s.aws.listen = any.clone();
+        s.huawei.listen = any;
+        s
+    }
+
+    fn get(addr: SocketAddr, path: &str) -> String {
+        let mut s = TcpStream::connect(addr).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn serves_the_asked_dialects_and_reopens_the_same_store_after_stop() {
+        let dir = tempfile::tempdir().unwrap();
+        let kinds = [DialectKind::Aws, DialectKind::Huawei];
+        for _ in 0..2 {
+            let server = Background::start(settings(dir.path()), &kinds).unwrap();
+            for kind in kinds {
+                let addr = server.addr(kind).unwrap();
+                assert_eq!(server.endpoint(kind).unwrap(), format!("http://{addr}"));
+                assert!(get(addr, "/health").starts_with("HTTP/1.1 200"));
+                assert!(get(addr, "/_kmsgate/clock").contains("offset_seconds"));
+            }
+            assert_eq!(server.endpoint(DialectKind::Tencent), None);
+            server.stop().unwrap();
+        }
+        // Dropping stops too, and releases the store.
+        drop(Background::start(settings(dir.path()), &kinds).unwrap());
+        Background::start(settings(dir.path()), &kinds)
+            .unwrap()
+            .stop()
+            .unwrap();
+    }
+
+    #[test]
+    fn a_taken_port_fails_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut s = settings(dir.path());
+        s.aws.listen = taken.local_addr().unwrap().to_string().parse().unwrap();
+        let error = Background::start(s, &[DialectKind::Aws]).unwrap_err();
+        assert!(error.to_string().starts_with("cannot listen on"), "{error}");
+        // The failed start closed the store: the directory opens again.
+        Background::start(settings(dir.path()), &[DialectKind::Aws])
+            .unwrap()
+            .stop()
+            .unwrap();
+    }
+}

@@ -4,8 +4,8 @@
 //! Exit codes: 0 after a clean stop; 1 when something fails at run time (data directory,
 //! binding, flushing); 2 for invalid configuration or usage.
 
-use std::io::{self, Write};
 use std::future::Future;
+use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::ExitCode;
@@ -94,7 +94,10 @@ pub(crate) struct Prepared {
 
 /// Starts the engine and binds one socket per dialect; the binaries and
 /// [`crate::Background`] both start this way.
-pub(crate) fn prepare(settings: &Settings, kinds: &[DialectKind]) -> Result<Prepared, StartFailure> {
+pub(crate) fn prepare(
+    settings: &Settings,
+    kinds: &[DialectKind],
+) -> Result<Prepared, StartFailure> {
     let engine =
         Engine::start(settings).map_err(|e: StartError| StartFailure::Engine(Box::new(e)))?;
     // Bound before anything is announced, so a taken port fails the start, not a request.

@@ -5,8 +5,7 @@
 use serde_json::{Value, json};
 
 use super::{
-    Call, CallError, DataKey, Driver, Endpoints, Support, WireError, b64, json_body, string,
-    unb64,
+    Call, CallError, DataKey, Driver, Endpoints, Support, WireError, b64, json_body, string, unb64,
 };
 use crate::http;
 use crate::neutral::{
@@ -104,15 +103,15 @@ impl Driver for AwsDriver {
             return Support::Refused("the algorithm does not fit the wrapping key spec");
         }
         match (key, alg) {
-            (_, WrapAlg::RsaesPkcs1V15) => {
-                Support::Refused("retired by AWS on 2023-10-10 (aws.allow_rsaes_pkcs1_v1_5 brings it back)")
-            }
+            (_, WrapAlg::RsaesPkcs1V15) => Support::Refused(
+                "retired by AWS on 2023-10-10 (aws.allow_rsaes_pkcs1_v1_5 brings it back)",
+            ),
             (KeySpec::Sm4, WrapAlg::RsaAesKeyWrapSha1 | WrapAlg::RsaAesKeyWrapSha256) => {
                 Support::Refused("RSA_AES_KEY_WRAP is not offered in China regions")
             }
-            (KeySpec::Aes256, WrapAlg::Sm2Pke) => {
-                Support::Refused("SM2 wrapping is offered only in China regions, where keys are SM4")
-            }
+            (KeySpec::Aes256, WrapAlg::Sm2Pke) => Support::Refused(
+                "SM2 wrapping is offered only in China regions, where keys are SM4",
+            ),
             _ => Support::Offered,
         }
     }
@@ -180,7 +179,11 @@ impl Driver for AwsDriver {
             (None, Some("KEY_MATERIAL_DOES_NOT_EXPIRE")) => Some(Expiry::Never),
             _ => None,
         };
-        let expiry = if state == State::PendingImport { None } else { expiry };
+        let expiry = if state == State::PendingImport {
+            None
+        } else {
+            expiry
+        };
         Ok(KeyView {
             state,
             expiry,
@@ -197,8 +200,12 @@ impl Driver for AwsDriver {
     }
 
     fn schedule_deletion(&self, key: &KeyHandle, days: u32) -> Call<()> {
-        self.key_call(key, "ScheduleKeyDeletion", json!({"PendingWindowInDays": days}))
-            .map(drop)
+        self.key_call(
+            key,
+            "ScheduleKeyDeletion",
+            json!({"PendingWindowInDays": days}),
+        )
+        .map(drop)
     }
 
     fn cancel_deletion(&self, key: &KeyHandle) -> Call<()> {
@@ -210,7 +217,12 @@ impl Driver for AwsDriver {
         unb64(&v["CiphertextBlob"], "CiphertextBlob")
     }
 
-    fn decrypt(&self, spec: KeySpec, ciphertext: &[u8], named: Option<&KeyHandle>) -> Call<Vec<u8>> {
+    fn decrypt(
+        &self,
+        spec: KeySpec,
+        ciphertext: &[u8],
+        named: Option<&KeyHandle>,
+    ) -> Call<Vec<u8>> {
         let mut body = json!({"CiphertextBlob": b64(ciphertext)});
         if let Some(key) = named {
             body["KeyId"] = json!(key.id);

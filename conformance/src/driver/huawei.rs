@@ -5,8 +5,7 @@
 use serde_json::{Value, json};
 
 use super::{
-    Call, CallError, DataKey, Driver, Endpoints, Support, WireError, b64, json_body, string,
-    unb64,
+    Call, CallError, DataKey, Driver, Endpoints, Support, WireError, b64, json_body, string, unb64,
 };
 use crate::http;
 use crate::neutral::{
@@ -208,7 +207,8 @@ impl Driver for HuaweiDriver {
     }
 
     fn cancel_deletion(&self, key: &KeyHandle) -> Call<()> {
-        self.key_call(key, "cancel-key-deletion", json!({})).map(drop)
+        self.key_call(key, "cancel-key-deletion", json!({}))
+            .map(drop)
     }
 
     fn encrypt(&self, key: &KeyHandle, plaintext: &[u8]) -> Call<Vec<u8>> {
@@ -219,7 +219,12 @@ impl Driver for HuaweiDriver {
         unb64(&v["cipher_text"], "cipher_text")
     }
 
-    fn decrypt(&self, spec: KeySpec, ciphertext: &[u8], named: Option<&KeyHandle>) -> Call<Vec<u8>> {
+    fn decrypt(
+        &self,
+        spec: KeySpec,
+        ciphertext: &[u8],
+        named: Option<&KeyHandle>,
+    ) -> Call<Vec<u8>> {
         let mut body = json!({"cipher_text": b64(ciphertext)});
         if let Some(key) = named {
             body["key_id"] = json!(key.id);

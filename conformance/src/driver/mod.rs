@@ -115,7 +115,8 @@ pub trait Driver: Send + Sync + fmt::Debug {
     fn encrypt(&self, key: &KeyHandle, plaintext: &[u8]) -> Call<Vec<u8>>;
     /// Decrypts as the owner of keys of `spec` (the caller context a dialect may need);
     /// `named` is sent as the key to use when the dialect lets decrypt name one.
-    fn decrypt(&self, spec: KeySpec, ciphertext: &[u8], named: Option<&KeyHandle>) -> Call<Vec<u8>>;
+    fn decrypt(&self, spec: KeySpec, ciphertext: &[u8], named: Option<&KeyHandle>)
+    -> Call<Vec<u8>>;
     fn generate_data_key(&self, key: &KeyHandle) -> Call<DataKey>;
     /// Recovers a data key's plaintext from its ciphertext.
     fn decrypt_data_key(&self, key: &KeyHandle, ciphertext: &[u8]) -> Call<Vec<u8>> {
@@ -132,7 +133,12 @@ pub struct Endpoints(pub Vec<(KeySpec, String)>);
 impl Endpoints {
     /// One server for every spec.
     pub fn single(endpoint: &str) -> Endpoints {
-        Endpoints(KeySpec::ALL.iter().map(|s| (*s, endpoint.to_owned())).collect())
+        Endpoints(
+            KeySpec::ALL
+                .iter()
+                .map(|s| (*s, endpoint.to_owned()))
+                .collect(),
+        )
     }
 
     pub fn get(&self, spec: KeySpec) -> Call<&str> {

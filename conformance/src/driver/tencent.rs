@@ -5,8 +5,7 @@
 use serde_json::{Value, json};
 
 use super::{
-    Call, CallError, DataKey, Driver, Endpoints, Support, WireError, b64, json_body, string,
-    unb64,
+    Call, CallError, DataKey, Driver, Endpoints, Support, WireError, b64, json_body, string, unb64,
 };
 use crate::http;
 use crate::neutral::{
@@ -203,8 +202,12 @@ impl Driver for TencentDriver {
     }
 
     fn schedule_deletion(&self, key: &KeyHandle, days: u32) -> Call<()> {
-        self.key_call(key, "ScheduleKeyDeletion", json!({"PendingWindowInDays": days}))
-            .map(drop)
+        self.key_call(
+            key,
+            "ScheduleKeyDeletion",
+            json!({"PendingWindowInDays": days}),
+        )
+        .map(drop)
     }
 
     fn cancel_deletion(&self, key: &KeyHandle) -> Call<()> {
@@ -216,7 +219,12 @@ impl Driver for TencentDriver {
         unb64(&v["CiphertextBlob"], "CiphertextBlob")
     }
 
-    fn decrypt(&self, spec: KeySpec, ciphertext: &[u8], _named: Option<&KeyHandle>) -> Call<Vec<u8>> {
+    fn decrypt(
+        &self,
+        spec: KeySpec,
+        ciphertext: &[u8],
+        _named: Option<&KeyHandle>,
+    ) -> Call<Vec<u8>> {
         let v = self.call(spec, "Decrypt", json!({"CiphertextBlob": b64(ciphertext)}))?;
         unb64(&v["Plaintext"], "Plaintext")
     }

@@ -10,7 +10,7 @@ use crate::wrap::wrap;
 
 const RACERS: usize = 32;
 
-/// 14. 32 concurrent imports of different materials into one PendingImport key: exactly one
+/// Scenario 14: 32 concurrent imports of different materials into one PendingImport key: exactly one
 /// succeeds, the others get the mismatch (or state) error, and the key holds the winner's.
 pub fn concurrent_imports(run: &mut Run<'_>) -> Step<Verdict> {
     let specs = run.specs();
@@ -21,7 +21,9 @@ pub fn concurrent_imports(run: &mut Run<'_>) -> Step<Verdict> {
     let key = run.external_key(spec)?;
     let (params, _) = run.wrapped(&key, &[0; 1])?;
     let (alg, _) = run.driver.default_wrapping(spec);
-    let materials: Vec<Vec<u8>> = (0..RACERS).map(|_| random_material(spec.material_len())).collect();
+    let materials: Vec<Vec<u8>> = (0..RACERS)
+        .map(|_| random_material(spec.material_len()))
+        .collect();
     let mut wrapped = Vec::new();
     for m in &materials {
         wrapped.push(wrap(&params.public_key_der, alg, m).map_err(|e| e.to_string())?);
@@ -41,12 +43,18 @@ pub fn concurrent_imports(run: &mut Run<'_>) -> Step<Verdict> {
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(crate::driver::CallError::broken("panicked"))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(crate::driver::CallError::broken("panicked")))
+            })
             .collect()
     });
     let winners: Vec<usize> = (0..RACERS).filter(|i| results[*i].is_ok()).collect();
     let [winner] = winners[..] else {
-        return Err(format!("{} of {RACERS} concurrent imports succeeded", winners.len()));
+        return Err(format!(
+            "{} of {RACERS} concurrent imports succeeded",
+            winners.len()
+        ));
     };
     // A loser either saw the winner's material (mismatch) or, where a dialect refuses
     // imports into Enabled keys, the state.
@@ -58,9 +66,9 @@ pub fn concurrent_imports(run: &mut Run<'_>) -> Step<Verdict> {
         if i == winner {
             continue;
         }
-        let ok = allowed.iter().any(|f| {
-            run.refused("a losing import", result.clone(), *f).is_ok()
-        });
+        let ok = allowed
+            .iter()
+            .any(|f| run.refused("a losing import", result.clone(), *f).is_ok());
         if !ok {
             return Err(format!(
                 "losing import {i}: expected {allowed:?}, got {:?}",

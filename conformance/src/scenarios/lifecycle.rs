@@ -4,7 +4,7 @@ use super::{Run, Step, Verdict, random_material, require};
 use crate::ledger::Failure;
 use crate::neutral::{Expiry, State};
 
-/// 1. An external key starts PendingImport; crypto is refused until an import.
+/// Scenario 1: An external key starts PendingImport; crypto is refused until an import.
 pub fn pending_import(run: &mut Run<'_>) -> Step<Verdict> {
     let specs = run.specs();
     if let Some(v) = require(&specs, run) {
@@ -16,7 +16,11 @@ pub fn pending_import(run: &mut Run<'_>) -> Step<Verdict> {
         if view.state != State::PendingImport || !view.external || view.expiry.is_some() {
             return Err(format!("a new external {spec} key describes as {view:?}"));
         }
-        run.refused("encrypt", run.driver.encrypt(&key, b"x"), Failure::CryptoPendingImport)?;
+        run.refused(
+            "encrypt",
+            run.driver.encrypt(&key, b"x"),
+            Failure::CryptoPendingImport,
+        )?;
         run.refused(
             "generate data key",
             run.driver.generate_data_key(&key),
@@ -29,7 +33,7 @@ pub fn pending_import(run: &mut Run<'_>) -> Step<Verdict> {
     Ok(Verdict::Pass)
 }
 
-/// 12. Scheduling then cancelling deletion returns an external key to PendingImport when it
+/// Scenario 12: Scheduling then cancelling deletion returns an external key to PendingImport when it
 /// has no material, to Disabled when it has.
 pub fn schedule_cancel(run: &mut Run<'_>) -> Step<Verdict> {
     let specs = run.specs();
@@ -47,7 +51,11 @@ pub fn schedule_cancel(run: &mut Run<'_>) -> Step<Verdict> {
             .is_some()
         {
             run.expect_state("scheduled", &empty, State::PendingDeletion)?;
-            run.refused("encrypt", run.driver.encrypt(&empty, b"x"), Failure::CryptoPendingDeletion)?;
+            run.refused(
+                "encrypt",
+                run.driver.encrypt(&empty, b"x"),
+                Failure::CryptoPendingDeletion,
+            )?;
             run.ok("cancel deletion", run.driver.cancel_deletion(&empty))?;
             run.expect_state("cancelled without material", &empty, State::PendingImport)?;
         }
@@ -75,14 +83,18 @@ pub fn schedule_cancel(run: &mut Run<'_>) -> Step<Verdict> {
         )?;
         run.ok("cancel deletion", run.driver.cancel_deletion(&full))?;
         run.expect_state("cancelled with material", &full, State::Disabled)?;
-        run.refused("encrypt while Disabled", run.driver.encrypt(&full, b"x"), Failure::CryptoDisabled)?;
+        run.refused(
+            "encrypt while Disabled",
+            run.driver.encrypt(&full, b"x"),
+            Failure::CryptoDisabled,
+        )?;
         run.ok("enable", run.driver.enable(&full))?;
         run.decrypts_to("decrypt after cancel", &full, &ciphertext, b"kept")?;
     }
     Ok(Verdict::Pass)
 }
 
-/// 13. Material imported to never expire survives clock jumps of years.
+/// Scenario 13: Material imported to never expire survives clock jumps of years.
 pub fn never_expires(run: &mut Run<'_>) -> Step<Verdict> {
     let specs = run.specs();
     if let Some(v) = require(&specs, run) {

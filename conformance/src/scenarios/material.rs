@@ -4,7 +4,7 @@ use super::{Run, Step, Verdict, corrupt, random_material, require};
 use crate::ledger::{Expect, Failure};
 use crate::neutral::{Expiry, State};
 
-/// 8. Past its expiry the key is PendingImport: no encrypt, old ciphertexts wait until the
+/// Scenario 8: Past its expiry the key is PendingImport: no encrypt, old ciphertexts wait until the
 /// same material is imported again.
 pub fn expiry(run: &mut Run<'_>) -> Step<Verdict> {
     let specs = run.specs();
@@ -20,7 +20,11 @@ pub fn expiry(run: &mut Run<'_>) -> Step<Verdict> {
         let ciphertext = run.encrypt(&key, b"expiring")?;
         run.advance(3601)?;
         run.expect_state("past the expiry", &key, State::PendingImport)?;
-        run.refused("encrypt", run.driver.encrypt(&key, b"x"), Failure::CryptoPendingImport)?;
+        run.refused(
+            "encrypt",
+            run.driver.encrypt(&key, b"x"),
+            Failure::CryptoPendingImport,
+        )?;
         run.refused(
             "decrypt an old ciphertext",
             run.driver.decrypt(spec, &ciphertext, None),
@@ -28,12 +32,17 @@ pub fn expiry(run: &mut Run<'_>) -> Step<Verdict> {
         )?;
         run.import(&key, &material, Expiry::Never)?;
         run.expect_state("re-imported", &key, State::Enabled)?;
-        run.decrypts_to("old ciphertext after re-import", &key, &ciphertext, b"expiring")?;
+        run.decrypts_to(
+            "old ciphertext after re-import",
+            &key,
+            &ciphertext,
+            b"expiring",
+        )?;
     }
     Ok(Verdict::Pass)
 }
 
-/// 9. Deleting imported material makes the key PendingImport; importing the same material
+/// Scenario 9: Deleting imported material makes the key PendingImport; importing the same material
 /// makes it Enabled and its old ciphertexts decrypt again.
 pub fn delete_and_reimport(run: &mut Run<'_>) -> Step<Verdict> {
     let specs = run.specs();
@@ -61,7 +70,7 @@ pub fn delete_and_reimport(run: &mut Run<'_>) -> Step<Verdict> {
     Ok(Verdict::Pass)
 }
 
-/// 10. The same material in two keys: one key's ciphertext is not decryptable by the other.
+/// Scenario 10: The same material in two keys: one key's ciphertext is not decryptable by the other.
 pub fn two_keys(run: &mut Run<'_>) -> Step<Verdict> {
     let specs = run.specs();
     if let Some(v) = require(&specs, run) {

@@ -34,6 +34,11 @@ pub trait Server {
     fn endpoints(&self, dialect: Dialect) -> Endpoints;
     /// Whether keys survive [`Server::restart`].
     fn durable(&self) -> bool;
+    /// Whether scenarios run their most expensive variants too (RSA-3072/4096 wrapping keys);
+    /// a second pass over the same code may settle for a representative subset.
+    fn thorough(&self) -> bool {
+        true
+    }
     /// Stops every server gracefully and starts it again over the same store. The emulated
     /// clock is moved forward again by the offset it had, so time does not jump back.
     fn restart(&mut self) -> Result<(), String>;
@@ -47,21 +52,81 @@ pub struct Scenario {
 }
 
 pub const ALL: &[Scenario] = &[
-    Scenario { id: "s01_pending_import", title: "external key starts PendingImport; crypto refused", run: lifecycle::pending_import },
-    Scenario { id: "s02_every_wrapping", title: "import with every offered wrapping, AES-256 and SM4, round trip", run: import::every_wrapping },
-    Scenario { id: "s03_wrong_length", title: "wrong material lengths refused, state unchanged", run: import::wrong_length },
-    Scenario { id: "s04_reimport_expiry", title: "re-import of the same material with a new expiry", run: import::reimport_new_expiry },
-    Scenario { id: "s05_different_material", title: "different material refused after import, delete and expiry", run: import::different_material },
-    Scenario { id: "s06_tokens", title: "foreign, expired, corrupted and restarted tokens", run: tokens::tokens },
-    Scenario { id: "s07_wrong_wrapping", title: "material wrapped with another key or algorithm refused", run: tokens::wrong_wrapping },
-    Scenario { id: "s08_material_expiry", title: "material expiry: PendingImport until the same material returns", run: material::expiry },
-    Scenario { id: "s09_delete_material", title: "delete imported material, re-import, old ciphertexts decrypt", run: material::delete_and_reimport },
-    Scenario { id: "s10_same_material_two_keys", title: "same material in two keys: ciphertexts stay bound to their key", run: material::two_keys },
-    Scenario { id: "s11_import_refusals", title: "import into non-external, disabled, pending-deletion, missing keys", run: import::refusals },
-    Scenario { id: "s12_schedule_cancel", title: "schedule and cancel deletion of external keys", run: lifecycle::schedule_cancel },
-    Scenario { id: "s13_never_expires", title: "material that never expires survives large clock jumps", run: lifecycle::never_expires },
-    Scenario { id: "s14_concurrent_imports", title: "32 concurrent imports of different materials: one wins", run: concurrency::concurrent_imports },
-    Scenario { id: "s15_restart", title: "a restart between steps changes nothing observable", run: restart::restart },
+    Scenario {
+        id: "s01_pending_import",
+        title: "external key starts PendingImport; crypto refused",
+        run: lifecycle::pending_import,
+    },
+    Scenario {
+        id: "s02_every_wrapping",
+        title: "import with every offered wrapping, AES-256 and SM4, round trip",
+        run: import::every_wrapping,
+    },
+    Scenario {
+        id: "s03_wrong_length",
+        title: "wrong material lengths refused, state unchanged",
+        run: import::wrong_length,
+    },
+    Scenario {
+        id: "s04_reimport_expiry",
+        title: "re-import of the same material with a new expiry",
+        run: import::reimport_new_expiry,
+    },
+    Scenario {
+        id: "s05_different_material",
+        title: "different material refused after import, delete and expiry",
+        run: import::different_material,
+    },
+    Scenario {
+        id: "s06_tokens",
+        title: "foreign, expired, corrupted and restarted tokens",
+        run: tokens::tokens,
+    },
+    Scenario {
+        id: "s07_wrong_wrapping",
+        title: "material wrapped with another key or algorithm refused",
+        run: tokens::wrong_wrapping,
+    },
+    Scenario {
+        id: "s08_material_expiry",
+        title: "material expiry: PendingImport until the same material returns",
+        run: material::expiry,
+    },
+    Scenario {
+        id: "s09_delete_material",
+        title: "delete imported material, re-import, old ciphertexts decrypt",
+        run: material::delete_and_reimport,
+    },
+    Scenario {
+        id: "s10_same_material_two_keys",
+        title: "same material in two keys: ciphertexts stay bound to their key",
+        run: material::two_keys,
+    },
+    Scenario {
+        id: "s11_import_refusals",
+        title: "import into non-external, disabled, pending-deletion, missing keys",
+        run: import::refusals,
+    },
+    Scenario {
+        id: "s12_schedule_cancel",
+        title: "schedule and cancel deletion of external keys",
+        run: lifecycle::schedule_cancel,
+    },
+    Scenario {
+        id: "s13_never_expires",
+        title: "material that never expires survives large clock jumps",
+        run: lifecycle::never_expires,
+    },
+    Scenario {
+        id: "s14_concurrent_imports",
+        title: "32 concurrent imports of different materials: one wins",
+        run: concurrency::concurrent_imports,
+    },
+    Scenario {
+        id: "s15_restart",
+        title: "a restart between steps changes nothing observable",
+        run: restart::restart,
+    },
 ];
 
 /// One scenario's run against one dialect.
@@ -116,7 +181,12 @@ impl<'a> Run<'a> {
 
     /// Checks `result` against the ledger's answer for `failure`: the exact wire code when
     /// the dialect refuses, success (returned) when it accepts.
-    pub fn refused<T: Debug>(&self, step: &str, result: Call<T>, failure: Failure) -> Step<Option<T>> {
+    pub fn refused<T: Debug>(
+        &self,
+        step: &str,
+        result: Call<T>,
+        failure: Failure,
+    ) -> Step<Option<T>> {
         match (self.expect(failure), result) {
             (Expect::Code { status, code }, Err(CallError::Wire(w)))
                 if w.status == status && w.code == code =>
@@ -159,7 +229,10 @@ impl<'a> Run<'a> {
         if got == want {
             Ok(())
         } else {
-            Err(format!("{step}: key {} is {got:?}, expected {want:?}", key.id))
+            Err(format!(
+                "{step}: key {} is {got:?}, expected {want:?}",
+                key.id
+            ))
         }
     }
 
@@ -168,7 +241,10 @@ impl<'a> Run<'a> {
         if view.expiry == Some(want) {
             Ok(())
         } else {
-            Err(format!("{step}: key {} expiry is {:?}, expected {want:?}", key.id, view.expiry))
+            Err(format!(
+                "{step}: key {} expiry is {:?}, expected {want:?}",
+                key.id, view.expiry
+            ))
         }
     }
 
@@ -189,6 +265,10 @@ impl<'a> Run<'a> {
 
     pub fn durable(&self) -> bool {
         self.server.durable()
+    }
+
+    pub fn thorough(&self) -> bool {
+        self.server.thorough()
     }
 
     pub fn restart(&mut self) -> Step<()> {
@@ -251,7 +331,13 @@ impl<'a> Run<'a> {
         self.ok("encrypt", self.driver.encrypt(key, plaintext))
     }
 
-    pub fn decrypts_to(&self, step: &str, key: &KeyHandle, ciphertext: &[u8], plaintext: &[u8]) -> Step<()> {
+    pub fn decrypts_to(
+        &self,
+        step: &str,
+        key: &KeyHandle,
+        ciphertext: &[u8],
+        plaintext: &[u8],
+    ) -> Step<()> {
         let got = self.ok(step, self.driver.decrypt(key.spec, ciphertext, None))?;
         if got == plaintext {
             Ok(())

@@ -3,7 +3,7 @@
 use super::{Run, Step, Verdict, random_material, require};
 use crate::neutral::{Expiry, State};
 
-/// 15. Keys, states, expiries, ciphertexts and outstanding import tokens survive a restart.
+/// Scenario 15: Keys, states, expiries, ciphertexts and outstanding import tokens survive a restart.
 pub fn restart(run: &mut Run<'_>) -> Step<Verdict> {
     if !run.durable() {
         return Ok(Verdict::NotOffered("the store is not durable".into()));
@@ -60,7 +60,8 @@ pub fn restart(run: &mut Run<'_>) -> Step<Verdict> {
         run.expect_state("disabled key", disabled, State::Disabled)?;
         run.ok(
             "import with a token from before the restart",
-            run.driver.import(waiting, &params.token, wrapped, Expiry::Never),
+            run.driver
+                .import(waiting, &params.token, wrapped, Expiry::Never),
         )?;
         run.round_trip(waiting)?;
     }

@@ -8,7 +8,7 @@ use crate::wrap::wrap;
 /// Import tokens last 24 hours.
 const TOKEN_LIFETIME: u64 = 24 * 3600;
 
-/// 6. A token for key A used on key B, a token past its validity, a corrupted token: refused.
+/// Scenario 6: A token for key A used on key B, a token past its validity, a corrupted token: refused.
 /// A token issued before a restart of a durable server still works after it.
 pub fn tokens(run: &mut Run<'_>) -> Step<Verdict> {
     let specs = run.specs();
@@ -24,14 +24,16 @@ pub fn tokens(run: &mut Run<'_>) -> Step<Verdict> {
 
     run.refused(
         "key A's token used on key B",
-        run.driver.import(&b, &params_a.token, &wrapped_a, Expiry::Never),
+        run.driver
+            .import(&b, &params_a.token, &wrapped_a, Expiry::Never),
         Failure::TokenForeign,
     )?;
     run.expect_state("B unchanged", &b, State::PendingImport)?;
 
     run.refused(
         "a corrupted token",
-        run.driver.import(&a, &corrupt(&params_a.token), &wrapped_a, Expiry::Never),
+        run.driver
+            .import(&a, &corrupt(&params_a.token), &wrapped_a, Expiry::Never),
         Failure::TokenMalformed,
     )?;
     run.refused(
@@ -55,7 +57,8 @@ pub fn tokens(run: &mut Run<'_>) -> Step<Verdict> {
     run.advance(TOKEN_LIFETIME + 1)?;
     run.refused(
         "a token 24 h + 1 s old",
-        run.driver.import(&a, &params_a.token, &wrapped_a, Expiry::Never),
+        run.driver
+            .import(&a, &params_a.token, &wrapped_a, Expiry::Never),
         Failure::TokenExpired,
     )?;
     run.expect_state("A unchanged", &a, State::PendingImport)?;
@@ -66,7 +69,8 @@ pub fn tokens(run: &mut Run<'_>) -> Step<Verdict> {
         run.restart()?;
         run.ok(
             "a token issued before the restart",
-            run.driver.import(&c, &params_c.token, &wrapped_c, Expiry::Never),
+            run.driver
+                .import(&c, &params_c.token, &wrapped_c, Expiry::Never),
         )?;
         run.round_trip(&c)?;
     } else {
@@ -77,7 +81,7 @@ pub fn tokens(run: &mut Run<'_>) -> Step<Verdict> {
     Ok(Verdict::Pass)
 }
 
-/// 7. Material wrapped with another key's public key, or with another algorithm than the
+/// Scenario 7: Material wrapped with another key's public key, or with another algorithm than the
 /// parameters were issued for, is refused and changes nothing.
 pub fn wrong_wrapping(run: &mut Run<'_>) -> Step<Verdict> {
     let specs = run.specs();
@@ -92,10 +96,12 @@ pub fn wrong_wrapping(run: &mut Run<'_>) -> Step<Verdict> {
         let (other_params, _) = run.wrapped(&other, &material)?;
         let (alg, _) = run.driver.default_wrapping(spec);
 
-        let foreign = wrap(&other_params.public_key_der, alg, &material).map_err(|e| e.to_string())?;
+        let foreign =
+            wrap(&other_params.public_key_der, alg, &material).map_err(|e| e.to_string())?;
         run.refused(
             "material wrapped with another key's public key",
-            run.driver.import(&key, &params.token, &foreign, Expiry::Never),
+            run.driver
+                .import(&key, &params.token, &foreign, Expiry::Never),
             Failure::UnwrapFailed,
         )?;
         run.expect_state("unchanged", &key, State::PendingImport)?;
@@ -106,10 +112,12 @@ pub fn wrong_wrapping(run: &mut Run<'_>) -> Step<Verdict> {
             _ => WrapAlg::RsaesOaepSha256,
         };
         for wrong in [different, WrapAlg::RsaesPkcs1V15] {
-            let wrapped = wrap(&params.public_key_der, wrong, &material).map_err(|e| e.to_string())?;
+            let wrapped =
+                wrap(&params.public_key_der, wrong, &material).map_err(|e| e.to_string())?;
             run.refused(
                 &format!("material wrapped with {wrong} for {alg} parameters"),
-                run.driver.import(&key, &params.token, &wrapped, Expiry::Never),
+                run.driver
+                    .import(&key, &params.token, &wrapped, Expiry::Never),
                 Failure::UnwrapFailed,
             )?;
             run.expect_state("unchanged", &key, State::PendingImport)?;
@@ -117,7 +125,8 @@ pub fn wrong_wrapping(run: &mut Run<'_>) -> Step<Verdict> {
         let right = wrap(&params.public_key_der, alg, &material).map_err(|e| e.to_string())?;
         run.ok(
             "the same token with the right wrapping",
-            run.driver.import(&key, &params.token, &right, Expiry::Never),
+            run.driver
+                .import(&key, &params.token, &right, Expiry::Never),
         )?;
         run.round_trip(&key)?;
     }

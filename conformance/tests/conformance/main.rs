@@ -52,7 +52,11 @@ fn available() -> BTreeMap<Dialect, bool> {
 
 fn record(results: &Collected, shared: bool, id: &str, d: Dialect, cell: Cell, notes: &[String]) {
     let mut r = results.lock().unwrap_or_else(|p| p.into_inner());
-    let table = if shared { &mut r.shared } else { &mut r.isolated };
+    let table = if shared {
+        &mut r.shared
+    } else {
+        &mut r.isolated
+    };
     table.insert((id.to_owned(), d), cell);
     let mode = if shared { "shared_store::" } else { "" };
     for n in notes {
@@ -84,7 +88,14 @@ fn conclude(
             Ok(())
         }
         Ok(Verdict::NotOffered(why)) => {
-            record(results, shared, scenario.id, d, Cell::NotOffered, &[format!("not offered: {why}")]);
+            record(
+                results,
+                shared,
+                scenario.id,
+                d,
+                Cell::NotOffered,
+                &[format!("not offered: {why}")],
+            );
             Ok(())
         }
         Err(e) => {
@@ -177,7 +188,9 @@ fn main() -> ExitCode {
     println!("Conformance matrix: all dialects on one server over one shared store\n");
     println!("{}", matrix::markdown("scenario", &shared_rows, &r.shared));
     if !available.values().all(|up| *up) {
-        println!("unavailable: the server build answers 501 for that dialect (not implemented yet)\n");
+        println!(
+            "unavailable: the server build answers 501 for that dialect (not implemented yet)\n"
+        );
     }
     if !r.notes.is_empty() {
         r.notes.sort();

@@ -145,6 +145,12 @@ impl Server for Shared {
         true
     }
 
+    /// The shared pass runs one scenario at a time: RSA-3072/4096 key generation is left to
+    /// the per-dialect pass, which runs the same code in parallel.
+    fn thorough(&self) -> bool {
+        false
+    }
+
     fn restart(&mut self) -> Result<(), String> {
         self.instance.restart()
     }
