@@ -1,7 +1,7 @@
 //! The conformance run: every scenario against every dialect, each on its own fresh server
-//! and store (`<scenario>::<dialect>`), then all of them again with the three dialects served
-//! by one server over one shared store (`shared_store::<scenario>::<dialect>`, one at a time),
-//! plus a cross-dialect isolation check. Ends with the scenario × dialect matrix.
+//! and store (trial `<scenario>::<dialect>`), and all of them again with the three dialects
+//! served by one server over one shared store, one at a time, plus a cross-dialect isolation
+//! check (trial `shared_store`). Ends with the scenario × dialect matrices and the ledger.
 //!
 //! `cargo test -p conformance --test conformance` runs it; trial filters work as usual
 //! (`-- s08` runs scenario 8 only, `-- aws` only the AWS trials).
@@ -11,7 +11,7 @@ mod servers;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -105,18 +105,44 @@ fn conclude(
     }
 }
 
-/// The one shared server, started by the first shared trial; shared trials take turns.
-fn shared_server() -> &'static Mutex<Option<Result<Shared, String>>> {
-    static SERVER: OnceLock<Mutex<Option<Result<Shared, String>>>> = OnceLock::new();
-    SERVER.get_or_init(|| Mutex::new(None))
-}
-
-fn with_shared<T>(f: impl FnOnce(&mut Shared) -> T) -> Result<T, Failed> {
-    let mut slot = shared_server().lock().unwrap_or_else(|p| p.into_inner());
-    let server = slot.get_or_insert_with(Shared::start);
-    match server {
-        Ok(s) => Ok(f(s)),
-        Err(e) => Err(format!("the shared server did not start: {e}").into()),
+/// Every scenario for every dialect again, one after the other (they share one clock and
+/// restart one server), all dialects served by one server over one store; then the
+/// cross-dialect isolation check. One trial: its failure lists each failing
+/// `scenario::dialect`, and the matrix shows every cell.
+fn shared_pass(results: &Collected, available: &BTreeMap<Dialect, bool>) -> Result<(), Failed> {
+    let mut server =
+        Shared::start().map_err(|e| format!("the shared server did not start: {e}"))?;
+    let mut failures = Vec::new();
+    for scenario in scenarios::ALL {
+        for d in Dialect::ALL.into_iter().filter(|d| available[d]) {
+            let outcome = run_scenario(scenario, d, &mut server);
+            if let Err(e) = conclude(results, true, scenario, d, outcome) {
+                failures.push(format!(
+                    "{}::{d}: {}",
+                    scenario.id,
+                    e.message().unwrap_or("")
+                ));
+            }
+        }
+    }
+    let dialects: Vec<Dialect> = Dialect::ALL.into_iter().filter(|d| available[d]).collect();
+    let isolated = isolation::check(&mut server, &dialects);
+    for d in dialects {
+        let cell = if isolated.is_ok() {
+            Cell::Pass
+        } else {
+            Cell::Fail
+        };
+        record(results, true, isolation::ID, d, cell, &[]);
+    }
+    if let Err(e) = isolated {
+        failures.push(format!("{}: {e}", isolation::ID));
+    }
+    drop(server);
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n").into())
     }
 }
 
@@ -126,6 +152,14 @@ fn main() -> ExitCode {
     let results: Collected = Arc::default();
     let mut trials = Vec::new();
 
+    // First, so that it runs beside the per-dialect trials rather than after them.
+    {
+        let results = Arc::clone(&results);
+        let available = available.clone();
+        trials.push(Trial::test("shared_store", move || {
+            shared_pass(&results, &available)
+        }));
+    }
     for scenario in scenarios::ALL {
         for d in Dialect::ALL {
             let results = Arc::clone(&results);
@@ -138,45 +172,14 @@ fn main() -> ExitCode {
             trials.push(trial.with_ignored_flag(!available[&d]));
         }
     }
-    for scenario in scenarios::ALL {
-        for d in Dialect::ALL {
-            let results = Arc::clone(&results);
-            let name = format!("shared_store::{}::{d}", scenario.id);
-            let trial = Trial::test(name, move || {
-                let outcome = with_shared(|s| run_scenario(scenario, d, s))?;
-                conclude(&results, true, scenario, d, outcome)
-            });
-            trials.push(trial.with_ignored_flag(!available[&d]));
-        }
-    }
-    {
-        let results = Arc::clone(&results);
-        let dialects: Vec<Dialect> = Dialect::ALL.into_iter().filter(|d| available[d]).collect();
-        let available = available.clone();
-        trials.push(Trial::test("shared_store::isolation", move || {
-            let outcome = with_shared(|s| isolation::check(s, &dialects))?;
-            for d in Dialect::ALL {
-                let cell = match (&outcome, available[&d]) {
-                    (_, false) => Cell::Unavailable,
-                    (Ok(()), true) => Cell::Pass,
-                    (Err(_), true) => Cell::Fail,
-                };
-                record(&results, true, isolation::ID, d, cell, &[]);
-            }
-            outcome.map_err(Failed::from)
-        }));
-    }
-
     let conclusion = libtest_mimic::run(&args, trials);
-    // Stop the shared server (graceful, flushing) before the summary.
-    drop(shared_server().lock().map(|mut s| s.take()));
 
     let mut r = results.lock().unwrap_or_else(|p| p.into_inner());
     for (d, up) in &available {
         if !up {
-            for s in scenarios::ALL {
-                r.isolated.insert((s.id.to_owned(), *d), Cell::Unavailable);
-                r.shared.insert((s.id.to_owned(), *d), Cell::Unavailable);
+            for id in scenarios::ALL.iter().map(|s| s.id).chain([isolation::ID]) {
+                r.isolated.insert((id.to_owned(), *d), Cell::Unavailable);
+                r.shared.insert((id.to_owned(), *d), Cell::Unavailable);
             }
         }
     }
@@ -187,6 +190,8 @@ fn main() -> ExitCode {
     println!("{}", matrix::markdown("scenario", &rows, &r.isolated));
     println!("Conformance matrix: all dialects on one server over one shared store\n");
     println!("{}", matrix::markdown("scenario", &shared_rows, &r.shared));
+    println!("Code ledger: what each dialect answers to each provoked failure\n");
+    println!("{}", conformance::ledger::markdown());
     if !available.values().all(|up| *up) {
         println!(
             "unavailable: the server build answers 501 for that dialect (not implemented yet)\n"
