@@ -67,9 +67,9 @@ def http(endpoint: str, method: str, path: str, body=None, headers: dict | None 
         req.add_header(k, v)
     try:
         with urllib.request.urlopen(req, timeout=300) as resp:
-            raw, status, hdrs = resp.read(), resp.status, dict(resp.headers)
+            raw, status, hdrs = resp.read(), resp.status, resp.headers
     except urllib.error.HTTPError as e:
-        raw, status, hdrs = e.read(), e.code, dict(e.headers)
+        raw, status, hdrs = e.read(), e.code, e.headers
     return status, hdrs, (json.loads(raw) if raw.strip() else None)
 
 
