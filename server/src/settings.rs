@@ -173,8 +173,8 @@ pub struct HuaweiSettings {
     /// issued to any user name and password.
     pub strict_auth: bool,
     /// `[huawei.credentials.<AK>]`: `secret_key` and `projects` (project ids the AK may use;
-    /// empty or absent: any). AKs are matched in upper case, as Huawei issues them (and as
-    /// environment variable names cannot keep their case). Default empty.
+    /// empty or absent: any). AKs are matched exactly, also when set through the environment.
+    /// Default empty.
     pub credentials: BTreeMap<String, HuaweiCredential>,
     /// `[huawei.users.<name>]`: `password`, `domain` (account name) and `projects` of an IAM
     /// user that may obtain tokens from `POST /v3/auth/tokens` in strict mode. Default empty.
@@ -240,11 +240,7 @@ impl TryFrom<HuaweiSettingsFields> for HuaweiSettings {
         Ok(HuaweiSettings {
             listen: f.listen,
             strict_auth: f.strict_auth,
-            credentials: f
-                .credentials
-                .into_iter()
-                .map(|(ak, c)| (ak.to_ascii_uppercase(), c))
-                .collect(),
+            credentials: f.credentials,
             users: f.users,
             static_tokens: f.static_tokens,
             token_ttl_secs: f.token_ttl_secs,
@@ -799,6 +795,8 @@ mod tests {
                 "env/Secret+1",
             ),
             ("KMSGATE_HUAWEI__CREDENTIALS__HPUAENVAK__PROJECTS", "p1, p2"),
+            ("KMSGATE_HUAWEI__USERS__Bob__PASSWORD", "bob-pw"),
+            ("KMSGATE_HUAWEI__USERS__Bob__DOMAIN", "acme"),
             ("KMSGATE_HUAWEI__TOKEN_TTL_SECS", "900"),
         ]);
         let s = Settings::load(Some(file.path()), &env, &Overrides::default())
@@ -812,7 +810,7 @@ mod tests {
             file_ak.projects.0[0].as_str(),
             "0123456789abcdef0123456789abcdef"
         );
-        // environment variable names lose their case; AKs are matched in upper case
+        assert_eq!(s.users["Bob"].domain, "acme");
         let env_ak = &s.credentials["HPUAENVAK"];
         assert_eq!(env_ak.secret_key, "env/Secret+1");
         let projects: Vec<&str> = env_ak.projects.0.iter().map(ProjectId::as_str).collect();

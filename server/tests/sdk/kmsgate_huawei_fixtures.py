@@ -46,8 +46,8 @@ def huawei_strict_server(server_logs, huawei_strict_projects):
         f"KMSGATE_HUAWEI__USERS__{name}__PASSWORD": password,
         f"KMSGATE_HUAWEI__USERS__{name}__DOMAIN": domain,
         f"KMSGATE_HUAWEI__USERS__{name}__PROJECTS": mine,
-        # environment variable names lose their case, so this static token is lower case
-        f"KMSGATE_HUAWEI__STATIC_TOKENS__{STRICT_PROJECT_TOKEN.lower()}": static,
+        # map keys keep their case through the environment
+        f"KMSGATE_HUAWEI__STATIC_TOKENS__{STRICT_PROJECT_TOKEN}": static,
     }
     yield from _serve("huawei-strict", server_logs, config)
 

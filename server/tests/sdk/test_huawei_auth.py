@@ -74,7 +74,7 @@ def test_strict_tokens_are_scoped_and_expire(huawei_strict_server, huawei_strict
     status, _, err = hw.kms_call(ep, "MIIforged" + "A" * 100, mine, "list-keys", {})
     assert (status, hw.error_code(err)) == (403, "APIG.0301")
     # the static token opens only its own project, and never expires
-    static = STRICT_PROJECT_TOKEN.lower()
+    static = STRICT_PROJECT_TOKEN
     assert hw.kms_call(ep, static, static_project, "list-keys", {})[0] == 200
     assert hw.kms_call(ep, static, mine, "list-keys", {})[0] == 403
     # issued tokens expire after 24 h of emulated time
