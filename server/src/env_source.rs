@@ -2,7 +2,8 @@
 //!
 //! `config::Environment` lowercases whole variable names, which would turn the access key id
 //! in `KMSGATE_AWS__CREDENTIALS__AKIDEXAMPLE` into `akidexample` and make strict auth refuse
-//! it; this source lowercases the setting path but keeps the case of credential ids. It also
+//! it; this source lowercases the setting path but keeps the case of map keys that are data
+//! (access key ids, user names, tokens, action names), listed in [`CASE_KEPT_MAPS`]. It also
 //! names the offending variable in error messages.
 
 use std::fmt;
@@ -11,6 +12,17 @@ use config::{ConfigError, Map, Source, Value, ValueKind};
 
 const PREFIX: &str = "KMSGATE_";
 const SEPARATOR: &str = "__";
+
+/// Settings that are maps keyed by user data: the segment right after one of these paths is
+/// kept as written.
+const CASE_KEPT_MAPS: &[&[&str]] = &[
+    &["aws", "credentials"],
+    &["tencent", "credentials"],
+    &["tencent", "quotas", "limits"],
+    &["huawei", "credentials"],
+    &["huawei", "users"],
+    &["huawei", "static_tokens"],
+];
 
 #[derive(Clone)]
 pub(crate) struct EnvSource {
@@ -55,16 +67,20 @@ pub(crate) fn setting_path(name: &str) -> Option<Result<String, NotASetting>> {
             name: name.to_owned(),
         }));
     }
-    let is_credential_id = |i: usize| {
-        i == 2
-            && segments[0].eq_ignore_ascii_case("aws")
-            && segments[1].eq_ignore_ascii_case("credentials")
+    let is_map_key = |i: usize| {
+        CASE_KEPT_MAPS.iter().any(|map| {
+            map.len() == i
+                && map
+                    .iter()
+                    .zip(&segments)
+                    .all(|(want, got)| got.eq_ignore_ascii_case(want))
+        })
     };
     let path: Vec<String> = segments
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            if is_credential_id(i) {
+            if is_map_key(i) {
                 (*s).to_owned()
             } else {
                 s.to_ascii_lowercase()
@@ -101,13 +117,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_are_lowercased_except_credential_ids() {
+    fn paths_are_lowercased_except_map_keys() {
         let p = |n: &str| setting_path(n).map(|r| r.unwrap());
         assert_eq!(p("KMSGATE_AWS__LISTEN").as_deref(), Some("aws.listen"));
         assert_eq!(p("KMSGATE_DATA_DIR").as_deref(), Some("data_dir"));
         assert_eq!(
             p("KMSGATE_AWS__CREDENTIALS__AKIDExample").as_deref(),
             Some("aws.credentials.AKIDExample")
+        );
+        assert_eq!(
+            p("KMSGATE_HUAWEI__CREDENTIALS__HpuaAk__SECRET_KEY").as_deref(),
+            Some("huawei.credentials.HpuaAk.secret_key")
+        );
+        assert_eq!(
+            p("KMSGATE_HUAWEI__USERS__Alice__PASSWORD").as_deref(),
+            Some("huawei.users.Alice.password")
+        );
+        assert_eq!(
+            p("KMSGATE_HUAWEI__STATIC_TOKENS__MIIstatic").as_deref(),
+            Some("huawei.static_tokens.MIIstatic")
+        );
+        assert_eq!(
+            p("KMSGATE_TENCENT__CREDENTIALS__AKIDab__ACCOUNT").as_deref(),
+            Some("tencent.credentials.AKIDab.account")
+        );
+        assert_eq!(
+            p("KMSGATE_TENCENT__QUOTAS__LIMITS__ImportKeyMaterial").as_deref(),
+            Some("tencent.quotas.limits.ImportKeyMaterial")
+        );
+        // Only the map key keeps its case, not what follows or precedes it.
+        assert_eq!(
+            p("KMSGATE_TENCENT__QUOTAS__WINDOW_SECS").as_deref(),
+            Some("tencent.quotas.window_secs")
         );
         assert_eq!(p("HOME"), None);
         assert_eq!(p("KMSGATEX"), None);

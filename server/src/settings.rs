@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 use config::{Config, File, FileFormat};
 use dialect_aws::Account;
+use dialect_huawei::ProjectId;
 use kms_core::wrapping::PoolTargets;
 use serde::Deserialize;
 
@@ -160,18 +161,205 @@ impl Default for TencentSettings {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, try_from = "HuaweiSettingsFields")]
 pub struct HuaweiSettings {
     /// `huawei.listen`: `HOST:PORT` of the Huawei listener. Default `127.0.0.1:8413`.
     pub listen: ListenAddr,
+    /// `huawei.strict_auth`: verify SDK-HMAC-SHA256 signatures against `huawei.credentials`,
+    /// accept only X-Auth-Tokens this process issued (or `huawei.static_tokens`) for their own
+    /// project, and issue tokens only to `huawei.users`. Default false: any well-formed
+    /// signature header and any non-empty token is accepted for any project, and tokens are
+    /// issued to any user name and password.
+    pub strict_auth: bool,
+    /// `[huawei.credentials.<AK>]`: `secret_key` and `projects` (project ids the AK may use;
+    /// empty or absent: any). AKs are matched exactly, also when set through the environment.
+    /// Default empty.
+    pub credentials: BTreeMap<String, HuaweiCredential>,
+    /// `[huawei.users.<name>]`: `password`, `domain` (account name) and `projects` of an IAM
+    /// user that may obtain tokens from `POST /v3/auth/tokens` in strict mode. Default empty.
+    pub users: BTreeMap<String, HuaweiUser>,
+    /// `[huawei.static_tokens]`: X-Auth-Token → the project id it opens; never expires and
+    /// survives restarts (issued tokens do not). Default empty.
+    pub static_tokens: BTreeMap<String, HuaweiProject>,
+    /// `huawei.token_ttl_secs`: validity of issued tokens on the emulated clock (at least 1).
+    /// Default 86400 (24 h, as IAM).
+    pub token_ttl_secs: u64,
+}
+
+/// What `[huawei]` is read into before it is checked as a whole.
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct HuaweiSettingsFields {
+    listen: ListenAddr,
+    strict_auth: bool,
+    credentials: BTreeMap<String, HuaweiCredential>,
+    users: BTreeMap<String, HuaweiUser>,
+    static_tokens: BTreeMap<String, HuaweiProject>,
+    token_ttl_secs: u64,
+}
+
+impl Default for HuaweiSettingsFields {
+    fn default() -> Self {
+        let d = HuaweiSettings::default();
+        HuaweiSettingsFields {
+            listen: d.listen,
+            strict_auth: d.strict_auth,
+            credentials: d.credentials,
+            users: d.users,
+            static_tokens: d.static_tokens,
+            token_ttl_secs: d.token_ttl_secs,
+        }
+    }
+}
+
+/// `[huawei]` values that parsed but cannot work.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidHuaweiSettings {
+    #[error("huawei.token_ttl_secs must be at least 1")]
+    NoTokenTtl,
+    #[error(
+        "huawei.strict_auth is on but huawei.credentials, huawei.users and huawei.static_tokens are all empty, so every request would be refused"
+    )]
+    StrictAuthWithoutCredentials,
+}
+
+impl TryFrom<HuaweiSettingsFields> for HuaweiSettings {
+    type Error = InvalidHuaweiSettings;
+    fn try_from(f: HuaweiSettingsFields) -> Result<Self, Self::Error> {
+        if f.token_ttl_secs == 0 {
+            return Err(InvalidHuaweiSettings::NoTokenTtl);
+        }
+        if f.strict_auth
+            && f.credentials.is_empty()
+            && f.users.is_empty()
+            && f.static_tokens.is_empty()
+        {
+            return Err(InvalidHuaweiSettings::StrictAuthWithoutCredentials);
+        }
+        Ok(HuaweiSettings {
+            listen: f.listen,
+            strict_auth: f.strict_auth,
+            credentials: f.credentials,
+            users: f.users,
+            static_tokens: f.static_tokens,
+            token_ttl_secs: f.token_ttl_secs,
+        })
+    }
 }
 
 impl Default for HuaweiSettings {
     fn default() -> Self {
         HuaweiSettings {
             listen: ListenAddr::default_for(DialectKind::Huawei),
+            strict_auth: false,
+            credentials: BTreeMap::new(),
+            users: BTreeMap::new(),
+            static_tokens: BTreeMap::new(),
+            token_ttl_secs: 86_400,
         }
+    }
+}
+
+impl fmt::Debug for HuaweiSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Secret keys, passwords and static tokens stay out of logs and error messages.
+        let token_projects: Vec<&HuaweiProject> = self.static_tokens.values().collect();
+        f.debug_struct("HuaweiSettings")
+            .field("listen", &self.listen)
+            .field("strict_auth", &self.strict_auth)
+            .field("credentials", &self.credentials.keys().collect::<Vec<_>>())
+            .field("users", &self.users.keys().collect::<Vec<_>>())
+            .field("static_tokens_for_projects", &token_projects)
+            .field("token_ttl_secs", &self.token_ttl_secs)
+            .finish()
+    }
+}
+
+/// `[huawei.credentials.<AK>]`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HuaweiCredential {
+    pub secret_key: String,
+    #[serde(default)]
+    pub projects: HuaweiProjects,
+}
+
+/// `[huawei.users.<name>]`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HuaweiUser {
+    pub password: String,
+    pub domain: String,
+    #[serde(default)]
+    pub projects: HuaweiProjects,
+}
+
+impl fmt::Debug for HuaweiCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HuaweiCredential")
+            .field("projects", &self.projects)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for HuaweiUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HuaweiUser")
+            .field("domain", &self.domain)
+            .field("projects", &self.projects)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A Huawei project id, as a setting.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct HuaweiProject(pub ProjectId);
+
+/// A project id setting that Huawei paths cannot carry.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a Huawei project id (1 to 64 characters of [0-9A-Za-z_-])")]
+pub struct InvalidHuaweiProject(pub String);
+
+impl TryFrom<String> for HuaweiProject {
+    type Error = InvalidHuaweiProject;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        ProjectId::parse(&s)
+            .map(HuaweiProject)
+            .ok_or(InvalidHuaweiProject(s))
+    }
+}
+
+/// Project ids as a TOML list, or as one comma-separated string (the form an environment
+/// variable can give).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "ProjectsText")]
+pub struct HuaweiProjects(pub Vec<ProjectId>);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ProjectsText {
+    List(Vec<String>),
+    Text(String),
+}
+
+impl TryFrom<ProjectsText> for HuaweiProjects {
+    type Error = InvalidHuaweiProject;
+    fn try_from(p: ProjectsText) -> Result<Self, Self::Error> {
+        let items: Vec<String> = match p {
+            ProjectsText::List(l) => l,
+            ProjectsText::Text(t) => t
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        };
+        items
+            .into_iter()
+            .map(|s| HuaweiProject::try_from(s).map(|p| p.0))
+            .collect::<Result<Vec<_>, _>>()
+            .map(HuaweiProjects)
     }
 }
 
@@ -576,6 +764,101 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("kmsgate.toml"), "{e}");
+    }
+
+    #[test]
+    fn huawei_settings_from_file_and_env() {
+        let d = Settings::load(None, &[], &Overrides::default())
+            .unwrap()
+            .huawei;
+        assert!(!d.strict_auth && d.credentials.is_empty() && d.users.is_empty());
+        assert!(d.static_tokens.is_empty());
+        assert_eq!(d.token_ttl_secs, 86_400);
+        let file = toml(
+            r#"
+            [huawei]
+            strict_auth = true
+            token_ttl_secs = 600
+            [huawei.credentials.HPUAFILEAK]
+            secret_key = "file-Secret"
+            projects = ["0123456789abcdef0123456789abcdef"]
+            [huawei.users.alice]
+            password = "alice-Passw0rd"
+            domain = "acme"
+            [huawei.static_tokens]
+            "MIIstatic-Token" = "p1"
+            "#,
+        );
+        let env = env(&[
+            (
+                "KMSGATE_HUAWEI__CREDENTIALS__HPUAENVAK__SECRET_KEY",
+                "env/Secret+1",
+            ),
+            ("KMSGATE_HUAWEI__CREDENTIALS__HPUAENVAK__PROJECTS", "p1, p2"),
+            ("KMSGATE_HUAWEI__USERS__Bob__PASSWORD", "bob-pw"),
+            ("KMSGATE_HUAWEI__USERS__Bob__DOMAIN", "acme"),
+            ("KMSGATE_HUAWEI__TOKEN_TTL_SECS", "900"),
+        ]);
+        let s = Settings::load(Some(file.path()), &env, &Overrides::default())
+            .unwrap()
+            .huawei;
+        assert!(s.strict_auth);
+        assert_eq!(s.token_ttl_secs, 900);
+        let file_ak = &s.credentials["HPUAFILEAK"];
+        assert_eq!(file_ak.secret_key, "file-Secret");
+        assert_eq!(
+            file_ak.projects.0[0].as_str(),
+            "0123456789abcdef0123456789abcdef"
+        );
+        assert_eq!(s.users["Bob"].domain, "acme");
+        let env_ak = &s.credentials["HPUAENVAK"];
+        assert_eq!(env_ak.secret_key, "env/Secret+1");
+        let projects: Vec<&str> = env_ak.projects.0.iter().map(ProjectId::as_str).collect();
+        assert_eq!(projects, ["p1", "p2"]);
+        assert_eq!(s.users["alice"].domain, "acme");
+        assert!(s.users["alice"].projects.0.is_empty());
+        assert_eq!(s.static_tokens["MIIstatic-Token"].0.as_str(), "p1");
+        let shown = format!("{s:?}");
+        for secret in [
+            "file-Secret",
+            "env/Secret",
+            "alice-Passw0rd",
+            "MIIstatic-Token",
+        ] {
+            assert!(
+                !shown.contains(secret),
+                "{secret} leaks into Debug: {shown}"
+            );
+        }
+        assert!(shown.contains("HPUAFILEAK") && shown.contains("alice"));
+    }
+
+    #[test]
+    fn bad_huawei_settings_are_errors_naming_the_problem() {
+        let e = error_of(None, &[("KMSGATE_HUAWEI__TOKEN_TTL_SECS", "0")]);
+        assert!(e.contains("huawei.token_ttl_secs"), "{e}");
+        let e = error_of(None, &[("KMSGATE_HUAWEI__STRICT_AUTH", "true")]);
+        assert!(e.contains("huawei.credentials"), "{e}");
+        let e = error_of(
+            Some("[huawei.static_tokens]\n\"MIItoken\" = \"{project_id}\"\n"),
+            &[],
+        );
+        assert!(e.contains("project id"), "{e}");
+        let e = error_of(
+            Some("[huawei.credentials.AK]\nsecret_key = \"s\"\nprojects = [\"a b\"]\n"),
+            &[],
+        );
+        assert!(e.contains("project id"), "{e}");
+        let e = error_of(Some("[huawei.users.bob]\npassword = \"p\"\n"), &[]);
+        assert!(e.contains("domain"), "{e}");
+        let e = error_of(Some("[huawei]\nstrict = true\n"), &[]);
+        assert!(e.contains("strict"), "{e}");
+        // strict mode with only users, or only static tokens, is usable
+        let env = env(&[
+            ("KMSGATE_HUAWEI__STRICT_AUTH", "true"),
+            ("KMSGATE_HUAWEI__STATIC_TOKENS__TOKEN1", "p1"),
+        ]);
+        assert!(Settings::load(None, &env, &Overrides::default()).is_ok());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! One thin adapter per cloud, from its dialect crate to the server's [`Dialect`] trait.
 
 mod aws;
+mod huawei;
 mod pending;
 
 use std::sync::Arc;
@@ -18,10 +19,14 @@ pub(crate) fn build(
     kms: &Arc<Kms>,
     clock: &Arc<EmulatedClock>,
 ) -> Arc<dyn Dialect> {
-    let _ = clock; // used by the Tencent and Huawei adapters
     match kind {
         DialectKind::Aws => Arc::new(aws::AwsAdapter::new(Arc::clone(kms), &settings.aws)),
-        // Issues #4 and #5: replace with adapters over dialect-tencent and dialect-huawei.
-        DialectKind::Tencent | DialectKind::Huawei => Arc::new(pending::Pending::new(kind)),
+        DialectKind::Huawei => Arc::new(huawei::HuaweiAdapter::new(
+            Arc::clone(kms),
+            &settings.huawei,
+            clock,
+        )),
+        // Issue #4: replace with an adapter over dialect-tencent.
+        DialectKind::Tencent => Arc::new(pending::Pending::new(kind)),
     }
 }

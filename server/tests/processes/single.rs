@@ -157,8 +157,22 @@ fn bodies_over_the_limit_get_the_dialects_answer_not_a_500() {
 }
 
 #[test]
-fn tencent_and_huawei_answer_501_until_their_dialects_land() {
-    for (bin, name) in [(TENCENT, "tencent"), (HUAWEI, "huawei")] {
+fn huawei_answers_in_its_own_shapes() {
+    let server = start(HUAWEI);
+    let addr = server.addr("huawei");
+    assert_eq!(get(addr, "/health").status, 200);
+    let unknown = post(addr, "/", b"{}");
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.json()["error_code"], "APIG.0101");
+    let unauthenticated = post(addr, "/v1.0/project/kms/list-keys", b"{}");
+    assert_eq!(unauthenticated.status, 401);
+    assert_eq!(unauthenticated.json()["error_code"], "APIG.0301");
+    stop(server, "INT");
+}
+
+#[test]
+fn tencent_answers_501_until_its_dialect_lands() {
+    for (bin, name) in [(TENCENT, "tencent")] {
         let server = start(bin);
         let addr = server.addr(name);
         assert_eq!(get(addr, "/health").status, 200);

@@ -1,0 +1,276 @@
+//! Key management: create-key, describe-key, list-keys, enable/disable, deletion scheduling,
+//! descriptions.
+
+use kms_core::{
+    CreateKey, DeletionWindow, KeyDescription, KeyId, KeySpec, KmsError, Origin, PageSize, Tags,
+};
+use serde_json::{Value, json};
+
+use super::details::key_details;
+use super::{Ctx, key_alias};
+use crate::error::{HuaweiError, state_code};
+use crate::input::{Input, parse_key_id};
+
+const DESCRIPTION_LEN: std::ops::RangeInclusive<usize> = 0..=255;
+/// Huawei's deletion window, in days.
+const PENDING_DAYS: std::ops::RangeInclusive<u32> = 7..=1096;
+
+/// Specs create-key knows; only the symmetric ones exist in kmsgate.
+const ASYMMETRIC_AND_HMAC_SPECS: &[&str] = &[
+    "RSA_2048",
+    "RSA_3072",
+    "RSA_4096",
+    "EC_P256",
+    "EC_P384",
+    "SECP256K1",
+    "SM2",
+    "ED25519",
+    "HMAC_256",
+    "HMAC_384",
+    "HMAC_512",
+    "HMAC_SM3",
+];
+
+struct CreateKeyRequest {
+    alias: kms_core::AliasName,
+    spec: KeySpec,
+    origin: Origin,
+    description: String,
+}
+
+fn unsupported(what: String) -> HuaweiError {
+    HuaweiError::invalid(format!(
+        "Invalid parameter: {what} is not supported by kmsgate, which emulates symmetric keys (AES_256, SM4) in the default key store and enterprise project."
+    ))
+}
+
+impl CreateKeyRequest {
+    fn parse(input: &Input) -> Result<Self, HuaweiError> {
+        let alias = key_alias::parse(input, "key_alias")?;
+        let spec = match input.string("key_spec", 0..=64)? {
+            None | Some("AES_256") => KeySpec::Aes256,
+            Some("SM4") => KeySpec::Sm4,
+            Some(s) if ASYMMETRIC_AND_HMAC_SPECS.contains(&s) => {
+                return Err(unsupported(format!("key_spec {s}")));
+            }
+            Some(_) => {
+                return Err(HuaweiError::invalid(
+                    "Invalid parameter: key_spec must be one of AES_256, SM4, RSA_2048, RSA_3072, RSA_4096, EC_P256, EC_P384, SECP256K1, SM2, ED25519, HMAC_256, HMAC_384, HMAC_512, HMAC_SM3.",
+                ));
+            }
+        };
+        match input.choice(
+            "key_usage",
+            &["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC"],
+        )? {
+            None | Some("ENCRYPT_DECRYPT") => {}
+            Some(u) => {
+                return Err(HuaweiError::invalid(format!(
+                    "Invalid parameter: key_usage {u} does not fit key_spec {spec}."
+                )));
+            }
+        }
+        let origin = match input.choice("origin", &["kms", "external"])? {
+            None | Some("kms") => Origin::Generated,
+            Some(_) => Origin::External,
+        };
+        if let Some(p) = input.string("enterprise_project_id", 0..=64)?
+            && p != "0"
+        {
+            return Err(unsupported(format!("enterprise_project_id {p}")));
+        }
+        if let Some(k) = input.string("keystore_id", 0..=64)?
+            && k != "0"
+        {
+            return Err(unsupported(format!("keystore_id {k}")));
+        }
+        if input.present("vm_id") {
+            return Err(unsupported("vm_id".to_owned()));
+        }
+        Ok(CreateKeyRequest {
+            alias,
+            spec,
+            origin,
+            description: input
+                .string("key_description", DESCRIPTION_LEN)?
+                .unwrap_or_default()
+                .to_owned(),
+        })
+    }
+}
+
+pub(super) fn create_key(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
+    let request = CreateKeyRequest::parse(input)?;
+    let key = key_alias::create_with_alias(ctx, &request.alias, || {
+        ctx.kms.create_key(
+            &ctx.caller.tenant,
+            CreateKey {
+                spec: request.spec,
+                origin: request.origin,
+                description: request.description,
+                tags: Tags::new(),
+            },
+        )
+    })?;
+    Ok(json!({
+        "key_info": {
+            "key_id": key.key_id.to_string(),
+            "domain_id": ctx.caller.domain_id(),
+            "region_id": ctx.config.region,
+        }
+    }))
+}
+
+fn describe(ctx: &Ctx<'_>, id: &KeyId) -> Result<KeyDescription, HuaweiError> {
+    ctx.kms
+        .describe_key(&ctx.caller.tenant, id)
+        .map_err(|e| ctx.core(e))
+}
+
+pub(super) fn describe_key(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
+    let id = input.key_id("key_id")?;
+    let key = describe(ctx, &id)?;
+    let alias = key_alias::alias_of(ctx, &id)?;
+    Ok(json!({ "key_info": key_details(ctx, &key, &alias) }))
+}
+
+/// Every key of the project in key id order (projects in an emulator are small; the filters
+/// and `total` need them all anyway).
+fn all_keys(ctx: &Ctx<'_>) -> Result<Vec<KeyDescription>, HuaweiError> {
+    let size = PageSize::new(PageSize::MAX).map_err(|e| ctx.core(KmsError::Validation(e)))?;
+    let mut keys = Vec::new();
+    let mut after: Option<KeyId> = None;
+    loop {
+        let page = ctx
+            .kms
+            .list_keys(&ctx.caller.tenant, after.as_ref(), size)
+            .map_err(|e| ctx.core(e))?;
+        keys.extend(page.keys);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(keys),
+        }
+    }
+}
+
+pub(super) fn list_keys(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
+    let limit = input.number("limit", 1..=1000)?.unwrap_or(1000);
+    let after = match input.string("marker", 0..=64)? {
+        None | Some("") => None,
+        Some(m) => Some(parse_key_id("marker", m).map_err(|_| {
+            HuaweiError::invalid("Invalid parameter: marker must be a next_marker of list-keys.")
+        })?),
+    };
+    let state = input.choice("key_state", &["1", "2", "3", "4", "5", "7"])?;
+    // Huawei lists AES_256 keys unless told otherwise; ALL (or SM4) shows SM4 keys too.
+    let spec = match input.string("key_spec", 0..=64)? {
+        None | Some("AES_256") => Some(KeySpec::Aes256),
+        Some("SM4") => Some(KeySpec::Sm4),
+        Some("ALL") => None,
+        Some(s) if ASYMMETRIC_AND_HMAC_SPECS.contains(&s) => return Ok(empty_listing()),
+        Some(_) => return Err(HuaweiError::invalid("Invalid parameter: key_spec.")),
+    };
+    if let Some(p) = input.string("enterprise_project_id", 0..=64)?
+        && !matches!(p, "0" | "all")
+    {
+        return Ok(empty_listing());
+    }
+    let matching: Vec<KeyDescription> = all_keys(ctx)?
+        .into_iter()
+        .filter(|k| state.is_none_or(|s| s == state_code(k.state)))
+        .filter(|k| spec.is_none_or(|s| s == k.spec))
+        .collect();
+    let total = matching.len();
+    let rest: Vec<&KeyDescription> = matching
+        .iter()
+        .filter(|k| after.is_none_or(|a| k.key_id > a))
+        .collect();
+    let limit = usize::try_from(limit).unwrap_or(1000);
+    let page = &rest[..rest.len().min(limit)];
+    let truncated = rest.len() > page.len();
+    let aliases = key_alias::all(ctx)?;
+    let details: Vec<Value> = page
+        .iter()
+        .map(|k| {
+            let alias = aliases.get(&k.key_id).map_or("", String::as_str);
+            key_details(ctx, k, alias)
+        })
+        .collect();
+    let next_marker = match page.last() {
+        Some(k) if truncated => k.key_id.to_string(),
+        _ => String::new(),
+    };
+    Ok(json!({
+        "keys": page.iter().map(|k| k.key_id.to_string()).collect::<Vec<_>>(),
+        "key_details": details,
+        "next_marker": next_marker,
+        "truncated": truncated.to_string(),
+        "total": total,
+    }))
+}
+
+fn empty_listing() -> Value {
+    json!({ "keys": [], "key_details": [], "next_marker": "", "truncated": "false", "total": 0 })
+}
+
+fn key_info(key: &KeyDescription) -> Value {
+    json!({ "key_info": { "key_id": key.key_id.to_string(), "key_state": state_code(key.state) } })
+}
+
+pub(super) fn enable_key(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
+    let id = input.key_id("key_id")?;
+    let key = ctx
+        .kms
+        .enable_key(&ctx.caller.tenant, &id)
+        .map_err(|e| ctx.core(e))?;
+    Ok(key_info(&key))
+}
+
+pub(super) fn disable_key(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
+    let id = input.key_id("key_id")?;
+    let key = ctx
+        .kms
+        .disable_key(&ctx.caller.tenant, &id)
+        .map_err(|e| ctx.core(e))?;
+    Ok(key_info(&key))
+}
+
+pub(super) fn schedule_key_deletion(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
+    let id = input.key_id("key_id")?;
+    let days = input.required_number("pending_days", 0..=u64::from(u32::MAX))?;
+    let window = u32::try_from(days)
+        .ok()
+        .and_then(|d| DeletionWindow::days_within(d, PENDING_DAYS).ok())
+        .ok_or_else(|| {
+            HuaweiError::invalid(format!(
+                "Invalid parameter: pending_days must be between {} and {}.",
+                PENDING_DAYS.start(),
+                PENDING_DAYS.end()
+            ))
+        })?;
+    let key = ctx
+        .kms
+        .schedule_key_deletion(&ctx.caller.tenant, &id, window)
+        .map_err(|e| ctx.core(e))?;
+    Ok(json!({ "key_id": id.to_string(), "key_state": state_code(key.state) }))
+}
+
+pub(super) fn cancel_key_deletion(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
+    let id = input.key_id("key_id")?;
+    let key = ctx
+        .kms
+        .cancel_key_deletion(&ctx.caller.tenant, &id)
+        .map_err(|e| ctx.core(e))?;
+    Ok(json!({ "key_id": id.to_string(), "key_state": state_code(key.state) }))
+}
+
+pub(super) fn update_key_description(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
+    let id = input.key_id("key_id")?;
+    let description = input
+        .string("key_description", DESCRIPTION_LEN)?
+        .ok_or_else(|| HuaweiError::missing("key_description"))?;
+    ctx.kms
+        .update_key_description(&ctx.caller.tenant, &id, description.to_owned())
+        .map_err(|e| ctx.core(e))?;
+    Ok(json!({ "key_info": { "key_id": id.to_string(), "key_description": description } }))
+}

@@ -1,0 +1,181 @@
+//! The operations: routing by method and path, one typed request per operation parsed from
+//! the body (or the query, for GET), run on the core, answered as Huawei does. The routing
+//! table is [`Operation`].
+
+mod aliases;
+mod crypto;
+mod datakey;
+mod details;
+mod import;
+mod key_alias;
+mod keys;
+
+use std::sync::Mutex;
+
+use http::Method;
+use kms_core::{Kms, KmsError};
+use serde_json::Value;
+
+use crate::caller::Caller;
+use crate::error::{ErrorCode, HuaweiError, from_core};
+use crate::input::Input;
+use crate::service::HuaweiConfig;
+
+pub(crate) use key_alias::KEY_ALIAS_PREFIX;
+
+/// What one request may use.
+pub(crate) struct Ctx<'a> {
+    pub(crate) kms: &'a Kms,
+    pub(crate) caller: &'a Caller,
+    pub(crate) config: &'a HuaweiConfig,
+    pub(crate) key_aliases: &'a Mutex<()>,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn core(&self, err: KmsError) -> HuaweiError {
+        from_core(&err)
+    }
+}
+
+macro_rules! operations {
+    ($($name:ident => $method:ident $path:literal => $handler:path),+ $(,)?) => {
+        /// Every KMS operation this dialect answers, with its method and path after
+        /// `/v1.0/{project_id}/kms/`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum Operation {
+            $($name),+
+        }
+
+        impl Operation {
+            pub(crate) fn from_route(method: &Method, path: &str) -> Option<Operation> {
+                $(if *method == Method::$method && path == $path {
+                    return Some(Operation::$name);
+                })+
+                None
+            }
+
+            pub(crate) fn run(self, ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
+                match self {
+                    $(Operation::$name => $handler(ctx, input)),+
+                }
+            }
+        }
+    };
+}
+
+operations! {
+    CreateKey => POST "create-key" => keys::create_key,
+    DescribeKey => POST "describe-key" => keys::describe_key,
+    ListKeys => POST "list-keys" => keys::list_keys,
+    EnableKey => POST "enable-key" => keys::enable_key,
+    DisableKey => POST "disable-key" => keys::disable_key,
+    ScheduleKeyDeletion => POST "schedule-key-deletion" => keys::schedule_key_deletion,
+    CancelKeyDeletion => POST "cancel-key-deletion" => keys::cancel_key_deletion,
+    UpdateKeyAlias => POST "update-key-alias" => key_alias::update_key_alias,
+    UpdateKeyDescription => POST "update-key-description" => keys::update_key_description,
+    GetParametersForImport => POST "get-parameters-for-import" => import::get_parameters_for_import,
+    ImportKeyMaterial => POST "import-key-material" => import::import_key_material,
+    DeleteImportedKeyMaterial => POST "delete-imported-key-material" => import::delete_imported_key_material,
+    EncryptData => POST "encrypt-data" => crypto::encrypt_data,
+    DecryptData => POST "decrypt-data" => crypto::decrypt_data,
+    ReEncrypt => POST "re-encrypt" => crypto::re_encrypt,
+    GenRandom => POST "gen-random" => crypto::gen_random,
+    CreateDatakey => POST "create-datakey" => datakey::create_datakey,
+    CreateDatakeyWithoutPlaintext => POST "create-datakey-without-plaintext" => datakey::create_datakey_without_plaintext,
+    EncryptDatakey => POST "encrypt-datakey" => datakey::encrypt_datakey,
+    DecryptDatakey => POST "decrypt-datakey" => datakey::decrypt_datakey,
+    CreateAlias => POST "aliases" => aliases::create_alias,
+    ListAliases => GET "aliases" => aliases::list_aliases,
+    DeleteAlias => DELETE "aliases" => aliases::delete_alias,
+    AssociateAlias => POST "alias/associate" => aliases::associate_alias,
+}
+
+/// Where a request goes.
+#[derive(Debug)]
+pub(crate) enum Route<'a> {
+    /// IAM's token call.
+    IamTokens,
+    /// A KMS operation on the project segment of the path (not yet validated).
+    Kms {
+        project: &'a str,
+        operation: Operation,
+    },
+}
+
+/// The API gateway's answer for anything that is not a published API.
+pub(crate) fn unknown_api(method: &Method, path: &str) -> HuaweiError {
+    HuaweiError::new(
+        404,
+        ErrorCode::Apig0101,
+        format!(
+            "The API does not exist or has not been published in the environment: {method} {path}"
+        ),
+    )
+}
+
+pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Result<Route<'a>, HuaweiError> {
+    if path == "/v3/auth/tokens" && *method == Method::POST {
+        return Ok(Route::IamTokens);
+    }
+    let found = path
+        .strip_prefix("/v1.0/")
+        .and_then(|rest| rest.split_once('/'))
+        .and_then(|(project, rest)| Some((project, rest.strip_prefix("kms/")?)))
+        .and_then(|(project, action)| {
+            Some(Route::Kms {
+                project,
+                operation: Operation::from_route(method, action)?,
+            })
+        });
+    found.ok_or_else(|| unknown_api(method, path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routing_table() {
+        let p = "/v1.0/0123456789abcdef0123456789abcdef/kms/";
+        for (method, action, op) in [
+            (Method::POST, "create-key", Operation::CreateKey),
+            (
+                Method::POST,
+                "get-parameters-for-import",
+                Operation::GetParametersForImport,
+            ),
+            (Method::POST, "aliases", Operation::CreateAlias),
+            (Method::GET, "aliases", Operation::ListAliases),
+            (Method::DELETE, "aliases", Operation::DeleteAlias),
+            (Method::POST, "alias/associate", Operation::AssociateAlias),
+        ] {
+            match route(&method, &format!("{p}{action}")).unwrap() {
+                Route::Kms { project, operation } => {
+                    assert_eq!(project, "0123456789abcdef0123456789abcdef");
+                    assert_eq!(operation, op);
+                }
+                Route::IamTokens => panic!("{action}"),
+            }
+        }
+        assert!(matches!(
+            route(&Method::POST, "/v3/auth/tokens").unwrap(),
+            Route::IamTokens
+        ));
+        for (method, path) in [
+            (Method::GET, format!("{p}create-key")),
+            (Method::POST, format!("{p}create-key/")),
+            (Method::POST, format!("{p}create-grant")),
+            (Method::POST, "/v1.0/p/kms".to_owned()),
+            (Method::POST, "/v2/p/kms/create-key".to_owned()),
+            (Method::GET, "/v3/auth/tokens".to_owned()),
+            (Method::GET, "/".to_owned()),
+        ] {
+            let e = route(&method, &path).unwrap_err();
+            assert_eq!(
+                (e.status, e.code),
+                (404, ErrorCode::Apig0101),
+                "{method} {path}"
+            );
+        }
+    }
+}
