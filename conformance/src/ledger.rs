@@ -229,15 +229,15 @@ fn tencent(f: Failure) -> Expect {
 
 fn huawei(f: Failure) -> Expect {
     match f {
-        Failure::KeyNotFound => code(400, "KMS.0205"),
+        // 400 for a malformed id; a well-formed id of no key is 404 (see the README).
+        Failure::KeyNotFound => code(404, "KMS.0205"),
         Failure::NotExternal => code(400, "KMS.0309"),
         Failure::CryptoPendingImport => code(400, "KMS.0310"),
         Failure::CryptoDisabled => code(400, "KMS.0209"),
         Failure::CryptoPendingDeletion => code(400, "KMS.0210"),
         Failure::ParamsPendingDeletion => code(400, "KMS.0310"),
         Failure::ImportPendingDeletion => code(400, "KMS.0310"),
-        Failure::ImportEnabled => Expect::Accepted,
-        Failure::ImportDisabled => code(400, "KMS.0310"),
+        Failure::ImportEnabled | Failure::ImportDisabled => Expect::Accepted,
         Failure::SchedulePendingImport | Failure::ScheduleEnabled => Expect::Accepted,
         Failure::TokenMalformed => code(400, "KMS.0308"),
         Failure::TokenForeign => code(400, "KMS.0308"),

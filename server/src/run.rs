@@ -9,8 +9,8 @@ use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
 use actix_web::dev::Server;
 use clap::Parser;
@@ -144,6 +144,10 @@ pub(crate) async fn serve_until(
     ready: impl FnOnce(&[(DialectKind, SocketAddr)]),
     stop: impl Future<Output = ()>,
 ) -> io::Result<()> {
+    let contexts: Vec<Weak<Shared>> = listeners
+        .iter()
+        .map(|(_, context, _)| Arc::downgrade(&context.shared))
+        .collect();
     let mut bound = Vec::new();
     let mut servers: Vec<Server> = Vec::new();
     for (kind, context, socket) in listeners {
@@ -163,7 +167,21 @@ pub(crate) async fn serve_until(
     for server in running {
         server.await.map_err(io::Error::other)??;
     }
+    released(&contexts).await;
     Ok(())
+}
+
+/// How long a stop waits for actix's worker threads to drop their listener contexts.
+const RELEASE_GRACE: Duration = Duration::from_secs(10);
+
+/// Waits until every listener context (and so every dialect's handle on the engine) is gone:
+/// actix's workers drop their apps on their own threads shortly after the server reports
+/// stopped, and only then can closing the engine release the store.
+async fn released(contexts: &[Weak<Shared>]) {
+    let deadline = Instant::now() + RELEASE_GRACE;
+    while contexts.iter().any(|c| c.strong_count() > 0) && Instant::now() < deadline {
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 /// One line per listener, flushed at once: scripts and tests wait for it to know the real

@@ -110,16 +110,20 @@ impl Driver for HuaweiDriver {
 
     fn wrapping_support(&self, _key: KeySpec, alg: WrapAlg, spec: WrapSpec) -> Support {
         match (alg, spec) {
-            (WrapAlg::RsaesOaepSha256, WrapSpec::Rsa2048) | (WrapAlg::Sm2Pke, WrapSpec::Sm2) => {
-                Support::Offered
-            }
+            // The project's seeds list RSAES_PKCS1_V1_5 and RSAES_OAEP_SHA_1 besides the SDK's
+            // RSAES_OAEP_SHA_256 and SM2_ENCRYPT; kmsgate offers all four.
+            (
+                WrapAlg::RsaesPkcs1V15 | WrapAlg::RsaesOaepSha1 | WrapAlg::RsaesOaepSha256,
+                WrapSpec::Rsa2048,
+            )
+            | (WrapAlg::Sm2Pke, WrapSpec::Sm2) => Support::Offered,
             (_, WrapSpec::Rsa3072 | WrapSpec::Rsa4096) => Support::NotExpressible(
                 "get-parameters-for-import has no wrapping key spec: RSA wrapping keys are RSA_2048",
             ),
             (WrapAlg::Sm2Pke, _) | (_, WrapSpec::Sm2) => {
                 Support::NotExpressible("SM2_ENCRYPT always comes with an SM2 wrapping key")
             }
-            _ => Support::Refused("Huawei offers only RSAES_OAEP_SHA_256 and SM2_ENCRYPT"),
+            _ => Support::Refused("Huawei has no RSA_AES_KEY_WRAP"),
         }
     }
 
