@@ -41,8 +41,9 @@ pub(crate) struct Common {
 /// Where the action's parameters came from.
 #[derive(Clone, Debug)]
 enum Source {
-    /// A JSON object body.
-    Json(Map<String, Value>),
+    /// A JSON object body, or why the body is not one (reported only after authentication,
+    /// so an unsigned request is an authentication failure whatever its body).
+    Json(Result<Map<String, Value>, TencentError>),
     /// Flattened `name=value` pairs (query string or form body), in the order sent.
     Flat(Vec<(String, String)>),
 }
@@ -81,21 +82,17 @@ impl Framed {
                     .map_err(|_| invalid("The form body is not valid UTF-8."))?;
                 Source::Flat(parse_query(text)?)
             }
-            http::Method::POST if body_empty => Source::Json(Map::new()),
+            http::Method::POST if body_empty => Source::Json(Ok(Map::new())),
             http::Method::POST if content_type.is_empty() || content_type == "application/json" => {
-                match serde_json::from_slice::<Value>(body) {
-                    Ok(Value::Object(map)) => Source::Json(map),
-                    Ok(_) => return Err(invalid("The request body must be a JSON object.")),
-                    Err(e) => {
-                        return Err(invalid(format!("The request body is not valid JSON: {e}.")));
-                    }
-                }
+                Source::Json(match serde_json::from_slice::<Value>(body) {
+                    Ok(Value::Object(map)) => Ok(map),
+                    Ok(_) => Err(invalid("The request body must be a JSON object.")),
+                    Err(e) => Err(invalid(format!("The request body is not valid JSON: {e}."))),
+                })
             }
-            http::Method::POST => {
-                return Err(invalid(format!(
-                    "Content-Type `{content_type}` is not supported; send application/json."
-                )));
-            }
+            http::Method::POST => Source::Json(Err(invalid(format!(
+                "Content-Type `{content_type}` is not supported; send application/json."
+            )))),
             _ => {
                 return Err(TencentError::new(
                     ErrorCode::UnsupportedOperation,
@@ -108,7 +105,8 @@ impl Framed {
         };
         let param = |name: &str| -> Option<String> {
             match &source {
-                Source::Json(map) => map.get(name).and_then(Value::as_str).map(str::to_owned),
+                Source::Json(Ok(map)) => map.get(name).and_then(Value::as_str).map(str::to_owned),
+                Source::Json(Err(_)) => None,
                 Source::Flat(pairs) => pairs
                     .iter()
                     .find(|(k, _)| k == name)
@@ -144,7 +142,8 @@ impl Framed {
     /// The action's own parameters, common ones removed.
     pub(crate) fn params(&self) -> Result<Params, TencentError> {
         match &self.source {
-            Source::Json(map) => {
+            Source::Json(Err(e)) => Err(e.clone()),
+            Source::Json(Ok(map)) => {
                 let mut map = map.clone();
                 for name in COMMON {
                     map.remove(*name);

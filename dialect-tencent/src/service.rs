@@ -173,19 +173,19 @@ impl TencentDialect {
         }
     }
 
-    /// Authenticate, check version and action, admit under the quota, parse, run.
+    /// Authenticate, check action and version, admit under the quota, parse, run.
     fn answer(
         &self,
         request: &http::Request<Vec<u8>>,
     ) -> Result<serde_json::Map<String, serde_json::Value>, TencentError> {
         let framed = Framed::parse(request)?;
+        let account = authenticate(request, &framed, &self.config)?;
         let action_name = framed.common.action.clone().ok_or_else(|| {
             TencentError::new(
                 ErrorCode::MissingParameter,
                 "The request is missing a required parameter `Action` (the X-TC-Action header).",
             )
         })?;
-        let account = authenticate(request, &framed, &self.config)?;
         match framed.common.version.as_deref() {
             Some(API_VERSION) => {}
             Some(other) => {

@@ -2,6 +2,7 @@
 
 mod aws;
 mod pending;
+mod tencent;
 
 use std::sync::Arc;
 
@@ -18,10 +19,14 @@ pub(crate) fn build(
     kms: &Arc<Kms>,
     clock: &Arc<EmulatedClock>,
 ) -> Arc<dyn Dialect> {
-    let _ = clock; // used by the Tencent and Huawei adapters
     match kind {
         DialectKind::Aws => Arc::new(aws::AwsAdapter::new(Arc::clone(kms), &settings.aws)),
-        // Issues #4 and #5: replace with adapters over dialect-tencent and dialect-huawei.
-        DialectKind::Tencent | DialectKind::Huawei => Arc::new(pending::Pending::new(kind)),
+        DialectKind::Tencent => Arc::new(tencent::TencentAdapter::new(
+            Arc::clone(kms),
+            &settings.tencent,
+            clock,
+        )),
+        // Issue #5: replace with an adapter over dialect-huawei.
+        DialectKind::Huawei => Arc::new(pending::Pending::new(kind)),
     }
 }
