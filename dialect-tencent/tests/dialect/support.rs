@@ -24,8 +24,16 @@ pub struct Harness {
     pub signature_clock: Arc<ManualClock>,
 }
 
+/// Quotas off: these tests import often within one frozen quota window (the quota tests
+/// switch them on).
 pub fn harness() -> Harness {
-    harness_with(TencentConfig::default())
+    harness_with(TencentConfig {
+        quotas: dialect_tencent::QuotaConfig {
+            enabled: false,
+            ..Default::default()
+        },
+        ..TencentConfig::default()
+    })
 }
 
 pub fn harness_with(config: TencentConfig) -> Harness {
