@@ -722,6 +722,83 @@ mod tests {
     }
 
     #[test]
+    fn tencent_defaults() {
+        let s = Settings::load(None, &[], &Overrides::default()).unwrap();
+        let t = &s.tencent;
+        assert_eq!(t.default_account.0, TencentUin::DEFAULT);
+        assert!(!t.strict_auth);
+        assert!(t.credentials.is_empty());
+        assert_eq!(t.edition.0, TencentEdition::Fips);
+        let q = t.quotas.config();
+        assert!(q.enabled);
+        assert_eq!(q.window, std::time::Duration::from_secs(1));
+        assert_eq!(q.limit_for(TencentAction::ImportKeyMaterial), Some(10));
+        assert_eq!(q.limit_for(TencentAction::Encrypt), None);
+    }
+
+    #[test]
+    fn tencent_settings_from_file_and_env() {
+        let file = toml(
+            r#"
+            [tencent]
+            default_account = "200000000002"
+            strict_auth = true
+            edition = "sm"
+            [tencent.credentials.AKIDFromFile]
+            secret_key = "file-Secret"
+            account = "300000000003"
+            [tencent.credentials.AKIDNoAccount]
+            secret_key = "other-Secret"
+            [tencent.quotas]
+            window_secs = 3600
+            [tencent.quotas.limits]
+            ImportKeyMaterial = 5
+            "#,
+        );
+        let env = env(&[
+            ("KMSGATE_TENCENT__QUOTAS__LIMITS__ENCRYPT", "7"),
+            ("KMSGATE_TENCENT__QUOTAS__ENABLED", "false"),
+        ]);
+        let s = Settings::load(Some(file.path()), &env, &Overrides::default()).unwrap();
+        let t = &s.tencent;
+        assert_eq!(t.default_account.0.to_string(), "200000000002");
+        assert!(t.strict_auth);
+        assert_eq!(t.edition.0, TencentEdition::Sm);
+        let c = &t.credentials["AKIDFromFile"];
+        assert_eq!(c.secret_key, "file-Secret");
+        assert_eq!(c.account.map(|a| a.0.to_string()).as_deref(), Some("300000000003"));
+        assert!(t.credentials["AKIDNoAccount"].account.is_none());
+        assert_eq!(t.quotas.window_secs, 3600);
+        assert!(!t.quotas.enabled);
+        let q = t.quotas.config();
+        assert_eq!(q.limits[&TencentAction::ImportKeyMaterial], 5);
+        assert_eq!(q.limits[&TencentAction::Encrypt], 7);
+        assert_eq!(q.limit_for(TencentAction::Encrypt), None, "switched off");
+        assert!(!format!("{s:?}").contains("Secret"), "secrets leak into Debug");
+    }
+
+    #[test]
+    fn bad_tencent_settings_are_errors_naming_the_problem() {
+        let e = error_of(None, &[("KMSGATE_TENCENT__DEFAULT_ACCOUNT", "0123")]);
+        assert!(e.contains("Tencent account"), "{e}");
+        let e = error_of(None, &[("KMSGATE_TENCENT__EDITION", "gm")]);
+        assert!(e.contains("fips or sm"), "{e}");
+        let e = error_of(None, &[("KMSGATE_TENCENT__QUOTAS__LIMITS__NOSUCHACTION", "3")]);
+        assert!(e.contains("nosuchaction"), "{e}");
+        let e = error_of(None, &[("KMSGATE_TENCENT__QUOTAS__LIMITS__ENCRYPT", "-1")]);
+        assert!(e.contains("ENCRYPT"), "{e}");
+        let e = error_of(None, &[("KMSGATE_TENCENT__QUOTAS__WINDOW_SECS", "0")]);
+        assert!(e.contains("tencent.quotas.window_secs"), "{e}");
+        let e = error_of(None, &[("KMSGATE_TENCENT__STRICT_AUTH", "true")]);
+        assert!(e.contains("tencent.credentials"), "{e}");
+        let e = error_of(
+            Some("[tencent.credentials.AKID]\nsecret = \"x\"\n"),
+            &[],
+        );
+        assert!(e.contains("secret"), "{e}");
+    }
+
+    #[test]
     fn a_missing_config_file_is_an_error() {
         let e = Settings::load(
             Some(Path::new("/nonexistent/kmsgate.toml")),
