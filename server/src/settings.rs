@@ -766,7 +766,10 @@ mod tests {
         assert_eq!(t.edition.0, TencentEdition::Sm);
         let c = &t.credentials["AKIDFromFile"];
         assert_eq!(c.secret_key, "file-Secret");
-        assert_eq!(c.account.map(|a| a.0.to_string()).as_deref(), Some("300000000003"));
+        assert_eq!(
+            c.account.map(|a| a.0.to_string()).as_deref(),
+            Some("300000000003")
+        );
         assert!(t.credentials["AKIDNoAccount"].account.is_none());
         assert_eq!(t.quotas.window_secs, 3600);
         assert!(!t.quotas.enabled);
@@ -774,7 +777,10 @@ mod tests {
         assert_eq!(q.limits[&TencentAction::ImportKeyMaterial], 5);
         assert_eq!(q.limits[&TencentAction::Encrypt], 7);
         assert_eq!(q.limit_for(TencentAction::Encrypt), None, "switched off");
-        assert!(!format!("{s:?}").contains("Secret"), "secrets leak into Debug");
+        assert!(
+            !format!("{s:?}").contains("Secret"),
+            "secrets leak into Debug"
+        );
     }
 
     #[test]
@@ -783,7 +789,10 @@ mod tests {
         assert!(e.contains("Tencent account"), "{e}");
         let e = error_of(None, &[("KMSGATE_TENCENT__EDITION", "gm")]);
         assert!(e.contains("fips or sm"), "{e}");
-        let e = error_of(None, &[("KMSGATE_TENCENT__QUOTAS__LIMITS__NOSUCHACTION", "3")]);
+        let e = error_of(
+            None,
+            &[("KMSGATE_TENCENT__QUOTAS__LIMITS__NOSUCHACTION", "3")],
+        );
         assert!(e.contains("nosuchaction"), "{e}");
         let e = error_of(None, &[("KMSGATE_TENCENT__QUOTAS__LIMITS__ENCRYPT", "-1")]);
         assert!(e.contains("ENCRYPT"), "{e}");
@@ -791,10 +800,7 @@ mod tests {
         assert!(e.contains("tencent.quotas.window_secs"), "{e}");
         let e = error_of(None, &[("KMSGATE_TENCENT__STRICT_AUTH", "true")]);
         assert!(e.contains("tencent.credentials"), "{e}");
-        let e = error_of(
-            Some("[tencent.credentials.AKID]\nsecret = \"x\"\n"),
-            &[],
-        );
+        let e = error_of(Some("[tencent.credentials.AKID]\nsecret = \"x\"\n"), &[]);
         assert!(e.contains("secret"), "{e}");
     }
 
