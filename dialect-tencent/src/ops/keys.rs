@@ -1,14 +1,12 @@
 //! Key management: CreateKey, DescribeKey, EnableKey, DisableKey, ScheduleKeyDeletion,
 //! CancelKeyDeletion, UpdateAlias, UpdateKeyDescription.
 
-use kms_core::{
-    AliasName, CreateKey, DeletionWindow, KeyStateKind, KmsError, Operation, Origin, Tags,
-};
+use kms_core::{AliasName, CreateKey, DeletionPolicy, DeletionWindow, KmsError, Origin, Tags};
 use serde_json::{Map, Value, json};
 
 use super::metadata::{key_metadata, key_state};
 use super::{Answer, Ctx, core, refuse_member_account};
-use crate::error::{ALIAS_RULE, ErrorCode, TencentError, from_state};
+use crate::error::{ALIAS_RULE, ErrorCode, TencentError};
 use crate::params::{Params, bad_value};
 
 const DESCRIPTION_MAX_BYTES: usize = 1024;
@@ -143,19 +141,10 @@ impl CreateKeyRequest {
 pub(super) fn create_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let request = CreateKeyRequest::parse(params)?;
     let tenant = &ctx.caller.tenant;
-    // Checked before the key exists, so a taken alias creates nothing.
-    match ctx.kms.resolve_alias(tenant, &request.alias) {
-        Ok(_) => {
-            return Err(core(KmsError::AliasExists {
-                alias: request.alias,
-            }));
-        }
-        Err(KmsError::AliasNotFound { .. }) => {}
-        Err(e) => return Err(core(e)),
-    }
-    let key = ctx
+    // Key and alias come into existence together: a taken alias creates nothing.
+    let (key, _) = ctx
         .kms
-        .create_key(
+        .create_key_with_alias(
             tenant,
             CreateKey {
                 spec: ctx.config.edition.key_spec(),
@@ -163,17 +152,9 @@ pub(super) fn create_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
                 description: request.description,
                 tags: request.tags,
             },
+            &request.alias,
         )
         .map_err(core)?;
-    if let Err(e) = ctx.kms.create_alias(tenant, &request.alias, &key.key_id) {
-        // Another CreateKey took the alias in the meantime. The core cannot erase a key, so
-        // the nameless one is scheduled for deletion (the shortest window) rather than left
-        // behind as if it had been created.
-        if let Ok(window) = DeletionWindow::days_within(7, 7..=30) {
-            let _ = ctx.kms.schedule_key_deletion(tenant, &key.key_id, window);
-        }
-        return Err(core(e));
-    }
     let mut out = Map::new();
     out.insert("KeyId".into(), json!(key.key_id.to_string()));
     out.insert("Alias".into(), json!(request.alias.as_str()));
@@ -236,17 +217,12 @@ pub(super) fn schedule_key_deletion(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let tenant = &ctx.caller.tenant;
     // Tencent deletes only disabled keys (a key still waiting for its material cannot be
     // disabled, so it may be deleted as it is).
-    let key = ctx.kms.describe_key(tenant, &id).map_err(core)?;
-    if key.state == KeyStateKind::Enabled {
-        return Err(from_state(
-            &id.to_string(),
-            key.state,
-            Operation::ScheduleDeletion,
-        ));
-    }
+    let only_disabled = DeletionPolicy {
+        from_enabled: false,
+    };
     let key = ctx
         .kms
-        .schedule_key_deletion(tenant, &id, window)
+        .schedule_key_deletion(tenant, &id, window, only_disabled)
         .map_err(core)?;
     let mut out = Map::new();
     out.insert(
