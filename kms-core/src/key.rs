@@ -4,7 +4,7 @@
 use crate::engine::MaterialClaim;
 use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
-use crate::lifecycle::{ImportPolicy, KeyState, KeyStateKind, Material, Refusal};
+use crate::lifecycle::{DeletionPolicy, ImportPolicy, KeyState, KeyStateKind, Material, Refusal};
 use crate::seal::MaterialId;
 use crate::secret::SecretBytes;
 use crate::spec::{Expiry, KeySpec, Origin};
@@ -103,8 +103,12 @@ impl Key {
         self.with_state(self.state.disable())
     }
 
-    pub(crate) fn schedule_deletion(&self, date: Timestamp) -> Result<Key, KmsError> {
-        self.with_state(self.state.schedule_deletion(date))
+    pub(crate) fn schedule_deletion(
+        &self,
+        date: Timestamp,
+        policy: DeletionPolicy,
+    ) -> Result<Key, KmsError> {
+        self.with_state(self.state.schedule_deletion(date, policy))
     }
 
     pub(crate) fn cancel_deletion(&self) -> Result<Key, KmsError> {

@@ -60,7 +60,7 @@ pub use engine::{
 pub use error::{InternalError, KmsError, Operation, ValidationError};
 pub use ids::{KeyId, TenantId};
 pub use key::KeyDescription;
-pub use lifecycle::{ImportPolicy, KeyStateKind};
+pub use lifecycle::{DeletionPolicy, ImportPolicy, KeyStateKind};
 pub use seal::{MaterialId, RootKey};
 pub use secret::SecretBytes;
 pub use spec::{ByteCount, DataKeySpec, DeletionWindow, Expiry, KeySpec, Origin};

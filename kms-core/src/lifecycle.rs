@@ -76,6 +76,19 @@ impl Default for ImportPolicy {
     }
 }
 
+/// Which states may be scheduled for deletion. PendingImport and Disabled always may; a
+/// dialect may refuse Enabled keys (Tencent deletes only disabled keys).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeletionPolicy {
+    pub from_enabled: bool,
+}
+
+impl Default for DeletionPolicy {
+    fn default() -> Self {
+        DeletionPolicy { from_enabled: true }
+    }
+}
+
 /// Why a transition was refused; the key turns it into a [`crate::KmsError`] with its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Refusal {
@@ -139,9 +152,16 @@ impl KeyState {
         }
     }
 
-    pub(crate) fn schedule_deletion(&self, deletion_date: Timestamp) -> Result<KeyState, Refusal> {
+    pub(crate) fn schedule_deletion(
+        &self,
+        deletion_date: Timestamp,
+        policy: DeletionPolicy,
+    ) -> Result<KeyState, Refusal> {
         match self {
             KeyState::PendingDeletion { .. } => Err(self.refuse(Operation::ScheduleDeletion)),
+            KeyState::Enabled(_) if !policy.from_enabled => {
+                Err(self.refuse(Operation::ScheduleDeletion))
+            }
             _ => Ok(KeyState::PendingDeletion {
                 deletion_date,
                 material: self.material().cloned(),
@@ -367,17 +387,42 @@ mod tests {
     fn scheduling_keeps_material_and_refuses_twice() {
         let s = KeyState::Enabled(material(Expiry::Never));
         let pending = s
-            .schedule_deletion(Timestamp::from_secs(5))
+            .schedule_deletion(Timestamp::from_secs(5), DeletionPolicy::default())
             .unwrap_or(KeyState::PendingImport);
         assert_eq!(pending.kind(), KeyStateKind::PendingDeletion);
         assert!(pending.material().is_some());
         assert_eq!(
-            pending.schedule_deletion(Timestamp::from_secs(6)),
+            pending.schedule_deletion(Timestamp::from_secs(6), DeletionPolicy::default()),
             Err(Refusal::InvalidState(
                 KeyStateKind::PendingDeletion,
                 Operation::ScheduleDeletion
             ))
         );
+    }
+
+    #[test]
+    fn a_deletion_policy_may_refuse_enabled_keys_only() {
+        let only_disabled = DeletionPolicy {
+            from_enabled: false,
+        };
+        let at = Timestamp::from_secs(5);
+        assert_eq!(
+            KeyState::Enabled(material(Expiry::Never)).schedule_deletion(at, only_disabled),
+            Err(Refusal::InvalidState(
+                KeyStateKind::Enabled,
+                Operation::ScheduleDeletion
+            ))
+        );
+        for s in [
+            KeyState::Disabled(material(Expiry::Never)),
+            KeyState::PendingImport,
+        ] {
+            let next = s.schedule_deletion(at, only_disabled);
+            assert!(
+                matches!(next, Ok(KeyState::PendingDeletion { .. })),
+                "{s:?} -> {next:?}"
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::str::FromStr;
 use config::{Config, File, FileFormat};
 use dialect_aws::Account;
 use dialect_huawei::ProjectId;
+use dialect_tencent::{Account as TencentUin, Action as TencentAction, Edition as TencentEdition};
 use kms_core::wrapping::PoolTargets;
 use serde::Deserialize;
 
@@ -146,18 +147,159 @@ impl fmt::Debug for AwsSettings {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TencentSettings {
     /// `tencent.listen`: `HOST:PORT` of the Tencent listener. Default `127.0.0.1:8412`.
     pub listen: ListenAddr,
+    /// `tencent.default_account`: the account (uin, a positive decimal number) keys belong to
+    /// when the SecretId is not in `tencent.credentials`. Default `100000000001`.
+    pub default_account: TencentAccount,
+    /// `tencent.strict_auth`: verify signatures against `tencent.credentials` and refuse
+    /// unknown SecretIds. Default false: the signature is parsed and its timestamp checked,
+    /// nothing more.
+    pub strict_auth: bool,
+    /// `[tencent.credentials.<SecretId>]`: `secret_key` (checked in strict mode) and
+    /// `account` (the uin the SecretId acts for, in every mode; default
+    /// `tencent.default_account`). Default empty.
+    pub credentials: BTreeMap<String, TencentCredentialSettings>,
+    /// `tencent.edition`: `fips` (AES-256 keys, KeyMetadata.Type 2) or `sm` (SM4 keys, Type 4,
+    /// SM2PKE wrapping offered). Default `fips`.
+    pub edition: TencentEditionSetting,
+    /// `[tencent.quotas]`: per-action request quotas.
+    pub quotas: TencentQuotaSettings,
 }
 
 impl Default for TencentSettings {
     fn default() -> Self {
         TencentSettings {
             listen: ListenAddr::default_for(DialectKind::Tencent),
+            default_account: TencentAccount(TencentUin::DEFAULT),
+            strict_auth: false,
+            credentials: BTreeMap::new(),
+            edition: TencentEditionSetting(TencentEdition::Fips),
+            quotas: TencentQuotaSettings::default(),
         }
+    }
+}
+
+impl fmt::Debug for TencentSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Secrets stay out of logs and error messages (the credential entries hide theirs).
+        f.debug_struct("TencentSettings")
+            .field("listen", &self.listen)
+            .field("default_account", &self.default_account)
+            .field("strict_auth", &self.strict_auth)
+            .field("credentials", &self.credentials)
+            .field("edition", &self.edition)
+            .field("quotas", &self.quotas)
+            .finish()
+    }
+}
+
+/// One configured Tencent SecretId.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TencentCredentialSettings {
+    pub secret_key: String,
+    #[serde(default)]
+    pub account: Option<TencentAccount>,
+}
+
+impl fmt::Debug for TencentCredentialSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TencentCredentialSettings")
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TencentQuotaSettings {
+    /// `tencent.quotas.enabled`: enforce the quotas at all. Default true.
+    pub enabled: bool,
+    /// `tencent.quotas.window_secs`: length of a quota window in seconds of the emulated
+    /// clock (at least 1). Default 1 (Tencent's "per second").
+    pub window_secs: u64,
+    /// `[tencent.quotas.limits]`: action name → requests allowed per window and per account
+    /// and region; 0 lifts the action's limit. Defaults: ImportKeyMaterial 10, others
+    /// unlimited. Action names are matched ignoring case.
+    pub limits: BTreeMap<TencentQuotaAction, u32>,
+}
+
+impl Default for TencentQuotaSettings {
+    fn default() -> Self {
+        TencentQuotaSettings {
+            enabled: true,
+            window_secs: 1,
+            limits: BTreeMap::new(),
+        }
+    }
+}
+
+impl TencentQuotaSettings {
+    pub fn config(&self) -> dialect_tencent::QuotaConfig {
+        dialect_tencent::QuotaConfig {
+            enabled: self.enabled,
+            window: std::time::Duration::from_secs(self.window_secs),
+            limits: self.limits.iter().map(|(a, n)| (a.0, *n)).collect(),
+        }
+    }
+}
+
+/// A Tencent account id (uin) setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct TencentAccount(pub TencentUin);
+
+/// A Tencent account setting that is not a positive decimal number.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a Tencent account id (uin: a positive decimal number of at most 19 digits)")]
+pub struct InvalidTencentAccount(pub String);
+
+impl TryFrom<String> for TencentAccount {
+    type Error = InvalidTencentAccount;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        TencentUin::parse(&s)
+            .map(TencentAccount)
+            .ok_or(InvalidTencentAccount(s))
+    }
+}
+
+/// `tencent.edition`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct TencentEditionSetting(pub TencentEdition);
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a Tencent edition (fips or sm)")]
+pub struct InvalidTencentEdition(pub String);
+
+impl TryFrom<String> for TencentEditionSetting {
+    type Error = InvalidTencentEdition;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        TencentEdition::parse(&s.to_ascii_lowercase())
+            .map(TencentEditionSetting)
+            .ok_or(InvalidTencentEdition(s))
+    }
+}
+
+/// An action name in `tencent.quotas.limits`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
+pub struct TencentQuotaAction(pub TencentAction);
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} in tencent.quotas.limits is not an action of the Tencent dialect")]
+pub struct UnknownTencentAction(pub String);
+
+impl TryFrom<String> for TencentQuotaAction {
+    type Error = UnknownTencentAction;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        TencentAction::from_name_ignore_case(&s)
+            .map(TencentQuotaAction)
+            .ok_or(UnknownTencentAction(s))
     }
 }
 
@@ -519,6 +661,12 @@ pub enum Unusable {
     StrictAuthWithoutCredentials,
     #[error("data_dir must not be empty (or set in_memory)")]
     NoDataDir,
+    #[error(
+        "tencent.strict_auth is on but tencent.credentials is empty, so every request would be refused"
+    )]
+    TencentStrictAuthWithoutCredentials,
+    #[error("tencent.quotas.window_secs must be at least 1")]
+    TencentNoQuotaWindow,
 }
 
 impl Settings {
@@ -570,6 +718,12 @@ impl Settings {
         }
         if self.aws.strict_auth && self.aws.credentials.is_empty() {
             return Err(Unusable::StrictAuthWithoutCredentials);
+        }
+        if self.tencent.strict_auth && self.tencent.credentials.is_empty() {
+            return Err(Unusable::TencentStrictAuthWithoutCredentials);
+        }
+        if self.tencent.quotas.window_secs == 0 {
+            return Err(Unusable::TencentNoQuotaWindow);
         }
         if !self.in_memory && self.data_dir.as_os_str().is_empty() {
             return Err(Unusable::NoDataDir);
@@ -753,6 +907,89 @@ mod tests {
         assert!(e.contains("aws.credentials"), "{e}");
         let e = error_of(None, &[("KMSGATE_", "1")]);
         assert!(e.contains("KMSGATE_"), "{e}");
+    }
+
+    #[test]
+    fn tencent_defaults() {
+        let s = Settings::load(None, &[], &Overrides::default()).unwrap();
+        let t = &s.tencent;
+        assert_eq!(t.default_account.0, TencentUin::DEFAULT);
+        assert!(!t.strict_auth);
+        assert!(t.credentials.is_empty());
+        assert_eq!(t.edition.0, TencentEdition::Fips);
+        let q = t.quotas.config();
+        assert!(q.enabled);
+        assert_eq!(q.window, std::time::Duration::from_secs(1));
+        assert_eq!(q.limit_for(TencentAction::ImportKeyMaterial), Some(10));
+        assert_eq!(q.limit_for(TencentAction::Encrypt), None);
+    }
+
+    #[test]
+    fn tencent_settings_from_file_and_env() {
+        let file = toml(
+            r#"
+            [tencent]
+            default_account = "200000000002"
+            strict_auth = true
+            edition = "sm"
+            [tencent.credentials.AKIDFromFile]
+            secret_key = "file-Secret"
+            account = "300000000003"
+            [tencent.credentials.AKIDNoAccount]
+            secret_key = "other-Secret"
+            [tencent.quotas]
+            window_secs = 3600
+            [tencent.quotas.limits]
+            ImportKeyMaterial = 5
+            "#,
+        );
+        let env = env(&[
+            ("KMSGATE_TENCENT__QUOTAS__LIMITS__ENCRYPT", "7"),
+            ("KMSGATE_TENCENT__QUOTAS__ENABLED", "false"),
+        ]);
+        let s = Settings::load(Some(file.path()), &env, &Overrides::default()).unwrap();
+        let t = &s.tencent;
+        assert_eq!(t.default_account.0.to_string(), "200000000002");
+        assert!(t.strict_auth);
+        assert_eq!(t.edition.0, TencentEdition::Sm);
+        let c = &t.credentials["AKIDFromFile"];
+        assert_eq!(c.secret_key, "file-Secret");
+        assert_eq!(
+            c.account.map(|a| a.0.to_string()).as_deref(),
+            Some("300000000003")
+        );
+        assert!(t.credentials["AKIDNoAccount"].account.is_none());
+        assert_eq!(t.quotas.window_secs, 3600);
+        assert!(!t.quotas.enabled);
+        let q = t.quotas.config();
+        assert_eq!(q.limits[&TencentAction::ImportKeyMaterial], 5);
+        assert_eq!(q.limits[&TencentAction::Encrypt], 7);
+        assert_eq!(q.limit_for(TencentAction::Encrypt), None, "switched off");
+        assert!(
+            !format!("{s:?}").contains("Secret"),
+            "secrets leak into Debug"
+        );
+    }
+
+    #[test]
+    fn bad_tencent_settings_are_errors_naming_the_problem() {
+        let e = error_of(None, &[("KMSGATE_TENCENT__DEFAULT_ACCOUNT", "0123")]);
+        assert!(e.contains("Tencent account"), "{e}");
+        let e = error_of(None, &[("KMSGATE_TENCENT__EDITION", "gm")]);
+        assert!(e.contains("fips or sm"), "{e}");
+        let e = error_of(
+            None,
+            &[("KMSGATE_TENCENT__QUOTAS__LIMITS__NOSUCHACTION", "3")],
+        );
+        assert!(e.contains("NOSUCHACTION"), "{e}");
+        let e = error_of(None, &[("KMSGATE_TENCENT__QUOTAS__LIMITS__ENCRYPT", "-1")]);
+        assert!(e.contains("ENCRYPT"), "{e}");
+        let e = error_of(None, &[("KMSGATE_TENCENT__QUOTAS__WINDOW_SECS", "0")]);
+        assert!(e.contains("tencent.quotas.window_secs"), "{e}");
+        let e = error_of(None, &[("KMSGATE_TENCENT__STRICT_AUTH", "true")]);
+        assert!(e.contains("tencent.credentials"), "{e}");
+        let e = error_of(Some("[tencent.credentials.AKID]\nsecret = \"x\"\n"), &[]);
+        assert!(e.contains("secret"), "{e}");
     }
 
     #[test]

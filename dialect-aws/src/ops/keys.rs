@@ -1,7 +1,7 @@
 //! Key management: CreateKey, DescribeKey, ListKeys, Enable/DisableKey, deletion scheduling,
 //! descriptions.
 
-use kms_core::{CreateKey, DeletionWindow, KeyId, KeySpec, Origin, Tags};
+use kms_core::{CreateKey, DeletionPolicy, DeletionWindow, KeyId, KeySpec, Origin, Tags};
 use serde_json::{Value, json};
 
 use super::metadata::{key_metadata, key_state};
@@ -173,7 +173,7 @@ pub(super) fn schedule_key_deletion(
     let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
     let key = ctx
         .kms
-        .schedule_key_deletion(&ctx.caller.tenant, &id, window)
+        .schedule_key_deletion(&ctx.caller.tenant, &id, window, DeletionPolicy::default())
         .map_err(|e| ctx.core(e))?;
     let mut out = json!({
         "KeyId": ctx.caller.key_arn(&id),

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::MutexGuard;
 
-use kms_core::{AliasName, KeyDescription, KeyId, KmsError, PageSize};
+use kms_core::{AliasName, KeyId, KmsError, PageSize};
 use serde_json::{Value, json};
 
 use super::Ctx;
@@ -53,17 +53,6 @@ pub(super) fn lock<'a>(ctx: &Ctx<'a>) -> MutexGuard<'a, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Refuses a name another key of the project holds.
-pub(super) fn ensure_free(ctx: &Ctx<'_>, name: &AliasName) -> Result<(), HuaweiError> {
-    match ctx.kms.resolve_alias(&ctx.caller.tenant, name) {
-        Ok(_) => Err(ctx.core(KmsError::AliasExists {
-            alias: name.clone(),
-        })),
-        Err(KmsError::AliasNotFound { .. }) => Ok(()),
-        Err(e) => Err(ctx.core(e)),
-    }
-}
-
 /// The key alias of one key ("" if it has none, which only a failed creation can leave).
 pub(super) fn alias_of(ctx: &Ctx<'_>, id: &KeyId) -> Result<String, HuaweiError> {
     let one = PageSize::new(1).map_err(|e| ctx.core(KmsError::Validation(e)))?;
@@ -100,22 +89,6 @@ pub(super) fn all(ctx: &Ctx<'_>) -> Result<HashMap<KeyId, String>, HuaweiError> 
             None => return Ok(out),
         }
     }
-}
-
-/// Creates a key and its alias; the alias is checked free first, under the lock, so a taken
-/// alias creates nothing.
-pub(super) fn create_with_alias(
-    ctx: &Ctx<'_>,
-    name: &AliasName,
-    create: impl FnOnce() -> Result<KeyDescription, KmsError>,
-) -> Result<KeyDescription, HuaweiError> {
-    let _guard = lock(ctx);
-    ensure_free(ctx, name)?;
-    let key = create().map_err(|e| ctx.core(e))?;
-    ctx.kms
-        .create_alias(&ctx.caller.tenant, name, &key.key_id)
-        .map_err(|e| ctx.core(e))?;
-    Ok(key)
 }
 
 pub(super) fn update_key_alias(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {

@@ -2,7 +2,8 @@
 //! descriptions.
 
 use kms_core::{
-    CreateKey, DeletionWindow, KeyDescription, KeyId, KeySpec, KmsError, Origin, PageSize, Tags,
+    CreateKey, DeletionPolicy, DeletionWindow, KeyDescription, KeyId, KeySpec, KmsError, Origin,
+    PageSize, Tags,
 };
 use serde_json::{Value, json};
 
@@ -101,8 +102,10 @@ impl CreateKeyRequest {
 
 pub(super) fn create_key(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
     let request = CreateKeyRequest::parse(input)?;
-    let key = key_alias::create_with_alias(ctx, &request.alias, || {
-        ctx.kms.create_key(
+    // Key and alias come into existence together: a taken alias creates nothing.
+    let (key, _) = ctx
+        .kms
+        .create_key_with_alias(
             &ctx.caller.tenant,
             CreateKey {
                 spec: request.spec,
@@ -110,8 +113,9 @@ pub(super) fn create_key(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiEr
                 description: request.description,
                 tags: Tags::new(),
             },
+            &request.alias,
         )
-    })?;
+        .map_err(|e| ctx.core(e))?;
     Ok(json!({
         "key_info": {
             "key_id": key.key_id.to_string(),
@@ -250,7 +254,7 @@ pub(super) fn schedule_key_deletion(ctx: &Ctx<'_>, input: &Input) -> Result<Valu
         })?;
     let key = ctx
         .kms
-        .schedule_key_deletion(&ctx.caller.tenant, &id, window)
+        .schedule_key_deletion(&ctx.caller.tenant, &id, window, DeletionPolicy::default())
         .map_err(|e| ctx.core(e))?;
     Ok(json!({ "key_id": id.to_string(), "key_state": state_code(key.state) }))
 }

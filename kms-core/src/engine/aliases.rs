@@ -7,10 +7,11 @@
 //! listing, and creating a new alias of the same name).
 
 use super::Kms;
-use super::keys::PageSize;
+use super::keys::{CreateKey, PageSize};
 use crate::alias::{AliasEntry, AliasName, AliasRecord};
 use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
+use crate::key::KeyDescription;
 use crate::store::Change;
 
 /// One page of a tenant's aliases, in name order.
@@ -22,6 +23,32 @@ pub struct AliasPage {
 }
 
 impl Kms {
+    /// Creates a key that is born with a unique name (clouds whose CreateKey requires an
+    /// alias). Either both exist afterwards or neither: when the name is taken, the new key,
+    /// whose id nobody has been told, is erased again.
+    pub fn create_key_with_alias(
+        &self,
+        tenant: &TenantId,
+        request: CreateKey,
+        name: &AliasName,
+    ) -> Result<(KeyDescription, AliasEntry), KmsError> {
+        // Cheap early refusal; the compare-and-swap in create_alias is what decides.
+        if self.resolve_alias(tenant, name).is_ok() {
+            return Err(KmsError::AliasExists {
+                alias: name.clone(),
+            });
+        }
+        let key = self.create_key(tenant, request)?;
+        match self.create_alias(tenant, name, &key.key_id) {
+            Ok(alias) => Ok((key, alias)),
+            Err(e) => {
+                self.store
+                    .update(tenant, &key.key_id, &mut |_| Change::Delete)?;
+                Err(e)
+            }
+        }
+    }
+
     /// Points a new alias at `target`; fails if the name is taken.
     pub fn create_alias(
         &self,

@@ -6,7 +6,7 @@ use super::Kms;
 use crate::error::{InternalError, KmsError, ValidationError};
 use crate::ids::{KeyId, TenantId};
 use crate::key::{Key, KeyDescription};
-use crate::lifecycle::{KeyState, Material};
+use crate::lifecycle::{DeletionPolicy, KeyState, Material};
 use crate::record;
 use crate::secret::SecretBytes;
 use crate::spec::{DeletionWindow, Expiry, KeySpec, Origin};
@@ -152,9 +152,10 @@ impl Kms {
         tenant: &TenantId,
         id: &KeyId,
         window: DeletionWindow,
+        policy: DeletionPolicy,
     ) -> Result<KeyDescription, KmsError> {
         self.with_key(tenant, id, |k, now| {
-            let next = k.schedule_deletion(now.saturating_add(window.duration()))?;
+            let next = k.schedule_deletion(now.saturating_add(window.duration()), policy)?;
             let description = next.describe();
             Ok((Some(next), description))
         })

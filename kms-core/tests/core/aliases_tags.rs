@@ -109,6 +109,7 @@ fn keys_pending_deletion_take_no_new_aliases_tags_or_descriptions() {
             &f.tenant,
             &k,
             DeletionWindow::days_within(7, 7..=30).unwrap(),
+            DeletionPolicy::default(),
         )
         .unwrap();
     let refused = |r: Result<(), KmsError>| {
@@ -160,6 +161,7 @@ fn aliases_of_purged_keys_vanish_and_free_their_name() {
             &f.tenant,
             &doomed,
             DeletionWindow::days_within(7, 7..=30).unwrap(),
+            DeletionPolicy::default(),
         )
         .unwrap();
     // Pending deletion: the alias still resolves (AWS keeps it until the key is gone).
@@ -220,4 +222,48 @@ fn tags_are_kept_merged_and_removed() {
         Err(KmsError::TooManyTags { limit: 50 })
     ));
     assert_eq!(f.describe(&d.key_id).tags, after.tags, "all or nothing");
+}
+
+#[test]
+fn a_key_created_with_a_taken_name_leaves_nothing_behind() {
+    let f = fixture();
+    let name = alias("orders");
+    let request = || CreateKey {
+        spec: KeySpec::Aes256,
+        origin: Origin::External,
+        description: String::new(),
+        tags: Tags::new(),
+    };
+    // Racing creators: exactly one key exists afterwards, and it holds the name.
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| f.kms.create_key_with_alias(&f.tenant, request(), &name)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let winners: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    for r in &results {
+        if let Err(e) = r {
+            assert!(
+                matches!(e, KmsError::AliasExists { alias } if *alias == name),
+                "{e}"
+            );
+        }
+    }
+    let (key, entry) = winners[0];
+    assert_eq!(entry.target, key.key_id);
+    assert_eq!(f.kms.resolve_alias(&f.tenant, &name).unwrap(), key.key_id);
+    let keys = f.kms.list_keys(&f.tenant, None, page(100)).unwrap().keys;
+    assert_eq!(
+        keys.iter().map(|k| k.key_id).collect::<Vec<_>>(),
+        [key.key_id]
+    );
+    // Another tenant may use the same name.
+    let other = TenantId::new("tenant-b").unwrap();
+    assert!(
+        f.kms
+            .create_key_with_alias(&other, request(), &name)
+            .is_ok()
+    );
 }

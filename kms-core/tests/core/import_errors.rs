@@ -66,7 +66,7 @@ fn states_that_refuse_imports() {
     let p = f.oaep_params(&key);
     let window = DeletionWindow::days_within(7, 7..=30).unwrap();
     f.kms
-        .schedule_key_deletion(&f.tenant, &key, window)
+        .schedule_key_deletion(&f.tenant, &key, window, DeletionPolicy::default())
         .unwrap();
     let err = refused(&f, &key, || {
         f.import(&key, &p, oaep_sha256(&p.public_key_der, &m), Expiry::Never)

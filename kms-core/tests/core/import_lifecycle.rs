@@ -128,7 +128,7 @@ fn expiry_of_a_disabled_key_and_of_a_key_pending_deletion() {
     f.import_plain(&pending, &m, f.later(10)).unwrap();
     let window = DeletionWindow::days_within(7, 7..=30).unwrap();
     f.kms
-        .schedule_key_deletion(&f.tenant, &pending, window)
+        .schedule_key_deletion(&f.tenant, &pending, window, DeletionPolicy::default())
         .unwrap();
     f.clock.advance(Duration::from_secs(10));
     assert_eq!(f.state(&disabled), KeyStateKind::PendingImport);
@@ -192,7 +192,7 @@ fn deleting_material_of_a_key_pending_deletion_keeps_it_pending() {
         .unwrap();
     let window = DeletionWindow::days_within(30, 7..=30).unwrap();
     f.kms
-        .schedule_key_deletion(&f.tenant, &key, window)
+        .schedule_key_deletion(&f.tenant, &key, window, DeletionPolicy::default())
         .unwrap();
     let d = f.kms.delete_imported_key_material(&f.tenant, &key).unwrap();
     assert_eq!(
@@ -228,7 +228,7 @@ fn schedule_and_cancel_deletion_of_external_keys() {
     let empty = f.external(KeySpec::Aes256);
     let d = f
         .kms
-        .schedule_key_deletion(&f.tenant, &empty, window)
+        .schedule_key_deletion(&f.tenant, &empty, window, DeletionPolicy::default())
         .unwrap();
     assert_eq!(
         d.deletion_date,
@@ -243,7 +243,7 @@ fn schedule_and_cancel_deletion_of_external_keys() {
     f.import_plain(&full, &material(1, 32), Expiry::Never)
         .unwrap();
     f.kms
-        .schedule_key_deletion(&f.tenant, &full, window)
+        .schedule_key_deletion(&f.tenant, &full, window, DeletionPolicy::default())
         .unwrap();
     assert!(matches!(
         f.encrypt(&full, b"x"),
@@ -321,10 +321,10 @@ fn a_key_is_purged_when_its_deletion_window_passes() {
     let untouched = f.external(KeySpec::Aes256);
     let window = DeletionWindow::days_within(7, 7..=1096).unwrap();
     f.kms
-        .schedule_key_deletion(&f.tenant, &key, window)
+        .schedule_key_deletion(&f.tenant, &key, window, DeletionPolicy::default())
         .unwrap();
     f.kms
-        .schedule_key_deletion(&f.tenant, &untouched, window)
+        .schedule_key_deletion(&f.tenant, &untouched, window, DeletionPolicy::default())
         .unwrap();
     f.clock.advance(7 * DAY - Duration::from_secs(1));
     assert_eq!(f.state(&key), KeyStateKind::PendingDeletion);

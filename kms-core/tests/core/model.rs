@@ -266,7 +266,12 @@ fn run(ops: Vec<Op>) {
                 };
                 let k = &mut keys[i];
                 let window = DeletionWindow::days_within(days, 7..=30).unwrap();
-                let result = f.kms.schedule_key_deletion(&f.tenant, &k.id, window);
+                let result = f.kms.schedule_key_deletion(
+                    &f.tenant,
+                    &k.id,
+                    window,
+                    DeletionPolicy::default(),
+                );
                 let expected = match (k.gone, k.state) {
                     (true, _) => Outcome::NotFound,
                     (_, State::PendingDeletion) => Outcome::InvalidState,

@@ -2,7 +2,7 @@
 
 mod aws;
 mod huawei;
-mod pending;
+mod tencent;
 
 use std::sync::Arc;
 
@@ -21,12 +21,15 @@ pub(crate) fn build(
 ) -> Arc<dyn Dialect> {
     match kind {
         DialectKind::Aws => Arc::new(aws::AwsAdapter::new(Arc::clone(kms), &settings.aws)),
+        DialectKind::Tencent => Arc::new(tencent::TencentAdapter::new(
+            Arc::clone(kms),
+            &settings.tencent,
+            clock,
+        )),
         DialectKind::Huawei => Arc::new(huawei::HuaweiAdapter::new(
             Arc::clone(kms),
             &settings.huawei,
             clock,
         )),
-        // Issue #4: replace with an adapter over dialect-tencent.
-        DialectKind::Tencent => Arc::new(pending::Pending::new(kind)),
     }
 }

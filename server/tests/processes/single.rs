@@ -167,28 +167,23 @@ fn huawei_answers_in_its_own_shapes() {
     let unauthenticated = post(addr, "/v1.0/project/kms/list-keys", b"{}");
     assert_eq!(unauthenticated.status, 401);
     assert_eq!(unauthenticated.json()["error_code"], "APIG.0301");
+    assert_eq!(get(addr, "/_kmsgate/clock").status, 200);
     stop(server, "INT");
 }
 
 #[test]
-fn tencent_answers_501_until_its_dialect_lands() {
-    for (bin, name) in [(TENCENT, "tencent")] {
-        let server = start(bin);
-        let addr = server.addr(name);
-        assert_eq!(get(addr, "/health").status, 200);
-        for r in [
-            post(addr, "/", b"{}"),
-            get(addr, "/v1.0/project/kms/list-keys"),
-        ] {
-            assert_eq!(r.status, 501);
-            assert_eq!(
-                r.json(),
-                json!({ "error": "not yet implemented", "dialect": name })
-            );
-        }
-        assert_eq!(get(addr, "/_kmsgate/clock").status, 200);
-        stop(server, "INT");
-    }
+fn tencent_answers_in_its_own_envelope() {
+    let server = start(TENCENT);
+    let addr = server.addr("tencent");
+    assert_eq!(get(addr, "/health").status, 200);
+    // HTTP 200 with the error inside the envelope, even for an unsigned request.
+    let unsigned = post(addr, "/", b"{}");
+    assert_eq!(unsigned.status, 200);
+    let response = &unsigned.json()["Response"];
+    assert!(response["Error"]["Code"].is_string(), "{response}");
+    assert!(response["RequestId"].is_string(), "{response}");
+    assert_eq!(get(addr, "/_kmsgate/clock").status, 200);
+    stop(server, "INT");
 }
 
 #[test]
@@ -210,7 +205,9 @@ fn a_request_in_flight_at_sigterm_is_still_answered() {
     stream.write_all(b"67890").unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 501"), "{answer}");
+    // Tencent's envelope: HTTP 200 even for an error (this request is unsigned).
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("AuthFailure"), "{answer}");
     let status = server.wait_exit(PROMPT_EXIT);
     assert_eq!(status.code(), Some(0), "stderr:\n{}", server.stderr());
 }

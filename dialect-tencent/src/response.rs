@@ -1,0 +1,66 @@
+//! Tencent's envelope. Every answer is HTTP 200 with `Content-Type: application/json` exactly
+//! (the SDK parses errors only for that exact string and breaks on any other status) and a
+//! `Response` object carrying a `RequestId` (the SDK indexes it on every error).
+
+use http::{HeaderValue, Response, StatusCode, header};
+use serde_json::{Map, Value, json};
+
+use crate::error::TencentError;
+
+fn build(mut response_object: Map<String, Value>) -> Response<Vec<u8>> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    response_object.insert("RequestId".into(), Value::String(request_id.clone()));
+    let body = json!({ "Response": response_object }).to_string();
+    let mut response = Response::new(body.into_bytes());
+    *response.status_mut() = StatusCode::OK;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Ok(id) = HeaderValue::from_str(&request_id) {
+        headers.insert("x-tc-requestid", id);
+    }
+    response
+}
+
+pub(crate) fn ok(fields: Map<String, Value>) -> Response<Vec<u8>> {
+    build(fields)
+}
+
+pub(crate) fn error(err: &TencentError) -> Response<Vec<u8>> {
+    let mut fields = Map::new();
+    fields.insert(
+        "Error".into(),
+        json!({ "Code": err.code.as_str(), "Message": err.message }),
+    );
+    build(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    fn parse(r: &Response<Vec<u8>>) -> Value {
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+        serde_json::from_slice(r.body()).unwrap()
+    }
+
+    #[test]
+    fn success_and_error_share_the_envelope() {
+        let mut fields = Map::new();
+        fields.insert("KeyId".into(), json!("k"));
+        let body = parse(&ok(fields));
+        let id = body["Response"]["RequestId"].as_str().unwrap();
+        assert!(uuid::Uuid::parse_str(id).is_ok());
+        assert_eq!(body["Response"]["KeyId"], "k");
+
+        let body = parse(&error(&TencentError::new(ErrorCode::InternalError, "boom")));
+        assert_eq!(body["Response"]["Error"]["Code"], "InternalError");
+        assert_eq!(body["Response"]["Error"]["Message"], "boom");
+        assert!(body["Response"]["RequestId"].is_string());
+        assert_eq!(body.as_object().unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,309 @@
+//! TC3-HMAC-SHA256 exactly as `tencentcloud-sdk-python-common` signs: parsing the
+//! `Authorization` header and recomputing the signature. Which secret belongs to a SecretId
+//! and how far the timestamp may be from the real clock are the caller's policy.
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+type HmacSha256 = Hmac<Sha256>;
+
+const ALGORITHM: &str = "TC3-HMAC-SHA256";
+const TERMINATOR: &str = "tc3_request";
+
+/// Tencent refuses a request whose timestamp is more than five minutes off.
+pub const MAX_SKEW_SECS: u64 = 300;
+
+/// The parts of an `Authorization: TC3-HMAC-SHA256 ...` header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authorization {
+    pub secret_id: String,
+    /// `YYYY-MM-DD` of the credential scope.
+    pub date: String,
+    pub service: String,
+    /// Lower-case header names, in the order the client signed them.
+    pub signed_headers: Vec<String>,
+    pub signature: [u8; 32],
+}
+
+/// Why a request's authentication was not acceptable; each maps to its own AuthFailure code.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("The request carries no Authorization header (TC3-HMAC-SHA256 signature).")]
+    Missing,
+    #[error("The Authorization header is malformed: {0}.")]
+    Malformed(&'static str),
+    #[error(
+        "The signature expired: X-TC-Timestamp {timestamp} is more than 300 seconds from the server time {now}."
+    )]
+    Expired { timestamp: u64, now: u64 },
+    #[error(
+        "The signature does not match the request (check the SecretKey and the signed content)."
+    )]
+    SignatureMismatch,
+    #[error("The SecretId is not found; check that it is configured.")]
+    UnknownSecretId,
+}
+
+pub fn parse_authorization(header: &str) -> Result<Authorization, AuthError> {
+    let rest = header
+        .strip_prefix(ALGORITHM)
+        .filter(|r| r.starts_with(' '))
+        .ok_or(AuthError::Malformed(
+            "the algorithm must be TC3-HMAC-SHA256",
+        ))?;
+    let (mut credential, mut signed, mut signature) = (None, None, None);
+    for part in rest.split(',') {
+        let (name, value) = part
+            .trim()
+            .split_once('=')
+            .ok_or(AuthError::Malformed("expected Name=value components"))?;
+        let slot = match name {
+            "Credential" => &mut credential,
+            "SignedHeaders" => &mut signed,
+            "Signature" => &mut signature,
+            _ => return Err(AuthError::Malformed("unknown component")),
+        };
+        if slot.replace(value).is_some() {
+            return Err(AuthError::Malformed("a component appears twice"));
+        }
+    }
+    let credential = credential.ok_or(AuthError::Malformed("Credential is missing"))?;
+    let parts: Vec<&str> = credential.split('/').collect();
+    let [secret_id, date, service, terminator] = parts[..] else {
+        return Err(AuthError::Malformed(
+            "Credential must be SecretId/YYYY-MM-DD/service/tc3_request",
+        ));
+    };
+    if secret_id.is_empty() || service.is_empty() || terminator != TERMINATOR {
+        return Err(AuthError::Malformed(
+            "Credential must be SecretId/YYYY-MM-DD/service/tc3_request",
+        ));
+    }
+    if !is_date(date) {
+        return Err(AuthError::Malformed(
+            "the credential date must be YYYY-MM-DD",
+        ));
+    }
+    let signed_headers: Vec<String> = signed
+        .ok_or(AuthError::Malformed("SignedHeaders is missing"))?
+        .split(';')
+        .map(str::to_owned)
+        .collect();
+    if signed_headers.iter().any(|h| {
+        h.is_empty()
+            || !h
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    }) {
+        return Err(AuthError::Malformed(
+            "SignedHeaders must be lower-case header names separated by ;",
+        ));
+    }
+    let signature = signature.ok_or(AuthError::Malformed("Signature is missing"))?;
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(signature, &mut bytes)
+        .map_err(|_| AuthError::Malformed("Signature must be 64 hex digits"))?;
+    Ok(Authorization {
+        secret_id: secret_id.to_owned(),
+        date: date.to_owned(),
+        service: service.to_owned(),
+        signed_headers,
+        signature: bytes,
+    })
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// `X-TC-Timestamp`: Unix seconds as a decimal integer.
+pub fn parse_timestamp(value: &str) -> Result<u64, AuthError> {
+    if value.is_empty() || value.len() > 12 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AuthError::Malformed("X-TC-Timestamp must be Unix seconds"));
+    }
+    value
+        .parse()
+        .map_err(|_| AuthError::Malformed("X-TC-Timestamp must be Unix seconds"))
+}
+
+/// Refuses a timestamp more than [`MAX_SKEW_SECS`] from `now` (either way).
+pub fn check_skew(timestamp: u64, now: u64) -> Result<(), AuthError> {
+    if timestamp.abs_diff(now) > MAX_SKEW_SECS {
+        return Err(AuthError::Expired { timestamp, now });
+    }
+    Ok(())
+}
+
+/// The UTC date of a Unix time, `YYYY-MM-DD` (the credential scope date).
+pub fn utc_date(secs: u64) -> String {
+    // Howard Hinnant's days-to-civil algorithm.
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// What the signature covers.
+#[derive(Clone, Copy, Debug)]
+pub struct SignedParts<'a> {
+    pub method: &'a str,
+    /// The raw query string as sent (no leading `?`); the SDK signs it unsorted.
+    pub query: &'a str,
+    /// Every header as received (name, value); the signed ones are looked up here.
+    pub headers: &'a [(&'a str, &'a str)],
+    pub body: &'a [u8],
+    pub timestamp: &'a str,
+}
+
+fn header_value<'a>(headers: &[(&str, &'a str)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| *v)
+}
+
+/// The canonical request, as `AbstractClient._get_tc3_signature` builds it. Header values are
+/// used as sent (the SDK signs them so, even a `Host` of `http://127.0.0.1:PORT`).
+pub fn canonical_request(parts: &SignedParts<'_>, auth: &Authorization) -> String {
+    let mut canonical_headers = String::new();
+    for name in &auth.signed_headers {
+        let value = header_value(parts.headers, name).unwrap_or("");
+        canonical_headers.push_str(name);
+        canonical_headers.push(':');
+        canonical_headers.push_str(value.trim());
+        canonical_headers.push('\n');
+    }
+    let unsigned = header_value(parts.headers, "x-tc-content-sha256")
+        .is_some_and(|v| v.trim() == "UNSIGNED-PAYLOAD");
+    let payload_hash = if unsigned {
+        hex::encode(Sha256::digest(b"UNSIGNED-PAYLOAD"))
+    } else {
+        hex::encode(Sha256::digest(parts.body))
+    };
+    format!(
+        "{}\n/\n{}\n{}\n{}\n{}",
+        parts.method,
+        parts.query,
+        canonical_headers,
+        auth.signed_headers.join(";"),
+        payload_hash
+    )
+}
+
+pub fn string_to_sign(parts: &SignedParts<'_>, auth: &Authorization) -> String {
+    let hashed = hex::encode(Sha256::digest(canonical_request(parts, auth).as_bytes()));
+    format!(
+        "{ALGORITHM}\n{}\n{}/{}/{TERMINATOR}\n{hashed}",
+        parts.timestamp, auth.date, auth.service
+    )
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    // HMAC accepts keys of any length, so this cannot fail.
+    match HmacSha256::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(data);
+            mac.finalize().into_bytes().to_vec()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+pub fn signature(parts: &SignedParts<'_>, auth: &Authorization, secret_key: &str) -> [u8; 32] {
+    let k_date = hmac(format!("TC3{secret_key}").as_bytes(), auth.date.as_bytes());
+    let k_service = hmac(&k_date, auth.service.as_bytes());
+    let k_signing = hmac(&k_service, TERMINATOR.as_bytes());
+    let mut out = [0u8; 32];
+    let sig = hmac(&k_signing, string_to_sign(parts, auth).as_bytes());
+    if sig.len() == 32 {
+        out.copy_from_slice(&sig);
+    }
+    out
+}
+
+/// Checks the signature in constant time. The scope date must be the UTC date of the
+/// timestamp, as the SDK derives it, or the signature would sign a different day.
+pub fn verify(
+    parts: &SignedParts<'_>,
+    auth: &Authorization,
+    secret_key: &str,
+) -> Result<(), AuthError> {
+    let date_matches = parse_timestamp(parts.timestamp).is_ok_and(|t| utc_date(t) == auth.date);
+    let expected = signature(parts, auth, secret_key);
+    let same = expected
+        .iter()
+        .zip(auth.signature.iter())
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+        == 0;
+    if same && date_matches {
+        Ok(())
+    } else {
+        Err(AuthError::SignatureMismatch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_sdk_header() {
+        let a = parse_authorization(
+            "TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2026-11-22/kms/tc3_request, SignedHeaders=content-type;host, Signature=1972d8409dbb7db84097b2f88f87995b277fd106cd781c49453bc7d37c41f740",
+        )
+        .unwrap();
+        assert_eq!(a.secret_id, "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE");
+        assert_eq!(a.date, "2026-11-22");
+        assert_eq!(a.service, "kms");
+        assert_eq!(a.signed_headers, ["content-type", "host"]);
+    }
+
+    #[test]
+    fn malformed_headers_are_refused() {
+        let sig = "0".repeat(64);
+        for bad in [
+            String::new(),
+            "AWS4-HMAC-SHA256 Credential=a/b".to_owned(),
+            "TC3-HMAC-SHA256".to_owned(),
+            format!("TC3-HMAC-SHA256 Credential=AKID/2026-11-22/kms, SignedHeaders=host, Signature={sig}"),
+            format!("TC3-HMAC-SHA256 Credential=AKID/20261122/kms/tc3_request, SignedHeaders=host, Signature={sig}"),
+            format!("TC3-HMAC-SHA256 Credential=/2026-11-22/kms/tc3_request, SignedHeaders=host, Signature={sig}"),
+            "TC3-HMAC-SHA256 Credential=AKID/2026-11-22/kms/tc3_request, SignedHeaders=host, Signature=zz".to_owned(),
+            format!("TC3-HMAC-SHA256 Credential=AKID/2026-11-22/kms/tc3_request, SignedHeaders=Host, Signature={sig}"),
+            format!("TC3-HMAC-SHA256 Credential=AKID/2026-11-22/kms/tc3_request, Signature={sig}"),
+            format!("TC3-HMAC-SHA256 Credential=AKID/2026-11-22/kms/tc3_request, SignedHeaders=host, Signature={sig}, Signature={sig}"),
+        ] {
+            assert!(
+                matches!(parse_authorization(&bad), Err(AuthError::Malformed(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn utc_dates_and_skew() {
+        assert_eq!(utc_date(0), "1970-01-01");
+        assert_eq!(utc_date(1_795_339_954), "2026-11-22");
+        assert_eq!(utc_date(951_782_400), "2000-02-29");
+        assert!(check_skew(1000, 1300).is_ok());
+        assert!(check_skew(1300, 1000).is_ok());
+        assert!(check_skew(1000, 1301).is_err());
+        assert!(check_skew(1301, 1000).is_err());
+        assert!(parse_timestamp("17953x").is_err());
+        assert!(parse_timestamp("").is_err());
+        assert!(parse_timestamp("-1").is_err());
+    }
+}

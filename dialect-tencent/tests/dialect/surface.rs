@@ -1,0 +1,361 @@
+//! The error surface: envelope, platform codes (action, version, region, auth, parameters),
+//! quotas, tenants, and server-side failures.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use dialect_tencent::{Account, Credential, QuotaConfig, TencentConfig};
+use kms_core::store::Change;
+use kms_core::{AliasName, KeyId, KeyStore, StoreError, TenantId};
+use serde_json::json;
+
+use crate::support::*;
+
+fn raw(h: &Harness, request: http::Request<Vec<u8>>) -> Reply {
+    envelope(h.dialect.handle(request))
+}
+
+#[test]
+fn platform_codes_for_action_version_and_region() {
+    let h = harness();
+    let send = |c: Call<'_>| h.send(&c).code().to_owned();
+    assert_eq!(send(Call::new("NoSuchThing", json!({}))), "InvalidAction");
+    assert_eq!(
+        send(Call::new("GetPublicKey", json!({}))),
+        "UnsupportedOperation"
+    );
+    assert_eq!(
+        send(Call {
+            version: "2017-03-12",
+            ..Call::new("DescribeKey", json!({}))
+        }),
+        "NoSuchVersion"
+    );
+    assert_eq!(
+        send(Call {
+            region: None,
+            ..Call::new("ListKeys", json!({}))
+        }),
+        "MissingParameter"
+    );
+    assert_eq!(
+        send(Call {
+            region: Some("Ap Guangzhou"),
+            ..Call::new("ListKeys", json!({}))
+        }),
+        "UnsupportedRegion"
+    );
+    assert_eq!(send(Call::new("ListKeys", json!({}))), "");
+}
+
+#[test]
+fn authentication_failures() {
+    let h = harness();
+    let base = || Call::new("ListKeys", json!({})).request();
+    let with_auth = |value: &str| {
+        let mut r = base();
+        r.headers_mut()
+            .insert("authorization", value.parse().unwrap());
+        r
+    };
+    let mut unsigned = base();
+    unsigned.headers_mut().remove("authorization");
+    assert_eq!(raw(&h, unsigned).code(), "AuthFailure.InvalidAuthorization");
+    assert_eq!(
+        raw(&h, with_auth("TC3-HMAC-SHA256 Credential=x")).code(),
+        "AuthFailure.InvalidAuthorization"
+    );
+    let mut no_ts = base();
+    no_ts.headers_mut().remove("x-tc-timestamp");
+    assert_eq!(raw(&h, no_ts).code(), "AuthFailure.InvalidAuthorization");
+    // Stale or future timestamps are refused in every mode, by the real clock.
+    let now = CAPTURE_TIME.as_secs();
+    for ts in [now - 301, now + 301] {
+        let c = Call {
+            timestamp: ts,
+            ..Call::new("ListKeys", json!({}))
+        };
+        assert_eq!(h.send(&c).code(), "AuthFailure.SignatureExpire", "{ts}");
+    }
+    for ts in [now - 300, now + 300] {
+        let c = Call {
+            timestamp: ts,
+            ..Call::new("ListKeys", json!({}))
+        };
+        assert_eq!(h.send(&c).code(), "", "{ts}");
+    }
+    // The emulated clock moving on does not age signatures.
+    h.clock.advance(Duration::from_secs(86_400 * 30));
+    assert_eq!(h.call("ListKeys", json!({})).code(), "");
+    // Lenient mode: any secret passes.
+    let c = Call {
+        secret: "whatever",
+        ..Call::new("ListKeys", json!({}))
+    };
+    assert_eq!(h.send(&c).code(), "");
+
+    let mut credentials = HashMap::new();
+    credentials.insert(
+        "AKIDstrict".to_owned(),
+        Credential {
+            secret_key: "right".into(),
+            account: Account::DEFAULT,
+        },
+    );
+    let strict = harness_with(TencentConfig {
+        strict_auth: true,
+        credentials,
+        ..TencentConfig::default()
+    });
+    let code = |secret_id, secret| {
+        let c = Call {
+            secret_id,
+            secret,
+            ..Call::new("ListKeys", json!({}))
+        };
+        strict.send(&c).code().to_owned()
+    };
+    assert_eq!(code("AKIDstrict", "right"), "");
+    assert_eq!(code("AKIDstrict", "wrong"), "AuthFailure.SignatureFailure");
+    assert_eq!(code("AKIDSTRICT", "right"), "AuthFailure.SecretIdNotFound");
+}
+
+#[test]
+fn tenants_are_account_and_region() {
+    let mut credentials = HashMap::new();
+    for (id, uin) in [("AKIDa", "300000000003"), ("AKIDb", "400000000004")] {
+        credentials.insert(
+            id.to_owned(),
+            Credential {
+                secret_key: "s".into(),
+                account: Account::parse(uin).unwrap(),
+            },
+        );
+    }
+    let h = harness_with(TencentConfig {
+        credentials,
+        ..TencentConfig::default()
+    });
+    let create = Call {
+        secret_id: "AKIDa",
+        ..Call::new("CreateKey", json!({ "Alias": "mine" }))
+    };
+    let key = h.send(&create).response()["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let describe = |secret_id, region| {
+        let c = Call {
+            secret_id,
+            region: Some(region),
+            ..Call::new("DescribeKey", json!({ "KeyId": key }))
+        };
+        h.send(&c)
+    };
+    let mine = describe("AKIDa", REGION);
+    assert_eq!(
+        mine.response()["KeyMetadata"]["CreatorUin"],
+        300_000_000_003u64
+    );
+    assert_eq!(
+        describe("AKIDb", REGION).code(),
+        "ResourceUnavailable.CmkNotFound"
+    );
+    assert_eq!(
+        describe("AKIDa", "ap-shanghai").code(),
+        "ResourceUnavailable.CmkNotFound"
+    );
+    // An unconfigured SecretId acts for the default account.
+    assert_eq!(
+        describe("AKIDother", REGION).code(),
+        "ResourceUnavailable.CmkNotFound"
+    );
+    // Aliases are per tenant too.
+    let again = Call {
+        secret_id: "AKIDb",
+        ..Call::new("CreateKey", json!({ "Alias": "mine" }))
+    };
+    assert_eq!(h.send(&again).code(), "");
+}
+
+#[test]
+fn parameters_are_typed_and_known() {
+    let h = harness();
+    h.err("DescribeKey", json!({}), "MissingParameter");
+    h.err("DescribeKey", json!({ "KeyId": "" }), "MissingParameter");
+    h.err("DescribeKey", json!({ "KeyId": 5 }), "InvalidParameter");
+    h.err(
+        "DescribeKey",
+        json!({ "KeyId": "nope" }),
+        "InvalidParameterValue.InvalidKeyId",
+    );
+    h.err(
+        "DescribeKey",
+        json!({ "KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab", "Extra": 1 }),
+        "UnknownParameter",
+    );
+    h.err("ListKeys", json!({ "Limit": "10" }), "InvalidParameter");
+    h.err("ListKeys", json!({ "Limit": 201 }), "InvalidParameterValue");
+    h.err(
+        "DescribeKey",
+        json!({ "KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab", "MemberAccount": { "MemberUin": 1 } }),
+        "UnsupportedOperation",
+    );
+    // Bodies that are not JSON objects, after authentication.
+    let mut r = Call::new("ListKeys", json!({})).request();
+    *r.body_mut() = b"[1]".to_vec();
+    assert_eq!(raw(&h, r).code(), "InvalidParameter");
+    let mut r = Call::new("ListKeys", json!({})).request();
+    *r.body_mut() = b"{".to_vec();
+    assert_eq!(raw(&h, r).code(), "InvalidParameter");
+    // The GET form carries flattened text parameters.
+    let key = h.create_key("get", 1);
+    let mut r = Call::new("DescribeKeys", json!({})).request();
+    *r.method_mut() = http::Method::GET;
+    *r.uri_mut() = format!("/?KeyIds.0={key}").parse().unwrap();
+    r.body_mut().clear();
+    let reply = raw(&h, r);
+    assert_eq!(
+        reply.response()["KeyMetadatas"][0]["KeyId"],
+        key,
+        "{:?}",
+        reply.body
+    );
+}
+
+#[test]
+fn import_key_material_is_limited_to_10_per_second_per_tenant() {
+    let h = harness_with(TencentConfig::default());
+    let key = h.create_key("q", 2);
+    let body = json!({ "KeyId": key, "ImportToken": b64(&[1; 300]), "EncryptedKeyMaterial": b64(&[2; 256]) });
+    for _ in 0..10 {
+        // Each fails on its own merits (a made-up token), but counts.
+        h.err("ImportKeyMaterial", body.clone(), "InvalidParameter");
+    }
+    h.err("ImportKeyMaterial", body.clone(), "RequestLimitExceeded");
+    // Another region is another tenant; other actions are not limited.
+    assert_eq!(
+        h.call_in("ap-shanghai", "ImportKeyMaterial", body.clone())
+            .code(),
+        "ResourceUnavailable.CmkNotFound"
+    );
+    h.ok("DescribeKey", json!({ "KeyId": key }));
+    // The next second of the quota clock is a fresh window.
+    h.clock.advance(Duration::from_secs(1));
+    h.err("ImportKeyMaterial", body, "InvalidParameter");
+}
+
+#[test]
+fn quota_limits_are_configurable() {
+    let mut limits = std::collections::BTreeMap::new();
+    limits.insert(dialect_tencent::Action::GenerateRandom, 2);
+    let h = harness_with(TencentConfig {
+        quotas: QuotaConfig {
+            limits,
+            window: Duration::from_secs(60),
+            ..QuotaConfig::default()
+        },
+        ..TencentConfig::default()
+    });
+    h.ok("GenerateRandom", json!({ "NumberOfBytes": 8 }));
+    h.ok("GenerateRandom", json!({ "NumberOfBytes": 8 }));
+    h.err(
+        "GenerateRandom",
+        json!({ "NumberOfBytes": 8 }),
+        "RequestLimitExceeded",
+    );
+    // Windows are aligned to multiples of their length: the clock is 32 s into one.
+    assert_eq!(h.now_secs() % 60, 32);
+    h.clock.advance(Duration::from_millis(27_999));
+    h.err(
+        "GenerateRandom",
+        json!({ "NumberOfBytes": 8 }),
+        "RequestLimitExceeded",
+    );
+    h.clock.advance(Duration::from_millis(1));
+    h.ok("GenerateRandom", json!({ "NumberOfBytes": 8 }));
+}
+
+/// A store whose every call fails, as a broken disk would.
+#[derive(Debug)]
+struct BrokenStore;
+
+fn broken() -> StoreError {
+    StoreError::new("broken", std::io::Error::other("disk on fire"))
+}
+
+impl KeyStore for BrokenStore {
+    fn get(&self, _: &TenantId, _: &KeyId) -> Result<Option<Vec<u8>>, StoreError> {
+        Err(broken())
+    }
+    fn update(
+        &self,
+        _: &TenantId,
+        _: &KeyId,
+        _: &mut dyn FnMut(Option<&[u8]>) -> Change,
+    ) -> Result<(), StoreError> {
+        Err(broken())
+    }
+    fn list(
+        &self,
+        _: &TenantId,
+        _: Option<&KeyId>,
+        _: usize,
+    ) -> Result<Vec<(KeyId, Vec<u8>)>, StoreError> {
+        Err(broken())
+    }
+    fn all_keys(&self) -> Result<Vec<(TenantId, KeyId)>, StoreError> {
+        Err(broken())
+    }
+    fn get_alias(&self, _: &TenantId, _: &AliasName) -> Result<Option<Vec<u8>>, StoreError> {
+        Err(broken())
+    }
+    fn update_alias(
+        &self,
+        _: &TenantId,
+        _: &AliasName,
+        _: &mut dyn FnMut(Option<&[u8]>) -> Change,
+    ) -> Result<(), StoreError> {
+        Err(broken())
+    }
+    fn list_aliases(
+        &self,
+        _: &TenantId,
+        _: Option<&AliasName>,
+        _: usize,
+    ) -> Result<Vec<(AliasName, Vec<u8>)>, StoreError> {
+        Err(broken())
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        Err(broken())
+    }
+}
+
+#[test]
+fn a_failing_store_is_an_internal_error_that_names_no_detail() {
+    let h = harness_over(Arc::new(BrokenStore), TencentConfig::default());
+    let reply = h.call("CreateKey", json!({ "Alias": "x" }));
+    assert_eq!(reply.code(), "InternalError");
+    assert!(!reply.body.to_string().contains("fire"));
+    assert_eq!(h.call("ListKeys", json!({})).code(), "InternalError");
+}
+
+#[test]
+fn the_servers_own_answers_are_in_the_envelope() {
+    let h = harness();
+    let d = &h.dialect;
+    assert_eq!(
+        envelope(d.body_too_large(10)).code(),
+        "RequestSizeLimitExceeded"
+    );
+    assert_eq!(
+        envelope(d.bad_request("broken body")).code(),
+        "InvalidParameter"
+    );
+    assert_eq!(envelope(d.internal_error()).code(), "InternalError");
+    assert_eq!(
+        envelope(d.timed_out()).code(),
+        "UnsupportedOperation.ServiceTemporaryUnavailable"
+    );
+}
