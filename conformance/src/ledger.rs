@@ -24,6 +24,7 @@ pub enum Outcome {
     WrongMaterial,
     InvalidCiphertext,
     NotOffered,
+    Throttled,
 }
 
 /// A failure a scenario provokes on purpose.
@@ -52,10 +53,12 @@ pub enum Failure {
     /// Decrypt told to use a key other than the ciphertext's.
     CiphertextOtherKey,
     WrappingNotOffered,
+    /// More imports at once than the dialect's request quota allows.
+    Throttled,
 }
 
 impl Failure {
-    pub const ALL: [Failure; 20] = [
+    pub const ALL: [Failure; 21] = [
         Failure::KeyNotFound,
         Failure::NotExternal,
         Failure::CryptoPendingImport,
@@ -76,6 +79,7 @@ impl Failure {
         Failure::CiphertextCorrupt,
         Failure::CiphertextOtherKey,
         Failure::WrappingNotOffered,
+        Failure::Throttled,
     ];
 
     pub fn outcome(self) -> Outcome {
@@ -99,6 +103,7 @@ impl Failure {
             Failure::MaterialMismatch => Outcome::WrongMaterial,
             Failure::CiphertextCorrupt | Failure::CiphertextOtherKey => Outcome::InvalidCiphertext,
             Failure::WrappingNotOffered => Outcome::NotOffered,
+            Failure::Throttled => Outcome::Throttled,
         }
     }
 
@@ -128,6 +133,7 @@ impl Failure {
             Failure::WrappingNotOffered => {
                 "a wrapping algorithm / key spec the dialect does not offer"
             }
+            Failure::Throttled => "imports beyond the dialect's request quota (32 at once)",
         }
     }
 }
@@ -194,6 +200,7 @@ fn aws(f: Failure) -> Expect {
         Failure::CiphertextCorrupt => code(400, "InvalidCiphertextException"),
         Failure::CiphertextOtherKey => code(400, "IncorrectKeyException"),
         Failure::WrappingNotOffered => code(400, "ValidationException"),
+        Failure::Throttled => Expect::NotExpressible("kmsgate emulates no AWS request quota"),
     }
 }
 
@@ -213,17 +220,22 @@ fn tencent(f: Failure) -> Expect {
         Failure::SchedulePendingImport => Expect::Accepted,
         // Tencent deletes only Disabled CMKs.
         Failure::ScheduleEnabled => code(200, "ResourceUnavailable.CmkShouldBeDisabled"),
-        Failure::TokenMalformed => code(200, "InvalidParameterValue"),
-        Failure::TokenForeign => code(200, "InvalidParameterValue"),
+        // The reference suggests InvalidParameterValue; the dialect documents InvalidParameter.
+        Failure::TokenMalformed => code(200, "InvalidParameter"),
+        Failure::TokenForeign => code(200, "InvalidParameter"),
         Failure::TokenExpired => code(200, "ResourceUnavailable.TokenExpired"),
         Failure::UnwrapFailed => code(200, "InvalidParameter.DecryptMaterialError"),
         Failure::MaterialLength => code(200, "InvalidParameterValue.InvalidImportKeyMaterial"),
         Failure::MaterialMismatch => code(200, "InvalidParameterValue.MaterialNotMatch"),
-        Failure::CiphertextCorrupt => code(200, "InvalidParameterValue.InvalidCiphertext"),
+        // A well-formed blob that fails authentication; a malformed one is
+        // InvalidParameterValue.InvalidCiphertext.
+        Failure::CiphertextCorrupt => code(200, "FailedOperation.DecryptError"),
         Failure::CiphertextOtherKey => {
             Expect::NotExpressible("Decrypt takes no KeyId; the ciphertext names its key")
         }
         Failure::WrappingNotOffered => code(200, "InvalidParameterValue"),
+        // "At most 10 ImportKeyMaterial requests per second" per account and region.
+        Failure::Throttled => code(200, "RequestLimitExceeded"),
     }
 }
 
@@ -248,6 +260,7 @@ fn huawei(f: Failure) -> Expect {
         Failure::CiphertextCorrupt => code(400, "KMS.0308"),
         Failure::CiphertextOtherKey => code(400, "KMS.0308"),
         Failure::WrappingNotOffered => code(400, "KMS.0308"),
+        Failure::Throttled => Expect::NotExpressible("kmsgate emulates no Huawei request quota"),
     }
 }
 

@@ -57,14 +57,24 @@ pub fn concurrent_imports(run: &mut Run<'_>) -> Step<Verdict> {
         ));
     };
     // A loser either saw the winner's material (mismatch) or, where a dialect refuses
-    // imports into Enabled keys, the state.
+    // imports into Enabled keys, the state; where the dialect has a request quota, the
+    // requests over it are refused unhandled.
     let mut allowed = vec![Failure::MaterialMismatch];
-    if let Expect::Code { .. } = run.expect(Failure::ImportEnabled) {
-        allowed.push(Failure::ImportEnabled);
+    for extra in [Failure::ImportEnabled, Failure::Throttled] {
+        if let Expect::Code { .. } = run.expect(extra) {
+            allowed.push(extra);
+        }
     }
+    let mut mismatched = 0;
     for (i, result) in results.into_iter().enumerate() {
         if i == winner {
             continue;
+        }
+        if run
+            .refused("a losing import", result.clone(), Failure::MaterialMismatch)
+            .is_ok()
+        {
+            mismatched += 1;
         }
         let ok = allowed
             .iter()
@@ -76,7 +86,19 @@ pub fn concurrent_imports(run: &mut Run<'_>) -> Step<Verdict> {
             ));
         }
     }
+    if mismatched == 0 {
+        return Err("no losing import reached the material check: there was no race".into());
+    }
+    if mismatched + 1 < RACERS {
+        run.note(format!(
+            "{} of {RACERS} imports were over the request quota; {} raced",
+            RACERS - 1 - mismatched,
+            mismatched + 1
+        ));
+    }
     run.expect_state("after the race", &key, State::Enabled)?;
+    // A new request-quota window (quotas run on the emulated clock) for the imports below.
+    run.advance(60)?;
     let ciphertext = run.encrypt(&key, b"race")?;
     run.ok("delete imported material", run.driver.delete_material(&key))?;
     let loser = (winner + 1) % RACERS;

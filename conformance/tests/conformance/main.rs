@@ -113,7 +113,9 @@ fn shared_pass(results: &Collected, available: &BTreeMap<Dialect, bool>) -> Resu
     let mut server =
         Shared::start().map_err(|e| format!("the shared server did not start: {e}"))?;
     let mut failures = Vec::new();
-    for scenario in scenarios::ALL {
+    let near = scenarios::ALL.iter().filter(|s| !s.far_future);
+    let far = scenarios::ALL.iter().filter(|s| s.far_future);
+    for scenario in near.chain(far) {
         for d in Dialect::ALL.into_iter().filter(|d| available[d]) {
             let outcome = run_scenario(scenario, d, &mut server);
             if let Err(e) = conclude(results, true, scenario, d, outcome) {

@@ -1,7 +1,7 @@
 //! The servers under test: kmsgate's real server code ([`Background`]) on 127.0.0.1 port 0,
 //! over durable stores in temporary directories.
 
-use kmsgate_server::{Background, DialectKind, ListenAddr, PoolSettings, Settings};
+use kmsgate_server::{Background, DialectKind, Overrides, Settings};
 
 use conformance::driver::{self, Endpoints};
 use conformance::neutral::{Dialect, KeySpec};
@@ -16,40 +16,48 @@ pub fn kind(d: Dialect) -> DialectKind {
 }
 
 /// Loopback, any free port, a durable store in `dir`, no key pairs generated ahead (dozens of
-/// servers would otherwise fight over two cores generating RSA keys).
-fn settings(dir: &std::path::Path) -> Settings {
-    let any: ListenAddr = "127.0.0.1:0".parse().unwrap_or_else(|_| unreachable!());
-    let mut s = Settings {
-        data_dir: dir.to_path_buf(),
-        in_memory: false,
-        pool: PoolSettings {
-            rsa_2048: 0,
-            rsa_3072: 0,
-            rsa_4096: 0,
-            sm2: 0,
-        },
-        ..Settings::default()
-    };
-    s.aws.listen = any.clone();
-    s.tencent.listen = any.clone();
-    s.huawei.listen = any;
-    s
+/// servers would otherwise fight over two cores generating RSA keys); `tencent_sm`: the
+/// Tencent listener serves the SM edition (SM4 keys). Built through the same layered loading
+/// as the binaries' `KMSGATE_…` environment.
+fn settings(dir: &std::path::Path, tencent_sm: bool) -> Result<Settings, String> {
+    let mut env = vec![
+        ("KMSGATE_DATA_DIR", dir.display().to_string()),
+        ("KMSGATE_POOL__RSA_2048", "0".into()),
+        ("KMSGATE_POOL__RSA_3072", "0".into()),
+        ("KMSGATE_POOL__RSA_4096", "0".into()),
+        ("KMSGATE_POOL__SM2", "0".into()),
+        ("KMSGATE_AWS__LISTEN", "127.0.0.1:0".into()),
+        ("KMSGATE_TENCENT__LISTEN", "127.0.0.1:0".into()),
+        ("KMSGATE_HUAWEI__LISTEN", "127.0.0.1:0".into()),
+    ];
+    if tencent_sm {
+        env.push(("KMSGATE_TENCENT__EDITION", "sm".into()));
+    }
+    let env: Vec<(String, String)> = env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    Settings::load(None, &env, &Overrides::default()).map_err(|e| e.to_string())
 }
 
 /// One background server and its store.
 pub struct Instance {
     dir: tempfile::TempDir,
     kinds: Vec<DialectKind>,
+    tencent_sm: bool,
     server: Option<Background>,
 }
 
 impl Instance {
     pub fn start(kinds: &[DialectKind]) -> Result<Instance, String> {
+        Self::start_with(kinds, false)
+    }
+
+    fn start_with(kinds: &[DialectKind], tencent_sm: bool) -> Result<Instance, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let server = Background::start(settings(dir.path()), kinds).map_err(|e| e.to_string())?;
+        let server = Background::start(settings(dir.path(), tencent_sm)?, kinds)
+            .map_err(|e| e.to_string())?;
         Ok(Instance {
             dir,
             kinds: kinds.to_vec(),
+            tencent_sm,
             server: Some(server),
         })
     }
@@ -65,8 +73,8 @@ impl Instance {
         let endpoint = server.endpoint(first).ok_or("no endpoint")?;
         let offset = driver::clock_offset(&endpoint).map_err(|e| e.to_string())?;
         server.stop().map_err(|e| format!("stop: {e}"))?;
-        let server =
-            Background::start(settings(self.dir.path()), &self.kinds).map_err(|e| e.to_string())?;
+        let server = Background::start(settings(self.dir.path(), self.tencent_sm)?, &self.kinds)
+            .map_err(|e| e.to_string())?;
         let endpoint = server.endpoint(first).ok_or("no endpoint")?;
         self.server = Some(server);
         // One advance may move the clock by at most a century; long runs go further.
@@ -80,44 +88,41 @@ impl Instance {
     }
 }
 
-/// Which key specs a dialect's listener serves. A Tencent listener serves one compliance
-/// edition; the default (FIPS) gives AES-256 keys.
-fn served(d: Dialect) -> &'static [KeySpec] {
-    match d {
-        Dialect::Aws | Dialect::Huawei => &KeySpec::ALL,
-        Dialect::Tencent => &[KeySpec::Aes256],
-    }
-}
-
-/// One dialect on its own server and store (a scenario × dialect test).
+/// One dialect on its own server(s) and store(s) (a scenario × dialect test). A Tencent
+/// listener serves one compliance edition, so Tencent gets two servers: FIPS for AES-256
+/// keys, SM for SM4 keys.
 pub struct Isolated {
     dialect: Dialect,
-    instance: Instance,
+    instances: Vec<(Vec<KeySpec>, Instance)>,
 }
 
 impl Isolated {
     pub fn start(dialect: Dialect) -> Result<Isolated, String> {
-        Ok(Isolated {
-            dialect,
-            instance: Instance::start(&[kind(dialect)])?,
-        })
+        let kinds = [kind(dialect)];
+        let instances = match dialect {
+            Dialect::Tencent => vec![
+                (vec![KeySpec::Aes256], Instance::start_with(&kinds, false)?),
+                (vec![KeySpec::Sm4], Instance::start_with(&kinds, true)?),
+            ],
+            Dialect::Aws | Dialect::Huawei => {
+                vec![(KeySpec::ALL.to_vec(), Instance::start(&kinds)?)]
+            }
+        };
+        Ok(Isolated { dialect, instances })
     }
-}
-
-fn endpoints_of(instance: &Instance, d: Dialect) -> Endpoints {
-    let Some(e) = instance.endpoint(kind(d)) else {
-        return Endpoints::default();
-    };
-    Endpoints(served(d).iter().map(|s| (*s, e.clone())).collect())
 }
 
 impl Server for Isolated {
     fn endpoints(&self, dialect: Dialect) -> Endpoints {
+        let mut out = Vec::new();
         if dialect == self.dialect {
-            endpoints_of(&self.instance, dialect)
-        } else {
-            Endpoints::default()
+            for (specs, instance) in &self.instances {
+                if let Some(e) = instance.endpoint(kind(dialect)) {
+                    out.extend(specs.iter().map(|s| (*s, e.clone())));
+                }
+            }
         }
+        Endpoints(out)
     }
 
     fn durable(&self) -> bool {
@@ -125,7 +130,10 @@ impl Server for Isolated {
     }
 
     fn restart(&mut self) -> Result<(), String> {
-        self.instance.restart()
+        for (_, instance) in &mut self.instances {
+            instance.restart()?;
+        }
+        Ok(())
     }
 }
 
@@ -143,8 +151,16 @@ impl Shared {
 }
 
 impl Server for Shared {
+    /// One listener per dialect: Tencent's serves the FIPS edition, so no SM4 keys there.
     fn endpoints(&self, dialect: Dialect) -> Endpoints {
-        endpoints_of(&self.instance, dialect)
+        let Some(e) = self.instance.endpoint(kind(dialect)) else {
+            return Endpoints::default();
+        };
+        let specs: &[KeySpec] = match dialect {
+            Dialect::Aws | Dialect::Huawei => &KeySpec::ALL,
+            Dialect::Tencent => &[KeySpec::Aes256],
+        };
+        Endpoints(specs.iter().map(|s| (*s, e.clone())).collect())
     }
 
     fn durable(&self) -> bool {
