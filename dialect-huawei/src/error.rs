@@ -602,7 +602,71 @@ mod tests {
             let hw = from_core(&err);
             assert_eq!((hw.status, hw.code.as_str()), (status, code), "{err}");
             assert_eq!(hw.code.shape(), Shape::Kms, "{err}");
-            assert!(!hw.message.is_empty());
+            // Every message opens with the code's documented meaning, then says what failed.
+            let documented = match hw.code {
+                ErrorCode::Kms0105 => "A system exception occurred",
+                ErrorCode::Kms0201 => "Invalid request URL",
+                ErrorCode::Kms0205 => "Invalid key ID",
+                ErrorCode::Kms0209 => "The key has been disabled",
+                ErrorCode::Kms0210 => "The key is in Scheduled deletion state",
+                ErrorCode::Kms0308 => "Invalid parameter",
+                ErrorCode::Kms0309 => "External keys required",
+                ErrorCode::Kms0310 => "The key is not in Pending import state",
+                ErrorCode::Kms0311 => "Failed to decrypt data using the",
+                ErrorCode::Kms1101 => "Invalid key_alias",
+                other => panic!("{err}: unexpected code {other:?}"),
+            };
+            // A key still waiting for material, asked to do anything else, says so instead.
+            let waiting = hw.code == ErrorCode::Kms0310
+                && hw
+                    .message
+                    .contains("is in Pending import state (5): import key material");
+            assert!(
+                hw.message.starts_with(documented) || waiting,
+                "{err}: {}",
+                hw.message
+            );
+        }
+        // The import family says exactly what went wrong.
+        for (err, says) in [
+            (KmsError::ImportTokenInvalid, "import_token is malformed"),
+            (KmsError::ImportTokenForeign, "issued for another key"),
+            (
+                KmsError::ImportTokenExpired { expired_at: t },
+                "import_token expired at 1",
+            ),
+            (
+                KmsError::MaterialMismatch { key_id: id() },
+                "differs from the material previously imported",
+            ),
+            (
+                KmsError::MaterialLength {
+                    spec: KeySpec::Aes256,
+                    expected: 32,
+                    actual: 16,
+                },
+                "128 bits; AES_256 keys take 256 bits",
+            ),
+            (
+                KmsError::InvalidExpiry { expiry: t, now: t },
+                "expiration_time 1 must be later than now",
+            ),
+            (
+                KmsError::UnwrapFailed {
+                    algorithm: WrappingAlgorithm::RsaesOaepSha256,
+                },
+                "RSA private key",
+            ),
+            (
+                KmsError::UnwrapFailed {
+                    algorithm: WrappingAlgorithm::Sm2Pke,
+                },
+                "SM2 private key",
+            ),
+            (KmsError::NotExternal { key_id: id() }, "has origin kms"),
+        ] {
+            let msg = from_core(&err).message;
+            assert!(msg.contains(says), "{err}: {msg}");
         }
         let msg = from_core(&KmsError::AliasExists { alias: alias() }).message;
         assert!(msg.contains("alias k1 already"), "{msg}");

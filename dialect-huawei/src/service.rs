@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use kms_core::{Clock, Kms, SystemClock};
@@ -122,9 +122,6 @@ pub struct HuaweiDialect {
     /// `None` only if the system could not provide randomness for the secret: then no token
     /// is issued and none verifies, while AK/SK and static tokens keep working.
     tokens: Option<TokenIssuer>,
-    /// Serialises key alias changes: the check that an alias is free and its creation span
-    /// two store updates.
-    key_aliases: Mutex<()>,
 }
 
 impl HuaweiDialect {
@@ -133,7 +130,6 @@ impl HuaweiDialect {
             kms,
             config,
             tokens: TokenIssuer::generate().ok(),
-            key_aliases: Mutex::new(()),
         }
     }
 
@@ -171,7 +167,6 @@ impl HuaweiDialect {
             kms: &self.kms,
             caller: &caller,
             config: &self.config,
-            key_aliases: &self.key_aliases,
         };
         operation.run(&ctx, &input)
     }

@@ -164,6 +164,8 @@ pub fn from_core(err: &KmsError) -> TencentError {
             C::InvalidParameterValueMaterialNotMatch,
             format!("The CMK `{key_id}` already has key material, which cannot be replaced."),
         ),
+        // Never asked for either (no claims made); a request that cannot apply to this key,
+        // so ImportKeyMaterial's generic parameter code.
         KmsError::NoMaterialYet { key_id } => e(
             C::InvalidParameter,
             format!("The CMK `{key_id}` has never had key material."),
@@ -182,6 +184,8 @@ pub fn from_core(err: &KmsError) -> TencentError {
                 now.as_secs()
             ),
         ),
+        // A pair of parameter values that do not go together: Tencent's code for a value
+        // that is well-formed but not acceptable.
         KmsError::IncompatibleWrapping { algorithm, spec } => e(
             C::InvalidParameterValue,
             format!("WrappingAlgorithm {algorithm} cannot be used with WrappingKeySpec {spec}."),
@@ -197,6 +201,8 @@ pub fn from_core(err: &KmsError) -> TencentError {
             C::InvalidParameterValueAliasAlreadyExists,
             format!("The alias `{alias}` is already used by another CMK in this region."),
         ),
+        // No KMS-specific code names a missing alias; the platform's code for a missing
+        // resource does.
         KmsError::AliasNotFound { alias } => e(
             C::ResourceNotFound,
             format!("The alias `{alias}` does not exist."),
@@ -260,6 +266,8 @@ fn from_validation(v: &ValidationError) -> TencentError {
             C::InvalidParameterValueInvalidKeyId,
             "KeyId must be a CMK id as CreateKey returns it (a lowercase UUID).".to_owned(),
         ),
+        // Account and region are checked at the edge (UnsupportedRegion); this is the
+        // core's own re-check, reported with the generic parameter code.
         ValidationError::MalformedTenant => (
             C::InvalidParameter,
             "The account or region is invalid.".to_owned(),
@@ -268,6 +276,8 @@ fn from_validation(v: &ValidationError) -> TencentError {
             C::InvalidParameterInvalidPendingWindowInDays,
             format!("PendingWindowInDays {days} is outside {min} to {max}."),
         ),
+        // Out-of-range numbers and malformed tags are well-formed values that are not
+        // acceptable: InvalidParameterValue, as Tencent answers for such values.
         ValidationError::ByteCountOutOfRange { requested, max } => (
             C::InvalidParameterValue,
             format!("NumberOfBytes {requested} is outside 1 to {max}."),

@@ -3,7 +3,6 @@
 //! purged keys) under a prefix that the names of the aliases API cannot start with.
 
 use std::collections::HashMap;
-use std::sync::MutexGuard;
 
 use kms_core::{AliasName, KeyId, KmsError, PageSize};
 use serde_json::{Value, json};
@@ -44,13 +43,6 @@ pub(super) fn shown(name: &AliasName) -> &str {
     name.as_str()
         .strip_prefix(KEY_ALIAS_PREFIX)
         .unwrap_or(name.as_str())
-}
-
-pub(super) fn lock<'a>(ctx: &Ctx<'a>) -> MutexGuard<'a, ()> {
-    // The guarded data is `()`: a panic elsewhere cannot leave it inconsistent.
-    ctx.key_aliases
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The key alias of one key ("" if it has none, which only a failed creation can leave).
@@ -95,21 +87,20 @@ pub(super) fn update_key_alias(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Hu
     let id = input.key_id("key_id")?;
     let name = parse(input, "key_alias")?;
     let tenant = &ctx.caller.tenant;
-    let _guard = lock(ctx);
     ctx.kms.describe_key(tenant, &id).map_err(|e| ctx.core(e))?;
     let current = alias_of(ctx, &id)?;
     if current != shown(&name) {
-        // New name first: if it is taken, or the key may not change, nothing has changed.
-        ctx.kms
-            .create_alias(tenant, &name, &id)
-            .map_err(|e| ctx.core(e))?;
-        if !current.is_empty()
-            && let Ok(old) = AliasName::new(format!("{KEY_ALIAS_PREFIX}{current}"))
-        {
-            ctx.kms
-                .delete_alias(tenant, &old)
-                .map_err(|e| ctx.core(e))?;
+        // The core takes the new name first and drops the old one, undoing itself if it
+        // cannot: a taken name, or a key that may not change, changes nothing.
+        let old = match current.as_str() {
+            "" => None,
+            shown_name => AliasName::new(format!("{KEY_ALIAS_PREFIX}{shown_name}")).ok(),
+        };
+        match old {
+            Some(old) => ctx.kms.rename_alias(tenant, &old, &name),
+            None => ctx.kms.create_alias(tenant, &name, &id),
         }
+        .map_err(|e| ctx.core(e))?;
     } else {
         // Renaming to the same name still requires a key that may change.
         ctx.kms

@@ -10,8 +10,6 @@ mod import;
 mod key_alias;
 mod keys;
 
-use std::sync::Mutex;
-
 use http::Method;
 use kms_core::{Kms, KmsError};
 use serde_json::Value;
@@ -28,7 +26,6 @@ pub(crate) struct Ctx<'a> {
     pub(crate) kms: &'a Kms,
     pub(crate) caller: &'a Caller,
     pub(crate) config: &'a HuaweiConfig,
-    pub(crate) key_aliases: &'a Mutex<()>,
 }
 
 impl Ctx<'_> {

@@ -126,7 +126,7 @@ fn recorded_signatures_verify_in_strict_mode() {
             .to_owned();
         let at = dialect_huawei::signer::parse_sdk_date(&date).unwrap();
         for h in [&strict, &wrong, &elsewhere] {
-            h.clock.set(kms_core::Timestamp::from_secs(at));
+            h.signature_clock.set(kms_core::Timestamp::from_secs(at));
         }
         let reply = strict.raw(request_of(&capture));
         assert_ne!(reply.code(), "APIG.0301", "{name}: {}", reply.body);
@@ -144,7 +144,7 @@ fn recorded_signatures_verify_in_strict_mode() {
         );
         // Sixteen minutes later the same request is stale.
         strict
-            .clock
+            .signature_clock
             .set(kms_core::Timestamp::from_secs(at + 16 * 60));
         let reply = strict.raw(request_of(&capture));
         assert_eq!(

@@ -373,6 +373,7 @@ fn the_error_surface() {
     assert_eq!((r.status, r.code().as_str()), (404, "APIG.0101"));
     let bad_json = http::Request::post(path(PROJECT, "describe-key"))
         .header("authorization", unsigned_authorization())
+        .header("x-sdk-date", CAPTURE_DATE)
         .body(b"{not json".to_vec())
         .unwrap();
     let r = h.raw(bad_json);
@@ -403,4 +404,29 @@ fn the_error_surface() {
     assert_eq!(h.dialect.timed_out().status(), 504);
     assert_eq!(h.dialect.internal_error().status(), 500);
     assert!(String::from_utf8_lossy(h.dialect.bad_request("broken").body()).contains("KMS.0202"));
+}
+
+#[test]
+fn permissive_mode_still_wants_a_current_sdk_date() {
+    let h = harness();
+    let request = |date: Option<&str>| {
+        let mut b = http::Request::post(path(PROJECT, "list-keys"))
+            .header("authorization", unsigned_authorization());
+        if let Some(d) = date {
+            b = b.header("x-sdk-date", d);
+        }
+        b.body(b"{}".to_vec()).unwrap()
+    };
+    assert_eq!(h.raw(request(Some(CAPTURE_DATE))).status, 200);
+    for stale in [None, Some("20261122T091637Z"), Some("not a date")] {
+        let r = h.raw(request(stale));
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (401, "APIG.0301"),
+            "{stale:?}"
+        );
+    }
+    // Emulated time moving on does not make a current request stale.
+    h.advance(86_400 * 30);
+    assert_eq!(h.raw(request(Some(CAPTURE_DATE))).status, 200);
 }

@@ -18,24 +18,31 @@ pub const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
 pub struct Harness {
     pub dialect: HuaweiDialect,
+    /// Emulated time: key and token expiry.
     pub clock: Arc<ManualClock>,
+    /// Real time as the signature check sees it.
+    pub signature_clock: Arc<ManualClock>,
 }
 
 pub fn harness() -> Harness {
     harness_with(HuaweiConfig::default())
 }
 
-/// `config` with both clocks replaced by one manual clock at [`CAPTURE_TIME`].
+/// `config` with manual clocks at [`CAPTURE_TIME`]: `clock` (the emulated time that tests
+/// advance for expiry) and a separate real-time stand-in that stays at the requests'
+/// `X-Sdk-Date`, as the real clock would while emulated time is fast-forwarded.
 pub fn harness_with(mut config: HuaweiConfig) -> Harness {
     let clock = Arc::new(ManualClock::new(CAPTURE_TIME));
     config.clock = clock.clone();
-    config.signature_clock = clock.clone();
+    let signature_clock = Arc::new(ManualClock::new(CAPTURE_TIME));
+    config.signature_clock = signature_clock.clone();
     let kms = Kms::builder(Arc::new(MemoryStore::new()), &RootKey::from_bytes([7; 32]))
         .clock(clock.clone())
         .build();
     Harness {
         dialect: HuaweiDialect::new(Arc::new(kms), config),
         clock,
+        signature_clock,
     }
 }
 

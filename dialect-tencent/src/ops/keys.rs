@@ -256,10 +256,11 @@ pub(super) fn update_alias(ctx: &Ctx<'_>, params: &Params) -> Answer {
     if old.as_ref() == Some(&alias) {
         return Ok(empty());
     }
-    ctx.kms.create_alias(tenant, &alias, &id).map_err(core)?;
-    if let Some(old) = old {
-        ctx.kms.delete_alias(tenant, &old).map_err(core)?;
+    match old {
+        Some(old) => ctx.kms.rename_alias(tenant, &old, &alias),
+        None => ctx.kms.create_alias(tenant, &alias, &id),
     }
+    .map_err(core)?;
     Ok(empty())
 }
 

@@ -61,8 +61,8 @@ impl Ctx<'_> {
                 .list_aliases(&self.caller.tenant, None, after.as_ref(), size)
                 .map_err(core)?;
             for entry in page.aliases {
-                // One alias per key is kept; should a failed rename have left two, the newer
-                // one is the key's name.
+                // One alias per key (renames go through the core's rename_alias); should a
+                // failing store still have left two, the newer one is the key's name.
                 out.entry(entry.target)
                     .and_modify(|(name, at)| {
                         if entry.updated_at > *at {

@@ -89,6 +89,26 @@ impl Kms {
         Ok(record.entry(name.clone()))
     }
 
+    /// Gives the key that `old` names the name `new` instead (clouds where an alias is a key's
+    /// one display name). The new name is taken first, so a taken name changes nothing; if
+    /// the old one cannot be dropped afterwards, the new one is dropped again and the key
+    /// keeps its old name.
+    pub fn rename_alias(
+        &self,
+        tenant: &TenantId,
+        old: &AliasName,
+        new: &AliasName,
+    ) -> Result<AliasEntry, KmsError> {
+        let target = self.resolve_alias(tenant, old)?;
+        let entry = self.create_alias(tenant, new, &target)?;
+        if let Err(e) = self.delete_alias(tenant, old) {
+            // Best effort: if this fails too, the store is failing and both names stay.
+            let _ = self.delete_alias(tenant, new);
+            return Err(e);
+        }
+        Ok(entry)
+    }
+
     /// Points an existing alias at another key of the same tenant.
     pub fn update_alias(
         &self,

@@ -267,3 +267,35 @@ fn a_key_created_with_a_taken_name_leaves_nothing_behind() {
             .is_ok()
     );
 }
+
+#[test]
+fn renaming_moves_the_name_or_changes_nothing() {
+    let f = fixture();
+    let (k1, k2) = (
+        f.create(KeySpec::Aes256, Origin::Generated),
+        f.create(KeySpec::Aes256, Origin::Generated),
+    );
+    let (a, b, c) = (alias("a"), alias("b"), alias("c"));
+    f.kms.create_alias(&f.tenant, &a, &k1).unwrap();
+    f.kms.create_alias(&f.tenant, &c, &k2).unwrap();
+    let renamed = f.kms.rename_alias(&f.tenant, &a, &b).unwrap();
+    assert_eq!(renamed.target, k1);
+    assert_eq!(f.kms.resolve_alias(&f.tenant, &b).unwrap(), k1);
+    assert!(matches!(
+        f.kms.resolve_alias(&f.tenant, &a),
+        Err(KmsError::AliasNotFound { .. })
+    ));
+    // A taken name: both keep theirs.
+    assert!(matches!(
+        f.kms.rename_alias(&f.tenant, &b, &c),
+        Err(KmsError::AliasExists { .. })
+    ));
+    assert_eq!(f.kms.resolve_alias(&f.tenant, &b).unwrap(), k1);
+    assert_eq!(f.kms.resolve_alias(&f.tenant, &c).unwrap(), k2);
+    // An unknown old name creates nothing.
+    assert!(matches!(
+        f.kms.rename_alias(&f.tenant, &a, &alias("d")),
+        Err(KmsError::AliasNotFound { .. })
+    ));
+    assert!(f.kms.resolve_alias(&f.tenant, &alias("d")).is_err());
+}
