@@ -27,61 +27,60 @@ pub enum Outcome {
     Throttled,
 }
 
-/// A failure a scenario provokes on purpose.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Failure {
-    KeyNotFound,
-    NotExternal,
-    CryptoPendingImport,
-    CryptoDisabled,
-    CryptoPendingDeletion,
-    ParamsPendingDeletion,
-    ImportPendingDeletion,
-    /// Re-import (of the same material) into an Enabled key.
-    ImportEnabled,
-    /// Re-import (of the same material) into a Disabled key.
-    ImportDisabled,
-    SchedulePendingImport,
-    ScheduleEnabled,
-    TokenMalformed,
-    TokenForeign,
-    TokenExpired,
-    UnwrapFailed,
-    MaterialLength,
-    MaterialMismatch,
-    CiphertextCorrupt,
-    /// Decrypt told to use a key other than the ciphertext's.
-    CiphertextOtherKey,
-    WrappingNotOffered,
-    /// More imports at once than the dialect's request quota allows.
-    Throttled,
+/// Declares the [`Failure`] enum and its `ALL` from one list of variants, so a new variant
+/// cannot be left out of `ALL` (and so out of [`classify`] and [`markdown`]).
+macro_rules! failures {
+    (
+        $(#[$meta:meta])*
+        pub enum Failure {
+            $( $(#[$variant_meta:meta])* $variant:ident, )*
+        }
+    ) => {
+        $(#[$meta])*
+        pub enum Failure {
+            $( $(#[$variant_meta])* $variant, )*
+        }
+
+        impl Failure {
+            /// Every failure, in declaration order: the order [`classify`] tries them in.
+            pub const ALL: [Failure; [$(Failure::$variant),*].len()] = [$(Failure::$variant),*];
+        }
+    };
+}
+
+failures! {
+    /// A failure a scenario provokes on purpose.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum Failure {
+        KeyNotFound,
+        NotExternal,
+        CryptoPendingImport,
+        CryptoDisabled,
+        CryptoPendingDeletion,
+        ParamsPendingDeletion,
+        ImportPendingDeletion,
+        /// Re-import (of the same material) into an Enabled key.
+        ImportEnabled,
+        /// Re-import (of the same material) into a Disabled key.
+        ImportDisabled,
+        SchedulePendingImport,
+        ScheduleEnabled,
+        TokenMalformed,
+        TokenForeign,
+        TokenExpired,
+        UnwrapFailed,
+        MaterialLength,
+        MaterialMismatch,
+        CiphertextCorrupt,
+        /// Decrypt told to use a key other than the ciphertext's.
+        CiphertextOtherKey,
+        WrappingNotOffered,
+        /// More imports at once than the dialect's request quota allows.
+        Throttled,
+    }
 }
 
 impl Failure {
-    pub const ALL: [Failure; 21] = [
-        Failure::KeyNotFound,
-        Failure::NotExternal,
-        Failure::CryptoPendingImport,
-        Failure::CryptoDisabled,
-        Failure::CryptoPendingDeletion,
-        Failure::ParamsPendingDeletion,
-        Failure::ImportPendingDeletion,
-        Failure::ImportEnabled,
-        Failure::ImportDisabled,
-        Failure::SchedulePendingImport,
-        Failure::ScheduleEnabled,
-        Failure::TokenMalformed,
-        Failure::TokenForeign,
-        Failure::TokenExpired,
-        Failure::UnwrapFailed,
-        Failure::MaterialLength,
-        Failure::MaterialMismatch,
-        Failure::CiphertextCorrupt,
-        Failure::CiphertextOtherKey,
-        Failure::WrappingNotOffered,
-        Failure::Throttled,
-    ];
-
     pub fn outcome(self) -> Outcome {
         match self {
             Failure::KeyNotFound => Outcome::NotFound,

@@ -1,7 +1,6 @@
 //! A key: its fixed attributes plus its lifecycle state. Every change to a key is one of the
 //! methods here, each delegating the state question to [`KeyState`].
 
-use crate::engine::MaterialClaim;
 use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
 use crate::lifecycle::{DeletionPolicy, ImportPolicy, KeyState, KeyStateKind, Material, Refusal};
@@ -50,6 +49,19 @@ impl KeyDescription {
     pub fn has_material(&self) -> bool {
         self.material_expiry.is_some()
     }
+}
+
+/// What the caller says about the material it imports. Checked with the key's origin and
+/// state, before any unwrapping, and again inside the atomic import.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MaterialClaim {
+    /// No claim: the first material, or the same material again.
+    #[default]
+    Unspecified,
+    /// Material for a key that has never had any.
+    New,
+    /// The material the key already had; when an id is given, the material with that id.
+    Existing(Option<MaterialId>),
 }
 
 impl Key {

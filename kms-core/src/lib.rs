@@ -54,12 +54,12 @@ pub use ciphertext::{BLOB_OVERHEAD, EncryptionContext};
 pub use data_dir::{DATABASE_FILE, DataDir, DataDirError, ROOT_KEY_FILE};
 pub use engine::{
     AliasPage, CreateKey, DEFAULT_IMPORT_TOKEN_TTL, DataKey, Decrypted, ImportOutcome,
-    ImportParameters, ImportRequest, KeyPage, Kms, KmsBuilder, MaterialClaim, PageSize,
-    ReEncrypted, SweepReport, Sweeper,
+    ImportParameters, ImportRequest, KeyPage, Kms, KmsBuilder, PageSize, ReEncrypted, SweepReport,
+    Sweeper,
 };
 pub use error::{InternalError, KmsError, Operation, ValidationError};
 pub use ids::{KeyId, TenantId};
-pub use key::KeyDescription;
+pub use key::{KeyDescription, MaterialClaim};
 pub use lifecycle::{DeletionPolicy, ImportPolicy, KeyStateKind};
 pub use seal::{MaterialId, RootKey};
 pub use secret::SecretBytes;

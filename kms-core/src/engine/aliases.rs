@@ -170,6 +170,12 @@ impl Kms {
     }
 
     /// One page of live aliases, optionally only those pointing at `target`.
+    ///
+    /// Entries come in ascending name order ([`AliasName`]'s `Ord`: byte order), whatever
+    /// order they were created in, and a page continues right after `after`: the order
+    /// [`KeyStore::list_aliases`](crate::KeyStore::list_aliases) promises and the backend
+    /// suite checks. Dialects rely on it: Huawei shows the first alias of a key's listing as
+    /// that key's alias.
     pub fn list_aliases(
         &self,
         tenant: &TenantId,

@@ -3,7 +3,7 @@
 use super::Kms;
 use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
-use crate::key::{KeyDescription, check_material_len};
+use crate::key::{KeyDescription, MaterialClaim, check_material_len};
 use crate::lifecycle::ImportPolicy;
 use crate::seal::MaterialId;
 use crate::spec::Expiry;
@@ -32,19 +32,6 @@ pub struct ImportRequest {
     pub expiry: Expiry,
     pub policy: ImportPolicy,
     pub claim: MaterialClaim,
-}
-
-/// What the caller says about the material it imports. Checked with the key's origin and
-/// state, before any unwrapping, and again inside the atomic import.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum MaterialClaim {
-    /// No claim: the first material, or the same material again.
-    #[default]
-    Unspecified,
-    /// Material for a key that has never had any.
-    New,
-    /// The material the key already had; when an id is given, the material with that id.
-    Existing(Option<MaterialId>),
 }
 
 #[derive(Clone, Debug)]

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 pub use aliases::AliasPage;
 pub use crypto::{DataKey, Decrypted, ReEncrypted};
-pub use import::{ImportOutcome, ImportParameters, ImportRequest, MaterialClaim};
+pub use import::{ImportOutcome, ImportParameters, ImportRequest};
 pub use keys::{CreateKey, KeyPage, PageSize};
 pub use sweep::{SweepReport, Sweeper};
 

@@ -1,10 +1,15 @@
 //! Storage of key records. A store keeps opaque records (already sealed by the engine) per
-//! tenant and key id, and alias records per tenant and alias name, and offers one atomic read-modify-write per key: the engine's whole
-//! decision about a key (state transition, material check) happens inside it, so two
-//! concurrent imports into one key can never both win.
+//! tenant and key id, and alias records per tenant and alias name, and offers one atomic
+//! read-modify-write per key: the engine's whole decision about a key (state transition,
+//! material check) happens inside it, so two concurrent imports into one key can never both
+//! win.
 
 mod memory;
 mod redb_store;
+// Test code (it panics on failure), so kept out of production builds: kms-core's own tests
+// get it through `cfg(test)`, another crate's tests (a third-party backend's) through the
+// `test-suite` feature.
+#[cfg(any(test, feature = "test-suite"))]
 pub mod suite;
 
 use std::fmt;
@@ -24,7 +29,8 @@ pub enum Change {
     Delete,
 }
 
-/// The backend contract. Every backend must pass [`suite::run_all`].
+/// The backend contract. Every backend must pass `store::suite::run_all` (compiled for
+/// kms-core's own tests, and for other crates with the `test-suite` feature).
 pub trait KeyStore: Send + Sync + fmt::Debug {
     fn get(&self, tenant: &TenantId, id: &KeyId) -> Result<Option<Vec<u8>>, StoreError>;
 

@@ -1,5 +1,6 @@
 //! The behaviour every [`KeyStore`] backend must show. Backends call [`run_all`] from their
-//! tests with a factory for fresh, empty stores; a third-party backend can do the same.
+//! tests with a factory for fresh, empty stores; a third-party backend can do the same from
+//! its tests, with kms-core's `test-suite` feature on its dev-dependency.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
