@@ -1,25 +1,30 @@
 //! Authentication of every request: parse SigV4, derive the caller, and in strict mode
 //! verify the signature against configured secrets within the clock-skew window.
 
+use dialect_kit::signing::header_pairs;
 use http::Request;
 
 use crate::caller::Caller;
 use crate::error::{AwsError, from_auth};
-use crate::service::{Account, AwsConfig};
+use kms_core::Clock;
+
+use crate::account::Account;
+use crate::settings::Settings;
 use crate::sigv4::{self, AuthError, SignedParts};
 
 const SIGNED_REQUIRED: [&str; 3] = ["host", "x-amz-date", "x-amz-target"];
 
 pub(crate) fn authenticate(
     request: &Request<Vec<u8>>,
-    config: &AwsConfig,
+    settings: &Settings,
+    real_clock: &dyn Clock,
 ) -> Result<Caller, AwsError> {
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
     let authorization = header("authorization").ok_or_else(|| from_auth(&AuthError::Missing))?;
     let auth = sigv4::parse_authorization(authorization).map_err(|e| from_auth(&e))?;
-    let account = Account::parse(&auth.access_key_id).unwrap_or(config.default_account);
+    let account = Account::parse(&auth.access_key_id).unwrap_or(settings.default_account);
     let caller = Caller::new(account, &auth.region)?;
-    if !config.strict_auth {
+    if !settings.strict_auth {
         return Ok(caller);
     }
     // A signature must cover what routes and scopes the request, or it could be replayed
@@ -39,17 +44,12 @@ pub(crate) fn authenticate(
     }
     let amz_date = header("x-amz-date")
         .ok_or_else(|| from_auth(&AuthError::Incomplete("missing X-Amz-Date")))?;
-    sigv4::check_skew(amz_date, config.signature_clock.now().as_secs())
-        .map_err(|e| from_auth(&e))?;
-    let secret = config
+    sigv4::check_skew(amz_date, real_clock.now().as_secs()).map_err(|e| from_auth(&e))?;
+    let secret = settings
         .credentials
         .get(&auth.access_key_id)
         .ok_or_else(|| from_auth(&AuthError::UnknownAccessKey))?;
-    let headers: Vec<(&str, &str)> = request
-        .headers()
-        .iter()
-        .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
-        .collect();
+    let headers = header_pairs(request.headers());
     let parts = SignedParts {
         method: request.method().as_str(),
         path: request.uri().path(),

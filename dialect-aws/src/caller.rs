@@ -4,8 +4,8 @@
 
 use kms_core::{AliasName, KeyId, TenantId};
 
+use crate::account::Account;
 use crate::error::{AwsError, ErrorCode, KeyNamer};
-use crate::service::Account;
 
 #[derive(Clone, Debug)]
 pub(crate) struct Caller {

@@ -3,6 +3,7 @@
 
 use kms_core::{AliasName, KeyId};
 
+use crate::account::Account;
 use crate::caller::Caller;
 use crate::error::{AwsError, ErrorCode};
 
@@ -52,7 +53,7 @@ pub(crate) fn parse_key_ref(
             return Err(invalid_arn(text));
         }
         // Keys of another account or region are simply not visible to this caller.
-        if region != caller.region || account != caller.account.as_str() {
+        if region != caller.region || Account::parse(account) != Some(caller.account) {
             return Err(AwsError::new(
                 ErrorCode::NotFoundException,
                 format!("{text} does not exist in this account and region"),
@@ -117,7 +118,6 @@ pub(crate) fn parse_alias_name(text: &str) -> Result<AliasName, AwsError> {
 mod tests {
     use super::*;
     use crate::error::KeyNamer;
-    use crate::service::Account;
 
     const ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
 

@@ -6,6 +6,7 @@
 //! body by `input` (AWS validation messages) → `kms_core::Kms` → JSON response or the one
 //! error mapping in [`error::from_core`].
 
+mod account;
 mod auth;
 mod caller;
 pub mod error;
@@ -14,7 +15,10 @@ mod key_ref;
 mod ops;
 mod response;
 mod service;
+mod settings;
 pub mod sigv4;
 mod wire_enum;
 
-pub use service::{Account, AwsConfig, AwsDialect};
+pub use account::{Account, InvalidAccount};
+pub use service::AwsDialect;
+pub use settings::{DEFAULT_PORT, InvalidSettings, Settings};

@@ -2,10 +2,9 @@
 //! and recomputing the signature. Which secret belongs to an access key, and how far the
 //! request date may be from the real clock, are the caller's policy.
 
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
-
-type HmacSha256 = Hmac<Sha256>;
+use dialect_kit::authorization::{self as syntax, SyntaxError};
+use dialect_kit::calendar;
+use dialect_kit::signing::{constant_time_eq, header_values, hmac_sha256, sha256_hex};
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
@@ -37,24 +36,25 @@ pub enum AuthError {
     UnknownAccessKey,
 }
 
+fn syntax_error(e: SyntaxError) -> AuthError {
+    AuthError::Incomplete(match e {
+        SyntaxError::Scheme => "unsupported algorithm",
+        SyntaxError::NotNameValue => "expected name=value pairs",
+        SyntaxError::UnknownComponent => "unknown component",
+        SyntaxError::Repeated => "a component appears twice",
+        SyntaxError::Missing("Credential") => "missing Credential",
+        SyntaxError::Missing("SignedHeaders") => "missing SignedHeaders",
+        SyntaxError::Missing(_) => "missing Signature",
+    })
+}
+
 pub fn parse_authorization(header: &str) -> Result<Authorization, AuthError> {
-    let rest = header
-        .strip_prefix(ALGORITHM)
-        .ok_or(AuthError::Incomplete("unsupported algorithm"))?;
-    let (mut credential, mut signed, mut signature) = (None, None, None);
-    for part in rest.split(',') {
-        let (name, value) = part
-            .trim()
-            .split_once('=')
-            .ok_or(AuthError::Incomplete("expected name=value pairs"))?;
-        match name {
-            "Credential" => credential = Some(value),
-            "SignedHeaders" => signed = Some(value),
-            "Signature" => signature = Some(value),
-            _ => return Err(AuthError::Incomplete("unknown component")),
-        }
-    }
-    let credential = credential.ok_or(AuthError::Incomplete("missing Credential"))?;
+    let [credential, signed, signature] = syntax::components(
+        header,
+        ALGORITHM,
+        ["Credential", "SignedHeaders", "Signature"],
+    )
+    .map_err(syntax_error)?;
     let mut scope = credential.split('/');
     let mut next = |what| {
         scope
@@ -74,32 +74,18 @@ pub fn parse_authorization(header: &str) -> Result<Authorization, AuthError> {
     if date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AuthError::Incomplete("scope date must be yyyymmdd"));
     }
-    let signed_headers: Vec<String> = signed
-        .ok_or(AuthError::Incomplete("missing SignedHeaders"))?
-        .split(';')
-        .map(str::to_owned)
-        .collect();
-    if signed_headers
-        .iter()
-        .any(|h| h.is_empty() || h.to_ascii_lowercase() != *h)
-    {
-        return Err(AuthError::Incomplete(
-            "SignedHeaders must be lower-case names",
-        ));
-    }
-    let mut sig = [0u8; 32];
-    hex::decode_to_slice(
-        signature.ok_or(AuthError::Incomplete("missing Signature"))?,
-        &mut sig,
-    )
-    .map_err(|_| AuthError::Incomplete("Signature must be 64 hex digits"))?;
+    let signed_headers = syntax::signed_headers(signed).ok_or(AuthError::Incomplete(
+        "SignedHeaders must be lower-case names",
+    ))?;
+    let signature = syntax::signature(signature)
+        .ok_or(AuthError::Incomplete("Signature must be 64 hex digits"))?;
     Ok(Authorization {
         access_key_id,
         date,
         region,
         service,
         signed_headers,
-        signature: sig,
+        signature,
     })
 }
 
@@ -132,18 +118,13 @@ pub fn canonical_request(parts: &SignedParts<'_>, signed_headers: &[String]) -> 
         query.join("&")
     );
     for name in signed_headers {
-        let values: Vec<String> = parts
-            .headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| collapse(v))
-            .collect();
+        let values: Vec<String> = header_values(parts.headers, name).map(collapse).collect();
         out.push_str(&format!("{name}:{}\n", values.join(",")));
     }
     out.push_str(&format!(
         "\n{}\n{}",
         signed_headers.join(";"),
-        hex::encode(Sha256::digest(parts.body))
+        sha256_hex(parts.body)
     ));
     out
 }
@@ -154,26 +135,15 @@ pub fn string_to_sign(amz_date: &str, auth: &Authorization, canonical_request: &
         auth.date,
         auth.region,
         auth.service,
-        hex::encode(Sha256::digest(canonical_request.as_bytes()))
+        sha256_hex(canonical_request.as_bytes())
     )
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    match <HmacSha256 as Mac>::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(data);
-            mac.finalize().into_bytes().to_vec()
-        }
-        // HMAC takes keys of any length.
-        Err(_) => Vec::new(),
-    }
-}
-
-fn signing_key(secret: &str, auth: &Authorization) -> Vec<u8> {
-    let k_date = hmac(format!("AWS4{secret}").as_bytes(), auth.date.as_bytes());
-    let k_region = hmac(&k_date, auth.region.as_bytes());
-    let k_service = hmac(&k_region, auth.service.as_bytes());
-    hmac(&k_service, b"aws4_request")
+fn signing_key(secret: &str, auth: &Authorization) -> [u8; 32] {
+    let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), auth.date.as_bytes());
+    let k_region = hmac_sha256(&k_date, auth.region.as_bytes());
+    let k_service = hmac_sha256(&k_region, auth.service.as_bytes());
+    hmac_sha256(&k_service, b"aws4_request")
 }
 
 /// Recomputes the signature with `secret` and compares in constant time.
@@ -188,40 +158,17 @@ pub fn verify(
     }
     let canonical = canonical_request(parts, &auth.signed_headers);
     let to_sign = string_to_sign(amz_date, auth, &canonical);
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(&signing_key(secret, auth))
-        .map_err(|_| AuthError::SignatureMismatch)?;
-    mac.update(to_sign.as_bytes());
-    mac.verify_slice(&auth.signature)
-        .map_err(|_| AuthError::SignatureMismatch)
+    let expected = hmac_sha256(&signing_key(secret, auth), to_sign.as_bytes());
+    if constant_time_eq(&expected, &auth.signature) {
+        Ok(())
+    } else {
+        Err(AuthError::SignatureMismatch)
+    }
 }
 
 /// Seconds since the epoch of an `X-Amz-Date` (`yyyymmddThhmmssZ`), for the skew check.
 pub fn parse_amz_date(value: &str) -> Option<u64> {
-    let b = value.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u64> { value.get(r)?.parse().ok() };
-    let (y, mo, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
-    let (h, mi, s) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    // Years before the epoch cannot sign a request; refusing them keeps the arithmetic below
-    // free of underflow.
-    if y < 1970 || !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60
-    {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm), valid for the proleptic Gregorian calendar.
-    let (y, m) = if mo <= 2 {
-        (y - 1, mo + 9)
-    } else {
-        (y, mo - 3)
-    };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = (era * 146_097 + doe).checked_sub(719_468)?;
-    Some(days * 86_400 + h * 3600 + mi * 60 + s)
+    calendar::parse_basic(value)
 }
 
 /// AWS refuses requests signed more than 15 minutes away from its (real) clock.

@@ -9,16 +9,53 @@ use http::Request;
 
 use crate::caller::ProjectId;
 use crate::error::{HuaweiError, from_auth};
-use crate::service::HuaweiConfig;
-use crate::signer::{self, AuthError, SignedParts};
+use crate::service::Config;
+use crate::signer::{self, SignatureError, SignedParts};
 use crate::token::TokenIssuer;
 
 const SIGNED_REQUIRED: [&str; 2] = ["host", "x-sdk-date"];
 
+/// Why a request's credentials were not acceptable. The texts follow the API gateway's
+/// "Incorrect IAM authentication information: ..." messages.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("x-auth-token not found")]
+    Missing,
+    #[error("malformed Authorization header: {0}")]
+    Malformed(&'static str),
+    #[error("verify aksk signature fail")]
+    SignatureMismatch,
+    #[error("verify aksk signature fail: X-Sdk-Date is more than 15 minutes from the server time")]
+    Expired,
+    #[error("verify aksk signature fail: the AK is unknown")]
+    UnknownAccessKey,
+    #[error("the AK is not allowed to access project {project}")]
+    ProjectNotAllowed { project: String },
+    #[error("decrypt token fail")]
+    InvalidToken,
+    #[error("token expires, expires_at: {expires_at}")]
+    TokenExpired { expires_at: u64 },
+    #[error("the token is scoped to project {token_project}, not to project {project}")]
+    TokenProjectMismatch {
+        token_project: String,
+        project: String,
+    },
+}
+
+impl From<SignatureError> for AuthError {
+    fn from(e: SignatureError) -> Self {
+        match e {
+            SignatureError::Malformed(why) => AuthError::Malformed(why),
+            SignatureError::SignatureMismatch => AuthError::SignatureMismatch,
+            SignatureError::Expired => AuthError::Expired,
+        }
+    }
+}
+
 pub(crate) fn authenticate(
     request: &Request<Vec<u8>>,
     project: &ProjectId,
-    config: &HuaweiConfig,
+    config: &Config,
     tokens: Option<&TokenIssuer>,
 ) -> Result<(), HuaweiError> {
     check(request, project, config, tokens).map_err(|e| from_auth(&e))
@@ -36,7 +73,7 @@ fn header<'a>(request: &'a Request<Vec<u8>>, name: &str) -> Option<&'a str> {
 fn check(
     request: &Request<Vec<u8>>,
     project: &ProjectId,
-    config: &HuaweiConfig,
+    config: &Config,
     tokens: Option<&TokenIssuer>,
 ) -> Result<(), AuthError> {
     if let Some(sent) = header(request, "x-project-id")
@@ -47,7 +84,7 @@ fn check(
         ));
     }
     if let Some(token) = header(request, "x-auth-token") {
-        return if config.strict_auth {
+        return if config.settings.strict_auth {
             check_token(token, project, config, tokens)
         } else {
             Ok(())
@@ -58,8 +95,8 @@ fn check(
     // The date window is part of the signing rule in every mode, as Tencent's is: a replayed
     // or badly clocked client fails here before it fails against the real cloud.
     let date = header(request, "x-sdk-date").ok_or(AuthError::Malformed("missing X-Sdk-Date"))?;
-    signer::check_skew(date, config.signature_clock.now().as_secs())?;
-    if !config.strict_auth {
+    signer::check_skew(date, config.clocks.real.now().as_secs())?;
+    if !config.settings.strict_auth {
         return Ok(());
     }
     if !SIGNED_REQUIRED
@@ -71,6 +108,7 @@ fn check(
         ));
     }
     let key = config
+        .settings
         .credentials
         .get(&auth.access_key)
         .ok_or(AuthError::UnknownAccessKey)?;
@@ -94,7 +132,7 @@ fn check(
         body: request.body(),
     };
     signer::verify(&parts, date, &auth, &key.secret_key)?;
-    if !key.projects.is_empty() && !key.projects.contains(project) {
+    if !key.projects.allow(project) {
         return Err(AuthError::ProjectNotAllowed {
             project: project.to_string(),
         });
@@ -105,14 +143,14 @@ fn check(
 fn check_token(
     token: &str,
     project: &ProjectId,
-    config: &HuaweiConfig,
+    config: &Config,
     tokens: Option<&TokenIssuer>,
 ) -> Result<(), AuthError> {
     let mismatch = |token_project: &str| AuthError::TokenProjectMismatch {
         token_project: token_project.to_owned(),
         project: project.to_string(),
     };
-    if let Some(scoped) = config.static_tokens.get(token) {
+    if let Some(scoped) = config.settings.static_tokens.get(token) {
         return if scoped == project {
             Ok(())
         } else {
@@ -122,7 +160,7 @@ fn check_token(
     let claims = tokens
         .and_then(|t| t.verify(token))
         .ok_or(AuthError::InvalidToken)?;
-    if claims.expires_at <= config.clock.now() {
+    if claims.expires_at <= config.clocks.emulated.now() {
         return Err(AuthError::TokenExpired {
             expires_at: claims.expires_at.as_secs(),
         });

@@ -12,7 +12,8 @@ use crate::error::{ErrorCode, HuaweiError};
 /// characters; any 1 to 64 of `[0-9A-Za-z_-]` are accepted, which is what SDK users pass.
 /// The SDK's unfilled placeholder (`{project_id}`, sent when BasicCredentials has no project)
 /// is refused with a message saying so.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub struct ProjectId(String);
 
 impl ProjectId {

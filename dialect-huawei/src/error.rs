@@ -10,7 +10,7 @@
 
 use kms_core::{KeyStateKind, KmsError, Operation, ValidationError};
 
-use crate::signer::AuthError;
+use crate::auth::AuthError;
 
 /// Every code this dialect answers with. KMS codes are from Huawei's public DEW error-code
 /// pages; where that (partial) list has nothing for a case, the closest documented code is
@@ -359,13 +359,9 @@ pub fn from_core(err: &KmsError) -> HuaweiError {
     }
 }
 
-/// Key aliases live in the core's alias namespace behind a prefix; messages show the name
-/// the user chose.
+/// Messages show the name the user chose, not the stored one.
 fn shown(alias: &kms_core::AliasName) -> String {
-    let name = alias.as_str();
-    name.strip_prefix(crate::ops::KEY_ALIAS_PREFIX)
-        .unwrap_or(name)
-        .to_owned()
+    crate::alias_names::shown(alias).to_owned()
 }
 
 fn from_validation(v: &ValidationError) -> HuaweiError {

@@ -6,13 +6,15 @@
 //! domain, for a project they are allowed. Tokens expire after the configured TTL on the
 //! emulated clock.
 
+use dialect_kit::calendar::DateTime;
+use dialect_kit::signing::constant_time_eq;
 use http::{HeaderValue, Response};
 use kms_core::Timestamp;
 use serde_json::{Value, json};
 
 use crate::caller::{ProjectId, derived_id};
 use crate::error::{ErrorCode, HuaweiError};
-use crate::service::HuaweiConfig;
+use crate::service::Config;
 use crate::token::{MAX_CLAIM_LEN, TokenClaims, TokenIssuer};
 
 fn bad(message: impl Into<String>) -> HuaweiError {
@@ -29,12 +31,6 @@ fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
         .try_fold(v, |v, k| v.get(k))?
         .as_str()
         .filter(|s| !s.is_empty())
-}
-
-/// Constant-time comparison, so a wrong password's timing says nothing about the right one.
-fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A domain as the request names it: by name, or by id only.
@@ -114,28 +110,30 @@ fn parse(body: &[u8]) -> Result<PasswordAuth, HuaweiError> {
     })
 }
 
-fn claims(request: &PasswordAuth, config: &HuaweiConfig) -> Result<TokenClaims, HuaweiError> {
+fn claims(request: &PasswordAuth, config: &Config) -> Result<TokenClaims, HuaweiError> {
     let project_id = match (&request.project_id, request.project_name.as_deref()) {
         (Some(id), _) => id.clone(),
         (None, Some(name)) => ProjectId::named(&request.domain.id, name),
         (None, None) => return Err(bad("The project scope needs an id or a name.")),
     };
-    if config.strict_auth {
+    if config.settings.strict_auth {
         let wrong = || unauthorized("The username or password is wrong.");
-        let user = config.users.get(&request.user).ok_or_else(wrong)?;
+        let user = config.settings.users.get(&request.user).ok_or_else(wrong)?;
         let domain_matches = user.domain == request.domain.name
             || derived_id("domain", &[&user.domain]) == request.domain.id;
-        if !same_secret(&user.password, &request.password) || !domain_matches {
+        if !constant_time_eq(user.password.as_bytes(), request.password.as_bytes())
+            || !domain_matches
+        {
             return Err(wrong());
         }
-        if !user.projects.is_empty() && !user.projects.contains(&project_id) {
+        if !user.projects.allow(&project_id) {
             return Err(unauthorized(format!(
                 "The request you have made requires authentication: user {} may not access project {project_id}.",
                 request.user
             )));
         }
     }
-    let now = config.clock.now();
+    let now = config.clocks.emulated.now();
     Ok(TokenClaims {
         user: request.user.clone(),
         domain_name: request.domain.name.clone(),
@@ -143,32 +141,18 @@ fn claims(request: &PasswordAuth, config: &HuaweiConfig) -> Result<TokenClaims, 
         project_name: request
             .project_name
             .clone()
-            .unwrap_or_else(|| config.region.clone()),
+            .unwrap_or_else(|| config.settings.region.clone()),
         project_id: project_id.to_string(),
         issued_at: now,
-        expires_at: now.saturating_add(config.token_ttl),
+        expires_at: now.saturating_add(config.settings.token_ttl()),
     })
 }
 
 /// `yyyy-mm-ddThh:mm:ss.ffffffZ`, the form IAM uses for `expires_at` and `issued_at`.
 pub(crate) fn iso8601(t: Timestamp) -> String {
-    let secs = t.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil from days (Howard Hinnant's algorithm); the epoch is day 0.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:06}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
+        "{}.{:06}Z",
+        DateTime::from_unix(t.as_secs()).date_time(),
         (t.as_millis() % 1000) * 1000
     )
 }
@@ -195,7 +179,7 @@ fn token_body(c: &TokenClaims) -> Value {
 
 pub(crate) fn issue_token(
     request: &http::Request<Vec<u8>>,
-    config: &HuaweiConfig,
+    config: &Config,
     tokens: Option<&TokenIssuer>,
 ) -> Response<Vec<u8>> {
     let issued = parse(request.body())
@@ -239,12 +223,5 @@ mod tests {
             iso8601(Timestamp::from_secs(1_709_251_199)),
             "2024-02-29T23:59:59.000000Z"
         );
-    }
-
-    #[test]
-    fn secrets_compare_exactly() {
-        assert!(same_secret("abc", "abc"));
-        assert!(!same_secret("abc", "abd"));
-        assert!(!same_secret("abc", "abcd"));
     }
 }

@@ -9,7 +9,8 @@
 //! `input` (typed fields with Huawei's validation) → `kms_core::Kms` → JSON response, or the
 //! one error mapping in [`error::from_core`].
 
-mod auth;
+mod alias_names;
+pub mod auth;
 mod caller;
 mod ciphertext;
 pub mod error;
@@ -18,8 +19,13 @@ mod input;
 mod ops;
 mod response;
 mod service;
+mod settings;
 pub mod signer;
 pub mod token;
 
 pub use caller::ProjectId;
-pub use service::{AccessKey, HuaweiConfig, HuaweiDialect, IamUser};
+pub use service::HuaweiDialect;
+pub use settings::{
+    AccessKey, DEFAULT_PORT, DEFAULT_TOKEN_TTL, IamUser, InvalidProject, InvalidSettings, Projects,
+    Settings,
+};

@@ -5,10 +5,10 @@
 //! Which secret belongs to an AK, and how far the date may be from the real clock, are the
 //! caller's policy.
 
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
-
-type HmacSha256 = Hmac<Sha256>;
+use dialect_kit::authorization::{self as syntax, SyntaxError};
+use dialect_kit::calendar;
+use dialect_kit::percent::{decode_lenient, quote};
+use dialect_kit::signing::{constant_time_eq, header, hmac_sha256, sha256_hex};
 
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 /// SHA-256 of nothing: what the SDK signs for a request without a body.
@@ -27,78 +27,46 @@ pub struct Authorization {
     pub signature: [u8; 32],
 }
 
-/// Why a request's credentials were not acceptable. The texts follow the API gateway's
+/// Why a signature was not acceptable. The texts follow the API gateway's
 /// "Incorrect IAM authentication information: ..." messages.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum AuthError {
-    #[error("x-auth-token not found")]
-    Missing,
+pub enum SignatureError {
     #[error("malformed Authorization header: {0}")]
     Malformed(&'static str),
     #[error("verify aksk signature fail")]
     SignatureMismatch,
     #[error("verify aksk signature fail: X-Sdk-Date is more than 15 minutes from the server time")]
     Expired,
-    #[error("verify aksk signature fail: the AK is unknown")]
-    UnknownAccessKey,
-    #[error("the AK is not allowed to access project {project}")]
-    ProjectNotAllowed { project: String },
-    #[error("decrypt token fail")]
-    InvalidToken,
-    #[error("token expires, expires_at: {expires_at}")]
-    TokenExpired { expires_at: u64 },
-    #[error("the token is scoped to project {token_project}, not to project {project}")]
-    TokenProjectMismatch {
-        token_project: String,
-        project: String,
-    },
 }
 
-pub fn parse_authorization(header: &str) -> Result<Authorization, AuthError> {
-    let rest = header
-        .strip_prefix(ALGORITHM)
-        .filter(|r| r.starts_with(' '))
-        .ok_or(AuthError::Malformed("only SDK-HMAC-SHA256 is supported"))?;
-    let (mut access, mut signed, mut signature) = (None, None, None);
-    for part in rest.split(',') {
-        let (name, value) = part
-            .trim()
-            .split_once('=')
-            .ok_or(AuthError::Malformed("expected name=value pairs"))?;
-        match name {
-            "Access" => access = Some(value),
-            "SignedHeaders" => signed = Some(value),
-            "Signature" => signature = Some(value),
-            _ => return Err(AuthError::Malformed("unknown component")),
-        }
+fn syntax_error(e: SyntaxError) -> SignatureError {
+    SignatureError::Malformed(match e {
+        SyntaxError::Scheme => "only SDK-HMAC-SHA256 is supported",
+        SyntaxError::NotNameValue => "expected name=value pairs",
+        SyntaxError::UnknownComponent => "unknown component",
+        SyntaxError::Repeated => "a component appears twice",
+        SyntaxError::Missing("Access") => "missing Access",
+        SyntaxError::Missing("SignedHeaders") => "missing SignedHeaders",
+        SyntaxError::Missing(_) => "missing Signature",
+    })
+}
+
+pub fn parse_authorization(header: &str) -> Result<Authorization, SignatureError> {
+    let [access, signed, signature] =
+        syntax::components(header, ALGORITHM, ["Access", "SignedHeaders", "Signature"])
+            .map_err(syntax_error)?;
+    if access.is_empty() {
+        return Err(SignatureError::Malformed("missing Access"));
     }
-    let access_key = access
-        .filter(|a| !a.is_empty())
-        .ok_or(AuthError::Malformed("missing Access"))?
-        .to_owned();
-    let signed_headers: Vec<String> = signed
-        .ok_or(AuthError::Malformed("missing SignedHeaders"))?
-        .split(';')
-        .map(str::to_owned)
-        .collect();
-    if signed_headers
-        .iter()
-        .any(|h| h.is_empty() || h.to_ascii_lowercase() != *h)
-    {
-        return Err(AuthError::Malformed(
-            "SignedHeaders must be lower-case names",
-        ));
-    }
-    let mut sig = [0u8; 32];
-    hex::decode_to_slice(
-        signature.ok_or(AuthError::Malformed("missing Signature"))?,
-        &mut sig,
-    )
-    .map_err(|_| AuthError::Malformed("Signature must be 64 hex digits"))?;
+    let signed_headers = syntax::signed_headers(signed).ok_or(SignatureError::Malformed(
+        "SignedHeaders must be lower-case names",
+    ))?;
+    let signature = syntax::signature(signature)
+        .ok_or(SignatureError::Malformed("Signature must be 64 hex digits"))?;
     Ok(Authorization {
-        access_key,
+        access_key: access.to_owned(),
         signed_headers,
-        signature: sig,
+        signature,
     })
 }
 
@@ -115,46 +83,9 @@ pub struct SignedParts<'a> {
     pub body: &'a [u8],
 }
 
-fn percent_decode(s: &str) -> Vec<u8> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let decoded = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match decoded {
-            Some(b) => {
-                out.push(b);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
-/// Python's `urllib.parse.quote(s, safe='~')`: everything but `A-Za-z0-9_.-~` escaped.
-fn quote(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for &b in bytes {
-        if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// The SDK's canonical URI: decode, split on `/`, re-encode each segment, and end with `/`.
 pub fn canonical_uri(path: &str) -> String {
-    let decoded = percent_decode(path);
+    let decoded = decode_lenient(path);
     let mut uri = decoded
         .split(|b| *b == b'/')
         .map(quote)
@@ -173,7 +104,7 @@ pub fn canonical_query(query: &str) -> String {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
+            (decode_lenient(k), decode_lenient(v))
         })
         .collect();
     pairs.sort();
@@ -184,21 +115,13 @@ pub fn canonical_query(query: &str) -> String {
         .join("&")
 }
 
-fn header<'a>(parts: &SignedParts<'a>, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| *v)
-}
-
 pub fn canonical_request(
     parts: &SignedParts<'_>,
     signed_headers: &[String],
-) -> Result<String, AuthError> {
+) -> Result<String, SignatureError> {
     let mut canonical_headers = String::new();
     for name in signed_headers {
-        let value = header(parts, name).ok_or(AuthError::Malformed(
+        let value = header(parts.headers, name).ok_or(SignatureError::Malformed(
             "a header named in SignedHeaders is missing",
         ))?;
         canonical_headers.push_str(&format!("{name}:{}\n", value.trim()));
@@ -206,9 +129,9 @@ pub fn canonical_request(
     let payload_hash = if parts.body.is_empty() {
         EMPTY_PAYLOAD_HASH.to_owned()
     } else {
-        match header(parts, "x-sdk-content-sha256") {
+        match header(parts.headers, "x-sdk-content-sha256") {
             Some(declared) => declared.to_owned(),
-            None => hex::encode(Sha256::digest(parts.body)),
+            None => sha256_hex(parts.body),
         }
     };
     Ok(format!(
@@ -225,7 +148,7 @@ pub fn canonical_request(
 pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
     format!(
         "{ALGORITHM}\n{sdk_date}\n{}",
-        hex::encode(Sha256::digest(canonical_request.as_bytes()))
+        sha256_hex(canonical_request.as_bytes())
     )
 }
 
@@ -235,54 +158,31 @@ pub fn verify(
     sdk_date: &str,
     auth: &Authorization,
     secret: &str,
-) -> Result<(), AuthError> {
+) -> Result<(), SignatureError> {
     let canonical = canonical_request(parts, &auth.signed_headers)?;
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(secret.as_bytes())
-        .map_err(|_| AuthError::SignatureMismatch)?;
-    mac.update(string_to_sign(sdk_date, &canonical).as_bytes());
-    mac.verify_slice(&auth.signature)
-        .map_err(|_| AuthError::SignatureMismatch)
+    let expected = hmac_sha256(
+        secret.as_bytes(),
+        string_to_sign(sdk_date, &canonical).as_bytes(),
+    );
+    if constant_time_eq(&expected, &auth.signature) {
+        Ok(())
+    } else {
+        Err(SignatureError::SignatureMismatch)
+    }
 }
 
 /// Seconds since the epoch of an `X-Sdk-Date` (`yyyymmddThhmmssZ`).
 pub fn parse_sdk_date(value: &str) -> Option<u64> {
-    let b = value.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u64> {
-        let s = value.get(r)?;
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse().ok())?
-    };
-    let (y, mo, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
-    let (h, mi, s) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    // Before the epoch nothing was signed; refusing it keeps the arithmetic below unsigned.
-    if y < 1970 || !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60
-    {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm), proleptic Gregorian calendar.
-    let (y, m) = if mo <= 2 {
-        (y - 1, mo + 9)
-    } else {
-        (y, mo - 3)
-    };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = (era * 146_097 + doe).checked_sub(719_468)?;
-    Some(days * 86_400 + h * 3600 + mi * 60 + s)
+    calendar::parse_basic(value)
 }
 
 /// Checks an `X-Sdk-Date` against the real clock (`now_secs`), never the emulated one.
-pub fn check_skew(sdk_date: &str, now_secs: u64) -> Result<(), AuthError> {
-    let signed = parse_sdk_date(sdk_date)
-        .ok_or(AuthError::Malformed("X-Sdk-Date must be yyyymmddThhmmssZ"))?;
+pub fn check_skew(sdk_date: &str, now_secs: u64) -> Result<(), SignatureError> {
+    let signed = parse_sdk_date(sdk_date).ok_or(SignatureError::Malformed(
+        "X-Sdk-Date must be yyyymmddThhmmssZ",
+    ))?;
     if signed.abs_diff(now_secs) > MAX_SKEW_SECS {
-        return Err(AuthError::Expired);
+        return Err(SignatureError::Expired);
     }
     Ok(())
 }
@@ -329,7 +229,7 @@ mod tests {
         v: &serde_json::Value,
         tamper: impl FnOnce(&mut String, &mut Vec<(String, String)>, &mut String),
         secret: &str,
-    ) -> Result<(), AuthError> {
+    ) -> Result<(), SignatureError> {
         let (mut path, mut headers, mut body) = request_of(v);
         tamper(&mut path, &mut headers, &mut body);
         let date = headers
@@ -356,7 +256,7 @@ mod tests {
     fn check(
         v: &serde_json::Value,
         tamper: impl FnOnce(&mut String, &mut Vec<(String, String)>, &mut String),
-    ) -> Result<(), AuthError> {
+    ) -> Result<(), SignatureError> {
         check_with(v, tamper, v["secret_key"].as_str().unwrap())
     }
 
@@ -389,7 +289,7 @@ mod tests {
     #[test]
     fn any_tampering_breaks_the_signature() {
         let v = vector();
-        let mismatch = Err(AuthError::SignatureMismatch);
+        let mismatch = Err(SignatureError::SignatureMismatch);
         assert_eq!(check(&v, |_, _, b| b.push(' ')), mismatch);
         assert_eq!(
             check(&v, |p, _, _| *p = p.replace("describe-key", "disable-key")),
@@ -409,7 +309,7 @@ mod tests {
             check(&v, |_, h, _| {
                 h.remove(2);
             }),
-            Err(AuthError::Malformed(
+            Err(SignatureError::Malformed(
                 "a header named in SignedHeaders is missing"
             ))
         );
@@ -507,7 +407,7 @@ mod tests {
             &ok.replace("Access", "Credential"),
         ] {
             assert!(
-                matches!(parse_authorization(bad), Err(AuthError::Malformed(_))),
+                matches!(parse_authorization(bad), Err(SignatureError::Malformed(_))),
                 "{bad:?}"
             );
         }
@@ -521,11 +421,11 @@ mod tests {
         assert_eq!(check_skew("20261122T093237Z", t - 900), Ok(()));
         assert_eq!(
             check_skew("20261122T093237Z", t + 901),
-            Err(AuthError::Expired)
+            Err(SignatureError::Expired)
         );
         assert_eq!(
             check_skew("20261122T093237Z", t - 901),
-            Err(AuthError::Expired)
+            Err(SignatureError::Expired)
         );
         for bad in [
             "",
@@ -536,7 +436,7 @@ mod tests {
             "+0261122T093237Z",
         ] {
             assert!(
-                matches!(check_skew(bad, t), Err(AuthError::Malformed(_))),
+                matches!(check_skew(bad, t), Err(SignatureError::Malformed(_))),
                 "{bad}"
             );
         }

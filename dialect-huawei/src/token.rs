@@ -11,12 +11,9 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, Mac};
+use dialect_kit::signing::{constant_time_eq, hmac_sha256};
 use kms_core::{InternalError, Timestamp};
 use rand_core::{OsRng, RngCore};
-use sha2::Sha256;
-
-type HmacSha256 = Hmac<Sha256>;
 
 const VERSION: u8 = 1;
 const MAC_LEN: usize = 32;
@@ -92,11 +89,8 @@ impl TokenIssuer {
         TokenIssuer { secret }
     }
 
-    fn mac(&self, body: &[u8]) -> Option<HmacSha256> {
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.secret).ok()?;
-        mac.update(MAC_LABEL);
-        mac.update(body);
-        Some(mac)
+    fn mac(&self, body: &[u8]) -> [u8; MAC_LEN] {
+        hmac_sha256(&self.secret, &[MAC_LABEL, body].concat())
     }
 
     /// `None` if a claim is longer than [`MAX_CLAIM_LEN`] bytes.
@@ -113,7 +107,7 @@ impl TokenIssuer {
         ] {
             push_claim(&mut body, claim)?;
         }
-        let tag = self.mac(&body)?.finalize().into_bytes();
+        let tag = self.mac(&body);
         let len = u16::try_from(body.len() + MAC_LEN).ok()?;
         let mut token = vec![0x30, 0x82];
         token.extend_from_slice(&len.to_be_bytes());
@@ -135,7 +129,9 @@ impl TokenIssuer {
             return None;
         }
         let (body, tag) = r.0.split_at(len - MAC_LEN);
-        self.mac(body)?.verify_slice(tag).ok()?;
+        if !constant_time_eq(&self.mac(body), tag) {
+            return None;
+        }
         let mut r = Reader(body);
         if r.take(1)? != [VERSION] {
             return None;

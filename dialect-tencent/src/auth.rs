@@ -2,12 +2,15 @@
 //! checked against the real clock (a stale request is refused in every mode, as Tencent
 //! does); the signature itself and the SecretId are checked in strict mode.
 
+use dialect_kit::signing::header_pairs;
 use http::Request;
+use kms_core::Clock;
 
+use crate::account::Account;
 use crate::error::{TencentError, from_auth};
 use crate::framing::Framed;
 use crate::legacy_sign;
-use crate::service::{Account, TencentConfig};
+use crate::settings::Settings;
 use crate::tc3::{self, AuthError, SignedParts};
 
 /// Headers a strict signature must cover, or it could be replayed with another body type or
@@ -18,38 +21,47 @@ const SIGNED_REQUIRED: [&str; 2] = ["content-type", "host"];
 pub(crate) fn authenticate(
     request: &Request<Vec<u8>>,
     framed: &Framed,
-    config: &TencentConfig,
+    settings: &Settings,
+    real_clock: &dyn Clock,
 ) -> Result<Account, TencentError> {
+    let policy = Policy {
+        settings,
+        now: real_clock.now().as_secs(),
+    };
     let auth_header = request
         .headers()
         .get("authorization")
         .map(|v| v.to_str().unwrap_or(""));
     match auth_header {
-        Some(value) => tc3_request(request, framed, config, value),
-        None => legacy_request(request, framed, config),
+        Some(value) => tc3_request(request, framed, &policy, value),
+        None => legacy_request(request, framed, &policy),
     }
     .map_err(|e| from_auth(&e))
 }
 
-fn account_of(config: &TencentConfig, secret_id: &str) -> Account {
-    config
-        .credentials
-        .get(secret_id)
-        .map_or(config.default_account, |c| c.account)
+/// What a request is checked against: the settings, and the real time in seconds.
+struct Policy<'a> {
+    settings: &'a Settings,
+    now: u64,
 }
 
-fn timestamp(framed: &Framed, config: &TencentConfig) -> Result<(), AuthError> {
+fn account_of(policy: &Policy<'_>, secret_id: &str) -> Account {
+    policy.settings.account_of(secret_id)
+}
+
+fn timestamp(framed: &Framed, policy: &Policy<'_>) -> Result<(), AuthError> {
     let text = framed
         .common
         .timestamp
         .as_deref()
         .ok_or(AuthError::Malformed("X-TC-Timestamp is missing"))?;
     let ts = tc3::parse_timestamp(text)?;
-    tc3::check_skew(ts, config.signature_clock.now().as_secs())
+    tc3::check_skew(ts, policy.now)
 }
 
-fn secret<'a>(config: &'a TencentConfig, secret_id: &str) -> Result<&'a str, AuthError> {
-    config
+fn secret<'a>(policy: &Policy<'a>, secret_id: &str) -> Result<&'a str, AuthError> {
+    policy
+        .settings
         .credentials
         .get(secret_id)
         .map(|c| c.secret_key.as_str())
@@ -59,13 +71,13 @@ fn secret<'a>(config: &'a TencentConfig, secret_id: &str) -> Result<&'a str, Aut
 fn tc3_request(
     request: &Request<Vec<u8>>,
     framed: &Framed,
-    config: &TencentConfig,
+    policy: &Policy<'_>,
     header: &str,
 ) -> Result<Account, AuthError> {
     let auth = tc3::parse_authorization(header)?;
-    timestamp(framed, config)?;
-    let account = account_of(config, &auth.secret_id);
-    if !config.strict_auth {
+    timestamp(framed, policy)?;
+    let account = account_of(policy, &auth.secret_id);
+    if !policy.settings.strict_auth {
         return Ok(account);
     }
     if !SIGNED_REQUIRED
@@ -80,12 +92,8 @@ fn tc3_request(
     if auth.service != "kms" {
         return Err(AuthError::SignatureMismatch);
     }
-    let secret_key = secret(config, &auth.secret_id)?;
-    let headers: Vec<(&str, &str)> = request
-        .headers()
-        .iter()
-        .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
-        .collect();
+    let secret_key = secret(policy, &auth.secret_id)?;
+    let headers = header_pairs(request.headers());
     let parts = SignedParts {
         method: request.method().as_str(),
         query: request.uri().query().unwrap_or(""),
@@ -100,7 +108,7 @@ fn tc3_request(
 fn legacy_request(
     request: &Request<Vec<u8>>,
     framed: &Framed,
-    config: &TencentConfig,
+    policy: &Policy<'_>,
 ) -> Result<Account, AuthError> {
     let (Some(secret_id), Some(signature), Some(pairs)) = (
         framed.common.secret_id.as_deref(),
@@ -109,12 +117,12 @@ fn legacy_request(
     ) else {
         return Err(AuthError::Missing);
     };
-    timestamp(framed, config)?;
-    let account = account_of(config, secret_id);
-    if !config.strict_auth {
+    timestamp(framed, policy)?;
+    let account = account_of(policy, secret_id);
+    if !policy.settings.strict_auth {
         return Ok(account);
     }
-    let secret_key = secret(config, secret_id)?;
+    let secret_key = secret(policy, secret_id)?;
     let host = request
         .headers()
         .get("host")

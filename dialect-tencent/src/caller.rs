@@ -3,8 +3,8 @@
 
 use kms_core::TenantId;
 
+use crate::account::Account;
 use crate::error::{ErrorCode, TencentError};
-use crate::service::Account;
 
 #[derive(Clone, Debug)]
 pub(crate) struct Caller {

@@ -6,6 +6,7 @@
 //! `Tags.0.TagKey=...`). The legacy HmacSHA1/HmacSHA256 signature puts everything, common
 //! parameters included, in the query string or a form body. Headers win where both exist.
 
+use dialect_kit::percent::{self, Plus};
 use serde_json::{Map, Value};
 
 use crate::error::{ErrorCode, TencentError};
@@ -172,23 +173,8 @@ pub(crate) fn parse_query(query: &str) -> Result<Vec<(String, String)>, TencentE
 
 fn percent_decode(s: &str) -> Result<String, TencentError> {
     let bad = || invalid("The query string or form body is not properly percent-encoded.");
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3).ok_or_else(bad)?;
-                let text = std::str::from_utf8(hex).map_err(|_| bad())?;
-                out.push(u8::from_str_radix(text, 16).map_err(|_| bad())?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| bad())
+    let bytes = percent::decode(s, Plus::Space).map_err(|_| bad())?;
+    String::from_utf8(bytes).map_err(|_| bad())
 }
 
 /// `Tags.0.TagKey=k` style pairs → nested JSON (objects, arrays for numeric segments); every

@@ -5,6 +5,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use dialect_kit::signing::{constant_time_eq, hmac_sha256};
 use hmac::{Hmac, Mac};
 
 use crate::tc3::AuthError;
@@ -22,14 +23,12 @@ pub fn string_to_sign(method: &str, host: &str, path: &str, pairs: &[(String, St
     format!("{method}{host}{path}?{}", joined.join("&"))
 }
 
-fn mac<M: Mac + hmac::digest::KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
-    match <M as hmac::digest::KeyInit>::new_from_slice(key) {
-        Ok(mut m) => {
-            m.update(data);
-            m.finalize().into_bytes().to_vec()
-        }
-        Err(_) => Vec::new(),
-    }
+fn hmac_sha1(key: &[u8], data: &[u8]) -> Result<Vec<u8>, AuthError> {
+    // HMAC takes keys of any length, so this cannot fail; were it to, nothing verifies.
+    let mut mac =
+        Hmac::<sha1::Sha1>::new_from_slice(key).map_err(|_| AuthError::SignatureMismatch)?;
+    mac.update(data);
+    Ok(mac.finalize().into_bytes().to_vec())
 }
 
 /// Checks `signature` (base64) over `to_sign` with the named method (HmacSHA1 by default,
@@ -41,8 +40,8 @@ pub fn verify(
     secret_key: &str,
 ) -> Result<(), AuthError> {
     let expected = match method.unwrap_or("HmacSHA1") {
-        "HmacSHA1" => mac::<Hmac<sha1::Sha1>>(secret_key.as_bytes(), to_sign.as_bytes()),
-        "HmacSHA256" => mac::<Hmac<sha2::Sha256>>(secret_key.as_bytes(), to_sign.as_bytes()),
+        "HmacSHA1" => hmac_sha1(secret_key.as_bytes(), to_sign.as_bytes())?,
+        "HmacSHA256" => hmac_sha256(secret_key.as_bytes(), to_sign.as_bytes()).to_vec(),
         _ => {
             return Err(AuthError::Malformed(
                 "SignatureMethod must be HmacSHA1 or HmacSHA256",
@@ -52,13 +51,7 @@ pub fn verify(
     let given = STANDARD
         .decode(signature.trim())
         .map_err(|_| AuthError::SignatureMismatch)?;
-    let same = given.len() == expected.len()
-        && given
-            .iter()
-            .zip(expected.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if same {
+    if constant_time_eq(&given, &expected) {
         Ok(())
     } else {
         Err(AuthError::SignatureMismatch)

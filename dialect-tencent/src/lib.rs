@@ -9,8 +9,10 @@
 //! parsed from `params` → `kms_core::Kms` → `{"Response": {...}}` or the one error mapping
 //! in [`error::from_core`]. Every answer is HTTP 200, as the SDK requires.
 
+mod account;
 mod auth;
 mod caller;
+mod edition;
 pub mod error;
 mod framing;
 pub mod legacy_sign;
@@ -19,8 +21,12 @@ mod params;
 mod quota;
 mod response;
 mod service;
+mod settings;
 pub mod tc3;
 
+pub use account::{Account, InvalidAccount};
+pub use edition::{Edition, InvalidEdition};
 pub use ops::Action;
-pub use quota::QuotaConfig;
-pub use service::{API_VERSION, Account, Credential, Edition, TencentConfig, TencentDialect};
+pub use quota::{QuotaSettings, UnknownAction};
+pub use service::{API_VERSION, TencentDialect};
+pub use settings::{Credential, DEFAULT_PORT, InvalidSettings, Settings};

@@ -6,34 +6,53 @@
 //! windows deterministically. A throttled request is refused before its parameters are read
 //! and changes nothing; every admitted request counts, whether it then succeeds or not.
 
+use kms_core::{Clock, TenantId};
+use serde::de::{self, Deserialize, Deserializer};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use kms_core::{Clock, TenantId};
 
 use crate::error::{ErrorCode, TencentError};
 use crate::ops::Action;
 
-/// Quota settings. `limits` overrides the defaults per action; 0 lifts an action's limit.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct QuotaConfig {
+/// `[tencent.quotas]`: per-action request quotas.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuotaSettings {
+    /// `tencent.quotas.enabled`: enforce the quotas at all. Default true.
     pub enabled: bool,
-    pub window: Duration,
+    /// `tencent.quotas.window_secs`: length of a quota window in seconds of the emulated
+    /// clock (at least 1). Default 1 (Tencent's "per second").
+    pub window_secs: u64,
+    /// `[tencent.quotas.limits]`: action name → requests allowed per window and per account
+    /// and region; 0 lifts the action's limit. Defaults: ImportKeyMaterial 10, others
+    /// unlimited. Action names are matched ignoring case.
     pub limits: BTreeMap<Action, u32>,
 }
 
-impl Default for QuotaConfig {
+impl Default for QuotaSettings {
     fn default() -> Self {
-        QuotaConfig {
+        QuotaSettings {
             enabled: true,
-            window: Duration::from_secs(1),
+            window_secs: 1,
             limits: BTreeMap::new(),
         }
     }
 }
 
-impl QuotaConfig {
+/// An action name in `tencent.quotas.limits` that is no action of this dialect.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} in tencent.quotas.limits is not an action of the Tencent dialect")]
+pub struct UnknownAction(pub String);
+
+/// Quota limits name actions as users write them, in any case.
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Action::from_name_ignore_case(&name).ok_or_else(|| de::Error::custom(UnknownAction(name)))
+    }
+}
+
+impl QuotaSettings {
     /// Requests allowed per window for `action`, `None` for no limit.
     pub fn limit_for(&self, action: Action) -> Option<u32> {
         if !self.enabled {
@@ -53,13 +72,13 @@ const PRUNE_AT: usize = 4096;
 
 #[derive(Debug)]
 pub(crate) struct Quotas {
-    config: QuotaConfig,
+    config: QuotaSettings,
     clock: Arc<dyn Clock>,
     windows: Mutex<HashMap<(TenantId, Action), (u64, u32)>>,
 }
 
 impl Quotas {
-    pub(crate) fn new(config: QuotaConfig, clock: Arc<dyn Clock>) -> Self {
+    pub(crate) fn new(config: QuotaSettings, clock: Arc<dyn Clock>) -> Self {
         Quotas {
             config,
             clock,
@@ -73,9 +92,9 @@ impl Quotas {
         let Some(limit) = self.config.limit_for(action) else {
             return Ok(());
         };
-        let window_ms = u64::try_from(self.config.window.as_millis())
-            .unwrap_or(u64::MAX)
-            .max(1);
+        // Settings validation keeps the window at least 1 s; an embedder skipping it still
+        // gets a window, not a division by zero.
+        let window_ms = self.config.window_secs.saturating_mul(1000).max(1);
         let index = self.clock.now().as_millis() / window_ms;
         // A poisoned lock only means another request panicked mid-count; counts stay usable.
         let mut windows = self
@@ -107,11 +126,13 @@ impl Quotas {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use kms_core::{ManualClock, Timestamp};
 
     use super::*;
 
-    fn quotas(config: QuotaConfig) -> (Quotas, Arc<ManualClock>) {
+    fn quotas(config: QuotaSettings) -> (Quotas, Arc<ManualClock>) {
         let clock = Arc::new(ManualClock::new(Timestamp::from_millis(5_000)));
         (Quotas::new(config, clock.clone()), clock)
     }
@@ -122,7 +143,7 @@ mod tests {
 
     #[test]
     fn ten_per_second_then_refused_until_the_next_second() {
-        let (q, clock) = quotas(QuotaConfig::default());
+        let (q, clock) = quotas(QuotaSettings::default());
         let t = tenant("tencent/1/ap-guangzhou");
         for _ in 0..10 {
             q.admit(&t, Action::ImportKeyMaterial).unwrap();
@@ -142,7 +163,7 @@ mod tests {
 
     #[test]
     fn tenants_and_actions_have_separate_counts() {
-        let (q, _) = quotas(QuotaConfig::default());
+        let (q, _) = quotas(QuotaSettings::default());
         let a = tenant("tencent/1/ap-guangzhou");
         let b = tenant("tencent/1/ap-shanghai");
         for _ in 0..10 {
@@ -158,10 +179,10 @@ mod tests {
 
     #[test]
     fn limits_are_configurable_and_switchable_off() {
-        let mut config = QuotaConfig::default();
+        let mut config = QuotaSettings::default();
         config.limits.insert(Action::Encrypt, 2);
         config.limits.insert(Action::ImportKeyMaterial, 0);
-        config.window = Duration::from_secs(60);
+        config.window_secs = 60;
         let (q, clock) = quotas(config.clone());
         let t = tenant("tencent/1/ap-guangzhou");
         q.admit(&t, Action::Encrypt).unwrap();

@@ -2,10 +2,9 @@
 //! `Authorization` header and recomputing the signature. Which secret belongs to a SecretId
 //! and how far the timestamp may be from the real clock are the caller's policy.
 
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
-
-type HmacSha256 = Hmac<Sha256>;
+use dialect_kit::authorization::{self as syntax, SyntaxError};
+use dialect_kit::calendar::DateTime;
+use dialect_kit::signing::{constant_time_eq, header, hmac_sha256, sha256_hex};
 
 const ALGORITHM: &str = "TC3-HMAC-SHA256";
 const TERMINATOR: &str = "tc3_request";
@@ -44,30 +43,25 @@ pub enum AuthError {
     UnknownSecretId,
 }
 
+fn syntax_error(e: SyntaxError) -> AuthError {
+    AuthError::Malformed(match e {
+        SyntaxError::Scheme => "the algorithm must be TC3-HMAC-SHA256",
+        SyntaxError::NotNameValue => "expected Name=value components",
+        SyntaxError::UnknownComponent => "unknown component",
+        SyntaxError::Repeated => "a component appears twice",
+        SyntaxError::Missing("Credential") => "Credential is missing",
+        SyntaxError::Missing("SignedHeaders") => "SignedHeaders is missing",
+        SyntaxError::Missing(_) => "Signature is missing",
+    })
+}
+
 pub fn parse_authorization(header: &str) -> Result<Authorization, AuthError> {
-    let rest = header
-        .strip_prefix(ALGORITHM)
-        .filter(|r| r.starts_with(' '))
-        .ok_or(AuthError::Malformed(
-            "the algorithm must be TC3-HMAC-SHA256",
-        ))?;
-    let (mut credential, mut signed, mut signature) = (None, None, None);
-    for part in rest.split(',') {
-        let (name, value) = part
-            .trim()
-            .split_once('=')
-            .ok_or(AuthError::Malformed("expected Name=value components"))?;
-        let slot = match name {
-            "Credential" => &mut credential,
-            "SignedHeaders" => &mut signed,
-            "Signature" => &mut signature,
-            _ => return Err(AuthError::Malformed("unknown component")),
-        };
-        if slot.replace(value).is_some() {
-            return Err(AuthError::Malformed("a component appears twice"));
-        }
-    }
-    let credential = credential.ok_or(AuthError::Malformed("Credential is missing"))?;
+    let [credential, signed, signature] = syntax::components(
+        header,
+        ALGORITHM,
+        ["Credential", "SignedHeaders", "Signature"],
+    )
+    .map_err(syntax_error)?;
     let parts: Vec<&str> = credential.split('/').collect();
     let [secret_id, date, service, terminator] = parts[..] else {
         return Err(AuthError::Malformed(
@@ -84,31 +78,17 @@ pub fn parse_authorization(header: &str) -> Result<Authorization, AuthError> {
             "the credential date must be YYYY-MM-DD",
         ));
     }
-    let signed_headers: Vec<String> = signed
-        .ok_or(AuthError::Malformed("SignedHeaders is missing"))?
-        .split(';')
-        .map(str::to_owned)
-        .collect();
-    if signed_headers.iter().any(|h| {
-        h.is_empty()
-            || !h
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    }) {
-        return Err(AuthError::Malformed(
-            "SignedHeaders must be lower-case header names separated by ;",
-        ));
-    }
-    let signature = signature.ok_or(AuthError::Malformed("Signature is missing"))?;
-    let mut bytes = [0u8; 32];
-    hex::decode_to_slice(signature, &mut bytes)
-        .map_err(|_| AuthError::Malformed("Signature must be 64 hex digits"))?;
+    let signed_headers = syntax::signed_headers(signed).ok_or(AuthError::Malformed(
+        "SignedHeaders must be lower-case header names separated by ;",
+    ))?;
+    let signature = syntax::signature(signature)
+        .ok_or(AuthError::Malformed("Signature must be 64 hex digits"))?;
     Ok(Authorization {
         secret_id: secret_id.to_owned(),
         date: date.to_owned(),
         service: service.to_owned(),
         signed_headers,
-        signature: bytes,
+        signature,
     })
 }
 
@@ -142,18 +122,7 @@ pub fn check_skew(timestamp: u64, now: u64) -> Result<(), AuthError> {
 
 /// The UTC date of a Unix time, `YYYY-MM-DD` (the credential scope date).
 pub fn utc_date(secs: u64) -> String {
-    // Howard Hinnant's days-to-civil algorithm.
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    DateTime::from_unix(secs).date()
 }
 
 /// What the signature covers.
@@ -168,30 +137,23 @@ pub struct SignedParts<'a> {
     pub timestamp: &'a str,
 }
 
-fn header_value<'a>(headers: &[(&str, &'a str)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| *v)
-}
-
 /// The canonical request, as `AbstractClient._get_tc3_signature` builds it. Header values are
 /// used as sent (the SDK signs them so, even a `Host` of `http://127.0.0.1:PORT`).
 pub fn canonical_request(parts: &SignedParts<'_>, auth: &Authorization) -> String {
     let mut canonical_headers = String::new();
     for name in &auth.signed_headers {
-        let value = header_value(parts.headers, name).unwrap_or("");
+        let value = header(parts.headers, name).unwrap_or("");
         canonical_headers.push_str(name);
         canonical_headers.push(':');
         canonical_headers.push_str(value.trim());
         canonical_headers.push('\n');
     }
-    let unsigned = header_value(parts.headers, "x-tc-content-sha256")
+    let unsigned = header(parts.headers, "x-tc-content-sha256")
         .is_some_and(|v| v.trim() == "UNSIGNED-PAYLOAD");
     let payload_hash = if unsigned {
-        hex::encode(Sha256::digest(b"UNSIGNED-PAYLOAD"))
+        sha256_hex(b"UNSIGNED-PAYLOAD")
     } else {
-        hex::encode(Sha256::digest(parts.body))
+        sha256_hex(parts.body)
     };
     format!(
         "{}\n/\n{}\n{}\n{}\n{}",
@@ -204,50 +166,27 @@ pub fn canonical_request(parts: &SignedParts<'_>, auth: &Authorization) -> Strin
 }
 
 pub fn string_to_sign(parts: &SignedParts<'_>, auth: &Authorization) -> String {
-    let hashed = hex::encode(Sha256::digest(canonical_request(parts, auth).as_bytes()));
+    let hashed = sha256_hex(canonical_request(parts, auth).as_bytes());
     format!(
         "{ALGORITHM}\n{}\n{}/{}/{TERMINATOR}\n{hashed}",
         parts.timestamp, auth.date, auth.service
     )
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    // HMAC accepts keys of any length, so this cannot fail.
-    match HmacSha256::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(data);
-            mac.finalize().into_bytes().to_vec()
-        }
-        Err(_) => Vec::new(),
-    }
-}
-
 pub fn signature(parts: &SignedParts<'_>, auth: &Authorization, secret_key: &str) -> [u8; 32] {
-    let k_date = hmac(format!("TC3{secret_key}").as_bytes(), auth.date.as_bytes());
-    let k_service = hmac(&k_date, auth.service.as_bytes());
-    let k_signing = hmac(&k_service, TERMINATOR.as_bytes());
-    let mut out = [0u8; 32];
-    let sig = hmac(&k_signing, string_to_sign(parts, auth).as_bytes());
-    if sig.len() == 32 {
-        out.copy_from_slice(&sig);
-    }
-    out
+    let k_date = hmac_sha256(format!("TC3{secret_key}").as_bytes(), auth.date.as_bytes());
+    let k_service = hmac_sha256(&k_date, auth.service.as_bytes());
+    let k_signing = hmac_sha256(&k_service, TERMINATOR.as_bytes());
+    hmac_sha256(&k_signing, string_to_sign(parts, auth).as_bytes())
 }
 
-/// Checks the signature in constant time. The scope date must be the UTC date of the
-/// timestamp, as the SDK derives it, or the signature would sign a different day.
 pub fn verify(
     parts: &SignedParts<'_>,
     auth: &Authorization,
     secret_key: &str,
 ) -> Result<(), AuthError> {
     let date_matches = parse_timestamp(parts.timestamp).is_ok_and(|t| utc_date(t) == auth.date);
-    let expected = signature(parts, auth, secret_key);
-    let same = expected
-        .iter()
-        .zip(auth.signature.iter())
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-        == 0;
+    let same = constant_time_eq(&signature(parts, auth, secret_key), &auth.signature);
     if same && date_matches {
         Ok(())
     } else {

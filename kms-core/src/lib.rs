@@ -66,6 +66,6 @@ pub use secret::SecretBytes;
 pub use spec::{ByteCount, DataKeySpec, DeletionWindow, Expiry, KeySpec, Origin};
 pub use store::{KeyStore, MemoryStore, RedbStore, StoreError};
 pub use tags::Tags;
-pub use time::{Clock, EmulatedClock, ManualClock, SystemClock, Timestamp};
+pub use time::{Clock, Clocks, EmulatedClock, ManualClock, SystemClock, Timestamp};
 pub use token::ImportToken;
 pub use wrapping::{EncryptedMaterial, WrappingAlgorithm, WrappingKeyPair, WrappingKeySpec};

@@ -2,6 +2,7 @@
 //! [`Clock`], so tests and users move time instead of waiting for it.
 
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -133,6 +134,28 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
         Timestamp(self.now_ms.load(Ordering::SeqCst))
+    }
+}
+
+/// The two times a front end over the engine reads. They differ on purpose: signatures are
+/// dated by the clients' real clocks, which users fast-forwarding the emulated clock must not
+/// push out of a cloud's skew window; state users fast-forward through (issued tokens, rate
+/// windows) follows the emulated clock, as the engine's own key state does.
+#[derive(Clone, Debug)]
+pub struct Clocks {
+    /// Real time, for checking request signature dates.
+    pub real: Arc<dyn Clock>,
+    /// The engine's (emulated) time.
+    pub emulated: Arc<dyn Clock>,
+}
+
+impl Default for Clocks {
+    /// Both on the system clock: what an embedding without time control wants.
+    fn default() -> Self {
+        Clocks {
+            real: Arc::new(SystemClock),
+            emulated: Arc::new(SystemClock),
+        }
     }
 }
 

@@ -15,12 +15,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::error::BlockingError;
+use actix_web::http::StatusCode;
 use actix_web::rt::time::timeout;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kms_core::{Clock, EmulatedClock, KeyStore, StoreError, TenantId, ValidationError};
 use serde_json::{Number, Value, json};
 
-use crate::listener::{BodyError, ListenerContext, json_error, json_response, read_body};
+use crate::body::{BodyError, json_error, json_response, read_body};
+use crate::listener::ListenerContext;
 
 /// A tenant no dialect produces, so the probe reads an empty, cheap range.
 const HEALTH_TENANT: &str = "kmsgate-health-probe";
@@ -86,13 +88,13 @@ pub(crate) async fn health(context: web::Data<ListenerContext>) -> HttpResponse 
     // A probe only reads, so giving up on it at the time limit is harmless.
     let probe = web::block(move || store.probe());
     let failure = match timeout(context.shared.request_timeout, probe).await {
-        Ok(Ok(Ok(()))) => return json_response(200, &json!({ "status": "ok" })),
+        Ok(Ok(Ok(()))) => return json_response(StatusCode::OK, &json!({ "status": "ok" })),
         Ok(Ok(Err(e))) => Unhealthy::Probe(e),
         Ok(Err(e)) => Unhealthy::CheckFailed(e),
         Err(_) => Unhealthy::TimedOut,
     };
     json_response(
-        503,
+        StatusCode::SERVICE_UNAVAILABLE,
         &json!({ "status": "unavailable", "error": failure.to_string() }),
     )
 }
@@ -101,7 +103,7 @@ async fn clock_now(context: web::Data<ListenerContext>) -> HttpResponse {
     if !context.shared.clock_control {
         return disabled();
     }
-    json_response(200, &clock_state(&context.shared.clock))
+    json_response(StatusCode::OK, &clock_state(&context.shared.clock))
 }
 
 async fn clock_advance(
@@ -121,17 +123,27 @@ async fn clock_advance(
     {
         Ok(Ok(body)) => body,
         Ok(Err(BodyError::TooLarge { limit })) => {
-            return json_error(413, &format!("the body must be at most {limit} bytes"));
+            return json_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("the body must be at most {limit} bytes"),
+            );
         }
-        Ok(Err(broken @ BodyError::Broken(_))) => return json_error(400, &broken.to_string()),
-        Err(_) => return json_error(408, "the request body did not arrive in time"),
+        Ok(Err(broken @ BodyError::Broken(_))) => {
+            return json_error(StatusCode::BAD_REQUEST, &broken.to_string());
+        }
+        Err(_) => {
+            return json_error(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body did not arrive in time",
+            );
+        }
     };
     match parse_advance(&body) {
         Ok(by) => {
             context.shared.clock.advance(by);
-            json_response(200, &clock_state(&context.shared.clock))
+            json_response(StatusCode::OK, &clock_state(&context.shared.clock))
         }
-        Err(e) => json_error(400, &e.to_string()),
+        Err(e) => json_error(StatusCode::BAD_REQUEST, &e.to_string()),
     }
 }
 
@@ -203,7 +215,10 @@ fn seconds(ms: u64) -> Value {
 }
 
 fn disabled() -> HttpResponse {
-    json_error(404, "time control is off (admin.clock_control = false)")
+    json_error(
+        StatusCode::NOT_FOUND,
+        "time control is off (admin.clock_control = false)",
+    )
 }
 
 async fn wrong_method(req: HttpRequest, context: web::Data<ListenerContext>) -> HttpResponse {
@@ -215,7 +230,7 @@ async fn wrong_method(req: HttpRequest, context: web::Data<ListenerContext>) -> 
     } else {
         "GET"
     };
-    let mut response = json_error(405, &format!("use {allowed}"));
+    let mut response = json_error(StatusCode::METHOD_NOT_ALLOWED, &format!("use {allowed}"));
     if let Ok(value) = actix_web::http::header::HeaderValue::from_str(allowed) {
         response
             .headers_mut()
@@ -225,7 +240,7 @@ async fn wrong_method(req: HttpRequest, context: web::Data<ListenerContext>) -> 
 }
 
 async fn not_found() -> HttpResponse {
-    json_error(404, "no such kmsgate endpoint")
+    json_error(StatusCode::NOT_FOUND, "no such kmsgate endpoint")
 }
 
 #[cfg(test)]

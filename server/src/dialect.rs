@@ -1,33 +1,17 @@
-//! The seam between the server and a cloud's wire protocol.
+//! Which clouds the server runs, and how it builds each one's [`Dialect`] over the engine.
+//! The seam itself (`Dialect`, `Edge`) lives in `dialect-kit`; each dialect crate
+//! implements it.
 
 use std::fmt;
+use std::sync::Arc;
 
-/// One cloud's API. The server owns sockets, limits, time control and health; a dialect only
-/// turns a complete request into a complete response. `http` types keep dialect crates free
-/// of actix (only the server depends on it).
-pub trait Dialect: Send + Sync + fmt::Debug + 'static {
-    /// Answers one request. May block (RSA and SM2 work), so the server calls it off its
-    /// async workers.
-    fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>>;
+use dialect_aws::AwsDialect;
+use dialect_huawei::HuaweiDialect;
+use dialect_kit::{Dialect, ListenAddr};
+use dialect_tencent::TencentDialect;
+use kms_core::{Clocks, Kms};
 
-    /// The answer when a request body is over `limit` bytes; the body was not (fully) read.
-    fn body_too_large(&self, limit: usize) -> http::Response<Vec<u8>>;
-
-    /// The answer when a request could not start within the server's time limit (its body
-    /// arrived too slowly, or it waited too long for a worker). The request was not handled:
-    /// nothing changed, so a client may safely retry. A request whose handling has started is
-    /// always finished and answered by [`Dialect::handle`], however long it takes.
-    fn timed_out(&self) -> http::Response<Vec<u8>>;
-
-    /// The answer when the server could not make a request out of what the client sent (a
-    /// body that broke off, a request `http` cannot represent). `reason` is a short
-    /// description for the client.
-    fn bad_request(&self, reason: &str) -> http::Response<Vec<u8>>;
-
-    /// The answer when the server itself failed around a request (the handler panicked, the
-    /// worker pool is gone, the dialect's answer could not be sent as it was).
-    fn internal_error(&self) -> http::Response<Vec<u8>>;
-}
+use crate::settings::Settings;
 
 /// The clouds kmsgate speaks, each on its own listener.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -49,12 +33,31 @@ impl DialectKind {
         }
     }
 
-    /// Loopback only by default: an emulator holding test keys has no business on a LAN.
-    pub fn default_listen(self) -> &'static str {
+    /// Each dialect's own default (loopback).
+    pub fn default_listen(self) -> ListenAddr {
+        ListenAddr::loopback(match self {
+            DialectKind::Aws => dialect_aws::DEFAULT_PORT,
+            DialectKind::Tencent => dialect_tencent::DEFAULT_PORT,
+            DialectKind::Huawei => dialect_huawei::DEFAULT_PORT,
+        })
+    }
+
+    /// The dialect over `kms`, configured by its own settings section.
+    pub(crate) fn build(
+        self,
+        settings: &Settings,
+        kms: &Arc<Kms>,
+        clocks: &Clocks,
+    ) -> Arc<dyn Dialect> {
+        let (kms, clocks) = (Arc::clone(kms), clocks.clone());
         match self {
-            DialectKind::Aws => "127.0.0.1:8411",
-            DialectKind::Tencent => "127.0.0.1:8412",
-            DialectKind::Huawei => "127.0.0.1:8413",
+            DialectKind::Aws => Arc::new(AwsDialect::new(kms, settings.aws.clone(), clocks)),
+            DialectKind::Tencent => {
+                Arc::new(TencentDialect::new(kms, settings.tencent.clone(), clocks))
+            }
+            DialectKind::Huawei => {
+                Arc::new(HuaweiDialect::new(kms, settings.huawei.clone(), clocks))
+            }
         }
     }
 

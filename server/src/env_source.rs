@@ -3,26 +3,27 @@
 //! `config::Environment` lowercases whole variable names, which would turn the access key id
 //! in `KMSGATE_AWS__CREDENTIALS__AKIDEXAMPLE` into `akidexample` and make strict auth refuse
 //! it; this source lowercases the setting path but keeps the case of map keys that are data
-//! (access key ids, user names, tokens, action names), listed in [`CASE_KEPT_MAPS`]. It also
-//! names the offending variable in error messages.
+//! (access key ids, user names, tokens, action names), which each dialect declares in its
+//! settings' `CASE_KEPT_MAPS`. It also names the offending variable in error messages.
 
 use std::fmt;
 
 use config::{ConfigError, Map, Source, Value, ValueKind};
+use dialect_kit::DialectSettings;
 
 const PREFIX: &str = "KMSGATE_";
 const SEPARATOR: &str = "__";
 
-/// Settings that are maps keyed by user data: the segment right after one of these paths is
-/// kept as written.
-const CASE_KEPT_MAPS: &[&[&str]] = &[
-    &["aws", "credentials"],
-    &["tencent", "credentials"],
-    &["tencent", "quotas", "limits"],
-    &["huawei", "credentials"],
-    &["huawei", "users"],
-    &["huawei", "static_tokens"],
-];
+/// Settings that are maps keyed by user data, as (section, path below it): the segment right
+/// after one of these paths is kept as written.
+fn case_kept_maps() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
+    fn of<S: DialectSettings>() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
+        S::CASE_KEPT_MAPS.iter().map(|path| (S::SECTION, *path))
+    }
+    of::<dialect_aws::Settings>()
+        .chain(of::<dialect_tencent::Settings>())
+        .chain(of::<dialect_huawei::Settings>())
+}
 
 #[derive(Clone)]
 pub(crate) struct EnvSource {
@@ -68,10 +69,10 @@ pub(crate) fn setting_path(name: &str) -> Option<Result<String, NotASetting>> {
         }));
     }
     let is_map_key = |i: usize| {
-        CASE_KEPT_MAPS.iter().any(|map| {
-            map.len() == i
-                && map
-                    .iter()
+        case_kept_maps().any(|(section, map)| {
+            map.len() + 1 == i
+                && std::iter::once(&section)
+                    .chain(map.iter())
                     .zip(&segments)
                     .all(|(want, got)| got.eq_ignore_ascii_case(want))
         })

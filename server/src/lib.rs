@@ -8,9 +8,9 @@
 
 mod admin;
 mod background;
+mod body;
 mod cli;
 mod dialect;
-mod dialects;
 mod engine;
 mod env_source;
 mod http_bridge;
@@ -20,10 +20,10 @@ mod settings;
 mod signals;
 
 pub use background::{Background, BackgroundError};
-pub use dialect::{Dialect, DialectKind};
+pub use dialect::DialectKind;
+pub use dialect_kit::{Dialect, Edge};
 pub use run::{StartFailure, dialect_main, kmsgate_main};
 pub use settings::{
-    AccountId, AdminSettings, AwsSettings, HuaweiSettings, InvalidAccountId, InvalidListenAddr,
-    LimitSettings, ListenAddr, Overrides, PoolSettings, Settings, SettingsError, TencentSettings,
-    Unusable,
+    AdminSettings, InvalidListenAddr, LimitSettings, ListenAddr, Overrides, PoolSettings, Settings,
+    SettingsError, Unusable,
 };

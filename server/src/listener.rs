@@ -6,7 +6,7 @@
 //! `limits.request_timeout_secs` bounds what comes *before* a dialect starts on a request:
 //! reading its body and waiting in the queue for a blocking worker. The deadline is taken when
 //! the request arrives. If it passes first, the client gets the dialect's
-//! [`Dialect::timed_out`] answer at once, and the queued job, when a worker reaches it, checks
+//! [`Edge::TimedOut`] answer at once, and the queued job, when a worker reaches it, checks
 //! the deadline before anything else and does nothing. A job that has started is never
 //! abandoned: the handler waits for its answer however long it takes. So a timeout answer (which
 //! SDKs retry) always means nothing happened, and a graceful shutdown, which waits for
@@ -21,14 +21,14 @@ use std::time::{Duration, Instant};
 
 use actix_web::dev::Server;
 use actix_web::error::BlockingError;
-use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::rt::time::timeout;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use kms_core::EmulatedClock;
-use serde_json::json;
+
+use dialect_kit::{Dialect, Edge};
 
 use crate::admin::{self, StoreProbe};
-use crate::dialect::Dialect;
+use crate::body::{BodyError, read_body};
 use crate::http_bridge;
 
 /// A slow or silent client gets this long to send its request head, and this long to go
@@ -138,7 +138,7 @@ async fn respond(
 /// The dialect's answer as actix sends it; the dialect's internal error if it cannot be sent.
 fn send(dialect: &dyn Dialect, response: http::Response<Vec<u8>>) -> HttpResponse {
     http_bridge::to_actix(response)
-        .or_else(|_| http_bridge::to_actix(dialect.internal_error()))
+        .or_else(|_| http_bridge::to_actix(dialect.edge(Edge::InternalError)))
         .unwrap_or_else(|_| HttpResponse::InternalServerError().finish())
 }
 
@@ -159,12 +159,15 @@ pub(crate) enum Unanswered {
 impl Unanswered {
     fn answer(&self, dialect: &dyn Dialect) -> http::Response<Vec<u8>> {
         match self {
-            Unanswered::Body(BodyError::TooLarge { limit }) => dialect.body_too_large(*limit),
-            Unanswered::Body(BodyError::Broken(_)) | Unanswered::Unrepresentable(_) => {
-                dialect.bad_request(&self.to_string())
+            Unanswered::Body(BodyError::TooLarge { limit }) => {
+                dialect.edge(Edge::BodyTooLarge { limit: *limit })
             }
-            Unanswered::TimedOut => dialect.timed_out(),
-            Unanswered::HandlerFailed(_) => dialect.internal_error(),
+            Unanswered::Body(BodyError::Broken(_)) | Unanswered::Unrepresentable(_) => dialect
+                .edge(Edge::BadRequest {
+                    reason: &self.to_string(),
+                }),
+            Unanswered::TimedOut => dialect.edge(Edge::TimedOut),
+            Unanswered::HandlerFailed(_) => dialect.edge(Edge::InternalError),
         }
     }
 }
@@ -251,49 +254,6 @@ where
     }
 }
 
-/// A request body that was not read.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum BodyError {
-    #[error("the request body is over {limit} bytes")]
-    TooLarge { limit: usize },
-    #[error("cannot read the request body: {0}")]
-    Broken(actix_web::Error),
-}
-
-/// Reads at most `limit` bytes. A declared length over the limit is refused before reading a
-/// byte; a streamed body is cut off as soon as it passes it.
-pub(crate) async fn read_body(
-    req: &HttpRequest,
-    payload: web::Payload,
-    limit: usize,
-) -> Result<Vec<u8>, BodyError> {
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
-        return Err(BodyError::TooLarge { limit });
-    }
-    match payload.to_bytes_limited(limit).await {
-        Ok(Ok(bytes)) => Ok(bytes.to_vec()),
-        Ok(Err(e)) => Err(BodyError::Broken(e)),
-        Err(_over_limit) => Err(BodyError::TooLarge { limit }),
-    }
-}
-
-pub(crate) fn json_response(status: u16, value: &serde_json::Value) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(status)
-        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
-    HttpResponse::build(status)
-        .content_type("application/json")
-        .body(value.to_string())
-}
-
-pub(crate) fn json_error(status: u16, message: &str) -> HttpResponse {
-    json_response(status, &json!({ "error": message }))
-}
-
 #[cfg(test)]
 pub(crate) mod testing {
     use std::sync::atomic::AtomicUsize;
@@ -302,6 +262,7 @@ pub(crate) mod testing {
     use actix_web::dev::ServiceResponse;
     use actix_web::test::{TestRequest, call_service, init_service};
     use kms_core::MemoryStore;
+    pub(crate) use serde_json::json;
 
     use crate::admin::StoreRead;
 
@@ -327,27 +288,26 @@ pub(crate) mod testing {
                 .unwrap_or_default()
         }
 
-        fn body_too_large(&self, limit: usize) -> http::Response<Vec<u8>> {
-            let mut r = http::Response::new(format!("too large {limit}").into_bytes());
-            *r.status_mut() = http::StatusCode::BAD_REQUEST;
-            r
-        }
-
-        fn timed_out(&self) -> http::Response<Vec<u8>> {
-            let mut r = http::Response::new(b"timed out".to_vec());
-            *r.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
-            r
-        }
-
-        fn bad_request(&self, reason: &str) -> http::Response<Vec<u8>> {
-            let mut r = http::Response::new(format!("bad request: {reason}").into_bytes());
-            *r.status_mut() = http::StatusCode::BAD_REQUEST;
-            r
-        }
-
-        fn internal_error(&self) -> http::Response<Vec<u8>> {
-            let mut r = http::Response::new(b"internal error".to_vec());
-            *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+        fn edge(&self, edge: Edge<'_>) -> http::Response<Vec<u8>> {
+            let (status, text) = match edge {
+                Edge::BodyTooLarge { limit } => {
+                    (http::StatusCode::BAD_REQUEST, format!("too large {limit}"))
+                }
+                Edge::TimedOut => (
+                    http::StatusCode::SERVICE_UNAVAILABLE,
+                    "timed out".to_owned(),
+                ),
+                Edge::BadRequest { reason } => (
+                    http::StatusCode::BAD_REQUEST,
+                    format!("bad request: {reason}"),
+                ),
+                Edge::InternalError => (
+                    http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error".to_owned(),
+                ),
+            };
+            let mut r = http::Response::new(text.into_bytes());
+            *r.status_mut() = status;
             r
         }
     }
@@ -379,17 +339,8 @@ pub(crate) mod testing {
             std::thread::sleep(self.work);
             http::Response::new(b"late".to_vec())
         }
-        fn body_too_large(&self, limit: usize) -> http::Response<Vec<u8>> {
-            Echo.body_too_large(limit)
-        }
-        fn timed_out(&self) -> http::Response<Vec<u8>> {
-            Echo.timed_out()
-        }
-        fn bad_request(&self, reason: &str) -> http::Response<Vec<u8>> {
-            Echo.bad_request(reason)
-        }
-        fn internal_error(&self) -> http::Response<Vec<u8>> {
-            Echo.internal_error()
+        fn edge(&self, edge: Edge<'_>) -> http::Response<Vec<u8>> {
+            Echo.edge(edge)
         }
     }
 
@@ -443,6 +394,7 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use actix_web::error::PayloadError;
+    use actix_web::http::header::CONTENT_LENGTH;
     use actix_web::test::TestRequest;
 
     use super::testing::*;
@@ -500,17 +452,8 @@ mod tests {
             assert_ne!(request.body(), b"panic", "the dialect panics, as asked");
             Echo.handle(request)
         }
-        fn body_too_large(&self, limit: usize) -> http::Response<Vec<u8>> {
-            Echo.body_too_large(limit)
-        }
-        fn timed_out(&self) -> http::Response<Vec<u8>> {
-            Echo.timed_out()
-        }
-        fn bad_request(&self, reason: &str) -> http::Response<Vec<u8>> {
-            Echo.bad_request(reason)
-        }
-        fn internal_error(&self) -> http::Response<Vec<u8>> {
-            Echo.internal_error()
+        fn edge(&self, edge: Edge<'_>) -> http::Response<Vec<u8>> {
+            Echo.edge(edge)
         }
     }
 

@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 
 use actix_web::dev::Server;
 use clap::Parser;
+use kms_core::{Clock, Clocks, SystemClock};
 
 use crate::admin::StoreRead;
 use crate::cli::{DialectCli, KmsgateCli, KmsgateCommand};
 use crate::dialect::DialectKind;
-use crate::dialects;
 use crate::engine::{Engine, StartError};
 use crate::env_source::setting_path;
 use crate::listener::{self, ListenerContext, Shared};
@@ -123,11 +123,17 @@ pub(crate) fn prepare(
         body_limit: settings.limits.body_bytes,
         request_timeout: Duration::from_secs(settings.limits.request_timeout_secs),
     });
+    // Signatures are dated by real SDK clocks, which fast-forwarding must not push out of a
+    // cloud's skew window; issued tokens and quota windows follow the emulated clock.
+    let clocks = Clocks {
+        real: Arc::new(SystemClock),
+        emulated: Arc::clone(engine.clock()) as Arc<dyn Clock>,
+    };
     let listeners = sockets
         .into_iter()
         .map(|(kind, socket)| {
             let context = ListenerContext {
-                dialect: dialects::build(kind, settings, engine.kms(), engine.clock()),
+                dialect: kind.build(settings, engine.kms(), &clocks),
                 shared: Arc::clone(&shared),
             };
             (kind, context, socket)

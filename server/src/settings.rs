@@ -4,15 +4,11 @@
 //! Environment names are `KMSGATE_` followed by the key path in upper case with `__` between
 //! levels: `aws.listen` is `KMSGATE_AWS__LISTEN`, `data_dir` is `KMSGATE_DATA_DIR`.
 
-use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use config::{Config, File, FileFormat};
-use dialect_aws::Account;
-use dialect_huawei::ProjectId;
-use dialect_tencent::{Account as TencentUin, Action as TencentAction, Edition as TencentEdition};
+use dialect_kit::DialectSettings;
+pub use dialect_kit::{InvalidListenAddr, ListenAddr};
 use kms_core::wrapping::PoolTargets;
 use serde::Deserialize;
 
@@ -37,12 +33,12 @@ pub struct Settings {
     pub admin: AdminSettings,
     /// `[limits]`: per-request limits, the same on every listener.
     pub limits: LimitSettings,
-    /// `[aws]`: the AWS KMS listener.
-    pub aws: AwsSettings,
-    /// `[tencent]`: the Tencent Cloud KMS listener.
-    pub tencent: TencentSettings,
-    /// `[huawei]`: the Huawei Cloud KMS listener.
-    pub huawei: HuaweiSettings,
+    /// `[aws]`: the AWS KMS listener, as `dialect-aws` defines it.
+    pub aws: dialect_aws::Settings,
+    /// `[tencent]`: the Tencent Cloud KMS listener, as `dialect-tencent` defines it.
+    pub tencent: dialect_tencent::Settings,
+    /// `[huawei]`: the Huawei Cloud KMS listener, as `dialect-huawei` defines it.
+    pub huawei: dialect_huawei::Settings,
     /// `[pool]`: wrapping key pairs generated ahead of demand.
     pub pool: PoolSettings,
 }
@@ -55,9 +51,9 @@ impl Default for Settings {
             sweep_interval_secs: 1,
             admin: AdminSettings::default(),
             limits: LimitSettings::default(),
-            aws: AwsSettings::default(),
-            tencent: TencentSettings::default(),
-            huawei: HuaweiSettings::default(),
+            aws: dialect_aws::Settings::default(),
+            tencent: dialect_tencent::Settings::default(),
+            huawei: dialect_huawei::Settings::default(),
             pool: PoolSettings::default(),
         }
     }
@@ -101,410 +97,6 @@ impl Default for LimitSettings {
     }
 }
 
-#[derive(Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AwsSettings {
-    /// `aws.listen`: `HOST:PORT` of the AWS listener (port 0: any free port).
-    /// Default `127.0.0.1:8411`.
-    pub listen: ListenAddr,
-    /// `aws.default_account`: the 12-digit account keys belong to when the access key id is
-    /// not itself an account id. Default `000000000000`.
-    pub default_account: AccountId,
-    /// `aws.strict_auth`: verify SigV4 signatures against `aws.credentials` and refuse unknown
-    /// access keys. Default false: the signature is only parsed, for the account (a 12-digit
-    /// access key id) and the region of its credential scope.
-    pub strict_auth: bool,
-    /// `[aws.credentials]`: access key id → secret access key, used when `strict_auth` is on.
-    /// Default empty.
-    pub credentials: BTreeMap<String, String>,
-    /// `aws.allow_rsaes_pkcs1_v1_5`: accept the RSAES_PKCS1_V1_5 wrapping algorithm, which AWS
-    /// stopped accepting in 2023 (for old scripts only). Default false.
-    pub allow_rsaes_pkcs1_v1_5: bool,
-}
-
-impl Default for AwsSettings {
-    fn default() -> Self {
-        AwsSettings {
-            listen: ListenAddr::default_for(DialectKind::Aws),
-            default_account: AccountId(Account::DEFAULT),
-            strict_auth: false,
-            credentials: BTreeMap::new(),
-            allow_rsaes_pkcs1_v1_5: false,
-        }
-    }
-}
-
-impl fmt::Debug for AwsSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Secrets stay out of logs and error messages.
-        f.debug_struct("AwsSettings")
-            .field("listen", &self.listen)
-            .field("default_account", &self.default_account)
-            .field("strict_auth", &self.strict_auth)
-            .field("credentials", &self.credentials.keys().collect::<Vec<_>>())
-            .field("allow_rsaes_pkcs1_v1_5", &self.allow_rsaes_pkcs1_v1_5)
-            .finish()
-    }
-}
-
-#[derive(Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TencentSettings {
-    /// `tencent.listen`: `HOST:PORT` of the Tencent listener. Default `127.0.0.1:8412`.
-    pub listen: ListenAddr,
-    /// `tencent.default_account`: the account (uin, a positive decimal number) keys belong to
-    /// when the SecretId is not in `tencent.credentials`. Default `100000000001`.
-    pub default_account: TencentAccount,
-    /// `tencent.strict_auth`: verify signatures against `tencent.credentials` and refuse
-    /// unknown SecretIds. Default false: the signature is parsed and its timestamp checked,
-    /// nothing more.
-    pub strict_auth: bool,
-    /// `[tencent.credentials.<SecretId>]`: `secret_key` (checked in strict mode) and
-    /// `account` (the uin the SecretId acts for, in every mode; default
-    /// `tencent.default_account`). Default empty.
-    pub credentials: BTreeMap<String, TencentCredentialSettings>,
-    /// `tencent.edition`: `fips` (AES-256 keys, KeyMetadata.Type 2) or `sm` (SM4 keys, Type 4,
-    /// SM2PKE wrapping offered). Default `fips`.
-    pub edition: TencentEditionSetting,
-    /// `[tencent.quotas]`: per-action request quotas.
-    pub quotas: TencentQuotaSettings,
-}
-
-impl Default for TencentSettings {
-    fn default() -> Self {
-        TencentSettings {
-            listen: ListenAddr::default_for(DialectKind::Tencent),
-            default_account: TencentAccount(TencentUin::DEFAULT),
-            strict_auth: false,
-            credentials: BTreeMap::new(),
-            edition: TencentEditionSetting(TencentEdition::Fips),
-            quotas: TencentQuotaSettings::default(),
-        }
-    }
-}
-
-impl fmt::Debug for TencentSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Secrets stay out of logs and error messages (the credential entries hide theirs).
-        f.debug_struct("TencentSettings")
-            .field("listen", &self.listen)
-            .field("default_account", &self.default_account)
-            .field("strict_auth", &self.strict_auth)
-            .field("credentials", &self.credentials)
-            .field("edition", &self.edition)
-            .field("quotas", &self.quotas)
-            .finish()
-    }
-}
-
-/// One configured Tencent SecretId.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TencentCredentialSettings {
-    pub secret_key: String,
-    #[serde(default)]
-    pub account: Option<TencentAccount>,
-}
-
-impl fmt::Debug for TencentCredentialSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TencentCredentialSettings")
-            .field("account", &self.account)
-            .finish_non_exhaustive()
-    }
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TencentQuotaSettings {
-    /// `tencent.quotas.enabled`: enforce the quotas at all. Default true.
-    pub enabled: bool,
-    /// `tencent.quotas.window_secs`: length of a quota window in seconds of the emulated
-    /// clock (at least 1). Default 1 (Tencent's "per second").
-    pub window_secs: u64,
-    /// `[tencent.quotas.limits]`: action name → requests allowed per window and per account
-    /// and region; 0 lifts the action's limit. Defaults: ImportKeyMaterial 10, others
-    /// unlimited. Action names are matched ignoring case.
-    pub limits: BTreeMap<TencentQuotaAction, u32>,
-}
-
-impl Default for TencentQuotaSettings {
-    fn default() -> Self {
-        TencentQuotaSettings {
-            enabled: true,
-            window_secs: 1,
-            limits: BTreeMap::new(),
-        }
-    }
-}
-
-impl TencentQuotaSettings {
-    pub fn config(&self) -> dialect_tencent::QuotaConfig {
-        dialect_tencent::QuotaConfig {
-            enabled: self.enabled,
-            window: std::time::Duration::from_secs(self.window_secs),
-            limits: self.limits.iter().map(|(a, n)| (a.0, *n)).collect(),
-        }
-    }
-}
-
-/// A Tencent account id (uin) setting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
-pub struct TencentAccount(pub TencentUin);
-
-/// A Tencent account setting that is not a positive decimal number.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a Tencent account id (uin: a positive decimal number of at most 19 digits)")]
-pub struct InvalidTencentAccount(pub String);
-
-impl TryFrom<String> for TencentAccount {
-    type Error = InvalidTencentAccount;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        TencentUin::parse(&s)
-            .map(TencentAccount)
-            .ok_or(InvalidTencentAccount(s))
-    }
-}
-
-/// `tencent.edition`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
-pub struct TencentEditionSetting(pub TencentEdition);
-
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a Tencent edition (fips or sm)")]
-pub struct InvalidTencentEdition(pub String);
-
-impl TryFrom<String> for TencentEditionSetting {
-    type Error = InvalidTencentEdition;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        TencentEdition::parse(&s.to_ascii_lowercase())
-            .map(TencentEditionSetting)
-            .ok_or(InvalidTencentEdition(s))
-    }
-}
-
-/// An action name in `tencent.quotas.limits`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(try_from = "String")]
-pub struct TencentQuotaAction(pub TencentAction);
-
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} in tencent.quotas.limits is not an action of the Tencent dialect")]
-pub struct UnknownTencentAction(pub String);
-
-impl TryFrom<String> for TencentQuotaAction {
-    type Error = UnknownTencentAction;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        TencentAction::from_name_ignore_case(&s)
-            .map(TencentQuotaAction)
-            .ok_or(UnknownTencentAction(s))
-    }
-}
-
-#[derive(Clone, Deserialize)]
-#[serde(default, deny_unknown_fields, try_from = "HuaweiSettingsFields")]
-pub struct HuaweiSettings {
-    /// `huawei.listen`: `HOST:PORT` of the Huawei listener. Default `127.0.0.1:8413`.
-    pub listen: ListenAddr,
-    /// `huawei.strict_auth`: verify SDK-HMAC-SHA256 signatures against `huawei.credentials`,
-    /// accept only X-Auth-Tokens this process issued (or `huawei.static_tokens`) for their own
-    /// project, and issue tokens only to `huawei.users`. Default false: any well-formed
-    /// signature header and any non-empty token is accepted for any project, and tokens are
-    /// issued to any user name and password.
-    pub strict_auth: bool,
-    /// `[huawei.credentials.<AK>]`: `secret_key` and `projects` (project ids the AK may use;
-    /// empty or absent: any). AKs are matched exactly, also when set through the environment.
-    /// Default empty.
-    pub credentials: BTreeMap<String, HuaweiCredential>,
-    /// `[huawei.users.<name>]`: `password`, `domain` (account name) and `projects` of an IAM
-    /// user that may obtain tokens from `POST /v3/auth/tokens` in strict mode. Default empty.
-    pub users: BTreeMap<String, HuaweiUser>,
-    /// `[huawei.static_tokens]`: X-Auth-Token → the project id it opens; never expires and
-    /// survives restarts (issued tokens do not). Default empty.
-    pub static_tokens: BTreeMap<String, HuaweiProject>,
-    /// `huawei.token_ttl_secs`: validity of issued tokens on the emulated clock (at least 1).
-    /// Default 86400 (24 h, as IAM).
-    pub token_ttl_secs: u64,
-}
-
-/// What `[huawei]` is read into before it is checked as a whole.
-#[derive(Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct HuaweiSettingsFields {
-    listen: ListenAddr,
-    strict_auth: bool,
-    credentials: BTreeMap<String, HuaweiCredential>,
-    users: BTreeMap<String, HuaweiUser>,
-    static_tokens: BTreeMap<String, HuaweiProject>,
-    token_ttl_secs: u64,
-}
-
-impl Default for HuaweiSettingsFields {
-    fn default() -> Self {
-        let d = HuaweiSettings::default();
-        HuaweiSettingsFields {
-            listen: d.listen,
-            strict_auth: d.strict_auth,
-            credentials: d.credentials,
-            users: d.users,
-            static_tokens: d.static_tokens,
-            token_ttl_secs: d.token_ttl_secs,
-        }
-    }
-}
-
-/// `[huawei]` values that parsed but cannot work.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum InvalidHuaweiSettings {
-    #[error("huawei.token_ttl_secs must be at least 1")]
-    NoTokenTtl,
-    #[error(
-        "huawei.strict_auth is on but huawei.credentials, huawei.users and huawei.static_tokens are all empty, so every request would be refused"
-    )]
-    StrictAuthWithoutCredentials,
-}
-
-impl TryFrom<HuaweiSettingsFields> for HuaweiSettings {
-    type Error = InvalidHuaweiSettings;
-    fn try_from(f: HuaweiSettingsFields) -> Result<Self, Self::Error> {
-        if f.token_ttl_secs == 0 {
-            return Err(InvalidHuaweiSettings::NoTokenTtl);
-        }
-        if f.strict_auth
-            && f.credentials.is_empty()
-            && f.users.is_empty()
-            && f.static_tokens.is_empty()
-        {
-            return Err(InvalidHuaweiSettings::StrictAuthWithoutCredentials);
-        }
-        Ok(HuaweiSettings {
-            listen: f.listen,
-            strict_auth: f.strict_auth,
-            credentials: f.credentials,
-            users: f.users,
-            static_tokens: f.static_tokens,
-            token_ttl_secs: f.token_ttl_secs,
-        })
-    }
-}
-
-impl Default for HuaweiSettings {
-    fn default() -> Self {
-        HuaweiSettings {
-            listen: ListenAddr::default_for(DialectKind::Huawei),
-            strict_auth: false,
-            credentials: BTreeMap::new(),
-            users: BTreeMap::new(),
-            static_tokens: BTreeMap::new(),
-            token_ttl_secs: 86_400,
-        }
-    }
-}
-
-impl fmt::Debug for HuaweiSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Secret keys, passwords and static tokens stay out of logs and error messages.
-        let token_projects: Vec<&HuaweiProject> = self.static_tokens.values().collect();
-        f.debug_struct("HuaweiSettings")
-            .field("listen", &self.listen)
-            .field("strict_auth", &self.strict_auth)
-            .field("credentials", &self.credentials.keys().collect::<Vec<_>>())
-            .field("users", &self.users.keys().collect::<Vec<_>>())
-            .field("static_tokens_for_projects", &token_projects)
-            .field("token_ttl_secs", &self.token_ttl_secs)
-            .finish()
-    }
-}
-
-/// `[huawei.credentials.<AK>]`.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HuaweiCredential {
-    pub secret_key: String,
-    #[serde(default)]
-    pub projects: HuaweiProjects,
-}
-
-/// `[huawei.users.<name>]`.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HuaweiUser {
-    pub password: String,
-    pub domain: String,
-    #[serde(default)]
-    pub projects: HuaweiProjects,
-}
-
-impl fmt::Debug for HuaweiCredential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HuaweiCredential")
-            .field("projects", &self.projects)
-            .finish_non_exhaustive()
-    }
-}
-
-impl fmt::Debug for HuaweiUser {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HuaweiUser")
-            .field("domain", &self.domain)
-            .field("projects", &self.projects)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A Huawei project id, as a setting.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
-pub struct HuaweiProject(pub ProjectId);
-
-/// A project id setting that Huawei paths cannot carry.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a Huawei project id (1 to 64 characters of [0-9A-Za-z_-])")]
-pub struct InvalidHuaweiProject(pub String);
-
-impl TryFrom<String> for HuaweiProject {
-    type Error = InvalidHuaweiProject;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        ProjectId::parse(&s)
-            .map(HuaweiProject)
-            .ok_or(InvalidHuaweiProject(s))
-    }
-}
-
-/// Project ids as a TOML list, or as one comma-separated string (the form an environment
-/// variable can give).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "ProjectsText")]
-pub struct HuaweiProjects(pub Vec<ProjectId>);
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ProjectsText {
-    List(Vec<String>),
-    Text(String),
-}
-
-impl TryFrom<ProjectsText> for HuaweiProjects {
-    type Error = InvalidHuaweiProject;
-    fn try_from(p: ProjectsText) -> Result<Self, Self::Error> {
-        let items: Vec<String> = match p {
-            ProjectsText::List(l) => l,
-            ProjectsText::Text(t) => t
-                .split(',')
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect(),
-        };
-        items
-            .into_iter()
-            .map(|s| HuaweiProject::try_from(s).map(|p| p.0))
-            .collect::<Result<Vec<_>, _>>()
-            .map(HuaweiProjects)
-    }
-}
-
 /// Ready wrapping key pairs kept per spec; 0 means every request generates its own pair.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -542,76 +134,6 @@ impl PoolSettings {
     }
 }
 
-/// `HOST:PORT`, checked for shape only; the host is resolved when the listener binds, so
-/// `localhost:8411` works as well as `127.0.0.1:8411` or `[::1]:8411`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
-pub struct ListenAddr(String);
-
-impl ListenAddr {
-    fn default_for(kind: DialectKind) -> Self {
-        ListenAddr(kind.default_listen().to_owned())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A listen address that is not `HOST:PORT`.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not HOST:PORT (for example 127.0.0.1:8411)")]
-pub struct InvalidListenAddr(pub String);
-
-impl FromStr for ListenAddr {
-    type Err = InvalidListenAddr;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || InvalidListenAddr(s.to_owned());
-        let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
-        port.parse::<u16>().map_err(|_| bad())?;
-        let bracketed = host.len() > 2 && host.starts_with('[') && host.ends_with(']');
-        // An unbracketed IPv6 host would make the port ambiguous.
-        if host.is_empty() || (!bracketed && host.contains(['[', ']', ':'])) {
-            return Err(bad());
-        }
-        Ok(ListenAddr(s.to_owned()))
-    }
-}
-
-impl TryFrom<String> for ListenAddr {
-    type Error = InvalidListenAddr;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl fmt::Display for ListenAddr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// A 12-digit AWS account id, as a setting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
-pub struct AccountId(pub Account);
-
-/// An account id setting that is not 12 digits.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a 12-digit AWS account id")]
-pub struct InvalidAccountId(pub String);
-
-impl TryFrom<String> for AccountId {
-    type Error = InvalidAccountId;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        match Account::parse(&s) {
-            Some(account) => Ok(AccountId(account)),
-            None => Err(InvalidAccountId(s)),
-        }
-    }
-}
-
 /// What command-line flags say; `None`/`false` leaves the layers below in force.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Overrides {
@@ -623,6 +145,14 @@ pub struct Overrides {
 }
 
 impl Overrides {
+    pub fn listen(&self, kind: DialectKind) -> Option<&ListenAddr> {
+        match kind {
+            DialectKind::Aws => self.aws_listen.as_ref(),
+            DialectKind::Tencent => self.tencent_listen.as_ref(),
+            DialectKind::Huawei => self.huawei_listen.as_ref(),
+        }
+    }
+
     pub fn listen_mut(&mut self, kind: DialectKind) -> &mut Option<ListenAddr> {
         match kind {
             DialectKind::Aws => &mut self.aws_listen,
@@ -647,7 +177,7 @@ pub enum SettingsError {
 }
 
 /// Settings that parsed but cannot work.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum Unusable {
     #[error("limits.body_bytes must be at least 1")]
     NoBody,
@@ -655,18 +185,17 @@ pub enum Unusable {
     NoTime,
     #[error("sweep_interval_secs must be at least 1")]
     NoSweepInterval,
-    #[error(
-        "aws.strict_auth is on but aws.credentials is empty, so every request would be refused"
-    )]
-    StrictAuthWithoutCredentials,
     #[error("data_dir must not be empty (or set in_memory)")]
     NoDataDir,
-    #[error(
-        "tencent.strict_auth is on but tencent.credentials is empty, so every request would be refused"
-    )]
-    TencentStrictAuthWithoutCredentials,
-    #[error("tencent.quotas.window_secs must be at least 1")]
-    TencentNoQuotaWindow,
+    /// A dialect's section, in the dialect's own words.
+    #[error(transparent)]
+    Dialect(Box<dyn std::error::Error + Send + Sync>),
+}
+
+fn dialect_section<S: DialectSettings>(section: &S) -> Result<(), Unusable> {
+    section
+        .validate()
+        .map_err(|e| Unusable::Dialect(Box::new(e)))
 }
 
 impl Settings {
@@ -695,14 +224,10 @@ impl Settings {
         if o.in_memory {
             self.in_memory = true;
         }
-        if let Some(a) = &o.aws_listen {
-            self.aws.listen = a.clone();
-        }
-        if let Some(a) = &o.tencent_listen {
-            self.tencent.listen = a.clone();
-        }
-        if let Some(a) = &o.huawei_listen {
-            self.huawei.listen = a.clone();
+        for kind in DialectKind::ALL {
+            if let Some(a) = o.listen(kind) {
+                *self.listen_mut(kind) = a.clone();
+            }
         }
     }
 
@@ -716,15 +241,9 @@ impl Settings {
         if self.sweep_interval_secs == 0 {
             return Err(Unusable::NoSweepInterval);
         }
-        if self.aws.strict_auth && self.aws.credentials.is_empty() {
-            return Err(Unusable::StrictAuthWithoutCredentials);
-        }
-        if self.tencent.strict_auth && self.tencent.credentials.is_empty() {
-            return Err(Unusable::TencentStrictAuthWithoutCredentials);
-        }
-        if self.tencent.quotas.window_secs == 0 {
-            return Err(Unusable::TencentNoQuotaWindow);
-        }
+        dialect_section(&self.aws)?;
+        dialect_section(&self.tencent)?;
+        dialect_section(&self.huawei)?;
         if !self.in_memory && self.data_dir.as_os_str().is_empty() {
             return Err(Unusable::NoDataDir);
         }
@@ -733,9 +252,17 @@ impl Settings {
 
     pub fn listen(&self, kind: DialectKind) -> &ListenAddr {
         match kind {
-            DialectKind::Aws => &self.aws.listen,
-            DialectKind::Tencent => &self.tencent.listen,
-            DialectKind::Huawei => &self.huawei.listen,
+            DialectKind::Aws => self.aws.listen(),
+            DialectKind::Tencent => self.tencent.listen(),
+            DialectKind::Huawei => self.huawei.listen(),
+        }
+    }
+
+    pub fn listen_mut(&mut self, kind: DialectKind) -> &mut ListenAddr {
+        match kind {
+            DialectKind::Aws => self.aws.listen_mut(),
+            DialectKind::Tencent => self.tencent.listen_mut(),
+            DialectKind::Huawei => self.huawei.listen_mut(),
         }
     }
 }
@@ -775,7 +302,7 @@ mod tests {
         assert_eq!(s.aws.listen, addr("127.0.0.1:8411"));
         assert_eq!(s.tencent.listen, addr("127.0.0.1:8412"));
         assert_eq!(s.huawei.listen, addr("127.0.0.1:8413"));
-        assert_eq!(s.aws.default_account.0, Account::DEFAULT);
+        assert_eq!(s.aws.default_account, dialect_aws::Account::DEFAULT);
         assert!(!s.aws.strict_auth);
         assert!(s.aws.credentials.is_empty());
         assert!(!s.aws.allow_rsaes_pkcs1_v1_5);
@@ -824,7 +351,7 @@ mod tests {
         assert!(!s.admin.clock_control);
         assert_eq!(s.data_dir, PathBuf::from("/from/env"));
         assert_eq!(s.sweep_interval_secs, 7);
-        assert_eq!(s.aws.default_account.0.as_str(), "111111111111");
+        assert_eq!(s.aws.default_account.to_string(), "111111111111");
 
         let flags = Overrides {
             data_dir: Some(PathBuf::from("/from/flag")),
@@ -913,15 +440,18 @@ mod tests {
     fn tencent_defaults() {
         let s = Settings::load(None, &[], &Overrides::default()).unwrap();
         let t = &s.tencent;
-        assert_eq!(t.default_account.0, TencentUin::DEFAULT);
+        assert_eq!(t.default_account, dialect_tencent::Account::DEFAULT);
         assert!(!t.strict_auth);
         assert!(t.credentials.is_empty());
-        assert_eq!(t.edition.0, TencentEdition::Fips);
-        let q = t.quotas.config();
+        assert_eq!(t.edition, dialect_tencent::Edition::Fips);
+        let q = &t.quotas;
         assert!(q.enabled);
-        assert_eq!(q.window, std::time::Duration::from_secs(1));
-        assert_eq!(q.limit_for(TencentAction::ImportKeyMaterial), Some(10));
-        assert_eq!(q.limit_for(TencentAction::Encrypt), None);
+        assert_eq!(q.window_secs, 1);
+        assert_eq!(
+            q.limit_for(dialect_tencent::Action::ImportKeyMaterial),
+            Some(10)
+        );
+        assert_eq!(q.limit_for(dialect_tencent::Action::Encrypt), None);
     }
 
     #[test]
@@ -949,22 +479,26 @@ mod tests {
         ]);
         let s = Settings::load(Some(file.path()), &env, &Overrides::default()).unwrap();
         let t = &s.tencent;
-        assert_eq!(t.default_account.0.to_string(), "200000000002");
+        assert_eq!(t.default_account.to_string(), "200000000002");
         assert!(t.strict_auth);
-        assert_eq!(t.edition.0, TencentEdition::Sm);
+        assert_eq!(t.edition, dialect_tencent::Edition::Sm);
         let c = &t.credentials["AKIDFromFile"];
         assert_eq!(c.secret_key, "file-Secret");
         assert_eq!(
-            c.account.map(|a| a.0.to_string()).as_deref(),
+            c.account.map(|a| a.to_string()).as_deref(),
             Some("300000000003")
         );
         assert!(t.credentials["AKIDNoAccount"].account.is_none());
         assert_eq!(t.quotas.window_secs, 3600);
         assert!(!t.quotas.enabled);
-        let q = t.quotas.config();
-        assert_eq!(q.limits[&TencentAction::ImportKeyMaterial], 5);
-        assert_eq!(q.limits[&TencentAction::Encrypt], 7);
-        assert_eq!(q.limit_for(TencentAction::Encrypt), None, "switched off");
+        let q = &t.quotas;
+        assert_eq!(q.limits[&dialect_tencent::Action::ImportKeyMaterial], 5);
+        assert_eq!(q.limits[&dialect_tencent::Action::Encrypt], 7);
+        assert_eq!(
+            q.limit_for(dialect_tencent::Action::Encrypt),
+            None,
+            "switched off"
+        );
         assert!(
             !format!("{s:?}").contains("Secret"),
             "secrets leak into Debug"
@@ -1050,11 +584,16 @@ mod tests {
         assert_eq!(s.users["Bob"].domain, "acme");
         let env_ak = &s.credentials["HPUAENVAK"];
         assert_eq!(env_ak.secret_key, "env/Secret+1");
-        let projects: Vec<&str> = env_ak.projects.0.iter().map(ProjectId::as_str).collect();
+        let projects: Vec<&str> = env_ak
+            .projects
+            .0
+            .iter()
+            .map(dialect_huawei::ProjectId::as_str)
+            .collect();
         assert_eq!(projects, ["p1", "p2"]);
         assert_eq!(s.users["alice"].domain, "acme");
         assert!(s.users["alice"].projects.0.is_empty());
-        assert_eq!(s.static_tokens["MIIstatic-Token"].0.as_str(), "p1");
+        assert_eq!(s.static_tokens["MIIstatic-Token"].as_str(), "p1");
         let shown = format!("{s:?}");
         for secret in [
             "file-Secret",
@@ -1096,28 +635,5 @@ mod tests {
             ("KMSGATE_HUAWEI__STATIC_TOKENS__TOKEN1", "p1"),
         ]);
         assert!(Settings::load(None, &env, &Overrides::default()).is_ok());
-    }
-
-    #[test]
-    fn listen_addresses_need_a_host_and_a_port() {
-        for good in [
-            "127.0.0.1:0",
-            "localhost:8411",
-            "[::1]:8411",
-            "0.0.0.0:65535",
-        ] {
-            assert!(good.parse::<ListenAddr>().is_ok(), "{good}");
-        }
-        for bad in [
-            "8411",
-            ":8411",
-            "127.0.0.1",
-            "127.0.0.1:65536",
-            "::1:8411",
-            "[]:1",
-            "h:p",
-        ] {
-            assert!(bad.parse::<ListenAddr>().is_err(), "{bad}");
-        }
     }
 }

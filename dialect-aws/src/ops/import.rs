@@ -34,7 +34,7 @@ fn wrapping(
 ) -> Result<(WrappingAlgorithm, WrappingKeySpec), AwsError> {
     let china = ctx.caller.is_china();
     let algorithm = match algorithm {
-        AlgorithmSpecWire::RsaesPkcs1V15 if !ctx.config.allow_rsaes_pkcs1_v1_5 => {
+        AlgorithmSpecWire::RsaesPkcs1V15 if !ctx.settings.allow_rsaes_pkcs1_v1_5 => {
             return Err(validation(
                 "WrappingAlgorithm RSAES_PKCS1_V1_5 is no longer supported (since 2023-10-10); use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.",
             ));

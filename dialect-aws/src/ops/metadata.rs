@@ -25,7 +25,7 @@ pub(crate) fn origin(origin: Origin) -> &'static str {
 
 pub(crate) fn key_metadata(caller: &Caller, key: &KeyDescription) -> Value {
     let mut m = Map::new();
-    m.insert("AWSAccountId".into(), json!(caller.account.as_str()));
+    m.insert("AWSAccountId".into(), json!(caller.account.to_string()));
     m.insert("KeyId".into(), json!(key.key_id.to_string()));
     m.insert("Arn".into(), json!(caller.key_arn(&key.key_id)));
     m.insert("CreationDate".into(), epoch(key.created_at));

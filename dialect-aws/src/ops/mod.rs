@@ -15,13 +15,13 @@ use crate::caller::Caller;
 use crate::error::{AwsError, ErrorCode, from_core};
 use crate::input::Input;
 use crate::key_ref::{Accepts, KeyRef, parse_key_ref};
-use crate::service::AwsConfig;
+use crate::settings::Settings;
 
 /// What one request may use.
 pub(crate) struct Ctx<'a> {
     pub(crate) kms: &'a Kms,
     pub(crate) caller: &'a Caller,
-    pub(crate) config: &'a AwsConfig,
+    pub(crate) settings: &'a Settings,
 }
 
 impl Ctx<'_> {

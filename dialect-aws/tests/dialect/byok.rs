@@ -229,7 +229,7 @@ fn algorithms_are_offered_as_aws_offers_them() {
     assert_eq!(gpi("NOPE", "RSA_2048").code(), "ValidationException");
     assert_eq!(gpi("RSA_AES_KEY_WRAP_SHA_1", "RSA_2048").status, 200);
 
-    let legacy = harness_with(dialect_aws::AwsConfig {
+    let legacy = harness_with(dialect_aws::Settings {
         allow_rsaes_pkcs1_v1_5: true,
         ..Default::default()
     });

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use dialect_aws::AwsConfig;
+use dialect_aws::Settings;
 use kms_core::ManualClock;
 use serde_json::Value;
 
@@ -57,17 +57,16 @@ fn every_recorded_request_verifies_and_gets_its_answer() {
     let captures = captures();
     assert!(captures.len() >= 30);
     let signature_clock = Arc::new(ManualClock::new(CAPTURE_TIME));
-    let config = AwsConfig {
+    let settings = Settings {
         strict_auth: true,
         credentials: [(
             "AKIDEXAMPLE".to_owned(),
             "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".to_owned(),
         )]
         .into(),
-        signature_clock: signature_clock.clone(),
-        ..AwsConfig::default()
+        ..Settings::default()
     };
-    let h = harness_with(config);
+    let h = harness_signed(settings, signature_clock.clone());
     for (name, capture) in &captures {
         // Each capture carries its own X-Amz-Date; put the real clock there.
         let date = capture["request"]["headers"]
@@ -95,12 +94,14 @@ fn every_recorded_request_verifies_and_gets_its_answer() {
 fn a_tampered_recorded_request_is_refused() {
     let (_, capture) = captures().into_iter().next().unwrap();
     let signature_clock = Arc::new(ManualClock::new(CAPTURE_TIME));
-    let h = harness_with(AwsConfig {
-        strict_auth: true,
-        credentials: [("AKIDEXAMPLE".to_owned(), "wrong secret".to_owned())].into(),
+    let h = harness_signed(
+        Settings {
+            strict_auth: true,
+            credentials: [("AKIDEXAMPLE".to_owned(), "wrong secret".to_owned())].into(),
+            ..Settings::default()
+        },
         signature_clock,
-        ..AwsConfig::default()
-    });
+    );
     assert_eq!(
         h.raw(request_of(&capture)).code(),
         "InvalidSignatureException"

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use dialect_aws::{AwsConfig, AwsDialect};
-use kms_core::{Kms, ManualClock, MemoryStore, RootKey, Timestamp};
+use dialect_aws::{AwsDialect, Settings};
+use dialect_kit::Dialect;
+use kms_core::{Clock, Clocks, Kms, ManualClock, MemoryStore, RootKey, SystemClock, Timestamp};
 use serde_json::{Value, json};
 
 /// 2026-11-22T09:32:32Z, the date of the recorded captures.
@@ -17,16 +18,29 @@ pub struct Harness {
 }
 
 pub fn harness() -> Harness {
-    harness_with(AwsConfig::default())
+    harness_with(Settings::default())
 }
 
-pub fn harness_with(config: AwsConfig) -> Harness {
+/// Signatures dated by the real clock, as SDKs date them.
+pub fn harness_with(settings: Settings) -> Harness {
+    harness_signed(settings, Arc::new(SystemClock))
+}
+
+/// Signature dates checked against `real_clock` (recorded requests carry recorded dates).
+pub fn harness_signed(settings: Settings, real_clock: Arc<dyn Clock>) -> Harness {
     let clock = Arc::new(ManualClock::new(CAPTURE_TIME));
     let kms = Kms::builder(Arc::new(MemoryStore::new()), &RootKey::from_bytes([9; 32]))
         .clock(clock.clone())
         .build();
     Harness {
-        dialect: AwsDialect::new(Arc::new(kms), config),
+        dialect: AwsDialect::new(
+            Arc::new(kms),
+            settings,
+            Clocks {
+                real: real_clock,
+                emulated: clock.clone(),
+            },
+        ),
         clock,
     }
 }

@@ -1,5 +1,6 @@
 //! Routing, authentication and malformed requests: every one gets AWS's own error.
 
+use dialect_kit::{Dialect, Edge};
 use serde_json::json;
 
 use crate::support::*;
@@ -110,9 +111,9 @@ fn malformed_bodies_are_validation_errors() {
 #[test]
 fn server_refusals_have_aws_shapes() {
     let h = harness();
-    let too_large = h.dialect.body_too_large(1024);
+    let too_large = h.dialect.edge(Edge::BodyTooLarge { limit: 1024 });
     assert_eq!(too_large.status(), 400);
-    let timed_out = h.dialect.timed_out();
+    let timed_out = h.dialect.edge(Edge::TimedOut);
     assert_eq!(timed_out.status(), 503);
     let body: serde_json::Value = serde_json::from_slice(timed_out.body()).unwrap();
     assert_eq!(body["__type"], "DependencyTimeoutException");
@@ -122,12 +123,14 @@ fn server_refusals_have_aws_shapes() {
 fn strict_mode_wants_the_routing_headers_signed() {
     use std::sync::Arc;
     let clock = Arc::new(kms_core::ManualClock::new(CAPTURE_TIME));
-    let h = harness_with(dialect_aws::AwsConfig {
-        strict_auth: true,
-        credentials: [("AKIDEXAMPLE".to_owned(), "secret".to_owned())].into(),
-        signature_clock: clock,
-        ..Default::default()
-    });
+    let h = harness_signed(
+        dialect_aws::Settings {
+            strict_auth: true,
+            credentials: [("AKIDEXAMPLE".to_owned(), "secret".to_owned())].into(),
+            ..Default::default()
+        },
+        clock,
+    );
     let weak = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261122/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000";
     let other_service = authorization("AKIDEXAMPLE", "us-east-1").replace("/kms/", "/s3/");
     for auth in [weak, other_service.as_str()] {

@@ -37,7 +37,7 @@ fn entity(ctx: &Ctx<'_>, a: &AliasEntry) -> Value {
         "domain_id": domain,
         "key_id": a.target.to_string(),
         "alias": a.name.as_str(),
-        "alias_urn": format!("kms:{}:{domain}:alias:{}", ctx.config.region, a.name),
+        "alias_urn": format!("kms:{}:{domain}:alias:{}", ctx.config.settings.region, a.name),
         "create_time": a.created_at.as_millis().to_string(),
         "update_time": a.updated_at.as_millis().to_string(),
     })

@@ -23,7 +23,7 @@ pub(super) fn key_details(ctx: &Ctx<'_>, key: &KeyDescription, alias: &str) -> V
         "key_id": key.key_id.to_string(),
         "domain_id": ctx.caller.domain_id(),
         "key_alias": alias,
-        "realm": ctx.config.region,
+        "realm": ctx.config.settings.region,
         "key_spec": key.spec.to_string(),
         "key_usage": "ENCRYPT_DECRYPT",
         "key_description": key.description,

@@ -8,12 +8,9 @@ use kms_core::{AliasName, KeyId, KmsError, PageSize};
 use serde_json::{Value, json};
 
 use super::Ctx;
+use crate::alias_names::KEY_ALIAS_PREFIX;
 use crate::error::{ErrorCode, HuaweiError};
 use crate::input::Input;
-
-/// `#` sorts before every character of `[a-zA-Z0-9:/_-]`, so key aliases list first and
-/// never collide with names of the aliases API.
-pub(crate) const KEY_ALIAS_PREFIX: &str = "#";
 
 /// Names of the aliases API and key aliases share Huawei's pattern
 /// `^[a-zA-Z0-9:/_-]{1,255}$`; a key alias may not end in `/default` (reserved for the
@@ -39,11 +36,7 @@ pub(super) fn parse(input: &Input, field: &str) -> Result<AliasName, HuaweiError
         .map_err(|e| crate::error::from_core(&KmsError::Validation(e)))
 }
 
-pub(super) fn shown(name: &AliasName) -> &str {
-    name.as_str()
-        .strip_prefix(KEY_ALIAS_PREFIX)
-        .unwrap_or(name.as_str())
-}
+pub(super) use crate::alias_names::shown;
 
 /// The key alias of one key ("" if it has none, which only a failed creation can leave).
 pub(super) fn alias_of(ctx: &Ctx<'_>, id: &KeyId) -> Result<String, HuaweiError> {

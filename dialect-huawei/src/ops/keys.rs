@@ -120,7 +120,7 @@ pub(super) fn create_key(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiEr
         "key_info": {
             "key_id": key.key_id.to_string(),
             "domain_id": ctx.caller.domain_id(),
-            "region_id": ctx.config.region,
+            "region_id": ctx.config.settings.region,
         }
     }))
 }

@@ -17,15 +17,13 @@ use serde_json::Value;
 use crate::caller::Caller;
 use crate::error::{ErrorCode, HuaweiError, from_core};
 use crate::input::Input;
-use crate::service::HuaweiConfig;
-
-pub(crate) use key_alias::KEY_ALIAS_PREFIX;
+use crate::service::Config;
 
 /// What one request may use.
 pub(crate) struct Ctx<'a> {
     pub(crate) kms: &'a Kms,
     pub(crate) caller: &'a Caller,
-    pub(crate) config: &'a HuaweiConfig,
+    pub(crate) config: &'a Config,
 }
 
 impl Ctx<'_> {

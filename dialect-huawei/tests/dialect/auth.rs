@@ -1,49 +1,48 @@
 //! Both ways in: X-Auth-Tokens from `POST /v3/auth/tokens` (issue, verify, expiry on the
 //! emulated clock, project scoping, static tokens) and SDK-HMAC-SHA256 in strict mode.
 
-use std::collections::HashMap;
-use std::time::Duration;
+use std::collections::BTreeMap;
 
-use dialect_huawei::{AccessKey, HuaweiConfig, IamUser, ProjectId};
+use dialect_huawei::{AccessKey, IamUser, ProjectId, Settings};
 use serde_json::{Value, json};
 
 use crate::support::*;
 
 const OTHER: &str = "fedcba9876543210fedcba9876543210";
 
-fn strict() -> HuaweiConfig {
-    HuaweiConfig {
+fn strict() -> Settings {
+    Settings {
         strict_auth: true,
-        credentials: HashMap::from([
+        credentials: BTreeMap::from([
             (
                 "AKANY".to_owned(),
                 AccessKey {
                     secret_key: "sk-any".to_owned(),
-                    projects: vec![],
+                    projects: vec![].into(),
                 },
             ),
             (
                 "AKONE".to_owned(),
                 AccessKey {
                     secret_key: "sk-one".to_owned(),
-                    projects: vec![ProjectId::parse(PROJECT).unwrap()],
+                    projects: vec![ProjectId::parse(PROJECT).unwrap()].into(),
                 },
             ),
         ]),
-        users: HashMap::from([(
+        users: BTreeMap::from([(
             "alice".to_owned(),
             IamUser {
                 password: "Passw0rd!".to_owned(),
                 domain: "acme".to_owned(),
-                projects: vec![ProjectId::parse(PROJECT).unwrap()],
+                projects: vec![ProjectId::parse(PROJECT).unwrap()].into(),
             },
         )]),
-        static_tokens: HashMap::from([(
+        static_tokens: BTreeMap::from([(
             "MIIstatic-token-for-other".to_owned(),
             ProjectId::parse(OTHER).unwrap(),
         )]),
-        token_ttl: Duration::from_secs(3600),
-        ..HuaweiConfig::default()
+        token_ttl_secs: 3600,
+        ..Settings::default()
     }
 }
 

@@ -1,9 +1,9 @@
 //! Every request huaweicloudsdkkms was recorded sending, replayed as sent: each reaches its
 //! operation (never the gateway's 404), and the recorded signature verifies in strict mode.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
-use dialect_huawei::{AccessKey, HuaweiConfig, ProjectId};
+use dialect_huawei::{AccessKey, ProjectId, Settings};
 use serde_json::Value;
 
 use crate::support::*;
@@ -96,16 +96,16 @@ fn recorded_signatures_verify_in_strict_mode() {
     )
     .unwrap();
     let secret = vector["secret_key"].as_str().unwrap();
-    let config = |secret: &str, projects: Vec<ProjectId>| HuaweiConfig {
+    let config = |secret: &str, projects: Vec<ProjectId>| Settings {
         strict_auth: true,
-        credentials: HashMap::from([(
+        credentials: BTreeMap::from([(
             "HPUAEXAMPLEAK0000000".to_owned(),
             AccessKey {
                 secret_key: secret.to_owned(),
-                projects,
+                projects: projects.into(),
             },
         )]),
-        ..HuaweiConfig::default()
+        ..Settings::default()
     };
     let strict = harness_with(config(secret, vec![]));
     let wrong = harness_with(config("not the secret", vec![]));

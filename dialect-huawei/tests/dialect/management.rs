@@ -2,6 +2,7 @@
 //! listings, state changes with their codes, key aliases, the aliases API, and the general
 //! error surface (unknown paths, bad JSON, sequence, projects).
 
+use dialect_kit::{Dialect, Edge};
 use serde_json::json;
 
 use crate::support::*;
@@ -398,12 +399,15 @@ fn the_error_surface() {
     let r = h.call_in("bad%20project", "list-keys", json!({}));
     assert_eq!((r.status, r.code().as_str()), (400, "KMS.0201"));
     // the server's own answers
-    let too_large = h.dialect.body_too_large(10);
+    let too_large = h.dialect.edge(Edge::BodyTooLarge { limit: 10 });
     assert_eq!(too_large.status(), 400);
     assert!(String::from_utf8_lossy(too_large.body()).contains("KMS.0203"));
-    assert_eq!(h.dialect.timed_out().status(), 504);
-    assert_eq!(h.dialect.internal_error().status(), 500);
-    assert!(String::from_utf8_lossy(h.dialect.bad_request("broken").body()).contains("KMS.0202"));
+    assert_eq!(h.dialect.edge(Edge::TimedOut).status(), 504);
+    assert_eq!(h.dialect.edge(Edge::InternalError).status(), 500);
+    assert!(
+        String::from_utf8_lossy(h.dialect.edge(Edge::BadRequest { reason: "broken" }).body())
+            .contains("KMS.0202")
+    );
 }
 
 #[test]

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use dialect_huawei::signer::{SignedParts, canonical_request, string_to_sign};
-use dialect_huawei::{HuaweiConfig, HuaweiDialect};
+use dialect_huawei::{HuaweiDialect, Settings};
+use dialect_kit::Dialect;
 use hmac::{Hmac, Mac};
-use kms_core::{Clock, Kms, ManualClock, MemoryStore, RootKey, Timestamp};
+use kms_core::{Clock, Clocks, Kms, ManualClock, MemoryStore, RootKey, Timestamp};
 use serde_json::{Value, json};
 
 /// 2026-11-22T09:32:37Z, the date of the recorded captures and of the signing vector.
@@ -25,22 +26,27 @@ pub struct Harness {
 }
 
 pub fn harness() -> Harness {
-    harness_with(HuaweiConfig::default())
+    harness_with(Settings::default())
 }
 
 /// `config` with manual clocks at [`CAPTURE_TIME`]: `clock` (the emulated time that tests
 /// advance for expiry) and a separate real-time stand-in that stays at the requests'
 /// `X-Sdk-Date`, as the real clock would while emulated time is fast-forwarded.
-pub fn harness_with(mut config: HuaweiConfig) -> Harness {
+pub fn harness_with(config: Settings) -> Harness {
     let clock = Arc::new(ManualClock::new(CAPTURE_TIME));
-    config.clock = clock.clone();
     let signature_clock = Arc::new(ManualClock::new(CAPTURE_TIME));
-    config.signature_clock = signature_clock.clone();
     let kms = Kms::builder(Arc::new(MemoryStore::new()), &RootKey::from_bytes([7; 32]))
         .clock(clock.clone())
         .build();
     Harness {
-        dialect: HuaweiDialect::new(Arc::new(kms), config),
+        dialect: HuaweiDialect::new(
+            Arc::new(kms),
+            config,
+            Clocks {
+                real: signature_clock.clone(),
+                emulated: clock.clone(),
+            },
+        ),
         clock,
         signature_clock,
     }

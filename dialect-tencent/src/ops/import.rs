@@ -11,9 +11,9 @@ use kms_core::{
 use serde_json::{Map, json};
 
 use super::{Answer, Ctx, core};
+use crate::edition::Edition;
 use crate::error::{ErrorCode, TencentError};
 use crate::params::{Params, bad_value};
-use crate::service::Edition;
 
 /// The latest ValidTo Tencent accepts (2038-01-18T00:00:00Z).
 pub const MAX_VALID_TO: i64 = 2_147_443_200;
@@ -64,7 +64,7 @@ fn wrapping_key_spec(edition: Edition, text: &str) -> Result<WrappingKeySpec, Te
 
 pub(super) fn get_parameters_for_import(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let id = ctx.key_id(params, "KeyId")?;
-    let edition = ctx.config.edition;
+    let edition = ctx.settings.edition;
     let algorithm = wrapping_algorithm(edition, &params.required_nonempty("WrappingAlgorithm")?)?;
     let spec = wrapping_key_spec(edition, &params.required_nonempty("WrappingKeySpec")?)?;
     let p = ctx

@@ -147,7 +147,7 @@ pub(super) fn create_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
         .create_key_with_alias(
             tenant,
             CreateKey {
-                spec: ctx.config.edition.key_spec(),
+                spec: ctx.settings.edition.key_spec(),
                 origin: request.origin,
                 description: request.description,
                 tags: request.tags,

@@ -16,13 +16,13 @@ use serde_json::{Map, Value};
 use crate::caller::Caller;
 use crate::error::{ErrorCode, TencentError, from_core};
 use crate::params::{Params, bad_value};
-use crate::service::TencentConfig;
+use crate::settings::Settings;
 
 /// What one request may use.
 pub(crate) struct Ctx<'a> {
     pub(crate) kms: &'a Kms,
     pub(crate) caller: &'a Caller,
-    pub(crate) config: &'a TencentConfig,
+    pub(crate) settings: &'a Settings,
 }
 
 pub(crate) type Answer = Result<Map<String, Value>, TencentError>;

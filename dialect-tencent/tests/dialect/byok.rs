@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dialect_tencent::{Edition, TencentConfig};
+use dialect_tencent::{Edition, Settings};
 use rsa::pkcs8::DecodePublicKey;
 use rsa::{Oaep, Pkcs1v15Encrypt, RsaPublicKey};
 use serde_json::{Value, json};
@@ -63,9 +63,9 @@ fn roundtrip(h: &Harness, key: &str) {
 #[test]
 fn byok_with_every_algorithm_in_both_editions() {
     for (edition, len, ty) in [(Edition::Fips, 32, 2), (Edition::Sm, 16, 4)] {
-        let h = harness_with(TencentConfig {
+        let h = harness_with(Settings {
             edition,
-            ..TencentConfig::default()
+            ..Settings::default()
         });
         for (i, algorithm) in ["RSAES_OAEP_SHA_256", "RSAES_OAEP_SHA_1", "RSAES_PKCS1_V1_5"]
             .into_iter()
@@ -110,9 +110,9 @@ fn sm2_wrapping_is_offered_only_by_the_sm_edition() {
     let key = fips.create_key("a", 2);
     let gpi = json!({ "KeyId": key, "WrappingAlgorithm": "SM2PKE", "WrappingKeySpec": "SM2" });
     fips.err("GetParametersForImport", gpi, "InvalidParameterValue");
-    let sm = harness_with(TencentConfig {
+    let sm = harness_with(Settings {
         edition: Edition::Sm,
-        ..TencentConfig::default()
+        ..Settings::default()
     });
     let key = sm.create_key("a", 2);
     let p = sm.ok(

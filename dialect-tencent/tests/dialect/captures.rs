@@ -2,9 +2,10 @@
 //! byte in strict mode: their signatures verify, and each parses to the answer an empty
 //! account must give, in Tencent's envelope.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
-use dialect_tencent::{Account, Credential, TencentConfig};
+use dialect_kit::Dialect;
+use dialect_tencent::{Account, Credential, Settings};
 use serde_json::Value;
 
 use crate::support::*;
@@ -59,18 +60,18 @@ fn expected(name: &str, capture: &Value) -> &'static str {
 
 #[test]
 fn every_recorded_request_verifies_and_gets_its_answer() {
-    let mut credentials = HashMap::new();
+    let mut credentials = BTreeMap::new();
     credentials.insert(
         SECRET_ID.to_owned(),
         Credential {
             secret_key: SECRET_KEY.to_owned(),
-            account: Account::parse("200000000002").unwrap(),
+            account: Some(Account::parse("200000000002").unwrap()),
         },
     );
-    let h = harness_with(TencentConfig {
+    let h = harness_with(Settings {
         strict_auth: true,
         credentials,
-        ..TencentConfig::default()
+        ..Settings::default()
     });
     let captures = captures();
     assert_eq!(captures.len(), 48);
@@ -130,22 +131,22 @@ fn recorded_requests_are_refused_once_stale_even_without_strict_auth() {
 
 #[test]
 fn a_wrong_secret_is_refused_in_strict_mode_only() {
-    let mut credentials = HashMap::new();
+    let mut credentials = BTreeMap::new();
     credentials.insert(
         SECRET_ID.to_owned(),
         Credential {
             secret_key: "not-the-secret".to_owned(),
-            account: Account::DEFAULT,
+            account: Some(Account::DEFAULT),
         },
     );
-    let strict = harness_with(TencentConfig {
+    let strict = harness_with(Settings {
         strict_auth: true,
         credentials: credentials.clone(),
-        ..TencentConfig::default()
+        ..Settings::default()
     });
-    let lenient = harness_with(TencentConfig {
+    let lenient = harness_with(Settings {
         credentials,
-        ..TencentConfig::default()
+        ..Settings::default()
     });
     let (_, c) = captures()
         .into_iter()

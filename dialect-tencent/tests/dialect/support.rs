@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use dialect_kit::Dialect;
 use dialect_tencent::tc3::{self, Authorization, SignedParts};
-use dialect_tencent::{TencentConfig, TencentDialect};
-use kms_core::{Clock, KeyStore, Kms, ManualClock, MemoryStore, RootKey, Timestamp};
+use dialect_tencent::{Settings, TencentDialect};
+use kms_core::{Clock, Clocks, KeyStore, Kms, ManualClock, MemoryStore, RootKey, Timestamp};
 use serde_json::{Value, json};
 
 /// 2026-11-22T09:32:32Z, the date of the recorded captures.
@@ -27,32 +28,31 @@ pub struct Harness {
 /// Quotas off: these tests import often within one frozen quota window (the quota tests
 /// switch them on).
 pub fn harness() -> Harness {
-    harness_with(TencentConfig {
-        quotas: dialect_tencent::QuotaConfig {
+    harness_with(Settings {
+        quotas: dialect_tencent::QuotaSettings {
             enabled: false,
             ..Default::default()
         },
-        ..TencentConfig::default()
+        ..Settings::default()
     })
 }
 
-pub fn harness_with(config: TencentConfig) -> Harness {
+pub fn harness_with(config: Settings) -> Harness {
     harness_over(Arc::new(MemoryStore::new()), config)
 }
 
-pub fn harness_over(store: Arc<dyn KeyStore>, config: TencentConfig) -> Harness {
+pub fn harness_over(store: Arc<dyn KeyStore>, config: Settings) -> Harness {
     let clock = Arc::new(ManualClock::new(CAPTURE_TIME));
     let signature_clock = Arc::new(ManualClock::new(CAPTURE_TIME));
     let kms = Kms::builder(store, &RootKey::from_bytes([7; 32]))
         .clock(clock.clone())
         .build();
-    let config = TencentConfig {
-        signature_clock: signature_clock.clone(),
-        quota_clock: clock.clone(),
-        ..config
+    let clocks = Clocks {
+        real: signature_clock.clone(),
+        emulated: clock.clone(),
     };
     Harness {
-        dialect: TencentDialect::new(Arc::new(kms), config),
+        dialect: TencentDialect::new(Arc::new(kms), config, clocks),
         clock,
         signature_clock,
     }

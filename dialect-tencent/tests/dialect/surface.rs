@@ -1,11 +1,12 @@
 //! The error surface: envelope, platform codes (action, version, region, auth, parameters),
 //! quotas, tenants, and server-side failures.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dialect_tencent::{Account, Credential, QuotaConfig, TencentConfig};
+use dialect_kit::{Dialect, Edge};
+use dialect_tencent::{Account, Credential, QuotaSettings, Settings};
 use kms_core::store::Change;
 use kms_core::{AliasName, KeyId, KeyStore, StoreError, TenantId};
 use serde_json::json;
@@ -95,18 +96,18 @@ fn authentication_failures() {
     };
     assert_eq!(h.send(&c).code(), "");
 
-    let mut credentials = HashMap::new();
+    let mut credentials = BTreeMap::new();
     credentials.insert(
         "AKIDstrict".to_owned(),
         Credential {
             secret_key: "right".into(),
-            account: Account::DEFAULT,
+            account: Some(Account::DEFAULT),
         },
     );
-    let strict = harness_with(TencentConfig {
+    let strict = harness_with(Settings {
         strict_auth: true,
         credentials,
-        ..TencentConfig::default()
+        ..Settings::default()
     });
     let code = |secret_id, secret| {
         let c = Call {
@@ -123,19 +124,19 @@ fn authentication_failures() {
 
 #[test]
 fn tenants_are_account_and_region() {
-    let mut credentials = HashMap::new();
+    let mut credentials = BTreeMap::new();
     for (id, uin) in [("AKIDa", "300000000003"), ("AKIDb", "400000000004")] {
         credentials.insert(
             id.to_owned(),
             Credential {
                 secret_key: "s".into(),
-                account: Account::parse(uin).unwrap(),
+                account: Some(Account::parse(uin).unwrap()),
             },
         );
     }
-    let h = harness_with(TencentConfig {
+    let h = harness_with(Settings {
         credentials,
-        ..TencentConfig::default()
+        ..Settings::default()
     });
     let create = Call {
         secret_id: "AKIDa",
@@ -226,7 +227,7 @@ fn parameters_are_typed_and_known() {
 
 #[test]
 fn import_key_material_is_limited_to_10_per_second_per_tenant() {
-    let h = harness_with(TencentConfig::default());
+    let h = harness_with(Settings::default());
     let key = h.create_key("q", 2);
     let body = json!({ "KeyId": key, "ImportToken": b64(&[1; 300]), "EncryptedKeyMaterial": b64(&[2; 256]) });
     for _ in 0..10 {
@@ -250,13 +251,13 @@ fn import_key_material_is_limited_to_10_per_second_per_tenant() {
 fn quota_limits_are_configurable() {
     let mut limits = std::collections::BTreeMap::new();
     limits.insert(dialect_tencent::Action::GenerateRandom, 2);
-    let h = harness_with(TencentConfig {
-        quotas: QuotaConfig {
+    let h = harness_with(Settings {
+        quotas: QuotaSettings {
             limits,
-            window: Duration::from_secs(60),
-            ..QuotaConfig::default()
+            window_secs: 60,
+            ..QuotaSettings::default()
         },
-        ..TencentConfig::default()
+        ..Settings::default()
     });
     h.ok("GenerateRandom", json!({ "NumberOfBytes": 8 }));
     h.ok("GenerateRandom", json!({ "NumberOfBytes": 8 }));
@@ -334,7 +335,7 @@ impl KeyStore for BrokenStore {
 
 #[test]
 fn a_failing_store_is_an_internal_error_that_names_no_detail() {
-    let h = harness_over(Arc::new(BrokenStore), TencentConfig::default());
+    let h = harness_over(Arc::new(BrokenStore), Settings::default());
     let reply = h.call("CreateKey", json!({ "Alias": "x" }));
     assert_eq!(reply.code(), "InternalError");
     assert!(!reply.body.to_string().contains("fire"));
@@ -346,16 +347,22 @@ fn the_servers_own_answers_are_in_the_envelope() {
     let h = harness();
     let d = &h.dialect;
     assert_eq!(
-        envelope(d.body_too_large(10)).code(),
+        envelope(d.edge(Edge::BodyTooLarge { limit: 10 })).code(),
         "RequestSizeLimitExceeded"
     );
     assert_eq!(
-        envelope(d.bad_request("broken body")).code(),
+        envelope(d.edge(Edge::BadRequest {
+            reason: "broken body"
+        }))
+        .code(),
         "InvalidParameter"
     );
-    assert_eq!(envelope(d.internal_error()).code(), "InternalError");
     assert_eq!(
-        envelope(d.timed_out()).code(),
+        envelope(d.edge(Edge::InternalError)).code(),
+        "InternalError"
+    );
+    assert_eq!(
+        envelope(d.edge(Edge::TimedOut)).code(),
         "UnsupportedOperation.ServiceTemporaryUnavailable"
     );
 }

@@ -1,0 +1,20 @@
+//! What the three dialect crates share, and nothing else: the seam a server drives them
+//! through ([`Dialect`], [`Edge`]), the signing primitives their signature schemes are built
+//! from, UTC calendar arithmetic, percent-coding, and the listener address every dialect's
+//! settings carry.
+//!
+//! The kit knows no cloud and no engine: it depends on no crate of ours, and a rule that only
+//! one cloud has stays in that cloud's dialect (each canonical request, for one, really
+//! differs). `conformance` keeps its own signers on purpose and does not use this crate.
+
+pub mod authorization;
+pub mod calendar;
+mod dialect;
+mod listen;
+pub mod percent;
+mod settings;
+pub mod signing;
+
+pub use dialect::{Dialect, Edge};
+pub use listen::{InvalidListenAddr, ListenAddr};
+pub use settings::DialectSettings;

@@ -1,0 +1,33 @@
+//! What a server needs to know of a dialect's settings section to compose it with others.
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+
+use crate::listen::ListenAddr;
+
+/// A dialect's settings section (`[aws]`, `[tencent]`, `[huawei]`), owned and validated by
+/// the dialect. A server embeds one per dialect, reads it from its configuration sources and
+/// hands it back to the dialect's constructor; it never looks inside beyond what is here.
+pub trait DialectSettings:
+    DeserializeOwned + Default + Clone + fmt::Debug + Send + Sync + 'static
+{
+    /// The section's name in configuration files and `KMSGATE_<SECTION>__…` variables.
+    const SECTION: &'static str;
+
+    /// Settings that are maps keyed by user data (access key ids, user names, action names),
+    /// as key paths below the section: an environment source keeps the case of the segment
+    /// right after one of these paths, which it otherwise lower-cases.
+    const CASE_KEPT_MAPS: &'static [&'static [&'static str]];
+
+    /// Why values that each parsed cannot work together; its message names the settings by
+    /// their full path (`aws.strict_auth`).
+    type Invalid: std::error::Error + Send + Sync + 'static;
+
+    fn listen(&self) -> &ListenAddr;
+
+    fn listen_mut(&mut self) -> &mut ListenAddr;
+
+    /// Whether the section can work as a whole (a strict mode with no credentials cannot).
+    fn validate(&self) -> Result<(), Self::Invalid>;
+}
