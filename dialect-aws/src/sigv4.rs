@@ -319,6 +319,8 @@ mod tests {
             &ok.replace("Signature=ab", "Signature=zz"),
             &ok.replace("host;", "Host;"),
             &ok.replace(", Signature", " Signature"),
+            // One rule for every scheme: a repeated component is refused, never overwritten.
+            &format!("{ok}, Signature={}", "cd".repeat(32)),
         ] {
             assert!(
                 matches!(parse_authorization(bad), Err(AuthError::Incomplete(_))),

@@ -405,6 +405,8 @@ mod tests {
             &ok.replace("host;", "Host;"),
             &ok.replace(", Signature", " Signature"),
             &ok.replace("Access", "Credential"),
+            // One rule for every scheme: a repeated component is refused, never overwritten.
+            &format!("{ok}, Access=OTHER"),
         ] {
             assert!(
                 matches!(parse_authorization(bad), Err(SignatureError::Malformed(_))),
