@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use dialect_kit::{Dialect, Edge};
+use std::cell::Cell;
+
+use dialect_kit::{Dialect, Edge, Summary};
 use kms_core::{Clocks, Kms};
 use serde_json::Value;
 
@@ -31,9 +33,13 @@ impl AwsDialect {
         }
     }
 
-    /// Authenticate, route by `X-Amz-Target`, parse the body, run the operation.
-    fn answer(&self, request: &http::Request<Vec<u8>>) -> Result<Option<Value>, AwsError> {
-        let caller = authenticate(request, &self.settings, &*self.clocks.real)?;
+    /// Authenticate, route by `X-Amz-Target`, parse the body, run the operation; what is
+    /// learnt on the way goes into `summary`.
+    fn answer(
+        &self,
+        request: &http::Request<Vec<u8>>,
+        summary: &mut Summary,
+    ) -> Result<Option<Value>, AwsError> {
         let target = request
             .headers()
             .get("x-amz-target")
@@ -41,26 +47,46 @@ impl AwsDialect {
         let operation = match target {
             Some(t) if request.method() == http::Method::POST => Operation::from_target(t),
             _ => None,
-        }
-        .ok_or_else(|| unknown_operation(target))?;
+        };
+        summary.operation = operation.map(|o| o.name().to_owned());
+        let caller = authenticate(request, &self.settings, &*self.clocks.real)?;
+        summary.tenant = Some(caller.tenant.to_string());
+        let operation = operation.ok_or_else(|| unknown_operation(target))?;
         let input = Input::parse(request.body())?;
         let ctx = Ctx {
             kms: &self.kms,
             caller: &caller,
             settings: &self.settings,
+            key: Cell::new(None),
         };
-        operation.run(&ctx, &input)
+        let result = operation.run(&ctx, &input);
+        summary.key_id = ctx.key.get().map(|id| id.to_string());
+        result
     }
 }
 
 impl Dialect for AwsDialect {
     /// Never panics on client input; every failure is an AWS error body.
     fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
-        match self.answer(&request) {
+        let mut summary = Summary::default();
+        let response = match self.answer(&request, &mut summary) {
             Ok(Some(body)) => crate::response::ok(&body),
             Ok(None) => crate::response::empty(),
-            Err(e) => crate::response::error(&e),
-        }
+            Err(e) => {
+                summary.error_code = Some(e.code.as_str().to_owned());
+                crate::response::error(&e)
+            }
+        };
+        finish(response, summary)
+    }
+
+    fn recognizes(&self, request: &http::Request<Vec<u8>>) -> bool {
+        let headers = request.headers();
+        headers.contains_key("x-amz-target")
+            || headers
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with(crate::sigv4::ALGORITHM))
     }
 
     fn edge(&self, edge: Edge<'_>) -> http::Response<Vec<u8>> {
@@ -83,7 +109,22 @@ impl Dialect for AwsDialect {
             Edge::InternalError => {
                 AwsError::new(ErrorCode::KmsInternalException, "Internal error.")
             }
+            // A 400 the CLI and boto3 raise, naming where AWS KMS really is.
+            Edge::Misdirected { message } => {
+                AwsError::new(ErrorCode::UnknownOperationException, message)
+            }
         };
-        crate::response::error(&error)
+        let summary = Summary {
+            error_code: Some(error.code.as_str().to_owned()),
+            ..Summary::default()
+        };
+        finish(crate::response::error(&error), summary)
     }
+}
+
+/// Attaches `summary`, completed with the request id the client was given.
+fn finish(mut response: http::Response<Vec<u8>>, mut summary: Summary) -> http::Response<Vec<u8>> {
+    summary.request_id = crate::response::request_id(&response);
+    summary.attach(&mut response);
+    response
 }

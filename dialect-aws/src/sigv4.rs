@@ -6,7 +6,7 @@ use dialect_kit::authorization::{self as syntax, SyntaxError};
 use dialect_kit::calendar;
 use dialect_kit::signing::{constant_time_eq, header_values, hmac_sha256, sha256_hex};
 
-const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+pub(crate) const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
 /// The parts of an `Authorization: AWS4-HMAC-SHA256 ...` header.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -181,28 +181,15 @@ pub(crate) fn issue_token(
     request: &http::Request<Vec<u8>>,
     config: &Config,
     tokens: Option<&TokenIssuer>,
-) -> Response<Vec<u8>> {
-    let issued = parse(request.body())
-        .and_then(|r| claims(&r, config))
-        .and_then(|c| {
-            let token = tokens
-                .and_then(|t| t.issue(&c))
-                .ok_or_else(HuaweiError::internal)?;
-            Ok((c, token))
-        });
-    match issued {
-        Ok((c, token)) => {
-            let mut response = crate::response::json(201, &token_body(&c));
-            match HeaderValue::from_str(&token) {
-                Ok(v) => {
-                    response.headers_mut().insert("x-subject-token", v);
-                    response
-                }
-                Err(_) => crate::response::error(&HuaweiError::internal()),
-            }
-        }
-        Err(e) => crate::response::error(&e),
-    }
+) -> Result<Response<Vec<u8>>, HuaweiError> {
+    let claims = parse(request.body()).and_then(|r| claims(&r, config))?;
+    let token = tokens
+        .and_then(|t| t.issue(&claims))
+        .ok_or_else(HuaweiError::internal)?;
+    let value = HeaderValue::from_str(&token).map_err(|_| HuaweiError::internal())?;
+    let mut response = crate::response::json(201, &token_body(&claims));
+    response.headers_mut().insert("x-subject-token", value);
+    Ok(response)
 }
 
 #[cfg(test)]

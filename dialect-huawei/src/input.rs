@@ -6,12 +6,18 @@
 use std::ops::RangeInclusive;
 
 use kms_core::KeyId;
+use std::cell::Cell;
+
 use serde_json::{Map, Value};
 
 use crate::error::{ErrorCode, HuaweiError};
 
 #[derive(Debug)]
-pub(crate) struct Input(Map<String, Value>);
+pub(crate) struct Input(
+    Map<String, Value>,
+    /// The key the request named, for the request log.
+    Cell<Option<KeyId>>,
+);
 
 /// `^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$`, Huawei's key id rule.
 pub(crate) fn matches_key_id_pattern(s: &str) -> bool {
@@ -57,10 +63,10 @@ impl Input {
     /// An empty body is an empty request (curl users send nothing for GET-like calls).
     pub(crate) fn parse(body: &[u8]) -> Result<Self, HuaweiError> {
         if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Input(Map::new()));
+            return Ok(Input(Map::new(), Cell::new(None)));
         }
         match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(map)) => Ok(Input(map)),
+            Ok(Value::Object(map)) => Ok(Input(map, Cell::new(None))),
             Ok(_) => Err(HuaweiError::bad(
                 ErrorCode::Kms0202,
                 "Invalid JSON format of the request message: the body must be a JSON object.",
@@ -78,7 +84,18 @@ impl Input {
                 .into_iter()
                 .map(|(k, v)| (k, Value::String(v)))
                 .collect(),
+            Cell::new(None),
         )
+    }
+
+    /// The key the request named (or created: [`Input::about`]), once known.
+    pub(crate) fn named_key(&self) -> Option<KeyId> {
+        self.1.get()
+    }
+
+    /// Notes the key the request is about, for the request log.
+    pub(crate) fn about(&self, id: KeyId) {
+        self.1.set(Some(id));
     }
 
     /// JSON `null` counts as absent: the SDK omits unset members, others send null.
@@ -127,7 +144,9 @@ impl Input {
 
     pub(crate) fn key_id(&self, field: &str) -> Result<KeyId, HuaweiError> {
         let s = self.required(field, 1..=64)?;
-        parse_key_id(field, s)
+        let id = parse_key_id(field, s)?;
+        self.about(id);
+        Ok(id)
     }
 
     pub(crate) fn optional_key_id(&self, field: &str) -> Result<Option<KeyId>, HuaweiError> {

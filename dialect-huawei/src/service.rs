@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use dialect_kit::percent;
-use dialect_kit::{Dialect, Edge};
+use dialect_kit::{Dialect, Edge, Summary};
 use kms_core::{Clocks, Kms};
 
 use crate::auth::authenticate;
@@ -15,6 +15,9 @@ use crate::input::Input;
 use crate::ops::{Ctx, Route, route};
 use crate::settings::Settings;
 use crate::token::TokenIssuer;
+
+/// The IAM SDK's name for `POST /v3/auth/tokens` (password identity).
+const IAM_TOKEN_OPERATION: &str = "KeystoneCreateUserTokenByPassword";
 
 /// What authentication and IAM read besides the request.
 #[derive(Debug)]
@@ -49,10 +52,13 @@ impl HuaweiDialect {
         request: &http::Request<Vec<u8>>,
         project: &str,
         operation: crate::ops::Operation,
+        summary: &mut Summary,
     ) -> Result<serde_json::Value, HuaweiError> {
+        summary.operation = Some(operation.name().to_owned());
         let project = ProjectId::parse(project).ok_or_else(|| invalid_project(project))?;
         authenticate(request, &project, &self.config, self.tokens.as_ref())?;
         let caller = Caller::new(project)?;
+        summary.tenant = Some(caller.tenant.to_string());
         let input = if request.method() == http::Method::GET {
             Input::from_pairs(query_pairs(request.uri().query().unwrap_or("")))
         } else {
@@ -64,24 +70,48 @@ impl HuaweiDialect {
             caller: &caller,
             config: &self.config,
         };
-        operation.run(&ctx, &input)
+        let result = operation.run(&ctx, &input);
+        summary.key_id = input.named_key().map(|id| id.to_string());
+        result
     }
 }
 
 impl Dialect for HuaweiDialect {
     /// Never panics on client input; every failure is a Huawei error.
     fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
+        let mut summary = Summary::default();
         let result = match route(request.method(), request.uri().path()) {
             Err(e) => Err(e),
             Ok(Route::IamTokens) => {
-                return iam::issue_token(&request, &self.config, self.tokens.as_ref());
+                summary.operation = Some(IAM_TOKEN_OPERATION.to_owned());
+                iam::issue_token(&request, &self.config, self.tokens.as_ref())
             }
-            Ok(Route::Kms { project, operation }) => self.kms_call(&request, project, operation),
+            Ok(Route::Kms { project, operation }) => self
+                .kms_call(&request, project, operation, &mut summary)
+                .map(|body| crate::response::ok(&body)),
         };
-        match result {
-            Ok(body) => crate::response::ok(&body),
-            Err(e) => crate::response::error(&e),
-        }
+        let response = result.unwrap_or_else(|e| {
+            summary.error_code = Some(e.code.as_str().to_owned());
+            crate::response::error(&e)
+        });
+        finish(response, summary)
+    }
+
+    fn recognizes(&self, request: &http::Request<Vec<u8>>) -> bool {
+        let headers = request.headers();
+        let path = request.uri().path();
+        let kms_path = path
+            .strip_prefix("/v1.0/")
+            .and_then(|rest| rest.split_once('/'))
+            .is_some_and(|(_, rest)| rest.starts_with("kms/"));
+        kms_path
+            || path == "/v3/auth/tokens"
+            || headers.contains_key("x-auth-token")
+            || headers.contains_key("x-sdk-date")
+            || headers
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with(crate::signer::ALGORITHM))
     }
 
     fn edge(&self, edge: Edge<'_>) -> http::Response<Vec<u8>> {
@@ -100,9 +130,22 @@ impl Dialect for HuaweiDialect {
             Edge::TimedOut => HuaweiError::new(504, ErrorCode::Apig0201, "Backend timeout."),
             // Huawei's system exception, with a 5xx so SDK retry logic sees a server fault.
             Edge::InternalError => HuaweiError::internal(),
+            // The gateway's own answer for a path it does not publish.
+            Edge::Misdirected { message } => HuaweiError::new(404, ErrorCode::Apig0101, message),
         };
-        crate::response::error(&error)
+        let summary = Summary {
+            error_code: Some(error.code.as_str().to_owned()),
+            ..Summary::default()
+        };
+        finish(crate::response::error(&error), summary)
     }
+}
+
+/// Attaches `summary`, completed with the request id the client was given.
+fn finish(mut response: http::Response<Vec<u8>>, mut summary: Summary) -> http::Response<Vec<u8>> {
+    summary.request_id = crate::response::request_id_of(&response);
+    summary.attach(&mut response);
+    response
 }
 
 /// Query parameters, percent-decoded (`+` is not a space: the SDK encodes spaces as %20).

@@ -7,8 +7,16 @@ use std::fmt;
 /// of any HTTP server framework.
 pub trait Dialect: Send + Sync + fmt::Debug + 'static {
     /// Answers one request. May block (RSA and SM2 work), so a server calls it off its async
-    /// workers.
+    /// workers. The response carries a [`crate::Summary`] of what was done, for the server's
+    /// log and metrics.
     fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>>;
+
+    /// Whether `request` is shaped for this cloud (its routing headers, its signature scheme,
+    /// its paths), whatever else is wrong with it. A server asks every dialect it knows, so a
+    /// request sent to the wrong listener is refused loudly instead of being answered in a
+    /// shape its client misreads. Cheap: headers and path only, no body parsing beyond a
+    /// glance.
+    fn recognizes(&self, request: &http::Request<Vec<u8>>) -> bool;
 
     /// The answer, in the cloud's own shape, to a request the server stopped at its edge
     /// before [`Dialect::handle`] saw it. Each dialect answers every [`Edge`] in one
@@ -33,4 +41,10 @@ pub enum Edge<'a> {
     /// The server itself failed around a request (the handler panicked, the worker pool is
     /// gone, the dialect's answer could not be sent as it was).
     InternalError,
+    /// The request is shaped for this dialect but reached another cloud's listener; `message`
+    /// says which listener it reached and where this cloud is served. The answer must not be
+    /// a success (2xx) if the cloud's errors can be told apart from successes at all; a
+    /// dialect whose every answer is a 200 answers as it must, and a server then refuses the
+    /// request in the listener's own shape instead.
+    Misdirected { message: &'a str },
 }

@@ -14,7 +14,9 @@ mod listen;
 pub mod percent;
 mod settings;
 pub mod signing;
+mod summary;
 
 pub use dialect::{Dialect, Edge};
 pub use listen::{InvalidListenAddr, ListenAddr};
 pub use settings::DialectSettings;
+pub use summary::Summary;

@@ -63,6 +63,21 @@ fn header<'a>(request: &'a http::Request<Vec<u8>>, name: &str) -> Option<&'a str
     request.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Whether a request carries what only Tencent clients send: the `X-TC-Action` or
+/// `X-TC-Timestamp` header, a TC3 signature, or (the legacy form) an `Action` parameter in the
+/// query or a form body.
+pub(crate) fn is_tencent_shaped(request: &http::Request<Vec<u8>>) -> bool {
+    let has_action =
+        |text: &str| parse_query(text).is_ok_and(|pairs| pairs.iter().any(|(k, _)| k == "Action"));
+    let form = header(request, "content-type")
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    header(request, "x-tc-action").is_some()
+        || header(request, "x-tc-timestamp").is_some()
+        || header(request, "authorization").is_some_and(|a| a.starts_with(crate::tc3::ALGORITHM))
+        || request.uri().query().is_some_and(has_action)
+        || (form && std::str::from_utf8(request.body()).is_ok_and(has_action))
+}
+
 impl Framed {
     pub(crate) fn parse(request: &http::Request<Vec<u8>>) -> Result<Framed, TencentError> {
         let content_type = header(request, "content-type")

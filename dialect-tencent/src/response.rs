@@ -7,6 +7,8 @@ use serde_json::{Map, Value, json};
 
 use crate::error::TencentError;
 
+const REQUEST_ID: &str = "x-tc-requestid";
+
 fn build(mut response_object: Map<String, Value>) -> Response<Vec<u8>> {
     let request_id = uuid::Uuid::new_v4().to_string();
     response_object.insert("RequestId".into(), Value::String(request_id.clone()));
@@ -19,9 +21,18 @@ fn build(mut response_object: Map<String, Value>) -> Response<Vec<u8>> {
         HeaderValue::from_static("application/json"),
     );
     if let Ok(id) = HeaderValue::from_str(&request_id) {
-        headers.insert("x-tc-requestid", id);
+        headers.insert(REQUEST_ID, id);
     }
     response
+}
+
+/// The request id a response carries, for the request log.
+pub(crate) fn request_id(response: &Response<Vec<u8>>) -> Option<String> {
+    response
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 pub(crate) fn ok(fields: Map<String, Value>) -> Response<Vec<u8>> {
@@ -35,6 +46,14 @@ pub(crate) fn error(err: &TencentError) -> Response<Vec<u8>> {
         json!({ "Code": err.code.as_str(), "Message": err.message }),
     );
     build(fields)
+}
+
+/// An error for a client that is not Tencent's SDK (a request no Tencent client would send):
+/// the envelope still, but with a 400, since such a client reads a 200 as success.
+pub(crate) fn foreign_error(err: &TencentError) -> Response<Vec<u8>> {
+    let mut response = error(err);
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    response
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use dialect_kit::{Dialect, Edge};
+use std::cell::Cell;
+
+use dialect_kit::{Dialect, Edge, Summary};
 use kms_core::{Clocks, Kms};
 
 use crate::auth::authenticate;
@@ -40,10 +42,12 @@ impl TencentDialect {
         }
     }
 
-    /// Authenticate, check action and version, admit under the quota, parse, run.
+    /// Authenticate, check action and version, admit under the quota, parse, run; what is
+    /// learnt on the way goes into `summary`.
     fn answer(
         &self,
         request: &http::Request<Vec<u8>>,
+        summary: &mut Summary,
     ) -> Result<serde_json::Map<String, serde_json::Value>, TencentError> {
         let framed = Framed::parse(request)?;
         let account = authenticate(request, &framed, &self.settings, &*self.clocks.real)?;
@@ -71,7 +75,9 @@ impl TencentDialect {
             }
         }
         let action = resolve_action(&action_name)?;
+        summary.operation = Some(action.name().to_owned());
         let caller = Caller::new(account, framed.common.region.as_deref())?;
+        summary.tenant = Some(caller.tenant.to_string());
         self.quotas.admit(&caller.tenant, action)?;
         let params = framed.params()?;
         action.check_parameters(&params)?;
@@ -79,19 +85,37 @@ impl TencentDialect {
             kms: &self.kms,
             caller: &caller,
             settings: &self.settings,
+            key: Cell::new(None),
         };
-        action.run(&ctx, &params)
+        let result = action.run(&ctx, &params);
+        summary.key_id = ctx.key.get().map(|id| id.to_string());
+        result
     }
 }
 
 impl Dialect for TencentDialect {
-    /// Never panics on client input; every answer is HTTP 200 in Tencent's envelope, errors
-    /// included (the SDK reads nothing else).
+    /// Never panics on client input; every answer is in Tencent's envelope, and HTTP 200,
+    /// errors included (the SDK reads nothing else), unless the request is not Tencent's at
+    /// all: then a 400, which its client cannot mistake for success.
     fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
-        match self.answer(&request) {
+        let mut summary = Summary::default();
+        let response = match self.answer(&request, &mut summary) {
             Ok(fields) => response::ok(fields),
-            Err(e) => response::error(&e),
-        }
+            Err(e) => {
+                summary.error_code = Some(e.code.as_str().to_owned());
+                // Tencent's 200-for-everything would read as success to any other client.
+                if self.recognizes(&request) {
+                    response::error(&e)
+                } else {
+                    response::foreign_error(&e)
+                }
+            }
+        };
+        finish(response, summary)
+    }
+
+    fn recognizes(&self, request: &http::Request<Vec<u8>>) -> bool {
+        crate::framing::is_tencent_shaped(request)
     }
 
     fn edge(&self, edge: Edge<'_>) -> http::Response<Vec<u8>> {
@@ -117,7 +141,21 @@ impl Dialect for TencentDialect {
                 ErrorCode::InternalError,
                 "An internal error occurred; try again later.",
             ),
+            // The SDK reads errors only from a 200, so this is as loud as Tencent's shape
+            // gets; a server refuses such requests in its listener's own shape instead.
+            Edge::Misdirected { message } => TencentError::new(ErrorCode::InvalidAction, message),
         };
-        response::error(&error)
+        let summary = Summary {
+            error_code: Some(error.code.as_str().to_owned()),
+            ..Summary::default()
+        };
+        finish(response::error(&error), summary)
     }
+}
+
+/// Attaches `summary`, completed with the request id the client was given.
+fn finish(mut response: http::Response<Vec<u8>>, mut summary: Summary) -> http::Response<Vec<u8>> {
+    summary.request_id = response::request_id(&response);
+    summary.attach(&mut response);
+    response
 }

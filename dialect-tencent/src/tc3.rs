@@ -6,7 +6,7 @@ use dialect_kit::authorization::{self as syntax, SyntaxError};
 use dialect_kit::calendar::DateTime;
 use dialect_kit::signing::{constant_time_eq, header, hmac_sha256, sha256_hex};
 
-const ALGORITHM: &str = "TC3-HMAC-SHA256";
+pub(crate) const ALGORITHM: &str = "TC3-HMAC-SHA256";
 const TERMINATOR: &str = "tc3_request";
 
 /// Tencent refuses a request whose timestamp is more than five minutes off.

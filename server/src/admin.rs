@@ -99,6 +99,24 @@ pub(crate) async fn health(context: web::Data<ListenerContext>) -> HttpResponse 
     )
 }
 
+/// `GET /metrics`: Prometheus text exposition.
+pub(crate) async fn metrics(context: web::Data<ListenerContext>) -> HttpResponse {
+    let shared = Arc::clone(&context.shared);
+    // Counting keys reads the store: off the async workers.
+    let rendered = web::block(move || {
+        let reading = shared.engine.reading();
+        shared.metrics.render(&reading)
+    })
+    .await;
+    match rendered {
+        Ok(Ok(text)) => HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4; charset=utf-8")
+            .body(text),
+        Ok(Err(e)) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => json_error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    }
+}
+
 async fn clock_now(context: web::Data<ListenerContext>) -> HttpResponse {
     if !context.shared.clock_control {
         return disabled();

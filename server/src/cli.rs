@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::dialect::DialectKind;
+use crate::logging::{LogFormat, LogLevel};
 use crate::settings::{ListenAddr, Overrides};
 
 /// Flags every binary takes.
@@ -24,6 +25,15 @@ pub(crate) struct CommonArgs {
     /// Keep keys in memory only (nothing persisted; overrides --data-dir)
     #[arg(long)]
     pub in_memory: bool,
+
+    /// Log level or filter, e.g. info, debug, kmsgate_server=debug,warn (beats RUST_LOG and
+    /// log.level) [default: info]
+    #[arg(long, value_name = "LEVEL")]
+    pub log_level: Option<LogLevel>,
+
+    /// Log line format on stderr: text or json [default: text]
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
 }
 
 impl CommonArgs {
@@ -31,6 +41,8 @@ impl CommonArgs {
         Overrides {
             data_dir: self.data_dir.clone(),
             in_memory: self.in_memory,
+            log_level: self.log_level.clone(),
+            log_format: self.log_format,
             ..Overrides::default()
         }
     }

@@ -3,12 +3,13 @@
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
-use kms_core::wrapping::KeyPairPool;
+use kms_core::wrapping::{KeyPairPool, WrappingKeySpec};
 use kms_core::{
     DataDir, DataDirError, EmulatedClock, InternalError, KeyStore, Kms, MemoryStore, RootKey,
     StoreError, Sweeper,
 };
 
+use crate::metrics::EngineReading;
 use crate::settings::Settings;
 
 /// How long shutdown waits for background threads (the key pair pool may be in the middle of
@@ -31,7 +32,43 @@ pub(crate) struct Engine {
     kms: Arc<Kms>,
     clock: Arc<EmulatedClock>,
     store: Arc<dyn KeyStore>,
+    pool: Arc<KeyPairPool>,
     sweeper: Option<Sweeper>,
+}
+
+/// What the server's own endpoints read of the engine (metrics).
+#[derive(Debug)]
+pub(crate) struct EngineView {
+    pub clock: Arc<EmulatedClock>,
+    pub pool: Arc<KeyPairPool>,
+}
+
+/// The spec's name as the clouds write it, for metric labels.
+fn spec_label(spec: WrappingKeySpec) -> &'static str {
+    match spec {
+        WrappingKeySpec::Rsa2048 => "RSA_2048",
+        WrappingKeySpec::Rsa3072 => "RSA_3072",
+        WrappingKeySpec::Rsa4096 => "RSA_4096",
+        WrappingKeySpec::Sm2 => "SM2",
+    }
+}
+
+impl EngineView {
+    /// The engine's gauges right now. Counting keys reads every record: fine for a local
+    /// emulator's scrape interval.
+    pub(crate) fn reading(&self) -> EngineReading {
+        EngineReading {
+            pairs: WrappingKeySpec::ALL
+                .into_iter()
+                .map(|spec| {
+                    let ready = u64::try_from(self.pool.ready(spec)).unwrap_or(u64::MAX);
+                    (spec_label(spec), ready, 0)
+                })
+                .collect(),
+            clock_offset: self.clock.offset(),
+            ..EngineReading::default()
+        }
+    }
 }
 
 impl Engine {
@@ -45,10 +82,11 @@ impl Engine {
             (data.store, data.root_key)
         };
         let clock = Arc::new(EmulatedClock::new());
+        let pool = Arc::new(KeyPairPool::start(settings.pool.targets()));
         let kms = Arc::new(
             Kms::builder(Arc::clone(&store), &root_key)
                 .clock(Arc::clone(&clock) as Arc<dyn kms_core::Clock>)
-                .key_pairs(Arc::new(KeyPairPool::start(settings.pool.targets())))
+                .key_pairs(Arc::clone(&pool) as Arc<dyn kms_core::wrapping::KeyPairSource>)
                 .build(),
         );
         let period = Duration::from_secs(settings.sweep_interval_secs);
@@ -57,8 +95,16 @@ impl Engine {
             kms,
             clock,
             store,
+            pool,
             sweeper: Some(sweeper),
         })
+    }
+
+    pub(crate) fn view(&self) -> EngineView {
+        EngineView {
+            clock: Arc::clone(&self.clock),
+            pool: Arc::clone(&self.pool),
+        }
     }
 
     pub(crate) fn kms(&self) -> &Arc<Kms> {
@@ -80,7 +126,11 @@ impl Engine {
         drop(self.sweeper.take());
         let flushed = self.store.flush();
         let Engine {
-            kms, clock, store, ..
+            kms,
+            clock,
+            store,
+            pool,
+            ..
         } = self;
         let (done, finished) = mpsc::channel();
         let released = std::thread::Builder::new()
@@ -90,6 +140,7 @@ impl Engine {
                 // database closes cleanly before we wait on the pool's refill thread.
                 drop(store);
                 drop(kms);
+                drop(pool);
                 drop(clock);
                 let _ = done.send(());
             });

@@ -15,6 +15,8 @@ mod engine;
 mod env_source;
 mod http_bridge;
 mod listener;
+mod logging;
+mod metrics;
 mod run;
 mod settings;
 mod signals;

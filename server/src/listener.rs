@@ -25,11 +25,14 @@ use actix_web::rt::time::timeout;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use kms_core::EmulatedClock;
 
-use dialect_kit::{Dialect, Edge};
+use dialect_kit::{Dialect, Edge, Summary};
 
 use crate::admin::{self, StoreProbe};
 use crate::body::{BodyError, read_body};
+use crate::dialect::DialectKind;
+use crate::engine::EngineView;
 use crate::http_bridge;
+use crate::metrics::{self, Metrics};
 
 /// A slow or silent client gets this long to send its request head, and this long to go
 /// away after its answer, before its connection is dropped.
@@ -51,20 +54,114 @@ pub(crate) struct Shared {
     pub body_limit: usize,
     /// How long a request may take to arrive and to reach a worker (see the module docs).
     pub request_timeout: Duration,
+    pub metrics: Arc<Metrics>,
+    /// The engine, as `/metrics` reads it.
+    pub engine: EngineView,
+    /// Every cloud this build speaks, served here or not, to recognise misdirected requests.
+    pub clouds: Vec<Cloud>,
+}
+
+/// One cloud as every listener knows it.
+#[derive(Debug)]
+pub(crate) struct Cloud {
+    pub kind: DialectKind,
+    pub dialect: Arc<dyn Dialect>,
+    /// `http://HOST:PORT` when this process serves it.
+    pub url: Option<String>,
 }
 
 /// What one listener's handlers see.
 #[derive(Debug)]
 pub(crate) struct ListenerContext {
+    pub kind: DialectKind,
     pub dialect: Arc<dyn Dialect>,
     pub shared: Arc<Shared>,
 }
 
-/// Routes: `GET /health` and `/_kmsgate/…` are the server's; everything else is the dialect's.
+impl ListenerContext {
+    /// The answer for a request shaped for another cloud (and not for this one), in the shape
+    /// its client understands: the other cloud's error, unless that cloud answers everything
+    /// with a 200 (then this listener's own error, which such a client cannot mistake for
+    /// success).
+    fn misdirected(&self, request: &http::Request<Vec<u8>>) -> Option<http::Response<Vec<u8>>> {
+        if self.dialect.recognizes(request) {
+            return None;
+        }
+        let meant = self
+            .shared
+            .clouds
+            .iter()
+            .find(|c| c.kind != self.kind && c.dialect.recognizes(request))?;
+        let whereabouts = match &meant.url {
+            Some(url) => format!("{} is served at {url}", meant.kind.cloud()),
+            None => format!(
+                "{} is not served by this process (run {} or kmsgate serve; its default address is http://{})",
+                meant.kind.cloud(),
+                meant.kind.binary_name(),
+                meant.kind.default_listen()
+            ),
+        };
+        let message = format!(
+            "this is kmsgate's {} listener; {whereabouts}",
+            self.kind.cloud()
+        );
+        let edge = Edge::Misdirected { message: &message };
+        let theirs = meant.dialect.edge(edge);
+        tracing::warn!(
+            dialect = self.kind.name(),
+            meant_for = meant.kind.name(),
+            "a request for {} reached the {} listener",
+            meant.kind.cloud(),
+            self.kind.cloud()
+        );
+        Some(if theirs.status().is_success() {
+            self.dialect.edge(edge)
+        } else {
+            theirs
+        })
+    }
+
+    /// The request's log line and metrics.
+    fn record(&self, response: &http::Response<Vec<u8>>, took: Duration) {
+        let summary = Summary::of(response);
+        let field = |f: fn(&Summary) -> &Option<String>| {
+            summary.and_then(|s| f(s).as_deref()).unwrap_or("-")
+        };
+        let operation = summary
+            .and_then(|s| s.operation.as_deref())
+            .unwrap_or(metrics::UNROUTED);
+        let code = summary
+            .and_then(|s| s.error_code.as_deref())
+            .unwrap_or(metrics::OK);
+        self.shared
+            .metrics
+            .observe(self.kind, operation, code, took);
+        let ms = took.as_secs_f64() * 1000.0;
+        tracing::info!(
+            dialect = self.kind.name(),
+            operation,
+            tenant = field(|s| &s.tenant),
+            key_id = field(|s| &s.key_id),
+            status = response.status().as_u16(),
+            code = field(|s| &s.error_code),
+            ms = format_args!("{ms:.1}"),
+            request_id = field(|s| &s.request_id),
+            "request"
+        );
+    }
+}
+
+/// Routes: `GET /health`, `GET /metrics` and `/_kmsgate/…` are the server's; everything else
+/// is the dialect's.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/health")
             .route(web::get().to(admin::health))
+            .default_service(web::to(dialect_request)),
+    )
+    .service(
+        web::resource("/metrics")
+            .route(web::get().to(admin::metrics))
             .default_service(web::to(dialect_request)),
     )
     .service(web::scope("/_kmsgate").configure(admin::configure))
@@ -109,12 +206,14 @@ async fn dialect_request(
     payload: web::Payload,
     context: web::Data<ListenerContext>,
 ) -> HttpResponse {
+    let arrived = Instant::now();
     let deadline = Deadline::after(context.shared.request_timeout);
     let dialect = context.dialect.as_ref();
     let response = match respond(&req, payload, &context, deadline).await {
         Ok(response) => response,
         Err(unanswered) => unanswered.answer(dialect),
     };
+    context.record(&response, arrived.elapsed());
     send(dialect, response)
 }
 
@@ -131,6 +230,9 @@ async fn respond(
         .await
         .map_err(|_elapsed| Unanswered::TimedOut)??;
     let request = http_bridge::to_http(req, body).map_err(Unanswered::Unrepresentable)?;
+    if let Some(answer) = context.misdirected(&request) {
+        return Ok(answer);
+    }
     let dialect = Arc::clone(&context.dialect);
     dispatch(deadline, move || dialect.handle(request)).await
 }
@@ -261,6 +363,7 @@ pub(crate) mod testing {
     use actix_web::body::to_bytes;
     use actix_web::dev::ServiceResponse;
     use actix_web::test::{TestRequest, call_service, init_service};
+    use kms_core::wrapping::{KeyPairPool, PoolTargets};
     use kms_core::MemoryStore;
     pub(crate) use serde_json::json;
 
@@ -273,6 +376,10 @@ pub(crate) mod testing {
     pub(crate) struct Echo;
 
     impl Dialect for Echo {
+        fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
+            true
+        }
+
         fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
             let (parts, body) = request.into_parts();
             let seen = json!({
@@ -305,6 +412,10 @@ pub(crate) mod testing {
                     http::StatusCode::INTERNAL_SERVER_ERROR,
                     "internal error".to_owned(),
                 ),
+                Edge::Misdirected { message } => (
+                    http::StatusCode::NOT_FOUND,
+                    format!("misdirected: {message}"),
+                ),
             };
             let mut r = http::Response::new(text.into_bytes());
             *r.status_mut() = status;
@@ -334,6 +445,9 @@ pub(crate) mod testing {
     }
 
     impl Dialect for Slow {
+        fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
+            true
+        }
         fn handle(&self, _: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
             self.started.fetch_add(1, Ordering::SeqCst);
             std::thread::sleep(self.work);
@@ -345,12 +459,22 @@ pub(crate) mod testing {
     }
 
     pub(crate) fn shared(store: Arc<dyn StoreProbe>, clock_control: bool) -> Arc<Shared> {
+        let clock = Arc::new(EmulatedClock::new());
+        let pool = Arc::new(KeyPairPool::start(PoolTargets {
+            rsa_2048: 0,
+            rsa_3072: 0,
+            rsa_4096: 0,
+            sm2: 0,
+        }));
         Arc::new(Shared {
-            clock: Arc::new(EmulatedClock::new()),
+            clock: Arc::clone(&clock),
             store_probe: store,
             clock_control,
             body_limit: 64,
             request_timeout: Duration::from_millis(300),
+            metrics: Arc::new(Metrics::new().unwrap()),
+            engine: EngineView { clock, pool },
+            clouds: Vec::new(),
         })
     }
 
@@ -368,7 +492,11 @@ pub(crate) mod testing {
         requests: Vec<TestRequest>,
     ) -> Vec<(u16, actix_web::http::header::HeaderMap, String)> {
         actix_web::rt::System::new().block_on(async move {
-            let data = web::Data::new(ListenerContext { dialect, shared });
+            let data = web::Data::new(ListenerContext {
+                kind: DialectKind::Aws,
+                dialect,
+                shared,
+            });
             let app = init_service(App::new().app_data(data).configure(configure)).await;
             let mut out = Vec::new();
             for req in requests {
@@ -448,6 +576,9 @@ mod tests {
     struct Fragile;
 
     impl Dialect for Fragile {
+        fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
+            true
+        }
         fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
             assert_ne!(request.body(), b"panic", "the dialect panics, as asked");
             Echo.handle(request)
@@ -502,6 +633,7 @@ mod tests {
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let context = ListenerContext {
+                    kind: DialectKind::Aws,
                     dialect,
                     shared: memory_shared(true),
                 };

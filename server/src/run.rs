@@ -21,7 +21,9 @@ use crate::cli::{DialectCli, KmsgateCli, KmsgateCommand};
 use crate::dialect::DialectKind;
 use crate::engine::{Engine, StartError};
 use crate::env_source::setting_path;
-use crate::listener::{self, ListenerContext, Shared};
+use crate::listener::{self, Cloud, ListenerContext, Shared};
+use crate::logging;
+use crate::metrics::Metrics;
 use crate::settings::{Overrides, Settings, SettingsError};
 use crate::signals::StopSignals;
 
@@ -51,6 +53,15 @@ fn run(kinds: &[DialectKind], config: Option<&Path>, overrides: &Overrides) -> E
         Ok(s) => s,
         Err(e) => return fail(INVALID_CONFIGURATION, &e),
     };
+    let rust_log = std::env::var("RUST_LOG").ok();
+    match logging::filter(
+        overrides.log_level.as_ref(),
+        rust_log.as_deref(),
+        &settings.log.level,
+    ) {
+        Ok(filter) => logging::init(filter, settings.log.format),
+        Err(e) => return fail(INVALID_CONFIGURATION, &e),
+    }
     let Prepared { engine, listeners } = match prepare(&settings, kinds) {
         Ok(p) => p,
         Err(e) => return fail(RUNTIME_FAILURE, &e),
@@ -100,6 +111,7 @@ pub(crate) fn prepare(
 ) -> Result<Prepared, StartFailure> {
     let engine =
         Engine::start(settings).map_err(|e: StartError| StartFailure::Engine(Box::new(e)))?;
+    log_startup(settings, kinds);
     // Bound before anything is announced, so a taken port fails the start, not a request.
     let mut sockets = Vec::new();
     for &kind in kinds {
@@ -116,30 +128,91 @@ pub(crate) fn prepare(
             }
         }
     }
-    let shared = Arc::new(Shared {
-        clock: Arc::clone(engine.clock()),
-        store_probe: Arc::new(StoreRead(Arc::clone(engine.store()))),
-        clock_control: settings.admin.clock_control,
-        body_limit: settings.limits.body_bytes,
-        request_timeout: Duration::from_secs(settings.limits.request_timeout_secs),
-    });
     // Signatures are dated by real SDK clocks, which fast-forwarding must not push out of a
     // cloud's skew window; issued tokens and quota windows follow the emulated clock.
     let clocks = Clocks {
         real: Arc::new(SystemClock),
         emulated: Arc::clone(engine.clock()) as Arc<dyn Clock>,
     };
-    let listeners = sockets
+    // Every cloud, served or not: a listener must recognise requests meant for any of them.
+    let clouds = DialectKind::ALL
         .into_iter()
-        .map(|(kind, socket)| {
-            let context = ListenerContext {
+        .map(|kind| {
+            let url = sockets
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .and_then(|(_, socket)| socket.local_addr().ok())
+                .map(|addr| format!("http://{addr}"));
+            Cloud {
+                kind,
                 dialect: kind.build(settings, engine.kms(), &clocks),
-                shared: Arc::clone(&shared),
+                url,
+            }
+        })
+        .collect::<Vec<_>>();
+    let metrics = Metrics::new().map_err(|e| StartFailure::Engine(Box::new(e)))?;
+    let served: Vec<(DialectKind, Arc<dyn dialect_kit::Dialect>)> = clouds
+        .iter()
+        .map(|c| (c.kind, Arc::clone(&c.dialect)))
+        .collect();
+    let shared = Arc::new(Shared {
+        clock: Arc::clone(engine.clock()),
+        store_probe: Arc::new(StoreRead(Arc::clone(engine.store()))),
+        clock_control: settings.admin.clock_control,
+        body_limit: settings.limits.body_bytes,
+        request_timeout: Duration::from_secs(settings.limits.request_timeout_secs),
+        metrics: Arc::new(metrics),
+        engine: engine.view(),
+        clouds,
+    });
+    let mut listeners = Vec::new();
+    for (kind, socket) in sockets {
+        // `clouds` holds every kind, so each listener finds its dialect there.
+        for (k, dialect) in &served {
+            if *k == kind {
+                let context = ListenerContext {
+                    kind,
+                    dialect: Arc::clone(dialect),
+                    shared: Arc::clone(&shared),
+                };
+                listeners.push((kind, context, socket));
+                break;
+            }
+        }
+    }
+    Ok(Prepared { engine, listeners })
+}
+
+/// One line saying how this process is set up: what a user debugging it asks first.
+fn log_startup(settings: &Settings, kinds: &[DialectKind]) {
+    let store = if settings.in_memory {
+        "memory (nothing persisted)".to_owned()
+    } else {
+        format!("redb in {}", settings.data_dir.display())
+    };
+    let mode = |strict: bool| if strict { "strict" } else { "permissive" };
+    let auth: Vec<String> = kinds
+        .iter()
+        .map(|kind| {
+            let strict = match kind {
+                DialectKind::Aws => settings.aws.strict_auth,
+                DialectKind::Tencent => settings.tencent.strict_auth,
+                DialectKind::Huawei => settings.huawei.strict_auth,
             };
-            (kind, context, socket)
+            format!("{kind}={}", mode(strict))
         })
         .collect();
-    Ok(Prepared { engine, listeners })
+    let p = &settings.pool;
+    tracing::info!(
+        store,
+        auth = auth.join(" "),
+        clock_control = settings.admin.clock_control,
+        pool = format_args!(
+            "rsa_2048={} rsa_3072={} rsa_4096={} sm2={}",
+            p.rsa_2048, p.rsa_3072, p.rsa_4096, p.sm2
+        ),
+        "kmsgate starting"
+    );
 }
 
 /// Serves every listener until `stop` completes, then stops them all gracefully: no new

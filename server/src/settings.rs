@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::dialect::DialectKind;
 use crate::env_source::EnvSource;
+use crate::logging::{LogFormat, LogLevel};
 
 /// A process's whole configuration. Unknown keys are errors, so a typo never silently falls
 /// back to a default.
@@ -33,6 +34,8 @@ pub struct Settings {
     pub admin: AdminSettings,
     /// `[limits]`: per-request limits, the same on every listener.
     pub limits: LimitSettings,
+    /// `[log]`: request logs and warnings on stderr.
+    pub log: LogSettings,
     /// `[aws]`: the AWS KMS listener, as `dialect-aws` defines it.
     pub aws: dialect_aws::Settings,
     /// `[tencent]`: the Tencent Cloud KMS listener, as `dialect-tencent` defines it.
@@ -51,6 +54,7 @@ impl Default for Settings {
             sweep_interval_secs: 1,
             admin: AdminSettings::default(),
             limits: LimitSettings::default(),
+            log: LogSettings::default(),
             aws: dialect_aws::Settings::default(),
             tencent: dialect_tencent::Settings::default(),
             huawei: dialect_huawei::Settings::default(),
@@ -73,6 +77,17 @@ impl Default for AdminSettings {
             clock_control: true,
         }
     }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `log.level`: a level (`error`, `warn`, `info`, `debug`, `trace`) or a `tracing` filter
+    /// such as `kmsgate_server=debug,warn`. `RUST_LOG` overrides it, and `--log-level`
+    /// overrides both. Default `info`: one line per request.
+    pub level: LogLevel,
+    /// `log.format`: `text` or `json` (one object per line). Default `text`.
+    pub format: LogFormat,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -139,6 +154,10 @@ impl PoolSettings {
 pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub in_memory: bool,
+    /// `--log-level`: beats `RUST_LOG` as well as `log.level`, so it is kept apart and
+    /// applied when the subscriber is built.
+    pub log_level: Option<LogLevel>,
+    pub log_format: Option<LogFormat>,
     pub aws_listen: Option<ListenAddr>,
     pub tencent_listen: Option<ListenAddr>,
     pub huawei_listen: Option<ListenAddr>,
@@ -223,6 +242,9 @@ impl Settings {
         }
         if o.in_memory {
             self.in_memory = true;
+        }
+        if let Some(format) = o.log_format {
+            self.log.format = format;
         }
         for kind in DialectKind::ALL {
             if let Some(a) = o.listen(kind) {

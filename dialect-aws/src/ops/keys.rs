@@ -100,6 +100,7 @@ pub(super) fn create_key(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, 
             },
         )
         .map_err(|e| ctx.core(e))?;
+    ctx.about(key.key_id);
     Ok(Some(
         json!({ "KeyMetadata": key_metadata(ctx.caller, &key) }),
     ))

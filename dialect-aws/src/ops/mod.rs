@@ -8,6 +8,8 @@ mod keys;
 mod metadata;
 mod tags;
 
+use std::cell::Cell;
+
 use kms_core::{KeyId, Kms, KmsError};
 use serde_json::Value;
 
@@ -22,9 +24,16 @@ pub(crate) struct Ctx<'a> {
     pub(crate) kms: &'a Kms,
     pub(crate) caller: &'a Caller,
     pub(crate) settings: &'a Settings,
+    /// The key the request named or created, for the request log.
+    pub(crate) key: Cell<Option<KeyId>>,
 }
 
 impl Ctx<'_> {
+    /// Notes the key the request is about, for the request log.
+    pub(crate) fn about(&self, id: KeyId) {
+        self.key.set(Some(id));
+    }
+
     pub(crate) fn core(&self, err: KmsError) -> AwsError {
         from_core(&err, self.caller)
     }
@@ -41,13 +50,15 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn resolve(&self, key: &KeyRef) -> Result<KeyId, AwsError> {
-        match key {
-            KeyRef::Key(id) => Ok(*id),
+        let id = match key {
+            KeyRef::Key(id) => *id,
             KeyRef::Alias(name) => self
                 .kms
                 .resolve_alias(&self.caller.tenant, name)
-                .map_err(|e| self.core(e)),
-        }
+                .map_err(|e| self.core(e))?,
+        };
+        self.about(id);
+        Ok(id)
     }
 }
 
@@ -64,6 +75,13 @@ macro_rules! operations {
                 match target.strip_prefix("TrentService.")? {
                     $(stringify!($name) => Some(Operation::$name),)+
                     _ => None,
+                }
+            }
+
+            /// The operation's name, as in its target.
+            pub(crate) fn name(self) -> &'static str {
+                match self {
+                    $(Operation::$name => stringify!($name)),+
                 }
             }
 

@@ -116,6 +116,7 @@ pub(super) fn create_key(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiEr
             &request.alias,
         )
         .map_err(|e| ctx.core(e))?;
+    input.about(key.key_id);
     Ok(json!({
         "key_info": {
             "key_id": key.key_id.to_string(),

@@ -49,6 +49,13 @@ macro_rules! operations {
                 None
             }
 
+            /// The operation's name, as the SDK's request classes name it.
+            pub(crate) fn name(self) -> &'static str {
+                match self {
+                    $(Operation::$name => stringify!($name)),+
+                }
+            }
+
             pub(crate) fn run(self, ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
                 match self {
                     $(Operation::$name => $handler(ctx, input)),+

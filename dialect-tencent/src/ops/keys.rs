@@ -155,6 +155,7 @@ pub(super) fn create_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
             &request.alias,
         )
         .map_err(core)?;
+    ctx.about(key.key_id);
     let mut out = Map::new();
     out.insert("KeyId".into(), json!(key.key_id.to_string()));
     out.insert("Alias".into(), json!(request.alias.as_str()));

@@ -23,6 +23,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) kms: &'a Kms,
     pub(crate) caller: &'a Caller,
     pub(crate) settings: &'a Settings,
+    /// The key the request named or created, for the request log.
+    pub(crate) key: std::cell::Cell<Option<KeyId>>,
 }
 
 pub(crate) type Answer = Result<Map<String, Value>, TencentError>;
@@ -44,7 +46,14 @@ pub(crate) fn parse_key_id(name: &str, text: &str) -> Result<KeyId, TencentError
 
 impl Ctx<'_> {
     pub(crate) fn key_id(&self, params: &Params, name: &str) -> Result<KeyId, TencentError> {
-        parse_key_id(name, &params.required_nonempty(name)?)
+        let id = parse_key_id(name, &params.required_nonempty(name)?)?;
+        self.about(id);
+        Ok(id)
+    }
+
+    /// Notes the key the request is about, for the request log.
+    pub(crate) fn about(&self, id: KeyId) {
+        self.key.set(Some(id));
     }
 
     /// The alias (Tencent's display name) of each key of the tenant, from one pass over the

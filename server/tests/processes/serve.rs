@@ -46,9 +46,10 @@ fn serve_runs_three_listeners_over_one_clock_and_stops_on_sigterm() {
         assert_eq!(clock["offset_seconds"], json!(600), "{name}");
     }
 
-    // Tencent answers everything with HTTP 200 in its own envelope (here: unsigned request).
+    // Tencent answers in its own envelope; a request no Tencent client would send (no
+    // X-TC-Action, no TC3 signature) gets a 400, which its client cannot take for success.
     let r = post(server.addr("tencent"), "/", b"{}");
-    assert_eq!(r.status, 200);
+    assert_eq!(r.status, 400);
     assert!(r.json()["Response"]["Error"]["Code"].is_string());
     assert_ne!(post(server.addr("aws"), "/", b"{}").status, 501);
     assert_eq!(post(server.addr("huawei"), "/", b"{}").status, 404);

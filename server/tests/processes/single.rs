@@ -176,9 +176,11 @@ fn tencent_answers_in_its_own_envelope() {
     let server = start(TENCENT);
     let addr = server.addr("tencent");
     assert_eq!(get(addr, "/health").status, 200);
-    // HTTP 200 with the error inside the envelope, even for an unsigned request.
+    // The error inside the envelope; a 400 for a request no Tencent client would send, so
+    // that its client cannot mistake the answer for success (Tencent-shaped requests get
+    // their errors with a 200: see a_request_in_flight_at_sigterm_is_still_answered).
     let unsigned = post(addr, "/", b"{}");
-    assert_eq!(unsigned.status, 200);
+    assert_eq!(unsigned.status, 400);
     let response = &unsigned.json()["Response"];
     assert!(response["Error"]["Code"].is_string(), "{response}");
     assert!(response["RequestId"].is_string(), "{response}");
@@ -195,7 +197,9 @@ fn a_request_in_flight_at_sigterm_is_still_answered() {
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     stream
-        .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345")
+        .write_all(
+            b"POST / HTTP/1.1\r\nHost: x\r\nX-TC-Action: ListKeys\r\nContent-Length: 10\r\n\r\n12345",
+        )
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     server.signal("TERM");
