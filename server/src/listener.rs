@@ -363,8 +363,8 @@ pub(crate) mod testing {
     use actix_web::body::to_bytes;
     use actix_web::dev::ServiceResponse;
     use actix_web::test::{TestRequest, call_service, init_service};
-    use kms_core::wrapping::{KeyPairPool, PoolTargets};
     use kms_core::MemoryStore;
+    use kms_core::wrapping::{KeyPairPool, PoolTargets};
     pub(crate) use serde_json::json;
 
     use crate::admin::StoreRead;
