@@ -14,6 +14,18 @@ use dialect_kit::DialectSettings;
 const PREFIX: &str = "KMSGATE_";
 const SEPARATOR: &str = "__";
 
+/// The full paths of the map-valued settings keyed by user data.
+pub(crate) fn data_maps() -> Vec<Vec<String>> {
+    case_kept_maps()
+        .map(|(section, path)| {
+            std::iter::once(section)
+                .chain(path.iter().copied())
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect()
+}
+
 /// Settings that are maps keyed by user data, as (section, path below it): the segment right
 /// after one of these paths is kept as written.
 fn case_kept_maps() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
@@ -49,6 +61,14 @@ impl fmt::Debug for EnvSource {
 #[error("environment variable {name} does not name a setting (use KMSGATE_SECTION__KEY)")]
 pub(crate) struct NotASetting {
     pub name: String,
+}
+
+/// The variable that sets a dotted setting path.
+pub(crate) fn env_name(path: &str) -> String {
+    format!(
+        "{PREFIX}{}",
+        path.replace('.', SEPARATOR).to_ascii_uppercase()
+    )
 }
 
 /// The dotted setting path a variable names, or `None` if it is not ours.

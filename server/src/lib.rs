@@ -14,6 +14,7 @@ mod dialect;
 mod engine;
 mod env_source;
 mod http_bridge;
+mod known_settings;
 mod listener;
 mod logging;
 mod metrics;

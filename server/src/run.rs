@@ -49,8 +49,9 @@ pub fn kmsgate_main() -> ExitCode {
 }
 
 fn run(kinds: &[DialectKind], config: Option<&Path>, overrides: &Overrides) -> ExitCode {
-    let settings = match process_env().and_then(|env| Settings::load(config, &env, overrides)) {
-        Ok(s) => s,
+    let loaded = process_env().and_then(|env| Settings::load_reporting(config, &env, overrides));
+    let (settings, warnings) = match loaded {
+        Ok(loaded) => loaded,
         Err(e) => return fail(INVALID_CONFIGURATION, &e),
     };
     let rust_log = std::env::var("RUST_LOG").ok();
@@ -61,6 +62,9 @@ fn run(kinds: &[DialectKind], config: Option<&Path>, overrides: &Overrides) -> E
     ) {
         Ok(filter) => logging::init(filter, settings.log.format),
         Err(e) => return fail(INVALID_CONFIGURATION, &e),
+    }
+    for warning in &warnings {
+        tracing::warn!("{warning}");
     }
     let Prepared { engine, listeners } = match prepare(&settings, kinds) {
         Ok(p) => p,

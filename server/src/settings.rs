@@ -13,7 +13,8 @@ use kms_core::wrapping::PoolTargets;
 use serde::Deserialize;
 
 use crate::dialect::DialectKind;
-use crate::env_source::EnvSource;
+use crate::env_source::{EnvSource, data_maps, env_name, setting_path};
+use crate::known_settings;
 use crate::logging::{LogFormat, LogLevel};
 
 /// A process's whole configuration. Unknown keys are errors, so a typo never silently falls
@@ -225,15 +226,44 @@ impl Settings {
         env: &[(String, String)],
         overrides: &Overrides,
     ) -> Result<Settings, SettingsError> {
+        Settings::load_reporting(file, env, overrides).map(|(settings, _)| settings)
+    }
+
+    /// [`Settings::load`], also returning warnings: one per `KMSGATE_…` variable that names
+    /// no setting (it is passed over, since CI systems and images set such variables of their
+    /// own), with the nearest setting. Unknown keys in the file stay errors.
+    pub fn load_reporting(
+        file: Option<&Path>,
+        env: &[(String, String)],
+        overrides: &Overrides,
+    ) -> Result<(Settings, Vec<String>), SettingsError> {
+        let maps = data_maps();
+        let mut known = Vec::new();
+        let mut warnings = Vec::new();
+        for (name, value) in env {
+            let Some(Ok(path)) = setting_path(name) else {
+                // Not ours, or malformed: the source reports the latter as an error.
+                known.push((name.clone(), value.clone()));
+                continue;
+            };
+            let segments: Vec<String> = path.split('.').map(str::to_owned).collect();
+            match known_settings::check(&segments, &maps) {
+                Ok(()) => known.push((name.clone(), value.clone())),
+                Err(nearest) => warnings.push(format!(
+                    "environment variable {name} names no setting and is ignored (did you mean {nearest}, {}?)",
+                    env_name(&nearest)
+                )),
+            }
+        }
         let mut builder = Config::builder();
         if let Some(path) = file {
             builder = builder.add_source(File::from(path).format(FileFormat::Toml).required(true));
         }
-        let layered = builder.add_source(EnvSource::new(env.to_vec())).build()?;
+        let layered = builder.add_source(EnvSource::new(known)).build()?;
         let mut settings: Settings = layered.try_deserialize()?;
         settings.apply(overrides);
         settings.validate()?;
-        Ok(settings)
+        Ok((settings, warnings))
     }
 
     fn apply(&mut self, o: &Overrides) {
@@ -444,8 +474,6 @@ mod tests {
         assert!(e.starts_with("invalid configuration"), "{e}");
         let e = error_of(None, &[("KMSGATE_LIMITS__BODY_BYTES", "abc")]);
         assert!(e.contains("KMSGATE_LIMITS__BODY_BYTES"), "{e}");
-        let e = error_of(None, &[("KMSGATE_NO_SUCH_THING", "1")]);
-        assert!(e.contains("no_such_thing"), "{e}");
         let e = error_of(None, &[("KMSGATE_AWS__LISTEN", "8411")]);
         assert!(e.contains("HOST:PORT"), "{e}");
         let e = error_of(None, &[("KMSGATE_AWS__DEFAULT_ACCOUNT", "12345")]);
@@ -456,6 +484,30 @@ mod tests {
         assert!(e.contains("aws.credentials"), "{e}");
         let e = error_of(None, &[("KMSGATE_", "1")]);
         assert!(e.contains("KMSGATE_"), "{e}");
+    }
+
+    #[test]
+    fn variables_naming_no_setting_are_warnings_not_errors() {
+        let env = env(&[
+            ("KMSGATE_VERSION", "1.2.3"),
+            ("KMSGATE_AWS__LISEN", "127.0.0.1:1"),
+            ("KMSGATE_AWS__LISTEN", "127.0.0.1:2"),
+            ("KMSGATE_AWS__CREDENTIALS__ANYKEY", "secret"),
+        ]);
+        let (s, warnings) = Settings::load_reporting(None, &env, &Overrides::default()).unwrap();
+        assert_eq!(s.aws.listen, addr("127.0.0.1:2"));
+        assert_eq!(s.aws.credentials["ANYKEY"], "secret");
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("KMSGATE_VERSION"), "{warnings:?}");
+        assert!(
+            warnings[1].contains("KMSGATE_AWS__LISEN")
+                && warnings[1].contains("KMSGATE_AWS__LISTEN"),
+            "{warnings:?}"
+        );
+        assert!(!warnings.concat().contains("secret"));
+        // The file keeps refusing unknown keys.
+        let e = error_of(Some("version = 1\n"), &[]);
+        assert!(e.contains("version"), "{e}");
     }
 
     #[test]

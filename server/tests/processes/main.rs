@@ -8,6 +8,7 @@ mod support;
 
 mod config;
 mod data_dir;
+mod operability;
 mod serve;
 mod single;
 
