@@ -1,28 +1,116 @@
 //! The server's own endpoints, on every listener: `GET /health`, and time control under
 //! `/_kmsgate/clock` (the one emulated clock of the process, shared by all listeners).
 //!
-//! # Time control is unauthenticated
+//! # Who may use `/_kmsgate/`
 //!
-//! `GET /_kmsgate/clock` and `POST /_kmsgate/clock/advance` take no signature and no
-//! credentials, in any auth mode: `aws.strict_auth` verifies the AWS API only, so with time
-//! control on, anyone who can reach a listener can move the clock forward for every tenant
-//! (expiring imported key material, completing scheduled deletions). A shared deployment
-//! turns it off with `admin.clock_control = false` (`KMSGATE_ADMIN__CLOCK_CONTROL=false`);
-//! both endpoints then answer 404. `GET /health` stays open either way; it reveals nothing.
+//! The endpoints act on every tenant at once (moving the clock expires material and
+//! completes deletions for all of them), so [`AdminAccess`] decides, before any of them runs:
+//! with every served dialect permissive they are open (a local test double), unless
+//! `admin.token` is set; as soon as one dialect runs with strict auth they answer 404 unless
+//! `admin.token` is set, and then only to `Authorization: Bearer <token>`. Time control can
+//! also be switched off alone with `admin.clock_control = false`. `GET /health` and
+//! `GET /metrics` stay open; they reveal no key, tenant or secret.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::BlockingError;
 use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
 use actix_web::rt::time::timeout;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kms_core::{Clock, EmulatedClock, KeyStore, StoreError, TenantId, ValidationError};
 use serde_json::{Number, Value, json};
 
+use dialect_kit::signing::constant_time_eq;
+
 use crate::body::{BodyError, json_error, json_response, read_body};
 use crate::listener::ListenerContext;
+
+/// Who may call `/_kmsgate/…`.
+#[derive(Clone)]
+pub(crate) enum AdminAccess {
+    /// Anyone who can reach a listener (every dialect permissive, no token set).
+    Open,
+    /// Nobody: a dialect is strict and no token is set. Answers 404, as if absent.
+    Closed,
+    /// Requests bearing this token.
+    Token(String),
+}
+
+impl AdminAccess {
+    pub(crate) fn new(any_strict: bool, token: Option<&str>) -> AdminAccess {
+        match (token, any_strict) {
+            (Some(t), _) => AdminAccess::Token(t.to_owned()),
+            (None, true) => AdminAccess::Closed,
+            (None, false) => AdminAccess::Open,
+        }
+    }
+
+    /// `None` if the request may go on; otherwise the refusal.
+    fn refusal(&self, req: &HttpRequest) -> Option<HttpResponse> {
+        match self {
+            AdminAccess::Open => None,
+            AdminAccess::Closed => Some(json_error(
+                StatusCode::NOT_FOUND,
+                "no such kmsgate endpoint (admin endpoints are off while a dialect runs with strict auth and admin.token is unset)",
+            )),
+            AdminAccess::Token(token) => {
+                let given = req
+                    .headers()
+                    .get(actix_web::http::header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("Bearer "))
+                    .map(str::trim);
+                match given {
+                    Some(g) if constant_time_eq(g.as_bytes(), token.as_bytes()) => None,
+                    _ => {
+                        let mut refused = json_error(
+                            StatusCode::UNAUTHORIZED,
+                            "the admin endpoints need Authorization: Bearer <admin.token>",
+                        );
+                        refused.headers_mut().insert(
+                            actix_web::http::header::WWW_AUTHENTICATE,
+                            actix_web::http::header::HeaderValue::from_static("Bearer"),
+                        );
+                        Some(refused)
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Debug for AdminAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The token is a secret.
+        f.write_str(match self {
+            AdminAccess::Open => "Open",
+            AdminAccess::Closed => "Closed",
+            AdminAccess::Token(_) => "Token(..)",
+        })
+    }
+}
+
+/// Runs before every `/_kmsgate/…` handler: the one place access is decided.
+pub(crate) async fn gate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let refusal = req
+        .app_data::<web::Data<ListenerContext>>()
+        .and_then(|context| context.shared.admin_access.refusal(req.request()));
+    match refusal {
+        Some(response) => Ok(req.into_response(response)),
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body),
+    }
+}
 
 /// A tenant no dialect produces, so the probe reads an empty, cheap range.
 const HEALTH_TENANT: &str = "kmsgate-health-probe";

@@ -52,24 +52,19 @@ fn fields_at(path: &[String]) -> Option<Vec<String>> {
         Ok(_) => return None,
         Err(e) => e.to_string(),
     };
+    // serde lists the fields as "`a`", "`a` or `b`", or "one of `a`, `b`, …" (none: "there
+    // are no fields"): every backticked name after "expected" is a field.
     let listed = message
         .split_once("unknown field")?
         .1
         .split_once("expected")?
         .1;
-    if listed.trim_start().starts_with("no fields") {
-        return Some(Vec::new());
-    }
-    let listed = listed.trim_start().strip_prefix("one of").unwrap_or(listed);
     Some(
         listed
-            .split(',')
-            .filter_map(|name| {
-                let name = name.trim();
-                let start = name.find('`')? + 1;
-                let end = start + name[start..].find('`')?;
-                Some(name[start..end].to_owned())
-            })
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
             .collect(),
     )
 }
@@ -115,6 +110,9 @@ mod tests {
             "tencent.quotas.window_secs",
             "huawei.token_ttl_secs",
             "pool.sm2",
+            "limits.request_timeout_secs",
+            "admin.token",
+            "admin.clock_control",
             "aws.credentials.AKIAWHATEVER",
             "tencent.quotas.limits.Encrypt",
         ] {

@@ -51,6 +51,8 @@ pub(crate) struct Shared {
     /// Health checks read the store through this.
     pub store_probe: Arc<dyn StoreProbe>,
     pub clock_control: bool,
+    /// Who may call `/_kmsgate/…`.
+    pub admin_access: admin::AdminAccess,
     pub body_limit: usize,
     /// How long a request may take to arrive and to reach a worker (see the module docs).
     pub request_timeout: Duration,
@@ -164,7 +166,11 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(admin::metrics))
             .default_service(web::to(dialect_request)),
     )
-    .service(web::scope("/_kmsgate").configure(admin::configure))
+    .service(
+        web::scope("/_kmsgate")
+            .wrap(actix_web::middleware::from_fn(admin::gate))
+            .configure(admin::configure),
+    )
     .default_service(web::to(dialect_request));
 }
 
@@ -470,6 +476,7 @@ pub(crate) mod testing {
             clock: Arc::clone(&clock),
             store_probe: store,
             clock_control,
+            admin_access: admin::AdminAccess::Open,
             body_limit: 64,
             request_timeout: Duration::from_millis(300),
             metrics: Arc::new(Metrics::new().unwrap()),

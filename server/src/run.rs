@@ -16,7 +16,7 @@ use actix_web::dev::Server;
 use clap::Parser;
 use kms_core::{Clock, Clocks, SystemClock};
 
-use crate::admin::StoreRead;
+use crate::admin::{AdminAccess, StoreRead};
 use crate::cli::{DialectCli, KmsgateCli, KmsgateCommand};
 use crate::dialect::DialectKind;
 use crate::engine::{Engine, StartError};
@@ -163,6 +163,10 @@ pub(crate) fn prepare(
         clock: Arc::clone(engine.clock()),
         store_probe: Arc::new(StoreRead(Arc::clone(engine.store()))),
         clock_control: settings.admin.clock_control,
+        admin_access: AdminAccess::new(
+            kinds.iter().any(|kind| settings.strict_auth(*kind)),
+            settings.admin.token.as_deref(),
+        ),
         body_limit: settings.limits.body_bytes,
         request_timeout: Duration::from_secs(settings.limits.request_timeout_secs),
         metrics: Arc::new(metrics),
@@ -197,14 +201,7 @@ fn log_startup(settings: &Settings, kinds: &[DialectKind]) {
     let mode = |strict: bool| if strict { "strict" } else { "permissive" };
     let auth: Vec<String> = kinds
         .iter()
-        .map(|kind| {
-            let strict = match kind {
-                DialectKind::Aws => settings.aws.strict_auth,
-                DialectKind::Tencent => settings.tencent.strict_auth,
-                DialectKind::Huawei => settings.huawei.strict_auth,
-            };
-            format!("{kind}={}", mode(strict))
-        })
+        .map(|kind| format!("{kind}={}", mode(settings.strict_auth(*kind))))
         .collect();
     let p = &settings.pool;
     tracing::info!(

@@ -4,6 +4,7 @@
 //! Environment names are `KMSGATE_` followed by the key path in upper case with `__` between
 //! levels: `aws.listen` is `KMSGATE_AWS__LISTEN`, `data_dir` is `KMSGATE_DATA_DIR`.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use config::{Config, File, FileFormat};
@@ -64,19 +65,34 @@ impl Default for Settings {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AdminSettings {
-    /// `admin.clock_control`: serve `GET /_kmsgate/clock` and `POST /_kmsgate/clock/advance`
-    /// on every listener; when false both answer 404. Default true.
+    /// `admin.clock_control`: serve the clock endpoints (`/_kmsgate/clock…`) on every
+    /// listener; when false they answer 404. Default true.
     pub clock_control: bool,
+    /// `admin.token`: when set, every `/_kmsgate/…` endpoint wants `Authorization: Bearer
+    /// <token>`. When unset they are open while every served dialect is permissive, and
+    /// answer 404 as soon as one runs with strict auth. Default unset.
+    pub token: Option<String>,
 }
 
 impl Default for AdminSettings {
     fn default() -> Self {
         AdminSettings {
             clock_control: true,
+            token: None,
         }
+    }
+}
+
+impl fmt::Debug for AdminSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The token is a secret.
+        f.debug_struct("AdminSettings")
+            .field("clock_control", &self.clock_control)
+            .field("token", &self.token.as_ref().map(|_| ".."))
+            .finish()
     }
 }
 
@@ -207,6 +223,8 @@ pub enum Unusable {
     NoSweepInterval,
     #[error("data_dir must not be empty (or set in_memory)")]
     NoDataDir,
+    #[error("admin.token must not be empty (leave it unset instead)")]
+    EmptyAdminToken,
     /// A dialect's section, in the dialect's own words.
     #[error(transparent)]
     Dialect(Box<dyn std::error::Error + Send + Sync>),
@@ -296,6 +314,14 @@ impl Settings {
         dialect_section(&self.aws)?;
         dialect_section(&self.tencent)?;
         dialect_section(&self.huawei)?;
+        if self
+            .admin
+            .token
+            .as_ref()
+            .is_some_and(|t| t.trim().is_empty())
+        {
+            return Err(Unusable::EmptyAdminToken);
+        }
         if !self.in_memory && self.data_dir.as_os_str().is_empty() {
             return Err(Unusable::NoDataDir);
         }
@@ -307,6 +333,15 @@ impl Settings {
             DialectKind::Aws => self.aws.listen(),
             DialectKind::Tencent => self.tencent.listen(),
             DialectKind::Huawei => self.huawei.listen(),
+        }
+    }
+
+    /// Whether `kind` verifies its callers.
+    pub fn strict_auth(&self, kind: DialectKind) -> bool {
+        match kind {
+            DialectKind::Aws => self.aws.strict_auth,
+            DialectKind::Tencent => self.tencent.strict_auth,
+            DialectKind::Huawei => self.huawei.strict_auth,
         }
     }
 

@@ -204,3 +204,53 @@ fn a_single_dialect_process_says_how_to_reach_the_other_clouds() {
     assert!(text.contains("kmsgate-huawei"), "{text}");
     stop(server);
 }
+
+#[test]
+fn with_strict_auth_the_admin_endpoints_want_the_admin_token() {
+    let strict = |token: Option<&str>| {
+        let mut launch = Launch::new(AWS)
+            .args(["--in-memory", "--listen", "127.0.0.1:0"])
+            .env("KMSGATE_AWS__STRICT_AUTH", "true")
+            .env("KMSGATE_AWS__CREDENTIALS__AKIDEXAMPLE", "secret");
+        if let Some(t) = token {
+            launch = launch.env("KMSGATE_ADMIN__TOKEN", t);
+        }
+        launch.start(1)
+    };
+    let closed = strict(None);
+    let addr = closed.addr("aws");
+    assert_eq!(get(addr, "/_kmsgate/clock").status, 404);
+    let advance = request(
+        addr,
+        "POST",
+        "/_kmsgate/clock/advance",
+        &[],
+        br#"{"seconds": 60}"#,
+    );
+    assert_eq!(advance.status, 404);
+    assert_eq!(get(addr, "/health").status, 200, "health stays open");
+    assert_eq!(get(addr, "/metrics").status, 200, "metrics stay open");
+    stop(closed);
+
+    let guarded = strict(Some("adm1n-T0ken"));
+    let addr = guarded.addr("aws");
+    assert_eq!(get(addr, "/_kmsgate/clock").status, 401);
+    let wrong = request(
+        addr,
+        "GET",
+        "/_kmsgate/clock",
+        &[("Authorization", "Bearer adm1n-T0kem")],
+        b"",
+    );
+    assert_eq!(wrong.status, 401);
+    let right = request(
+        addr,
+        "GET",
+        "/_kmsgate/clock",
+        &[("Authorization", "Bearer adm1n-T0ken")],
+        b"",
+    );
+    assert_eq!(right.status, 200, "{}", right.text());
+    assert!(!guarded.stderr().contains("adm1n-T0ken"));
+    stop(guarded);
+}
