@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
-use super::{Change, KeyStore, StoreError};
+use super::{Change, ClearReport, KeyStore, StoreError};
 use crate::alias::AliasName;
 use crate::ids::{KeyId, TenantId};
 
@@ -15,6 +15,8 @@ type Table = TableDefinition<'static, &'static str, &'static [u8]>;
 
 const KEYS: Table = TableDefinition::new("keys_v1");
 const ALIASES: Table = TableDefinition::new("aliases_v1");
+/// Metadata of the process, by name; no tenant prefix, and `clear` never touches it.
+const META: Table = TableDefinition::new("meta_v1");
 const BACKEND: &str = "redb";
 
 fn err(e: impl Into<redb::Error>) -> StoreError {
@@ -40,6 +42,7 @@ impl RedbStore {
         let txn = db.begin_write().map_err(err)?;
         txn.open_table(KEYS).map_err(err)?;
         txn.open_table(ALIASES).map_err(err)?;
+        txn.open_table(META).map_err(err)?;
         txn.commit().map_err(err)?;
         Ok(RedbStore {
             db,
@@ -122,6 +125,57 @@ impl KeyStore for RedbStore {
         // Every committed write transaction is already durable (redb's default durability).
         Ok(())
     }
+
+    fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get_in(META, name)
+    }
+
+    fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(err)?;
+        txn.open_table(META)
+            .map_err(err)?
+            .insert(name, value)
+            .map_err(err)?;
+        txn.commit().map_err(err)
+    }
+
+    fn clear(&self, tenant: Option<&TenantId>) -> Result<ClearReport, StoreError> {
+        // Both tables in one write transaction, so the clear is all or nothing.
+        let txn = self.db.begin_write().map_err(err)?;
+        let report = ClearReport {
+            keys: remove_tenant(&mut txn.open_table(KEYS).map_err(err)?, tenant)?,
+            aliases: remove_tenant(&mut txn.open_table(ALIASES).map_err(err)?, tenant)?,
+        };
+        if report == ClearReport::default() {
+            // Nothing removed: skip the fsync a commit would cost.
+            txn.abort().map_err(err)?;
+        } else {
+            txn.commit().map_err(err)?;
+        }
+        Ok(report)
+    }
+}
+
+/// Removes the records of `tenant` (every record when `None`), returning how many went.
+fn remove_tenant(
+    table: &mut redb::Table<'_, &'static str, &'static [u8]>,
+    tenant: Option<&TenantId>,
+) -> Result<usize, StoreError> {
+    let mut removed = 0;
+    let mut count = |_: &str, _: &[u8]| {
+        removed += 1;
+        false
+    };
+    match tenant {
+        Some(t) => {
+            let (start, end) = (format!("{t}\0"), format!("{t}\u{1}"));
+            table
+                .retain_in(start.as_str()..end.as_str(), &mut count)
+                .map_err(err)?;
+        }
+        None => table.retain(&mut count).map_err(err)?,
+    }
+    Ok(removed)
 }
 
 impl RedbStore {
@@ -230,5 +284,18 @@ mod tests {
         let store = RedbStore::open(&path).unwrap();
         assert_eq!(store.get(&tenant, &id).unwrap(), Some(b"rec".to_vec()));
         assert_eq!(store.all_keys().unwrap(), vec![(tenant, id)]);
+    }
+
+    #[test]
+    fn redb_store_keeps_metadata_across_reopen_and_a_clear() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.redb");
+        {
+            let store = RedbStore::open(&path).unwrap();
+            store.put_meta("clock", b"state").unwrap();
+            store.clear(None).unwrap();
+        }
+        let store = RedbStore::open(&path).unwrap();
+        assert_eq!(store.get_meta("clock").unwrap(), Some(b"state".to_vec()));
     }
 }
