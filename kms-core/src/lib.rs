@@ -66,6 +66,9 @@ pub use secret::SecretBytes;
 pub use spec::{ByteCount, DataKeySpec, DeletionWindow, Expiry, KeySpec, Origin};
 pub use store::{ClearReport, KeyStore, MemoryStore, RedbStore, StoreError};
 pub use tags::Tags;
-pub use time::{Clock, Clocks, EmulatedClock, ManualClock, SystemClock, Timestamp};
+pub use time::{
+    Clock, ClockError, ClockMove, ClockState, Clocks, EmulatedClock, ManualClock, SystemClock,
+    Timestamp,
+};
 pub use token::ImportToken;
 pub use wrapping::{EncryptedMaterial, WrappingAlgorithm, WrappingKeyPair, WrappingKeySpec};

@@ -12,4 +12,5 @@ mod import_errors;
 mod import_lifecycle;
 mod keys;
 mod model;
+mod rewind;
 mod vectors;
