@@ -7,6 +7,7 @@ mod aliases;
 mod crypto;
 mod import;
 mod keys;
+mod operator;
 mod sweep;
 
 use std::fmt;
@@ -17,6 +18,7 @@ pub use aliases::AliasPage;
 pub use crypto::{DataKey, Decrypted, ReEncrypted};
 pub use import::{ImportOutcome, ImportParameters, ImportRequest};
 pub use keys::{CreateKey, KeyPage, PageSize};
+pub use operator::ResetReport;
 pub use sweep::{SweepReport, Sweeper};
 
 use crate::error::{InternalError, KmsError};
