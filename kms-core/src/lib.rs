@@ -64,7 +64,7 @@ pub use lifecycle::{DeletionPolicy, ImportPolicy, KeyStateKind};
 pub use seal::{MaterialId, RootKey};
 pub use secret::SecretBytes;
 pub use spec::{ByteCount, DataKeySpec, DeletionWindow, Expiry, KeySpec, Origin};
-pub use store::{ClearReport, KeyStore, MemoryStore, RedbStore, StoreError};
+pub use store::{ClearReport, KeyStore, MemoryStore, OpenError, RedbStore, StoreError};
 pub use tags::Tags;
 pub use time::{
     Clock, ClockError, ClockMove, ClockState, Clocks, EmulatedClock, ManualClock, SystemClock,

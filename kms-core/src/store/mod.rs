@@ -14,6 +14,7 @@ mod redb_store;
 pub mod suite;
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use memory::MemoryStore;
@@ -116,4 +117,16 @@ impl StoreError {
             source: Arc::new(source),
         }
     }
+}
+
+/// Why a durable store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// Another process has the database open; it stays refused until that process exits.
+    #[error(
+        "{path} is in use: another kmsgate process holds it (only one process may use a data directory at a time)"
+    )]
+    InUse { path: PathBuf },
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }

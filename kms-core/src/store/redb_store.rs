@@ -5,9 +5,9 @@
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, DatabaseError, ReadableDatabase, ReadableTable, TableDefinition};
 
-use super::{Change, ClearReport, KeyStore, StoreError};
+use super::{Change, ClearReport, KeyStore, OpenError, StoreError};
 use crate::alias::AliasName;
 use crate::ids::{KeyId, TenantId};
 
@@ -36,9 +36,19 @@ pub struct RedbStore {
 }
 
 impl RedbStore {
-    /// Opens the database file, creating it (and its table) if needed.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = Database::create(path).map_err(err)?;
+    /// Opens the database file, creating it (and its tables) if needed. Only one process may
+    /// hold it: while another does, this fails with [`OpenError::InUse`].
+    pub fn open(path: &Path) -> Result<Self, OpenError> {
+        let db = Database::create(path).map_err(|e| match e {
+            // Both mean a live process holds the file's lock; a mismatch only says that the
+            // holder runs another redb locking protocol (another kmsgate version).
+            DatabaseError::DatabaseAlreadyOpen | DatabaseError::LockProtocolMismatch => {
+                OpenError::InUse {
+                    path: path.to_path_buf(),
+                }
+            }
+            other => OpenError::Store(err(other)),
+        })?;
         let txn = db.begin_write().map_err(err)?;
         txn.open_table(KEYS).map_err(err)?;
         txn.open_table(ALIASES).map_err(err)?;
@@ -284,6 +294,24 @@ mod tests {
         let store = RedbStore::open(&path).unwrap();
         assert_eq!(store.get(&tenant, &id).unwrap(), Some(b"rec".to_vec()));
         assert_eq!(store.all_keys().unwrap(), vec![(tenant, id)]);
+    }
+
+    #[test]
+    fn a_database_held_open_is_refused_as_in_use_until_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("held.redb");
+        let holder = RedbStore::open(&path).unwrap();
+        let refused = RedbStore::open(&path).unwrap_err();
+        assert!(
+            matches!(&refused, OpenError::InUse { path: p } if *p == path),
+            "{refused:?}"
+        );
+        assert!(
+            refused.to_string().contains("another kmsgate process"),
+            "{refused}"
+        );
+        drop(holder);
+        RedbStore::open(&path).unwrap();
     }
 
     #[test]
