@@ -54,8 +54,8 @@ pub use ciphertext::{BLOB_OVERHEAD, EncryptionContext};
 pub use data_dir::{DATABASE_FILE, DataDir, DataDirError, ROOT_KEY_FILE};
 pub use engine::{
     AliasPage, CreateKey, DEFAULT_IMPORT_TOKEN_TTL, DataKey, Decrypted, ImportOutcome,
-    ImportParameters, ImportRequest, KeyPage, Kms, KmsBuilder, PageSize, ReEncrypted, ResetReport,
-    SweepReport, Sweeper,
+    ImportParameters, ImportRequest, KeyPage, KeyStateCounts, Kms, KmsBuilder, PageSize,
+    ReEncrypted, ResetReport, SweepReport, SweepStats, Sweeper,
 };
 pub use error::{InternalError, KmsError, Operation, ValidationError};
 pub use ids::{KeyId, TenantId};

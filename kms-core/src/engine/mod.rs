@@ -18,8 +18,8 @@ pub use aliases::AliasPage;
 pub use crypto::{DataKey, Decrypted, ReEncrypted};
 pub use import::{ImportOutcome, ImportParameters, ImportRequest};
 pub use keys::{CreateKey, KeyPage, PageSize};
-pub use operator::ResetReport;
-pub use sweep::{SweepReport, Sweeper};
+pub use operator::{KeyStateCounts, ResetReport};
+pub use sweep::{SweepReport, SweepStats, Sweeper};
 
 use crate::error::{InternalError, KmsError};
 use crate::ids::{KeyId, TenantId};

@@ -1,9 +1,12 @@
-//! What an operator of the service needs besides the clouds' operations: wiping state and an
-//! honest health check.
+//! What an operator of the service needs besides the clouds' operations: wiping state, an
+//! honest health check, and counts for metrics.
+
+use std::collections::BTreeSet;
 
 use super::Kms;
 use crate::error::KmsError;
-use crate::ids::TenantId;
+use crate::ids::{KeyId, TenantId};
+use crate::lifecycle::KeyStateKind;
 use crate::record;
 use crate::store::ClearReport;
 
@@ -22,6 +25,43 @@ impl From<ClearReport> for ResetReport {
         }
     }
 }
+
+/// How many keys are in each state, as a client describing them would see it now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeyStateCounts {
+    pub enabled: usize,
+    pub disabled: usize,
+    pub pending_import: usize,
+    pub pending_deletion: usize,
+    /// Records that could not be read (corrupt, or sealed under another root key).
+    pub unreadable: usize,
+}
+
+impl KeyStateCounts {
+    /// The count of one state; with [`KeyStateKind::ALL`] and its `Display`, what a metric
+    /// labelled by state needs.
+    pub fn of(&self, state: KeyStateKind) -> usize {
+        match state {
+            KeyStateKind::Enabled => self.enabled,
+            KeyStateKind::Disabled => self.disabled,
+            KeyStateKind::PendingImport => self.pending_import,
+            KeyStateKind::PendingDeletion => self.pending_deletion,
+        }
+    }
+
+    fn count(&mut self, state: KeyStateKind) {
+        let slot = match state {
+            KeyStateKind::Enabled => &mut self.enabled,
+            KeyStateKind::Disabled => &mut self.disabled,
+            KeyStateKind::PendingImport => &mut self.pending_import,
+            KeyStateKind::PendingDeletion => &mut self.pending_deletion,
+        };
+        *slot += 1;
+    }
+}
+
+/// Records fetched per store call while scanning a tenant.
+const SCAN_PAGE: usize = 500;
 
 impl Kms {
     /// Removes every key and alias of `tenant`, or of every tenant when `None`, in one atomic
@@ -51,5 +91,36 @@ impl Kms {
             }
         }
         Ok(())
+    }
+
+    /// Counts every tenant's keys by the state a client would see now (expired material
+    /// already erased, keys past their deletion date gone), without writing anything.
+    /// Unreadable records are counted apart; only a store failure stops the count.
+    pub fn count_by_state(&self) -> Result<KeyStateCounts, KmsError> {
+        let tenants: BTreeSet<TenantId> = self
+            .store
+            .all_keys()?
+            .into_iter()
+            .map(|(tenant, _)| tenant)
+            .collect();
+        let mut counts = KeyStateCounts::default();
+        for tenant in &tenants {
+            let mut after: Option<KeyId> = None;
+            loop {
+                let page = self.store.list(tenant, after.as_ref(), SCAN_PAGE)?;
+                for (id, bytes) in &page {
+                    match self.peek(tenant, id, bytes) {
+                        Ok(Some(key)) => counts.count(key.state.kind()),
+                        Ok(None) => {}
+                        Err(_) => counts.unreadable += 1,
+                    }
+                }
+                match page.last() {
+                    Some((last, _)) if page.len() == SCAN_PAGE => after = Some(*last),
+                    _ => break,
+                }
+            }
+        }
+        Ok(counts)
     }
 }

@@ -1,7 +1,11 @@
-//! What operators use: resetting state, the readability check behind health, and counts.
+//! What operators use: resetting state, the readability check behind health, and the counts
+//! behind metrics.
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
+
+use kms_core::wrapping::{KeyPairPool, PoolTargets};
 
 use kms_core::*;
 
@@ -212,4 +216,167 @@ fn check_readable_reports_a_failing_store_as_storage_not_as_a_bad_record() {
         f.kms.reset(None),
         Err(KmsError::Internal(InternalError::Storage(_)))
     ));
+}
+
+/// Every record of the store, to show that a scan wrote nothing.
+fn snapshot(store: &dyn KeyStore) -> Vec<(TenantId, KeyId, Option<Vec<u8>>)> {
+    let mut all = store.all_keys().unwrap();
+    all.sort();
+    all.into_iter()
+        .map(|(t, id)| {
+            let bytes = store.get(&t, &id).unwrap();
+            (t, id, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn keys_are_counted_by_the_state_a_client_would_see_without_writing() {
+    let f = fixture();
+    let window = DeletionWindow::days_within(7, 7..=30).unwrap();
+    let schedule = |id: &KeyId| {
+        f.kms
+            .schedule_key_deletion(&f.tenant, id, window, DeletionPolicy::default())
+            .unwrap();
+    };
+    let purged = f.create(KeySpec::Aes256, Origin::Generated);
+    schedule(&purged);
+    let expiring = f.external(KeySpec::Aes256);
+    f.import_plain(&expiring, &material(1, 32), f.later(3_600))
+        .unwrap();
+    f.clock.advance(DAY * 8); // `purged` is due, `expiring` has expired: neither swept
+    for _ in 0..2 {
+        f.create(KeySpec::Sm4, Origin::Generated);
+    }
+    let disabled = f.create(KeySpec::Aes256, Origin::Generated);
+    f.kms.disable_key(&f.tenant, &disabled).unwrap();
+    schedule(&f.create(KeySpec::Aes256, Origin::Generated));
+    let other = TenantId::new("tenant-b").unwrap();
+    let request = CreateKey {
+        spec: KeySpec::Aes256,
+        origin: Origin::External,
+        description: String::new(),
+        tags: Default::default(),
+    };
+    f.kms.create_key(&other, request).unwrap();
+    let store = f.kms.store();
+    store
+        .update(
+            &other,
+            &"6f0e3c1a-2b4d-4e5f-8a9b-0c1d2e3f4a5b".parse().unwrap(),
+            &mut |_| store::Change::Put(b"not a record".to_vec()),
+        )
+        .unwrap();
+
+    let before = snapshot(store.as_ref());
+    let counts = f.kms.count_by_state().unwrap();
+    assert_eq!(
+        counts,
+        KeyStateCounts {
+            enabled: 2,
+            disabled: 1,
+            pending_import: 2,
+            pending_deletion: 1,
+            unreadable: 1,
+        }
+    );
+    assert_eq!(snapshot(store.as_ref()), before, "counting wrote nothing");
+    let by_name: Vec<_> = KeyStateKind::ALL
+        .iter()
+        .map(|s| (s.to_string(), counts.of(*s)))
+        .collect();
+    assert_eq!(
+        by_name,
+        [
+            ("Enabled".to_owned(), 2),
+            ("Disabled".to_owned(), 1),
+            ("PendingImport".to_owned(), 2),
+            ("PendingDeletion".to_owned(), 1),
+        ]
+    );
+    assert_eq!(
+        fixture().kms.count_by_state().unwrap(),
+        KeyStateCounts::default()
+    );
+}
+
+#[test]
+fn counting_pages_through_a_tenant_with_many_keys() {
+    let f = fixture();
+    for _ in 0..1_203 {
+        f.external(KeySpec::Sm4);
+    }
+    assert_eq!(f.kms.count_by_state().unwrap().pending_import, 1_203);
+}
+
+#[test]
+fn a_pool_shared_with_the_engine_reports_pairs_generated_inline() {
+    let empty = PoolTargets {
+        rsa_2048: 0,
+        rsa_3072: 0,
+        rsa_4096: 0,
+        sm2: 0,
+    };
+    let pool = Arc::new(KeyPairPool::start(empty));
+    let kms = Kms::builder(Arc::new(MemoryStore::new()), &root(3))
+        .key_pairs(pool.clone())
+        .build();
+    let tenant = TenantId::new("t").unwrap();
+    let request = CreateKey {
+        spec: KeySpec::Sm4,
+        origin: Origin::External,
+        description: String::new(),
+        tags: Default::default(),
+    };
+    let key = kms.create_key(&tenant, request).unwrap().key_id;
+    for _ in 0..2 {
+        kms.get_parameters_for_import(
+            &tenant,
+            &key,
+            WrappingAlgorithm::Sm2Pke,
+            WrappingKeySpec::Sm2,
+        )
+        .unwrap();
+    }
+    assert_eq!(pool.generated_inline(WrappingKeySpec::Sm2), 2);
+    assert_eq!(pool.generated_inline(WrappingKeySpec::Rsa2048), 0);
+}
+
+#[test]
+fn the_sweeper_totals_its_passes_for_any_thread_to_read() {
+    let f = fixture();
+    let expiring = f.external(KeySpec::Aes256);
+    f.import_plain(&expiring, &material(1, 32), f.later(60))
+        .unwrap();
+    f.create(KeySpec::Aes256, Origin::Generated);
+    f.clock.advance(Duration::from_secs(120));
+    // A period no test outlasts: only the passes run here are counted.
+    let sweeper = Sweeper::start(f.kms.clone(), DAY).unwrap();
+    assert_eq!(sweeper.stats(), SweepStats::default());
+    let first = sweeper.sweep_now().unwrap();
+    assert_eq!((first.examined, first.changed, first.failed), (2, 1, 0));
+    sweeper.sweep_now().unwrap();
+    let read_elsewhere = std::thread::scope(|s| s.spawn(|| sweeper.stats()).join().unwrap());
+    assert_eq!(
+        read_elsewhere,
+        SweepStats {
+            runs: 2,
+            failed_runs: 0,
+            examined: 4,
+            changed: 1,
+            failed: 0,
+        }
+    );
+
+    let broken = fixture_over(Arc::new(Unreadable), &root(1));
+    let sweeper = Sweeper::start(broken.kms.clone(), DAY).unwrap();
+    assert!(sweeper.sweep_now().is_err());
+    assert_eq!(
+        sweeper.stats(),
+        SweepStats {
+            runs: 1,
+            failed_runs: 1,
+            ..SweepStats::default()
+        }
+    );
 }
