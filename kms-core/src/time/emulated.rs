@@ -27,7 +27,7 @@ pub struct ClockState {
     offset_ms: u64,
     generation: u32,
     /// Only the ceilings that still decide something: a ceiling not above a later one's
-    /// never does (see `EmulatedClock::rewind`), so this stays short however often users
+    /// never does (see `ClockState::rewind`), so this stays short however often users
     /// move the clock back.
     ceilings: Vec<Ceiling>,
 }

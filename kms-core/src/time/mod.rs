@@ -97,7 +97,9 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that stands still until told to move: for tests.
+/// A clock that stands still until told to move: for tests. [`ManualClock::set`] may move it
+/// back, but it keeps the trait's single generation: an instant counts as passed only while it
+/// is not later than now. Tests of rewinds use an [`EmulatedClock`] over a `ManualClock`.
 #[derive(Debug)]
 pub struct ManualClock {
     now_ms: AtomicU64,
