@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::seal::RootKey;
-use crate::store::{KeyStore, RedbStore, StoreError};
+use crate::store::{KeyStore, OpenError, RedbStore, StoreError};
 
 pub const ROOT_KEY_FILE: &str = "root.key";
 pub const DATABASE_FILE: &str = "keys.redb";
@@ -18,6 +18,11 @@ pub enum DataDirError {
         #[source]
         source: io::Error,
     },
+    /// Another process has the directory's database open.
+    #[error(
+        "data directory {path} is in use: another kmsgate process holds its {DATABASE_FILE}; stop that process or use another data directory"
+    )]
+    InUse { path: PathBuf },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -57,7 +62,15 @@ impl DataDir {
             source,
         };
         std::fs::create_dir_all(dir).map_err(io_err)?;
-        let store = Arc::new(RedbStore::open(&dir.join(DATABASE_FILE))?);
+        let store = match RedbStore::open(&dir.join(DATABASE_FILE)) {
+            Ok(store) => Arc::new(store),
+            Err(OpenError::InUse { .. }) => {
+                return Err(DataDirError::InUse {
+                    path: dir.to_path_buf(),
+                });
+            }
+            Err(OpenError::Store(e)) => return Err(e.into()),
+        };
         let key_file = dir.join(ROOT_KEY_FILE);
         let root_key = match configured_root_key {
             Some(k) => k,

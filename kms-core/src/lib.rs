@@ -54,8 +54,8 @@ pub use ciphertext::{BLOB_OVERHEAD, EncryptionContext};
 pub use data_dir::{DATABASE_FILE, DataDir, DataDirError, ROOT_KEY_FILE};
 pub use engine::{
     AliasPage, CreateKey, DEFAULT_IMPORT_TOKEN_TTL, DataKey, Decrypted, ImportOutcome,
-    ImportParameters, ImportRequest, KeyPage, Kms, KmsBuilder, PageSize, ReEncrypted, SweepReport,
-    Sweeper,
+    ImportParameters, ImportRequest, KeyPage, KeyStateCounts, Kms, KmsBuilder, PageSize,
+    ReEncrypted, ResetReport, SweepReport, SweepStats, Sweeper,
 };
 pub use error::{InternalError, KmsError, Operation, ValidationError};
 pub use ids::{KeyId, TenantId};
@@ -64,8 +64,11 @@ pub use lifecycle::{DeletionPolicy, ImportPolicy, KeyStateKind};
 pub use seal::{MaterialId, RootKey};
 pub use secret::SecretBytes;
 pub use spec::{ByteCount, DataKeySpec, DeletionWindow, Expiry, KeySpec, Origin};
-pub use store::{KeyStore, MemoryStore, RedbStore, StoreError};
+pub use store::{ClearReport, KeyStore, MemoryStore, OpenError, RedbStore, StoreError};
 pub use tags::Tags;
-pub use time::{Clock, Clocks, EmulatedClock, ManualClock, SystemClock, Timestamp};
+pub use time::{
+    Clock, ClockError, ClockMove, ClockState, Clocks, EmulatedClock, ManualClock, SystemClock,
+    Timestamp,
+};
 pub use token::ImportToken;
 pub use wrapping::{EncryptedMaterial, WrappingAlgorithm, WrappingKeyPair, WrappingKeySpec};

@@ -29,6 +29,15 @@ pub enum KeyStateKind {
     PendingDeletion,
 }
 
+impl KeyStateKind {
+    pub const ALL: [KeyStateKind; 4] = [
+        KeyStateKind::Enabled,
+        KeyStateKind::Disabled,
+        KeyStateKind::PendingImport,
+        KeyStateKind::PendingDeletion,
+    ];
+}
+
 impl fmt::Display for KeyStateKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

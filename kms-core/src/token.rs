@@ -5,6 +5,10 @@
 //! for one key. A token is not consumed by an import: it stays usable until it expires, which
 //! is what lets the same token re-import the same material (the clouds behave the same way
 //! within the validity window).
+//!
+//! A token also carries the generation of the engine's clock it was issued in, and its expiry
+//! is judged with [`Clock::has_passed`]: once expired, a token stays expired even if the clock
+//! is moved back to before its expiry.
 
 use std::fmt;
 
@@ -15,10 +19,13 @@ use zeroize::Zeroizing;
 use crate::error::{InternalError, KmsError, ValidationError};
 use crate::ids::{KeyId, TenantId};
 use crate::seal::{Purpose, Sealer};
-use crate::time::Timestamp;
+use crate::time::{Clock, Timestamp};
 use crate::wrapping::{WrappingAlgorithm, WrappingKeyPair, WrappingKeySpec};
 
-const VERSION: u8 = 1;
+/// Version 2 added the clock generation. Version 1 tokens were issued before the clock could
+/// be moved back, so they open as generation 0, which keeps them valid across an upgrade.
+const VERSION: u8 = 2;
+const VERSION_1: u8 = 1;
 /// Keeps every token at 200 or more base64 characters, the lower bound Huawei documents.
 const MIN_TOKEN_LEN: usize = 150;
 const SEAL_OVERHEAD: usize = 12 + 16;
@@ -61,6 +68,8 @@ pub(crate) struct Claims<'a> {
     pub(crate) algorithm: WrappingAlgorithm,
     pub(crate) key_pair: &'a WrappingKeyPair,
     pub(crate) expires_at: Timestamp,
+    /// The clock generation `expires_at` was computed in.
+    pub(crate) generation: u32,
 }
 
 pub(crate) fn issue(sealer: &Sealer, claims: &Claims<'_>) -> Result<ImportToken, InternalError> {
@@ -71,6 +80,7 @@ pub(crate) fn issue(sealer: &Sealer, claims: &Claims<'_>) -> Result<ImportToken,
     plain.push(claims.algorithm.code());
     plain.push(claims.key_pair.spec().code());
     plain.extend_from_slice(&claims.expires_at.as_millis().to_be_bytes());
+    plain.extend_from_slice(&claims.generation.to_be_bytes());
     push_with_len(&mut plain, tenant)?;
     push_with_len(&mut plain, &private)?;
     let min_plain = MIN_TOKEN_LEN - 1 - SEAL_OVERHEAD;
@@ -91,24 +101,24 @@ fn push_with_len(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), InternalError> {
     Ok(())
 }
 
-/// Opens a token for an import into `key_id` of `tenant` at `now`. Checks, in order: that we
-/// issued it and it is intact, that it has not expired, that it names this key.
+/// Opens a token for an import into `key_id` of `tenant`, as `clock` has it now. Checks, in
+/// order: that we issued it and it is intact, that it has not expired, that it names this key.
 pub(crate) fn open(
     sealer: &Sealer,
     token: &ImportToken,
     tenant: &TenantId,
     key_id: &KeyId,
-    now: Timestamp,
+    clock: &dyn Clock,
 ) -> Result<(WrappingAlgorithm, WrappingKeyPair), KmsError> {
-    let (version, sealed) = token.0.split_first().ok_or(KmsError::ImportTokenInvalid)?;
-    if *version != VERSION {
+    let (&version, sealed) = token.0.split_first().ok_or(KmsError::ImportTokenInvalid)?;
+    if version != VERSION && version != VERSION_1 {
         return Err(KmsError::ImportTokenInvalid);
     }
     let plain = sealer
-        .open(Purpose::ImportToken, &[VERSION], sealed)
+        .open(Purpose::ImportToken, &[version], sealed)
         .ok_or(KmsError::ImportTokenInvalid)?;
-    let parsed = parse(&plain).ok_or(KmsError::ImportTokenInvalid)?;
-    if parsed.expires_at <= now {
+    let parsed = parse(&plain, version).ok_or(KmsError::ImportTokenInvalid)?;
+    if clock.has_passed(parsed.expires_at, parsed.generation) {
         return Err(KmsError::ImportTokenExpired {
             expired_at: parsed.expires_at,
         });
@@ -126,16 +136,22 @@ struct Parsed<'a> {
     algorithm: WrappingAlgorithm,
     spec: WrappingKeySpec,
     expires_at: Timestamp,
+    generation: u32,
     tenant: &'a [u8],
     private: &'a [u8],
 }
 
-fn parse(plain: &[u8]) -> Option<Parsed<'_>> {
+fn parse(plain: &[u8], version: u8) -> Option<Parsed<'_>> {
     let mut r = Reader(plain);
     let key_id = KeyId::from_bytes(r.take(16)?.try_into().ok()?);
     let algorithm = WrappingAlgorithm::from_code(r.take(1)?[0])?;
     let spec = WrappingKeySpec::from_code(r.take(1)?[0])?;
     let expires_at = Timestamp::from_millis(u64::from_be_bytes(r.take(8)?.try_into().ok()?));
+    let generation = if version == VERSION_1 {
+        0
+    } else {
+        u32::from_be_bytes(r.take(4)?.try_into().ok()?)
+    };
     let tenant = r.take_with_len()?;
     let private = r.take_with_len()?;
     Some(Parsed {
@@ -143,6 +159,7 @@ fn parse(plain: &[u8]) -> Option<Parsed<'_>> {
         algorithm,
         spec,
         expires_at,
+        generation,
         tenant,
         private,
     })
@@ -168,8 +185,12 @@ impl<'a> Reader<'a> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
     use super::*;
     use crate::seal::RootKey;
+    use crate::time::{EmulatedClock, ManualClock};
 
     fn setup() -> (Sealer, TenantId, KeyId, WrappingKeyPair) {
         let pair = WrappingKeyPair::generate(WrappingKeySpec::Sm2);
@@ -181,15 +202,33 @@ mod tests {
         )
     }
 
-    fn token(s: &Sealer, t: &TenantId, k: KeyId, pair: &WrappingKeyPair, exp: u64) -> ImportToken {
-        let claims = Claims {
+    fn claims<'a>(
+        t: &'a TenantId,
+        k: KeyId,
+        pair: &'a WrappingKeyPair,
+        exp: u64,
+        generation: u32,
+    ) -> Claims<'a> {
+        Claims {
             tenant: t,
             key_id: k,
             algorithm: WrappingAlgorithm::Sm2Pke,
             key_pair: pair,
             expires_at: Timestamp::from_secs(exp),
-        };
-        issue(s, &claims).unwrap_or_else(|e| panic!("{e}"))
+            generation,
+        }
+    }
+
+    fn token(s: &Sealer, t: &TenantId, k: KeyId, pair: &WrappingKeyPair, exp: u64) -> ImportToken {
+        issue(s, &claims(t, k, pair, exp, 0)).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn at(secs: u64) -> ManualClock {
+        ManualClock::new(Timestamp::from_secs(secs))
+    }
+
+    fn expired(r: Result<(WrappingAlgorithm, WrappingKeyPair), KmsError>) -> bool {
+        matches!(r, Err(KmsError::ImportTokenExpired { .. }))
     }
 
     #[test]
@@ -202,13 +241,77 @@ mod tests {
             b64.bytes()
                 .all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(&c))
         );
-        let opened = open(&s, &tok, &t, &k, Timestamp::from_secs(99));
+        let opened = open(&s, &tok, &t, &k, &at(99));
         let (alg, back) = opened.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(alg, WrappingAlgorithm::Sm2Pke);
         assert_eq!(back.public_key_der().ok(), pair.public_key_der().ok());
+        assert!(expired(open(&s, &tok, &t, &k, &at(100))));
+    }
+
+    #[test]
+    fn an_expired_token_stays_expired_when_the_clock_is_moved_back() {
+        let (s, t, k, pair) = setup();
+        let wall = Arc::new(at(1_000));
+        let clock = EmulatedClock::with_wall(wall);
+        let gen0 = |exp| token(&s, &t, k, &pair, exp);
+        let (short, long) = (gen0(1_100), gen0(1_300));
+        clock.advance(Duration::from_secs(200)); // generation 0 reaches 1_200
+        assert!(expired(open(&s, &short, &t, &k, &clock)));
+        clock.reset().unwrap_or_else(|e| panic!("{e}")); // back to 1_000
+        assert!(
+            expired(open(&s, &short, &t, &k, &clock)),
+            "expired before the rewind"
+        );
+        assert!(
+            open(&s, &long, &t, &k, &clock).is_ok(),
+            "its expiry was never reached"
+        );
+        // Issued after the rewind, with the same expiry as `short`: valid until 1_100 comes.
+        let gen1 = issue(&s, &claims(&t, k, &pair, 1_100, clock.generation()));
+        let gen1 = gen1.unwrap_or_else(|e| panic!("{e}"));
+        assert!(open(&s, &gen1, &t, &k, &clock).is_ok());
+        clock.advance(Duration::from_secs(100));
+        assert!(expired(open(&s, &gen1, &t, &k, &clock)));
+    }
+
+    /// A token as version 1 wrote it: no generation.
+    fn issue_v1(
+        s: &Sealer,
+        t: &TenantId,
+        k: KeyId,
+        pair: &WrappingKeyPair,
+        exp: u64,
+    ) -> ImportToken {
+        let private = pair.to_private_bytes().unwrap_or_else(|e| panic!("{e}"));
+        let mut plain = Vec::new();
+        plain.extend_from_slice(k.as_bytes());
+        plain.push(WrappingAlgorithm::Sm2Pke.code());
+        plain.push(pair.spec().code());
+        plain.extend_from_slice(&Timestamp::from_secs(exp).as_millis().to_be_bytes());
+        push_with_len(&mut plain, t.as_str().as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        push_with_len(&mut plain, &private).unwrap_or_else(|e| panic!("{e}"));
+        plain.resize(plain.len().max(MIN_TOKEN_LEN - 1 - SEAL_OVERHEAD), 0);
+        let sealed = s.seal(Purpose::ImportToken, &[VERSION_1], &plain);
+        let mut bytes = vec![VERSION_1];
+        bytes.extend_from_slice(&sealed.unwrap_or_else(|e| panic!("{e}")));
+        ImportToken(bytes)
+    }
+
+    #[test]
+    fn version_1_tokens_still_open_as_generation_0() {
+        let (s, t, k, pair) = setup();
+        let old = issue_v1(&s, &t, k, &pair, 1_100);
+        let clock = EmulatedClock::with_wall(Arc::new(at(1_000)));
+        assert!(open(&s, &old, &t, &k, &clock).is_ok());
+        clock.advance(Duration::from_secs(200));
+        clock.reset().unwrap_or_else(|e| panic!("{e}"));
+        assert!(expired(open(&s, &old, &t, &k, &clock)));
+        let mut unknown = old.as_bytes().to_vec();
+        unknown[0] = 3;
+        let unknown = ImportToken::from_bytes(unknown).unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(
-            open(&s, &tok, &t, &k, Timestamp::from_secs(100)),
-            Err(KmsError::ImportTokenExpired { .. })
+            open(&s, &unknown, &t, &k, &at(0)),
+            Err(KmsError::ImportTokenInvalid)
         ));
     }
 
@@ -216,31 +319,39 @@ mod tests {
     fn token_refuses_other_keys_other_tenants_forgeries_and_other_roots() {
         let (s, t, k, pair) = setup();
         let tok = token(&s, &t, k, &pair, 100);
-        let now = Timestamp::from_secs(1);
+        let now = at(1);
         assert!(matches!(
-            open(&s, &tok, &t, &KeyId::random(), now),
+            open(&s, &tok, &t, &KeyId::random(), &now),
             Err(KmsError::ImportTokenForeign)
         ));
         let other = TenantId::new("u").unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(
-            open(&s, &tok, &other, &k, now),
+            open(&s, &tok, &other, &k, &now),
             Err(KmsError::ImportTokenForeign)
         ));
         let mut bytes = tok.as_bytes().to_vec();
         bytes[40] ^= 0x80;
         let forged = ImportToken::from_bytes(bytes).unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(
-            open(&s, &forged, &t, &k, now),
+            open(&s, &forged, &t, &k, &now),
+            Err(KmsError::ImportTokenInvalid)
+        ));
+        // The version byte is authenticated: a version 2 token relabelled 1 does not open.
+        let mut relabelled = tok.as_bytes().to_vec();
+        relabelled[0] = VERSION_1;
+        let relabelled = ImportToken::from_bytes(relabelled).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(
+            open(&s, &relabelled, &t, &k, &now),
             Err(KmsError::ImportTokenInvalid)
         ));
         let other_root = Sealer::new(&RootKey::from_bytes([8; 32]));
         assert!(matches!(
-            open(&other_root, &tok, &t, &k, now),
+            open(&other_root, &tok, &t, &k, &now),
             Err(KmsError::ImportTokenInvalid)
         ));
         let junk = ImportToken::from_bytes(vec![1]).unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(
-            open(&s, &junk, &t, &k, now),
+            open(&s, &junk, &t, &k, &now),
             Err(KmsError::ImportTokenInvalid)
         ));
         assert!(ImportToken::from_bytes(vec![]).is_err());

@@ -20,7 +20,8 @@ pub struct ImportParameters {
     /// DER SubjectPublicKeyInfo of the wrapping key.
     pub public_key_der: Vec<u8>,
     pub import_token: ImportToken,
-    /// The token and public key are refused from this instant on.
+    /// The token and public key are refused from this instant on, and stay refused even if
+    /// the clock is later moved back before it.
     pub valid_to: Timestamp,
 }
 
@@ -60,7 +61,8 @@ impl Kms {
             Ok((None, ()))
         })?;
         let key_pair = self.key_pairs.key_pair(wrapping_key_spec)?;
-        let valid_to = self.clock.now().saturating_add(self.import_token_ttl);
+        let (now, generation) = self.clock.now_and_generation();
+        let valid_to = now.saturating_add(self.import_token_ttl);
         let import_token = token::issue(
             &self.sealer,
             &Claims {
@@ -69,6 +71,7 @@ impl Kms {
                 algorithm,
                 key_pair: &key_pair,
                 expires_at: valid_to,
+                generation,
             },
         )?;
         Ok(ImportParameters {
@@ -103,13 +106,8 @@ impl Kms {
             k.check_import(policy, claim)?;
             Ok((None, k.spec))
         })?;
-        let (algorithm, key_pair) = token::open(
-            &self.sealer,
-            &import_token,
-            tenant,
-            &key_id,
-            self.clock.now(),
-        )?;
+        let (algorithm, key_pair) =
+            token::open(&self.sealer, &import_token, tenant, &key_id, &*self.clock)?;
         let secret = key_pair
             .unwrap(algorithm, encrypted_material.as_bytes())
             .ok_or(KmsError::UnwrapFailed { algorithm })?;

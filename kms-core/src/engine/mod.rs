@@ -7,6 +7,7 @@ mod aliases;
 mod crypto;
 mod import;
 mod keys;
+mod operator;
 mod sweep;
 
 use std::fmt;
@@ -17,7 +18,8 @@ pub use aliases::AliasPage;
 pub use crypto::{DataKey, Decrypted, ReEncrypted};
 pub use import::{ImportOutcome, ImportParameters, ImportRequest};
 pub use keys::{CreateKey, KeyPage, PageSize};
-pub use sweep::{SweepReport, Sweeper};
+pub use operator::{KeyStateCounts, ResetReport};
+pub use sweep::{SweepReport, SweepStats, Sweeper};
 
 use crate::error::{InternalError, KmsError};
 use crate::ids::{KeyId, TenantId};

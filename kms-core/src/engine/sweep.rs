@@ -2,7 +2,7 @@
 //! for keys nobody touches, so erased material is really gone from the store and purged keys
 //! really deleted.
 
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -16,6 +16,34 @@ pub struct SweepReport {
     pub changed: usize,
     /// Keys that could not be swept (unreadable record, storage error); the pass goes on.
     pub failed: usize,
+}
+
+/// What a [`Sweeper`] has done since it started: totals over its passes, for metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SweepStats {
+    /// Passes begun, including those that failed.
+    pub runs: usize,
+    /// Passes that stopped because the store could not list its keys.
+    pub failed_runs: usize,
+    pub examined: usize,
+    /// Keys whose state time changed, or that were purged.
+    pub changed: usize,
+    /// Keys that could not be swept.
+    pub failed: usize,
+}
+
+impl SweepStats {
+    fn record(&mut self, pass: &Result<SweepReport, KmsError>) {
+        self.runs = self.runs.saturating_add(1);
+        match pass {
+            Ok(r) => {
+                self.examined = self.examined.saturating_add(r.examined);
+                self.changed = self.changed.saturating_add(r.changed);
+                self.failed = self.failed.saturating_add(r.failed);
+            }
+            Err(_) => self.failed_runs = self.failed_runs.saturating_add(1),
+        }
+    }
 }
 
 impl Kms {
@@ -41,11 +69,20 @@ impl Kms {
     }
 }
 
-/// Runs [`Kms::sweep`] every `period` on a background thread until dropped.
+/// Runs [`Kms::sweep`] every `period` on a background thread until dropped, and keeps
+/// [`SweepStats`] over its passes.
 #[derive(Debug)]
 pub struct Sweeper {
+    kms: Arc<Kms>,
+    stats: Arc<Mutex<SweepStats>>,
     stop: Arc<(Mutex<bool>, Condvar)>,
     thread: Option<JoinHandle<()>>,
+}
+
+/// A poisoned lock means a panic between two plain counter updates; the totals are still
+/// what was counted.
+fn stats_of(stats: &Mutex<SweepStats>) -> MutexGuard<'_, SweepStats> {
+    stats.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Sweeper {
@@ -54,6 +91,8 @@ impl Sweeper {
         let period = period.max(Duration::from_millis(1));
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let signal = Arc::clone(&stop);
+        let stats = Arc::new(Mutex::new(SweepStats::default()));
+        let (worker, totals) = (Arc::clone(&kms), Arc::clone(&stats));
         let thread = std::thread::Builder::new()
             .name("kmsgate-sweeper".into())
             .spawn(move || {
@@ -69,15 +108,31 @@ impl Sweeper {
                         }
                     }
                     // Swept without the lock held, so dropping the sweeper never waits on the
-                    // lock for a whole pass. A failed pass (say, a full disk) is retried next
-                    // period.
-                    let _ = kms.sweep();
+                    // lock for a whole pass. A failed pass (say, a full disk) is counted and
+                    // retried next period.
+                    let pass = worker.sweep();
+                    stats_of(&totals).record(&pass);
                 }
             })?;
         Ok(Sweeper {
+            kms,
+            stats,
             stop,
             thread: Some(thread),
         })
+    }
+
+    /// Totals since start; readable from any thread while passes run.
+    pub fn stats(&self) -> SweepStats {
+        *stats_of(&self.stats)
+    }
+
+    /// One pass now, on the calling thread, counted in [`Sweeper::stats`] like the background
+    /// ones: what a server runs right before moving the emulated clock back.
+    pub fn sweep_now(&self) -> Result<SweepReport, KmsError> {
+        let pass = self.kms.sweep();
+        stats_of(&self.stats).record(&pass);
+        pass
     }
 }
 

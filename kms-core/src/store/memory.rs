@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-use super::{Change, KeyStore, StoreError};
+use super::{Change, ClearReport, KeyStore, StoreError};
 use crate::alias::AliasName;
 use crate::ids::{KeyId, TenantId};
 
@@ -11,6 +11,7 @@ use crate::ids::{KeyId, TenantId};
 struct Records {
     keys: BTreeMap<(TenantId, KeyId), Vec<u8>>,
     aliases: BTreeMap<(TenantId, AliasName), Vec<u8>>,
+    meta: BTreeMap<String, Vec<u8>>,
 }
 
 #[derive(Debug, Default)]
@@ -28,6 +29,16 @@ impl MemoryStore {
     fn lock(&self) -> MutexGuard<'_, Records> {
         self.records.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// Drops the entries of `tenant` (every entry when `None`), returning how many went.
+fn remove_tenant<N: Ord>(
+    map: &mut BTreeMap<(TenantId, N), Vec<u8>>,
+    tenant: Option<&TenantId>,
+) -> usize {
+    let before = map.len();
+    map.retain(|(t, _), _| tenant.is_some_and(|doomed| doomed != t));
+    before - map.len()
 }
 
 fn apply<K: Ord>(map: &mut BTreeMap<K, Vec<u8>>, key: K, change: Change) {
@@ -124,6 +135,24 @@ impl KeyStore for MemoryStore {
 
     fn flush(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.lock().meta.get(name).cloned())
+    }
+
+    fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.lock().meta.insert(name.to_owned(), value.to_vec());
+        Ok(())
+    }
+
+    fn clear(&self, tenant: Option<&TenantId>) -> Result<ClearReport, StoreError> {
+        // One lock for both maps: nobody sees the keys gone but the aliases still there.
+        let mut records = self.lock();
+        Ok(ClearReport {
+            keys: remove_tenant(&mut records.keys, tenant),
+            aliases: remove_tenant(&mut records.aliases, tenant),
+        })
     }
 }
 

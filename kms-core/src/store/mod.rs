@@ -1,5 +1,6 @@
 //! Storage of key records. A store keeps opaque records (already sealed by the engine) per
-//! tenant and key id, and alias records per tenant and alias name, and offers one atomic
+//! tenant and key id, alias records per tenant and alias name, and a few named metadata
+//! values of the process (such as the emulated clock's state), and offers one atomic
 //! read-modify-write per key: the engine's whole decision about a key (state transition,
 //! material check) happens inside it, so two concurrent imports into one key can never both
 //! win.
@@ -13,6 +14,7 @@ mod redb_store;
 pub mod suite;
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use memory::MemoryStore;
@@ -76,6 +78,24 @@ pub trait KeyStore: Send + Sync + fmt::Debug {
 
     /// Makes everything acknowledged so far durable; a no-op where updates already are.
     fn flush(&self) -> Result<(), StoreError>;
+
+    /// A metadata value: a namespace of its own, apart from every tenant's keys and aliases.
+    fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Sets a metadata value; once this returns `Ok` it is durable (for durable backends).
+    fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError>;
+
+    /// Removes every key and alias record of `tenant`, or of every tenant when `None`, in one
+    /// atomic step: a reader sees all of them or none. Metadata is never cleared: it belongs
+    /// to the process, not to any tenant. Durable once `Ok`, like [`KeyStore::update`].
+    fn clear(&self, tenant: Option<&TenantId>) -> Result<ClearReport, StoreError>;
+}
+
+/// How many records a [`KeyStore::clear`] removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClearReport {
+    pub keys: usize,
+    pub aliases: usize,
 }
 
 /// A backend failure, with the backend's own error as its source.
@@ -97,4 +117,16 @@ impl StoreError {
             source: Arc::new(source),
         }
     }
+}
+
+/// Why a durable store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// Another process has the database open; it stays refused until that process exits.
+    #[error(
+        "{path} is in use: another kmsgate process holds it (only one process may use a data directory at a time)"
+    )]
+    InUse { path: PathBuf },
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }

@@ -5,9 +5,9 @@
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, DatabaseError, ReadableDatabase, ReadableTable, TableDefinition};
 
-use super::{Change, KeyStore, StoreError};
+use super::{Change, ClearReport, KeyStore, OpenError, StoreError};
 use crate::alias::AliasName;
 use crate::ids::{KeyId, TenantId};
 
@@ -15,6 +15,8 @@ type Table = TableDefinition<'static, &'static str, &'static [u8]>;
 
 const KEYS: Table = TableDefinition::new("keys_v1");
 const ALIASES: Table = TableDefinition::new("aliases_v1");
+/// Metadata of the process, by name; no tenant prefix, and `clear` never touches it.
+const META: Table = TableDefinition::new("meta_v1");
 const BACKEND: &str = "redb";
 
 fn err(e: impl Into<redb::Error>) -> StoreError {
@@ -34,12 +36,23 @@ pub struct RedbStore {
 }
 
 impl RedbStore {
-    /// Opens the database file, creating it (and its table) if needed.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = Database::create(path).map_err(err)?;
+    /// Opens the database file, creating it (and its tables) if needed. Only one process may
+    /// hold it: while another does, this fails with [`OpenError::InUse`].
+    pub fn open(path: &Path) -> Result<Self, OpenError> {
+        let db = Database::create(path).map_err(|e| match e {
+            // Both mean a live process holds the file's lock; a mismatch only says that the
+            // holder runs another redb locking protocol (another kmsgate version).
+            DatabaseError::DatabaseAlreadyOpen | DatabaseError::LockProtocolMismatch => {
+                OpenError::InUse {
+                    path: path.to_path_buf(),
+                }
+            }
+            other => OpenError::Store(err(other)),
+        })?;
         let txn = db.begin_write().map_err(err)?;
         txn.open_table(KEYS).map_err(err)?;
         txn.open_table(ALIASES).map_err(err)?;
+        txn.open_table(META).map_err(err)?;
         txn.commit().map_err(err)?;
         Ok(RedbStore {
             db,
@@ -122,6 +135,57 @@ impl KeyStore for RedbStore {
         // Every committed write transaction is already durable (redb's default durability).
         Ok(())
     }
+
+    fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get_in(META, name)
+    }
+
+    fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(err)?;
+        txn.open_table(META)
+            .map_err(err)?
+            .insert(name, value)
+            .map_err(err)?;
+        txn.commit().map_err(err)
+    }
+
+    fn clear(&self, tenant: Option<&TenantId>) -> Result<ClearReport, StoreError> {
+        // Both tables in one write transaction, so the clear is all or nothing.
+        let txn = self.db.begin_write().map_err(err)?;
+        let report = ClearReport {
+            keys: remove_tenant(&mut txn.open_table(KEYS).map_err(err)?, tenant)?,
+            aliases: remove_tenant(&mut txn.open_table(ALIASES).map_err(err)?, tenant)?,
+        };
+        if report == ClearReport::default() {
+            // Nothing removed: skip the fsync a commit would cost.
+            txn.abort().map_err(err)?;
+        } else {
+            txn.commit().map_err(err)?;
+        }
+        Ok(report)
+    }
+}
+
+/// Removes the records of `tenant` (every record when `None`), returning how many went.
+fn remove_tenant(
+    table: &mut redb::Table<'_, &'static str, &'static [u8]>,
+    tenant: Option<&TenantId>,
+) -> Result<usize, StoreError> {
+    let mut removed = 0;
+    let mut count = |_: &str, _: &[u8]| {
+        removed += 1;
+        false
+    };
+    match tenant {
+        Some(t) => {
+            let (start, end) = (format!("{t}\0"), format!("{t}\u{1}"));
+            table
+                .retain_in(start.as_str()..end.as_str(), &mut count)
+                .map_err(err)?;
+        }
+        None => table.retain(&mut count).map_err(err)?,
+    }
+    Ok(removed)
 }
 
 impl RedbStore {
@@ -230,5 +294,36 @@ mod tests {
         let store = RedbStore::open(&path).unwrap();
         assert_eq!(store.get(&tenant, &id).unwrap(), Some(b"rec".to_vec()));
         assert_eq!(store.all_keys().unwrap(), vec![(tenant, id)]);
+    }
+
+    #[test]
+    fn a_database_held_open_is_refused_as_in_use_until_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("held.redb");
+        let holder = RedbStore::open(&path).unwrap();
+        let refused = RedbStore::open(&path).unwrap_err();
+        assert!(
+            matches!(&refused, OpenError::InUse { path: p } if *p == path),
+            "{refused:?}"
+        );
+        assert!(
+            refused.to_string().contains("another kmsgate process"),
+            "{refused}"
+        );
+        drop(holder);
+        RedbStore::open(&path).unwrap();
+    }
+
+    #[test]
+    fn redb_store_keeps_metadata_across_reopen_and_a_clear() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.redb");
+        {
+            let store = RedbStore::open(&path).unwrap();
+            store.put_meta("clock", b"state").unwrap();
+            store.clear(None).unwrap();
+        }
+        let store = RedbStore::open(&path).unwrap();
+        assert_eq!(store.get_meta("clock").unwrap(), Some(b"state".to_vec()));
     }
 }

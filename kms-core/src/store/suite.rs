@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{Change, KeyStore};
+use super::{Change, ClearReport, KeyStore};
 use crate::alias::AliasName;
 use crate::ids::{KeyId, TenantId};
 
@@ -23,6 +23,9 @@ pub fn run_all(make: Factory<'_>) {
     concurrent_updates_of_one_key_are_serialised(make().into());
     aliases_are_a_separate_namespace_per_tenant(&*make());
     alias_listing_pages_in_name_order(&*make());
+    metadata_is_a_namespace_of_its_own(&*make());
+    clearing_a_tenant_leaves_the_others_and_metadata(&*make());
+    clearing_everything_leaves_metadata(&*make());
 }
 
 fn tenant(name: &str) -> TenantId {
@@ -243,4 +246,128 @@ fn alias_listing_pages_in_name_order(store: &dyn KeyStore) {
     assert_eq!(names(None, 2), ["alias/a", "alias/a/b"]);
     assert_eq!(names(Some("alias/a/b"), 2), ["alias/b", "alias/c"]);
     assert!(names(Some("alias/c"), 2).is_empty());
+}
+
+fn metadata_is_a_namespace_of_its_own(store: &dyn KeyStore) {
+    assert_eq!(
+        store.get_meta("clock").unwrap(),
+        None,
+        "meta: starts absent"
+    );
+    store.put_meta("clock", b"one").unwrap();
+    store.put_meta("other", b"").unwrap();
+    assert_eq!(store.get_meta("clock").unwrap(), Some(b"one".to_vec()));
+    assert_eq!(
+        store.get_meta("other").unwrap(),
+        Some(Vec::new()),
+        "meta: empty value"
+    );
+    store.put_meta("clock", b"two").unwrap();
+    assert_eq!(
+        store.get_meta("clock").unwrap(),
+        Some(b"two".to_vec()),
+        "meta: overwritten"
+    );
+    assert!(store.all_keys().unwrap().is_empty(), "meta: not keys");
+    assert!(
+        store
+            .list_aliases(&tenant("clock"), None, 10)
+            .unwrap()
+            .is_empty(),
+        "meta: not aliases"
+    );
+}
+
+/// Two tenants, one a prefix of the other's name, each with keys and aliases.
+fn populate(store: &dyn KeyStore, t: &TenantId, keys: usize, aliases: usize) -> Vec<KeyId> {
+    let ids: Vec<KeyId> = (0..keys).map(|_| KeyId::random()).collect();
+    for id in &ids {
+        put(store, t, id, b"key");
+    }
+    for n in 0..aliases {
+        store
+            .update_alias(t, &alias(&format!("alias/{n}")), &mut |_| {
+                Change::Put(b"alias".to_vec())
+            })
+            .unwrap();
+    }
+    ids
+}
+
+fn clearing_a_tenant_leaves_the_others_and_metadata(store: &dyn KeyStore) {
+    let (a, ab) = (tenant("a"), tenant("ab"));
+    populate(store, &a, 3, 2);
+    let kept = populate(store, &ab, 2, 1);
+    store.put_meta("clock", b"kept").unwrap();
+    assert_eq!(
+        store.clear(Some(&a)).unwrap(),
+        ClearReport {
+            keys: 3,
+            aliases: 2
+        },
+        "clear tenant: report"
+    );
+    assert!(store.list(&a, None, 10).unwrap().is_empty(), "clear: keys");
+    assert!(
+        store.list_aliases(&a, None, 10).unwrap().is_empty(),
+        "clear: aliases"
+    );
+    let mut left = store.all_keys().unwrap();
+    left.sort();
+    let mut expected: Vec<_> = kept.iter().map(|id| (ab.clone(), *id)).collect();
+    expected.sort();
+    assert_eq!(left, expected, "clear tenant: other tenant's keys kept");
+    assert_eq!(
+        store.list_aliases(&ab, None, 10).unwrap().len(),
+        1,
+        "clear tenant: other tenant's aliases kept"
+    );
+    assert_eq!(
+        store.get_meta("clock").unwrap(),
+        Some(b"kept".to_vec()),
+        "clear tenant: metadata kept"
+    );
+    assert_eq!(
+        store.clear(Some(&a)).unwrap(),
+        ClearReport::default(),
+        "clear tenant: nothing left to clear"
+    );
+}
+
+fn clearing_everything_leaves_metadata(store: &dyn KeyStore) {
+    assert_eq!(
+        store.clear(None).unwrap(),
+        ClearReport::default(),
+        "clear all: empty store"
+    );
+    populate(store, &tenant("a"), 2, 3);
+    populate(store, &tenant("b"), 1, 0);
+    store.put_meta("clock", b"kept").unwrap();
+    assert_eq!(
+        store.clear(None).unwrap(),
+        ClearReport {
+            keys: 3,
+            aliases: 3
+        },
+        "clear all: report"
+    );
+    assert!(store.all_keys().unwrap().is_empty(), "clear all: keys");
+    for t in ["a", "b"] {
+        assert!(
+            store.list_aliases(&tenant(t), None, 10).unwrap().is_empty(),
+            "clear all: aliases"
+        );
+    }
+    assert_eq!(
+        store.get_meta("clock").unwrap(),
+        Some(b"kept".to_vec()),
+        "clear all: metadata kept"
+    );
+    // The store goes on working after a clear.
+    populate(store, &tenant("a"), 1, 1);
+    assert_eq!(
+        store.all_keys().unwrap().len(),
+        1,
+        "clear all: usable after"
+    );
 }

@@ -59,6 +59,8 @@ impl Default for PoolTargets {
 #[derive(Default)]
 struct Ready {
     pairs: HashMap<WrappingKeySpec, Vec<WrappingKeyPair>>,
+    /// Pairs generated on the request path because none was ready, per spec, since start.
+    inline: HashMap<WrappingKeySpec, u64>,
     stopping: bool,
 }
 
@@ -114,6 +116,15 @@ impl KeyPairPool {
     pub fn ready(&self, spec: WrappingKeySpec) -> usize {
         self.shared.lock().pairs.get(&spec).map_or(0, Vec::len)
     }
+
+    /// Pairs of `spec` a request had to generate itself since the pool started, because none
+    /// was ready: how often callers waited on a generation the pool exists to hide.
+    ///
+    /// To read this while an engine uses the pool, keep an `Arc<KeyPairPool>` and hand the
+    /// builder a clone: `Kms::builder(..).key_pairs(pool.clone())`.
+    pub fn generated_inline(&self, spec: WrappingKeySpec) -> u64 {
+        self.shared.lock().inline.get(&spec).copied().unwrap_or(0)
+    }
 }
 
 fn refill_loop(shared: &Shared) {
@@ -146,7 +157,11 @@ impl KeyPairSource for KeyPairPool {
         self.shared.wake.notify_one();
         match taken {
             Some(pair) => Ok(pair),
-            None => WrappingKeyPair::generate(spec),
+            None => {
+                let pair = WrappingKeyPair::generate(spec)?;
+                *self.shared.lock().inline.entry(spec).or_default() += 1;
+                Ok(pair)
+            }
         }
     }
 }
@@ -169,9 +184,14 @@ impl fmt::Debug for KeyPairPool {
             .iter()
             .map(|s| (s.to_string(), ready.pairs.get(s).map_or(0, Vec::len)))
             .collect();
+        let inline: Vec<_> = WrappingKeySpec::ALL
+            .iter()
+            .map(|s| (s.to_string(), ready.inline.get(s).copied().unwrap_or(0)))
+            .collect();
         f.debug_struct("KeyPairPool")
             .field("targets", &self.shared.targets)
             .field("ready", &counts)
+            .field("generated_inline", &inline)
             .finish()
     }
 }
@@ -203,5 +223,25 @@ mod tests {
         assert_eq!(publics.len(), 5);
         assert!(pool.ready(WrappingKeySpec::Sm2) <= 2);
         assert_eq!(pool.ready(WrappingKeySpec::Rsa4096), 0);
+        // How many came from the pool depends on the refill thread's pace; none came twice.
+        assert!(pool.generated_inline(WrappingKeySpec::Sm2) <= 5);
+        assert_eq!(pool.generated_inline(WrappingKeySpec::Rsa4096), 0);
+    }
+
+    #[test]
+    fn an_empty_pool_counts_every_pair_as_generated_inline() {
+        let pool = KeyPairPool::start(PoolTargets {
+            rsa_2048: 0,
+            rsa_3072: 0,
+            rsa_4096: 0,
+            sm2: 0,
+        });
+        for _ in 0..3 {
+            pool.key_pair(WrappingKeySpec::Sm2)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert_eq!(pool.generated_inline(WrappingKeySpec::Sm2), 3);
+        assert_eq!(pool.generated_inline(WrappingKeySpec::Rsa2048), 0);
+        assert!(format!("{pool:?}").contains("generated_inline"));
     }
 }

@@ -126,6 +126,24 @@ fn a_lost_root_key_is_reported_not_silently_replaced() {
     assert!(!dir.path().join(ROOT_KEY_FILE).exists());
 }
 
+#[test]
+fn a_data_directory_in_use_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let holder = DataDir::open(dir.path(), None).unwrap();
+    let err = DataDir::open(dir.path(), None).unwrap_err();
+    assert!(
+        matches!(&err, DataDirError::InUse { path } if path == dir.path()),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("in use: another kmsgate process holds its keys.redb"),
+        "{message}"
+    );
+    drop(holder);
+    DataDir::open(dir.path(), None).unwrap();
+}
+
 const CHILD_ENV: &str = "KMSGATE_TEST_CHILD_DATA_DIR";
 
 /// Not a test on its own: the writer process of `kill_9_loses_no_acknowledged_write`.
@@ -168,6 +186,9 @@ fn kill_9_loses_no_acknowledged_write() {
             }
         }
     }
+    // While the writer lives, its data directory is refused to every other process.
+    let held = DataDir::open(dir.path(), None).unwrap_err();
+    assert!(matches!(held, DataDirError::InUse { .. }), "{held}");
     child.kill().unwrap(); // SIGKILL on Unix: no destructors, no flush.
     child.wait().unwrap();
     assert_eq!(acked.len(), 40, "the writer stopped early");

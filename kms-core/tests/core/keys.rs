@@ -132,5 +132,11 @@ fn the_background_sweeper_runs_and_stops_on_drop() {
         assert!(std::time::Instant::now() < deadline, "sweeper never ran");
         std::thread::sleep(Duration::from_millis(5));
     }
+    // The pass is counted just after its last write.
+    while sweeper.stats().changed == 0 {
+        assert!(std::time::Instant::now() < deadline, "pass never counted");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(sweeper.stats().runs >= 1);
     drop(sweeper);
 }

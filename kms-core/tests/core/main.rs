@@ -12,4 +12,6 @@ mod import_errors;
 mod import_lifecycle;
 mod keys;
 mod model;
+mod operator;
+mod rewind;
 mod vectors;

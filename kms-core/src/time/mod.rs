@@ -1,6 +1,10 @@
 //! Time as the core sees it: every expiry and deletion window is judged against an injected
 //! [`Clock`], so tests and users move time instead of waiting for it.
 
+mod emulated;
+
+pub use emulated::{ClockError, ClockMove, ClockState, EmulatedClock};
+
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,8 +48,34 @@ impl fmt::Debug for Timestamp {
 }
 
 /// Where the core gets "now" from.
+///
+/// A clock that can be moved back (the [`EmulatedClock`]) numbers the stretches between its
+/// rewinds: *generations*. Something stamped with an instant and the generation it was made
+/// in (an import token's expiry) asks [`Clock::has_passed`] rather than comparing with
+/// [`Clock::now`], so that an instant once reached stays reached after time is moved back.
+/// Clocks that never go back keep the defaults: one generation, and "passed" means "not
+/// later than now".
 pub trait Clock: Send + Sync + fmt::Debug {
     fn now(&self) -> Timestamp;
+
+    /// The current generation; it grows by one at every rewind.
+    fn generation(&self) -> u32 {
+        0
+    }
+
+    /// [`Clock::now`] and [`Clock::generation`] read together, so a rewind cannot fall
+    /// between the two readings.
+    fn now_and_generation(&self) -> (Timestamp, u32) {
+        (self.now(), self.generation())
+    }
+
+    /// Whether `instant` has been reached at some point since generation `since_generation`
+    /// began: it is not later than now, or a generation since then ended after it.
+    fn has_passed(&self, instant: Timestamp, since_generation: u32) -> bool {
+        // Never moved back: whatever was reached is still not later than now.
+        let _ = since_generation;
+        instant <= self.now()
+    }
 }
 
 /// The machine's wall clock.
@@ -67,44 +97,9 @@ impl Clock for SystemClock {
     }
 }
 
-/// The wall clock plus an offset that only grows: what a server exposes so its users can
-/// fast-forward expiry ("advance the clock by 24 h") while time keeps flowing normally.
-#[derive(Debug, Default)]
-pub struct EmulatedClock {
-    offset_ms: AtomicU64,
-}
-
-impl EmulatedClock {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn advance(&self, by: Duration) {
-        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
-        // fetch_update cannot fail with a closure that always returns Some.
-        let _ = self
-            .offset_ms
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |o| {
-                Some(o.saturating_add(ms))
-            });
-    }
-
-    pub fn offset(&self) -> Duration {
-        Duration::from_millis(self.offset_ms.load(Ordering::SeqCst))
-    }
-}
-
-impl Clock for EmulatedClock {
-    fn now(&self) -> Timestamp {
-        Timestamp(
-            wall_clock()
-                .0
-                .saturating_add(self.offset_ms.load(Ordering::SeqCst)),
-        )
-    }
-}
-
-/// A clock that stands still until told to move: for tests.
+/// A clock that stands still until told to move: for tests. [`ManualClock::set`] may move it
+/// back, but it keeps the trait's single generation: an instant counts as passed only while it
+/// is not later than now. Tests of rewinds use an [`EmulatedClock`] over a `ManualClock`.
 #[derive(Debug)]
 pub struct ManualClock {
     now_ms: AtomicU64,
@@ -169,18 +164,6 @@ mod tests {
         assert_eq!(c.now(), Timestamp::from_secs(1_000));
         c.advance(Duration::from_secs(86_401));
         assert_eq!(c.now().as_secs(), 87_401);
-    }
-
-    #[test]
-    fn emulated_clock_runs_ahead_of_the_wall_clock_by_its_offset() {
-        let c = EmulatedClock::new();
-        c.advance(Duration::from_secs(3_600));
-        let lead = c
-            .now()
-            .as_millis()
-            .saturating_sub(SystemClock.now().as_millis());
-        assert!((3_599_000..=3_600_000).contains(&lead), "lead {lead}");
-        assert_eq!(c.offset(), Duration::from_secs(3_600));
     }
 
     #[test]
