@@ -4,12 +4,15 @@
 use std::sync::Arc;
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 
 use dialect_kit::{Dialect, Edge, Summary};
 use kms_core::{Clocks, Kms};
 use serde_json::Value;
 
+use crate::account::Account;
 use crate::auth::authenticate;
+use crate::caller::Caller;
 use crate::error::{AwsError, ErrorCode};
 use crate::input::Input;
 use crate::ops::{Ctx, Operation, unknown_operation};
@@ -87,6 +90,21 @@ impl Dialect for AwsDialect {
                 .get(http::header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.starts_with(crate::sigv4::ALGORITHM))
+    }
+
+    fn tenant(&self, terms: &BTreeMap<String, String>) -> Result<String, String> {
+        let wanted = "an AWS tenant is {\"account\": \"<12 digits>\", \"region\": \"<region>\"}";
+        let (Some(account), Some(region)) = (terms.get("account"), terms.get("region")) else {
+            return Err(wanted.to_owned());
+        };
+        if terms.len() != 2 {
+            return Err(wanted.to_owned());
+        }
+        let account = Account::parse(account)
+            .ok_or_else(|| format!("{account:?} is not a 12-digit AWS account id"))?;
+        Caller::new(account, region)
+            .map(|caller| caller.tenant.to_string())
+            .map_err(|e| e.message)
     }
 
     fn edge(&self, edge: Edge<'_>) -> http::Response<Vec<u8>> {

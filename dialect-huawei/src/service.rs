@@ -1,6 +1,7 @@
 //! The dialect as a service: one HTTP request in, one HTTP response out. Blocking (RSA and
 //! SM2 work happens inside), so a server must call it off its async workers.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use dialect_kit::percent;
@@ -112,6 +113,18 @@ impl Dialect for HuaweiDialect {
                 .get(http::header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.starts_with(crate::signer::ALGORITHM))
+    }
+
+    fn tenant(&self, terms: &BTreeMap<String, String>) -> Result<String, String> {
+        let wanted = "a Huawei tenant is {\"project_id\": \"<project id>\"}";
+        let (Some(project), 1) = (terms.get("project_id"), terms.len()) else {
+            return Err(wanted.to_owned());
+        };
+        let project = ProjectId::parse(project)
+            .ok_or_else(|| format!("{project:?} is not a Huawei project id"))?;
+        Caller::new(project)
+            .map(|caller| caller.tenant.to_string())
+            .map_err(|e| e.message)
     }
 
     fn edge(&self, edge: Edge<'_>) -> http::Response<Vec<u8>> {

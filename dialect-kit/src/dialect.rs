@@ -1,5 +1,6 @@
 //! The seam between a server and a cloud's wire protocol.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// One cloud's API. The server owns sockets, limits, time control and health; a dialect only
@@ -17,6 +18,11 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
     /// shape its client misreads. Cheap: headers and path only, no body parsing beyond a
     /// glance.
     fn recognizes(&self, request: &http::Request<Vec<u8>>) -> bool;
+
+    /// The engine's tenant id for a tenant an operator names in this cloud's own terms (AWS:
+    /// `account` and `region`; Tencent: `uin` and `region`; Huawei: `project_id`), for the
+    /// server's state controls; the error says which terms are wanted.
+    fn tenant(&self, terms: &BTreeMap<String, String>) -> Result<String, String>;
 
     /// The answer, in the cloud's own shape, to a request the server stopped at its edge
     /// before [`Dialect::handle`] saw it. Each dialect answers every [`Edge`] in one

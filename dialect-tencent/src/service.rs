@@ -4,10 +4,12 @@
 use std::sync::Arc;
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 
 use dialect_kit::{Dialect, Edge, Summary};
 use kms_core::{Clocks, Kms};
 
+use crate::account::Account;
 use crate::auth::authenticate;
 use crate::caller::Caller;
 use crate::error::{ErrorCode, TencentError};
@@ -116,6 +118,21 @@ impl Dialect for TencentDialect {
 
     fn recognizes(&self, request: &http::Request<Vec<u8>>) -> bool {
         crate::framing::is_tencent_shaped(request)
+    }
+
+    fn tenant(&self, terms: &BTreeMap<String, String>) -> Result<String, String> {
+        let wanted = "a Tencent tenant is {\"uin\": \"<account uin>\", \"region\": \"<region>\"}";
+        let (Some(uin), Some(region)) = (terms.get("uin"), terms.get("region")) else {
+            return Err(wanted.to_owned());
+        };
+        if terms.len() != 2 {
+            return Err(wanted.to_owned());
+        }
+        let account = Account::parse(uin)
+            .ok_or_else(|| format!("{uin:?} is not a Tencent account id (uin)"))?;
+        Caller::new(account, Some(region))
+            .map(|caller| caller.tenant.to_string())
+            .map_err(|e| e.message)
     }
 
     fn edge(&self, edge: Edge<'_>) -> http::Response<Vec<u8>> {

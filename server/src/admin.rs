@@ -22,12 +22,14 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::rt::time::timeout;
 use actix_web::{HttpRequest, HttpResponse, web};
-use kms_core::{Clock, EmulatedClock, KeyStore, StoreError, TenantId, ValidationError};
+use kms_core::{Clock, EmulatedClock, Kms, KmsError};
 use serde_json::{Number, Value, json};
 
 use dialect_kit::signing::constant_time_eq;
 
 use crate::body::{BodyError, json_error, json_response, read_body};
+use crate::controls;
+use crate::engine::ControlError;
 use crate::listener::ListenerContext;
 
 /// Who may call `/_kmsgate/…`.
@@ -112,9 +114,6 @@ pub(crate) async fn gate(
     }
 }
 
-/// A tenant no dialect produces, so the probe reads an empty, cheap range.
-const HEALTH_TENANT: &str = "kmsgate-health-probe";
-
 /// One advance may move the clock by at most about a century: more is surely a mistake, and
 /// the offset must stay far from overflowing millisecond timestamps.
 const MAX_ADVANCE_SECS: u64 = 100 * 366 * 24 * 3600;
@@ -130,6 +129,21 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(clock_advance))
             .default_service(web::to(wrong_method)),
     )
+    .service(
+        web::resource("/clock/set")
+            .route(web::post().to(controls::clock_set))
+            .default_service(web::to(wrong_method)),
+    )
+    .service(
+        web::resource("/clock/reset")
+            .route(web::post().to(controls::clock_reset))
+            .default_service(web::to(wrong_method)),
+    )
+    .service(
+        web::resource("/reset")
+            .route(web::post().to(controls::reset))
+            .default_service(web::to(wrong_method)),
+    )
     .default_service(web::to(not_found));
 }
 
@@ -141,21 +155,20 @@ pub(crate) trait StoreProbe: Send + Sync + fmt::Debug {
 /// Why the store cannot serve a read.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ProbeError {
-    #[error("the health probe's tenant is invalid: {0}")]
-    Tenant(ValidationError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    /// The store failed, or a record did not open (a wrong root key, a damaged record).
+    #[error("the stored records cannot be read: {0}")]
+    Records(KmsError),
 }
 
-/// The real probe: one read of the store.
+/// The real probe: the store answers, and its records open under this process's root key
+/// (a sample record), so a wrong `root.key` is reported rather than every key operation
+/// failing.
 #[derive(Debug)]
-pub(crate) struct StoreRead(pub Arc<dyn KeyStore>);
+pub(crate) struct RecordsReadable(pub Arc<Kms>);
 
-impl StoreProbe for StoreRead {
+impl StoreProbe for RecordsReadable {
     fn probe(&self) -> Result<(), ProbeError> {
-        let tenant = TenantId::new(HEALTH_TENANT).map_err(ProbeError::Tenant)?;
-        self.0.list(&tenant, None, 1)?;
-        Ok(())
+        self.0.check_readable().map_err(ProbeError::Records)
     }
 }
 
@@ -193,7 +206,11 @@ pub(crate) async fn metrics(context: web::Data<ListenerContext>) -> HttpResponse
     // Counting keys reads the store: off the async workers.
     let rendered = web::block(move || {
         let reading = shared.engine.reading();
-        shared.metrics.render(&reading)
+        if let Err(e) = &reading {
+            // The request metrics are still worth serving without the engine's gauges.
+            tracing::warn!("metrics: cannot read the engine's state: {e}");
+        }
+        shared.metrics.render(reading.ok().as_ref())
     })
     .await;
     match rendered {
@@ -220,36 +237,58 @@ async fn clock_advance(
     if !context.shared.clock_control {
         return disabled();
     }
-    let limit = context.shared.body_limit;
-    let body = match timeout(
-        context.shared.request_timeout,
-        read_body(&req, payload, limit),
-    )
-    .await
-    {
-        Ok(Ok(body)) => body,
-        Ok(Err(BodyError::TooLarge { limit })) => {
-            return json_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("the body must be at most {limit} bytes"),
-            );
-        }
-        Ok(Err(broken @ BodyError::Broken(_))) => {
-            return json_error(StatusCode::BAD_REQUEST, &broken.to_string());
-        }
-        Err(_) => {
-            return json_error(
-                StatusCode::REQUEST_TIMEOUT,
-                "the request body did not arrive in time",
-            );
-        }
+    let body = match admin_body(&req, payload, &context).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
     };
     match parse_advance(&body) {
         Ok(by) => {
-            context.shared.clock.advance(by);
-            json_response(StatusCode::OK, &clock_state(&context.shared.clock))
+            let shared = Arc::clone(&context.shared);
+            control(&context, move || shared.engine.advance(by)).await
         }
         Err(e) => json_error(StatusCode::BAD_REQUEST, &e.to_string()),
+    }
+}
+
+/// Reads an admin request's body under the listener's limits, or the answer refusing it.
+pub(crate) async fn admin_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    context: &ListenerContext,
+) -> Result<Vec<u8>, HttpResponse> {
+    let limit = context.shared.body_limit;
+    match timeout(
+        context.shared.request_timeout,
+        read_body(req, payload, limit),
+    )
+    .await
+    {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(BodyError::TooLarge { limit })) => Err(json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the body must be at most {limit} bytes"),
+        )),
+        Ok(Err(broken @ BodyError::Broken(_))) => {
+            Err(json_error(StatusCode::BAD_REQUEST, &broken.to_string()))
+        }
+        Err(_) => Err(json_error(
+            StatusCode::REQUEST_TIMEOUT,
+            "the request body did not arrive in time",
+        )),
+    }
+}
+
+/// Runs a clock control off the async workers (it writes the store) and answers with the
+/// clock's state.
+pub(crate) async fn control(
+    context: &ListenerContext,
+    change: impl FnOnce() -> Result<(), ControlError> + Send + 'static,
+) -> HttpResponse {
+    match web::block(change).await {
+        Ok(Ok(())) => json_response(StatusCode::OK, &clock_state(&context.shared.clock)),
+        Ok(Err(e @ ControlError::Clock(_))) => json_error(StatusCode::BAD_REQUEST, &e.to_string()),
+        Ok(Err(e)) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => json_error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
     }
 }
 
@@ -303,11 +342,12 @@ fn parse_advance(body: &[u8]) -> Result<Duration, AdvanceError> {
     Duration::try_from_secs_f64(fractional).map_err(|_| AdvanceError::TooFar)
 }
 
-fn clock_state(clock: &EmulatedClock) -> Value {
+pub(crate) fn clock_state(clock: &EmulatedClock) -> Value {
     let offset_ms = u64::try_from(clock.offset().as_millis()).unwrap_or(u64::MAX);
     json!({
         "now": seconds(clock.now().as_millis()),
         "offset_seconds": seconds(offset_ms),
+        "generation": clock.generation(),
     })
 }
 
@@ -320,7 +360,7 @@ fn seconds(ms: u64) -> Value {
     }
 }
 
-fn disabled() -> HttpResponse {
+pub(crate) fn disabled() -> HttpResponse {
     json_error(
         StatusCode::NOT_FOUND,
         "time control is off (admin.clock_control = false)",
@@ -328,13 +368,13 @@ fn disabled() -> HttpResponse {
 }
 
 async fn wrong_method(req: HttpRequest, context: web::Data<ListenerContext>) -> HttpResponse {
-    if !context.shared.clock_control {
+    if !context.shared.clock_control && req.path().contains("/clock") {
         return disabled();
     }
-    let allowed = if req.path().ends_with("/advance") {
-        "POST"
-    } else {
+    let allowed = if req.path().ends_with("/clock") {
         "GET"
+    } else {
+        "POST"
     };
     let mut response = json_error(StatusCode::METHOD_NOT_ALLOWED, &format!("use {allowed}"));
     if let Ok(value) = actix_web::http::header::HeaderValue::from_str(allowed) {
@@ -372,7 +412,10 @@ mod tests {
 
     impl StoreProbe for Broken {
         fn probe(&self) -> Result<(), ProbeError> {
-            Err(StoreError::new("redb", std::io::Error::other("disk on fire")).into())
+            let failed = kms_core::StoreError::new("redb", std::io::Error::other("disk on fire"));
+            Err(ProbeError::Records(KmsError::Internal(
+                kms_core::InternalError::Storage(failed),
+            )))
         }
     }
 

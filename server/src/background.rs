@@ -49,7 +49,7 @@ impl Background {
     /// Opens the store, binds one listener per kind and returns once they all accept
     /// connections. `settings` are used as given (they are not layered nor re-validated).
     pub fn start(settings: Settings, kinds: &[DialectKind]) -> Result<Background, BackgroundError> {
-        let Prepared { engine, listeners } = prepare(&settings, kinds)?;
+        let Prepared { engine, listeners } = prepare(&settings, kinds, false)?;
         let (stop, stopped) = oneshot::channel::<()>();
         let (ready, is_ready) = mpsc::channel();
         let thread = std::thread::Builder::new()

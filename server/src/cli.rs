@@ -34,6 +34,11 @@ pub(crate) struct CommonArgs {
     /// Log line format on stderr: text or json [default: text]
     #[arg(long, value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
+
+    /// Start from an empty store: remove every key and alias of every tenant (the emulated
+    /// clock is kept)
+    #[arg(long)]
+    pub reset: bool,
 }
 
 impl CommonArgs {
@@ -43,6 +48,7 @@ impl CommonArgs {
             in_memory: self.in_memory,
             log_level: self.log_level.clone(),
             log_format: self.log_format,
+            reset: self.reset,
             ..Overrides::default()
         }
     }

@@ -1,12 +1,13 @@
 //! The one engine a process runs, whatever number of listeners share it.
 
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Weak, mpsc};
 use std::time::Duration;
 
 use kms_core::wrapping::{KeyPairPool, WrappingKeySpec};
 use kms_core::{
-    DataDir, DataDirError, EmulatedClock, InternalError, KeyStore, Kms, MemoryStore, RootKey,
-    StoreError, Sweeper,
+    Clock, ClockError, ClockState, DataDir, DataDirError, EmulatedClock, InternalError,
+    KeyStateKind, KeyStore, Kms, KmsError, MemoryStore, ResetReport, RootKey, StoreError, Sweeper,
+    TenantId, Timestamp,
 };
 
 use crate::metrics::EngineReading;
@@ -23,6 +24,20 @@ pub(crate) enum StartError {
     RootKey(InternalError),
     #[error("cannot open the data directory: {0}")]
     DataDir(DataDirError),
+    #[error(
+        "cannot open the data directory: {0}; start this one with --data-dir DIR (another directory) or --in-memory"
+    )]
+    DataDirInUse(DataDirError),
+    #[error(
+        "the root key cannot open the records in the data directory ({0}): is root.key the one this store was made with?"
+    )]
+    WrongRootKey(KmsError),
+    #[error("cannot read the store: {0}")]
+    Unreadable(KmsError),
+    #[error("cannot empty the store (--reset): {0}")]
+    Reset(KmsError),
+    #[error("the stored emulated clock cannot be read: {0}")]
+    ClockState(serde_json::Error),
     #[error("cannot start the expiry sweeper: {0}")]
     Sweeper(std::io::Error),
 }
@@ -33,14 +48,39 @@ pub(crate) struct Engine {
     clock: Arc<EmulatedClock>,
     store: Arc<dyn KeyStore>,
     pool: Arc<KeyPairPool>,
-    sweeper: Option<Sweeper>,
+    sweeper: Option<Arc<Sweeper>>,
 }
 
-/// What the server's own endpoints read of the engine (metrics).
+/// Where the emulated clock's state is kept in the store, so emulated time never goes back
+/// across a restart.
+const CLOCK_META: &str = "clock";
+
+/// What the server's own endpoints read and control of the engine (health, metrics, reset,
+/// time).
 #[derive(Debug)]
 pub(crate) struct EngineView {
+    pub kms: Arc<Kms>,
     pub clock: Arc<EmulatedClock>,
     pub pool: Arc<KeyPairPool>,
+    /// Weak: stopping the engine stops the sweeper, whoever still looks at it.
+    pub sweeper: Weak<Sweeper>,
+}
+
+/// Why a time or state control did not happen.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ControlError {
+    #[error(transparent)]
+    Clock(#[from] ClockError),
+    #[error("cannot sweep expired material before moving the clock back: {0}")]
+    Sweep(KmsError),
+    #[error(
+        "{failed} keys could not be swept before moving the clock back (unreadable records), so it stays where it is"
+    )]
+    SweepIncomplete { failed: usize },
+    #[error(transparent)]
+    Engine(#[from] KmsError),
+    #[error("cannot store the emulated clock: {0}")]
+    Persist(String),
 }
 
 /// The spec's name as the clouds write it, for metric labels.
@@ -56,32 +96,114 @@ fn spec_label(spec: WrappingKeySpec) -> &'static str {
 impl EngineView {
     /// The engine's gauges right now. Counting keys reads every record: fine for a local
     /// emulator's scrape interval.
-    pub(crate) fn reading(&self) -> EngineReading {
-        EngineReading {
+    pub(crate) fn reading(&self) -> Result<EngineReading, KmsError> {
+        let counts = self.kms.count_by_state()?;
+        let stats = self
+            .sweeper
+            .upgrade()
+            .map(|s| s.stats())
+            .unwrap_or_default();
+        Ok(EngineReading {
+            keys_by_state: KeyStateKind::ALL
+                .into_iter()
+                .map(|state| (state.to_string(), count(counts.of(state))))
+                .collect(),
+            unreadable_keys: count(counts.unreadable),
             pairs: WrappingKeySpec::ALL
                 .into_iter()
                 .map(|spec| {
-                    let ready = u64::try_from(self.pool.ready(spec)).unwrap_or(u64::MAX);
-                    (spec_label(spec), ready, 0)
+                    let ready = count(self.pool.ready(spec));
+                    (spec_label(spec), ready, self.pool.generated_inline(spec))
                 })
                 .collect(),
+            sweeper_runs: count(stats.runs),
+            records_aged: count(stats.changed),
             clock_offset: self.clock.offset(),
-            ..EngineReading::default()
+        })
+    }
+
+    pub(crate) fn reset(&self, tenant: Option<&TenantId>) -> Result<ResetReport, KmsError> {
+        self.kms.reset(tenant)
+    }
+
+    pub(crate) fn advance(&self, by: Duration) -> Result<(), ControlError> {
+        self.clock.advance(by);
+        self.persist_clock()
+    }
+
+    /// Jumps to `to` (never before real time). Going back, expired material is erased and
+    /// due keys purged first, so nothing comes back to life.
+    pub(crate) fn set(&self, to: Timestamp) -> Result<(), ControlError> {
+        if to < self.clock.now() {
+            self.sweep()?;
         }
+        self.clock.set(to)?;
+        self.persist_clock()
+    }
+
+    /// Back to real time, sweeping first as [`EngineView::set`] does.
+    pub(crate) fn reset_clock(&self) -> Result<(), ControlError> {
+        if !self.clock.offset().is_zero() {
+            self.sweep()?;
+        }
+        self.clock.reset()?;
+        self.persist_clock()
+    }
+
+    fn sweep(&self) -> Result<(), ControlError> {
+        let report = match self.sweeper.upgrade() {
+            Some(sweeper) => sweeper.sweep_now(),
+            None => self.kms.sweep(),
+        }
+        .map_err(ControlError::Sweep)?;
+        // A key that could not be swept could come back to life: refuse the move.
+        if report.failed > 0 {
+            return Err(ControlError::SweepIncomplete {
+                failed: report.failed,
+            });
+        }
+        Ok(())
+    }
+
+    fn persist_clock(&self) -> Result<(), ControlError> {
+        let state = serde_json::to_vec(&self.clock.state())
+            .map_err(|e| ControlError::Persist(e.to_string()))?;
+        self.kms
+            .store()
+            .put_meta(CLOCK_META, &state)
+            .map_err(|e| ControlError::Persist(e.to_string()))
     }
 }
 
+/// Counts as metric values; beyond `u64::MAX` is out of reach.
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
 impl Engine {
-    /// Opens the store (durable unless `in_memory`) and starts the pool and the sweeper.
-    pub(crate) fn start(settings: &Settings) -> Result<Engine, StartError> {
+    /// Opens the store (durable unless `in_memory`), checks that its records open, restores
+    /// the emulated clock, empties the store if `reset`, and starts the pool and the sweeper.
+    pub(crate) fn start(settings: &Settings, reset: bool) -> Result<Engine, StartError> {
         let (store, root_key): (Arc<dyn KeyStore>, RootKey) = if settings.in_memory {
             let key = RootKey::generate().map_err(StartError::RootKey)?;
             (Arc::new(MemoryStore::new()), key)
         } else {
-            let data = DataDir::open(&settings.data_dir, None).map_err(StartError::DataDir)?;
+            let data = DataDir::open(&settings.data_dir, None).map_err(|e| match e {
+                DataDirError::InUse { .. } => StartError::DataDirInUse(e),
+                other => StartError::DataDir(other),
+            })?;
             (data.store, data.root_key)
         };
         let clock = Arc::new(EmulatedClock::new());
+        // Before anything reads the clock: emulated time picks up where it was.
+        let stored = store
+            .get_meta(CLOCK_META)
+            .map_err(|e| StartError::Unreadable(KmsError::Internal(InternalError::Storage(e))))?;
+        if let Some(bytes) = stored {
+            let state: ClockState =
+                serde_json::from_slice(&bytes).map_err(StartError::ClockState)?;
+            clock.restore(state);
+        }
         let pool = Arc::new(KeyPairPool::start(settings.pool.targets()));
         let kms = Arc::new(
             Kms::builder(Arc::clone(&store), &root_key)
@@ -89,6 +211,16 @@ impl Engine {
                 .key_pairs(Arc::clone(&pool) as Arc<dyn kms_core::wrapping::KeyPairSource>)
                 .build(),
         );
+        match kms.check_readable() {
+            Ok(()) => {}
+            Err(e @ KmsError::Internal(InternalError::CorruptRecord(_))) => {
+                return Err(StartError::WrongRootKey(e));
+            }
+            Err(e) => return Err(StartError::Unreadable(e)),
+        }
+        if reset {
+            kms.reset(None).map_err(StartError::Reset)?;
+        }
         let period = Duration::from_secs(settings.sweep_interval_secs);
         let sweeper = Sweeper::start(Arc::clone(&kms), period).map_err(StartError::Sweeper)?;
         Ok(Engine {
@@ -96,14 +228,16 @@ impl Engine {
             clock,
             store,
             pool,
-            sweeper: Some(sweeper),
+            sweeper: Some(Arc::new(sweeper)),
         })
     }
 
     pub(crate) fn view(&self) -> EngineView {
         EngineView {
+            kms: Arc::clone(&self.kms),
             clock: Arc::clone(&self.clock),
             pool: Arc::clone(&self.pool),
+            sweeper: self.sweeper.as_ref().map_or_else(Weak::new, Arc::downgrade),
         }
     }
 
@@ -113,10 +247,6 @@ impl Engine {
 
     pub(crate) fn clock(&self) -> &Arc<EmulatedClock> {
         &self.clock
-    }
-
-    pub(crate) fn store(&self) -> &Arc<dyn KeyStore> {
-        &self.store
     }
 
     /// Stops the sweeper, flushes the store, then releases everything, waiting at most
@@ -162,7 +292,7 @@ mod tests {
             data_dir: file.path().join("data"),
             ..Settings::default()
         };
-        let error = Engine::start(&settings).unwrap_err();
+        let error = Engine::start(&settings, false).unwrap_err();
         assert!(matches!(error, StartError::DataDir(_)), "{error:?}");
         let message = error.to_string();
         assert!(

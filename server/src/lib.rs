@@ -10,6 +10,7 @@ mod admin;
 mod background;
 mod body;
 mod cli;
+mod controls;
 mod dialect;
 mod engine;
 mod env_source;

@@ -369,11 +369,11 @@ pub(crate) mod testing {
     use actix_web::body::to_bytes;
     use actix_web::dev::ServiceResponse;
     use actix_web::test::{TestRequest, call_service, init_service};
-    use kms_core::MemoryStore;
     use kms_core::wrapping::{KeyPairPool, PoolTargets};
+    use kms_core::{Kms, MemoryStore, RootKey};
     pub(crate) use serde_json::json;
 
-    use crate::admin::StoreRead;
+    use crate::admin::RecordsReadable;
 
     use super::*;
 
@@ -384,6 +384,15 @@ pub(crate) mod testing {
     impl Dialect for Echo {
         fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
             true
+        }
+        fn tenant(
+            &self,
+            terms: &std::collections::BTreeMap<String, String>,
+        ) -> Result<String, String> {
+            terms
+                .get("name")
+                .cloned()
+                .ok_or_else(|| "name it".to_owned())
         }
 
         fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
@@ -454,6 +463,15 @@ pub(crate) mod testing {
         fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
             true
         }
+        fn tenant(
+            &self,
+            terms: &std::collections::BTreeMap<String, String>,
+        ) -> Result<String, String> {
+            terms
+                .get("name")
+                .cloned()
+                .ok_or_else(|| "name it".to_owned())
+        }
         fn handle(&self, _: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
             self.started.fetch_add(1, Ordering::SeqCst);
             std::thread::sleep(self.work);
@@ -472,6 +490,7 @@ pub(crate) mod testing {
             rsa_4096: 0,
             sm2: 0,
         }));
+        let kms = test_kms(&clock);
         Arc::new(Shared {
             clock: Arc::clone(&clock),
             store_probe: store,
@@ -480,14 +499,27 @@ pub(crate) mod testing {
             body_limit: 64,
             request_timeout: Duration::from_millis(300),
             metrics: Arc::new(Metrics::new().unwrap()),
-            engine: EngineView { clock, pool },
+            engine: EngineView {
+                kms,
+                clock,
+                pool,
+                sweeper: std::sync::Weak::new(),
+            },
             clouds: Vec::new(),
         })
     }
 
+    fn test_kms(clock: &Arc<EmulatedClock>) -> Arc<Kms> {
+        Arc::new(
+            Kms::builder(Arc::new(MemoryStore::new()), &RootKey::from_bytes([5; 32]))
+                .clock(Arc::clone(clock) as Arc<dyn kms_core::Clock>)
+                .build(),
+        )
+    }
+
     pub(crate) fn memory_shared(clock_control: bool) -> Arc<Shared> {
         shared(
-            Arc::new(StoreRead(Arc::new(MemoryStore::new()))),
+            Arc::new(RecordsReadable(test_kms(&Arc::new(EmulatedClock::new())))),
             clock_control,
         )
     }
@@ -585,6 +617,15 @@ mod tests {
     impl Dialect for Fragile {
         fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
             true
+        }
+        fn tenant(
+            &self,
+            terms: &std::collections::BTreeMap<String, String>,
+        ) -> Result<String, String> {
+            terms
+                .get("name")
+                .cloned()
+                .ok_or_else(|| "name it".to_owned())
         }
         fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
             assert_ne!(request.body(), b"panic", "the dialect panics, as asked");

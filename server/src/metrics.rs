@@ -40,7 +40,7 @@ pub(crate) struct Metrics {
 #[derive(Debug, Default)]
 pub(crate) struct EngineReading {
     /// (state name, keys in it).
-    pub keys_by_state: Vec<(&'static str, u64)>,
+    pub keys_by_state: Vec<(String, u64)>,
     /// Records that could not be read when counting.
     pub unreadable_keys: u64,
     /// (spec name, pairs ready now, pairs generated inline since start).
@@ -143,10 +143,22 @@ impl Metrics {
     }
 
     /// The exposition text, with the engine's gauges set from `reading`.
-    pub(crate) fn render(&self, reading: &EngineReading) -> Result<String, MetricsError> {
+    pub(crate) fn render(&self, reading: Option<&EngineReading>) -> Result<String, MetricsError> {
+        if let Some(reading) = reading {
+            self.set_engine(reading);
+        }
+        let mut out = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
+        // The encoder writes UTF-8 only; a lossy conversion could change nothing.
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    fn set_engine(&self, reading: &EngineReading) {
         self.keys.reset();
         for (state, n) in &reading.keys_by_state {
-            self.keys.with_label_values(&[state]).set(gauge(*n));
+            self.keys
+                .with_label_values(&[state.as_str()])
+                .set(gauge(*n));
         }
         self.unreadable_keys.set(gauge(reading.unreadable_keys));
         for (spec, ready, inline) in &reading.pairs {
@@ -164,10 +176,6 @@ impl Metrics {
             .with_label_values(&["records_aged"])
             .set(gauge(reading.records_aged));
         self.clock_offset.set(reading.clock_offset.as_secs_f64());
-        let mut out = Vec::new();
-        TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
-        // The encoder writes UTF-8 only; a lossy conversion could change nothing.
-        Ok(String::from_utf8_lossy(&out).into_owned())
     }
 }
 
@@ -191,13 +199,13 @@ mod tests {
             Duration::from_millis(1),
         );
         let text = m
-            .render(&EngineReading {
-                keys_by_state: vec![("Enabled", 3), ("PendingImport", 1)],
+            .render(Some(&EngineReading {
+                keys_by_state: vec![("Enabled".into(), 3), ("PendingImport".into(), 1)],
                 pairs: vec![("RSA_2048", 4, 1)],
                 sweeper_runs: 7,
                 clock_offset: Duration::from_secs(90),
                 ..EngineReading::default()
-            })
+            }))
             .unwrap();
         for line in [
             r#"kmsgate_requests_total{code="OK",dialect="aws",operation="Encrypt"} 1"#,

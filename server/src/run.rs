@@ -16,7 +16,7 @@ use actix_web::dev::Server;
 use clap::Parser;
 use kms_core::{Clock, Clocks, SystemClock};
 
-use crate::admin::{AdminAccess, StoreRead};
+use crate::admin::{AdminAccess, RecordsReadable};
 use crate::cli::{DialectCli, KmsgateCli, KmsgateCommand};
 use crate::dialect::DialectKind;
 use crate::engine::{Engine, StartError};
@@ -66,7 +66,7 @@ fn run(kinds: &[DialectKind], config: Option<&Path>, overrides: &Overrides) -> E
     for warning in &warnings {
         tracing::warn!("{warning}");
     }
-    let Prepared { engine, listeners } = match prepare(&settings, kinds) {
+    let Prepared { engine, listeners } = match prepare(&settings, kinds, overrides.reset) {
         Ok(p) => p,
         Err(e) => return fail(RUNTIME_FAILURE, &e),
     };
@@ -109,12 +109,14 @@ pub(crate) struct Prepared {
 
 /// Starts the engine and binds one socket per dialect; the binaries and
 /// [`crate::Background`] both start this way.
+/// `reset` empties the store first (`--reset`).
 pub(crate) fn prepare(
     settings: &Settings,
     kinds: &[DialectKind],
+    reset: bool,
 ) -> Result<Prepared, StartFailure> {
-    let engine =
-        Engine::start(settings).map_err(|e: StartError| StartFailure::Engine(Box::new(e)))?;
+    let engine = Engine::start(settings, reset)
+        .map_err(|e: StartError| StartFailure::Engine(Box::new(e)))?;
     log_startup(settings, kinds);
     // Bound before anything is announced, so a taken port fails the start, not a request.
     let mut sockets = Vec::new();
@@ -161,7 +163,7 @@ pub(crate) fn prepare(
         .collect();
     let shared = Arc::new(Shared {
         clock: Arc::clone(engine.clock()),
-        store_probe: Arc::new(StoreRead(Arc::clone(engine.store()))),
+        store_probe: Arc::new(RecordsReadable(Arc::clone(engine.kms()))),
         clock_control: settings.admin.clock_control,
         admin_access: AdminAccess::new(
             kinds.iter().any(|kind| settings.strict_auth(*kind)),

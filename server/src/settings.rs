@@ -175,6 +175,8 @@ pub struct Overrides {
     /// applied when the subscriber is built.
     pub log_level: Option<LogLevel>,
     pub log_format: Option<LogFormat>,
+    /// `--reset`: start from an empty store (an action at start, not a setting).
+    pub reset: bool,
     pub aws_listen: Option<ListenAddr>,
     pub tencent_listen: Option<ListenAddr>,
     pub huawei_listen: Option<ListenAddr>,

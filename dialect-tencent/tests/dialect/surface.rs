@@ -331,6 +331,15 @@ impl KeyStore for BrokenStore {
     fn flush(&self) -> Result<(), StoreError> {
         Err(broken())
     }
+    fn get_meta(&self, _: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Err(broken())
+    }
+    fn put_meta(&self, _: &str, _: &[u8]) -> Result<(), StoreError> {
+        Err(broken())
+    }
+    fn clear(&self, _: Option<&TenantId>) -> Result<kms_core::ClearReport, StoreError> {
+        Err(broken())
+    }
 }
 
 #[test]

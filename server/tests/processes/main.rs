@@ -7,6 +7,7 @@
 mod support;
 
 mod config;
+mod controls;
 mod data_dir;
 mod operability;
 mod serve;
