@@ -133,7 +133,7 @@ fn claims(request: &PasswordAuth, config: &Config) -> Result<TokenClaims, Huawei
             )));
         }
     }
-    let now = config.clocks.emulated.now();
+    let (now, generation) = config.clocks.emulated.now_and_generation();
     Ok(TokenClaims {
         user: request.user.clone(),
         domain_name: request.domain.name.clone(),
@@ -145,6 +145,7 @@ fn claims(request: &PasswordAuth, config: &Config) -> Result<TokenClaims, Huawei
         project_id: project_id.to_string(),
         issued_at: now,
         expires_at: now.saturating_add(config.settings.token_ttl()),
+        generation,
     })
 }
 

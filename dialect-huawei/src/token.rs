@@ -15,7 +15,9 @@ use dialect_kit::signing::{constant_time_eq, hmac_sha256};
 use kms_core::{InternalError, Timestamp};
 use rand_core::{OsRng, RngCore};
 
-const VERSION: u8 = 1;
+/// Version 2 added the clock generation; tokens never outlive their process, so earlier
+/// versions need no reading.
+const VERSION: u8 = 2;
 const MAC_LEN: usize = 32;
 const MAC_LABEL: &[u8] = b"kmsgate/huawei/x-auth-token/v1";
 /// Each claim is at most this many bytes, so a token's length always fits the two-byte DER
@@ -32,6 +34,9 @@ pub struct TokenClaims {
     pub project_name: String,
     pub issued_at: Timestamp,
     pub expires_at: Timestamp,
+    /// The emulated clock's generation at issue, so a token that had expired before the
+    /// clock was moved back stays expired after it (`Clock::has_passed`).
+    pub generation: u32,
 }
 
 /// Issues and verifies tokens with one process-wide secret.
@@ -98,6 +103,7 @@ impl TokenIssuer {
         let mut body = vec![VERSION];
         body.extend_from_slice(&claims.issued_at.as_millis().to_be_bytes());
         body.extend_from_slice(&claims.expires_at.as_millis().to_be_bytes());
+        body.extend_from_slice(&claims.generation.to_be_bytes());
         for claim in [
             &claims.user,
             &claims.domain_name,
@@ -138,6 +144,7 @@ impl TokenIssuer {
         }
         let issued_at = Timestamp::from_millis(r.u64()?);
         let expires_at = Timestamp::from_millis(r.u64()?);
+        let generation = u32::from_be_bytes(r.take(4)?.try_into().ok()?);
         let claims = TokenClaims {
             user: r.claim()?,
             domain_name: r.claim()?,
@@ -146,6 +153,7 @@ impl TokenIssuer {
             project_name: r.claim()?,
             issued_at,
             expires_at,
+            generation,
         };
         r.0.is_empty().then_some(claims)
     }
@@ -164,6 +172,7 @@ mod tests {
             project_name: "cn-north-4".into(),
             issued_at: Timestamp::from_secs(1_000),
             expires_at: Timestamp::from_secs(87_400),
+            generation: 3,
         }
     }
 

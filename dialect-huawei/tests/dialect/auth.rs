@@ -72,6 +72,34 @@ fn with_token(h: &Harness, project: &str, token: &str, action: &str, body: Value
 }
 
 #[test]
+fn moving_the_clock_back_does_not_revive_an_expired_token() {
+    let h = harness_with(strict());
+    let old = token_of(&get_token(
+        &h,
+        &password_auth("alice", "Passw0rd!", "acme", PROJECT),
+    ));
+    h.emulated.advance(std::time::Duration::from_secs(3600));
+    let r = with_token(&h, PROJECT, &old, "list-keys", json!({}));
+    assert_eq!((r.status, r.code().as_str()), (403, "APIG.0301"));
+    h.emulated.reset().unwrap();
+    let r = with_token(&h, PROJECT, &old, "list-keys", json!({}));
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (403, "APIG.0301"),
+        "revived by the rewind"
+    );
+    // A token issued after the rewind lives its full life.
+    let fresh = token_of(&get_token(
+        &h,
+        &password_auth("alice", "Passw0rd!", "acme", PROJECT),
+    ));
+    assert_eq!(
+        with_token(&h, PROJECT, &fresh, "list-keys", json!({})).status,
+        200
+    );
+}
+
+#[test]
 fn issued_tokens_work_for_their_project_until_they_expire() {
     let h = harness_with(strict());
     let reply = get_token(&h, &password_auth("alice", "Passw0rd!", "acme", PROJECT));

@@ -9,7 +9,7 @@ use dialect_huawei::signer::{SignedParts, canonical_request, string_to_sign};
 use dialect_huawei::{HuaweiDialect, Settings};
 use dialect_kit::Dialect;
 use hmac::{Hmac, Mac};
-use kms_core::{Clock, Clocks, Kms, ManualClock, MemoryStore, RootKey, Timestamp};
+use kms_core::{Clock, Clocks, EmulatedClock, Kms, ManualClock, MemoryStore, RootKey, Timestamp};
 use serde_json::{Value, json};
 
 /// 2026-11-22T09:32:37Z, the date of the recorded captures and of the signing vector.
@@ -19,8 +19,10 @@ pub const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
 pub struct Harness {
     pub dialect: HuaweiDialect,
-    /// Emulated time: key and token expiry.
+    /// The wall under emulated time: tests advance it for key and token expiry.
     pub clock: Arc<ManualClock>,
+    /// Emulated time over `clock`, as a server runs it: for moving the clock back.
+    pub emulated: Arc<EmulatedClock>,
     /// Real time as the signature check sees it.
     pub signature_clock: Arc<ManualClock>,
 }
@@ -34,9 +36,10 @@ pub fn harness() -> Harness {
 /// `X-Sdk-Date`, as the real clock would while emulated time is fast-forwarded.
 pub fn harness_with(config: Settings) -> Harness {
     let clock = Arc::new(ManualClock::new(CAPTURE_TIME));
+    let emulated = Arc::new(EmulatedClock::with_wall(clock.clone()));
     let signature_clock = Arc::new(ManualClock::new(CAPTURE_TIME));
     let kms = Kms::builder(Arc::new(MemoryStore::new()), &RootKey::from_bytes([7; 32]))
-        .clock(clock.clone())
+        .clock(emulated.clone())
         .build();
     Harness {
         dialect: HuaweiDialect::new(
@@ -44,10 +47,11 @@ pub fn harness_with(config: Settings) -> Harness {
             config,
             Clocks {
                 real: signature_clock.clone(),
-                emulated: clock.clone(),
+                emulated: emulated.clone(),
             },
         ),
         clock,
+        emulated,
         signature_clock,
     }
 }
@@ -243,7 +247,7 @@ impl Harness {
     }
 
     pub fn now_secs(&self) -> u64 {
-        self.clock.now().as_secs()
+        self.emulated.now().as_secs()
     }
 
     pub fn advance(&self, secs: u64) {
