@@ -5,7 +5,7 @@ use dialect_kit::signing::header_pairs;
 use http::Request;
 
 use crate::caller::Caller;
-use crate::error::{AwsError, from_auth};
+use crate::error::{AwsError, ErrorCode, from_auth};
 use kms_core::Clock;
 
 use crate::account::Account;
@@ -23,6 +23,15 @@ pub(crate) fn authenticate(
     let authorization = header("authorization").ok_or_else(|| from_auth(&AuthError::Missing))?;
     let auth = sigv4::parse_authorization(authorization).map_err(|e| from_auth(&e))?;
     let account = Account::parse(&auth.access_key_id).unwrap_or(settings.default_account);
+    if settings.known_regions_only && !crate::regions::is_known(&auth.region) {
+        return Err(AwsError::new(
+            ErrorCode::InvalidSignatureException,
+            format!(
+                "Credential should be scoped to a valid region, not '{}'. ",
+                auth.region
+            ),
+        ));
+    }
     let caller = Caller::new(account, &auth.region)?;
     if !settings.strict_auth {
         return Ok(caller);

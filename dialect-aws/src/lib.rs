@@ -13,6 +13,7 @@ pub mod error;
 mod input;
 mod key_ref;
 mod ops;
+mod regions;
 mod response;
 mod service;
 mod settings;

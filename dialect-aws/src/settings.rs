@@ -29,6 +29,10 @@ pub struct Settings {
     /// `aws.allow_rsaes_pkcs1_v1_5`: accept the RSAES_PKCS1_V1_5 wrapping algorithm, which AWS
     /// stopped accepting in 2023 (for old scripts only). Default false.
     pub allow_rsaes_pkcs1_v1_5: bool,
+    /// `aws.known_regions_only`: refuse credential scopes naming a region AWS does not have
+    /// (`InvalidSignatureException`, as AWS answers a wrongly scoped signature), so a typo
+    /// does not quietly become a tenant of its own. Default false.
+    pub known_regions_only: bool,
 }
 
 /// The listener's port on loopback when no address is configured.
@@ -42,6 +46,7 @@ impl Default for Settings {
             strict_auth: false,
             credentials: BTreeMap::new(),
             allow_rsaes_pkcs1_v1_5: false,
+            known_regions_only: false,
         }
     }
 }
@@ -55,6 +60,7 @@ impl fmt::Debug for Settings {
             .field("strict_auth", &self.strict_auth)
             .field("credentials", &self.credentials.keys().collect::<Vec<_>>())
             .field("allow_rsaes_pkcs1_v1_5", &self.allow_rsaes_pkcs1_v1_5)
+            .field("known_regions_only", &self.known_regions_only)
             .finish()
     }
 }

@@ -19,6 +19,7 @@ pub mod legacy_sign;
 mod ops;
 mod params;
 mod quota;
+mod regions;
 mod response;
 mod service;
 mod settings;

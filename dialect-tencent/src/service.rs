@@ -79,6 +79,15 @@ impl TencentDialect {
         let action = resolve_action(&action_name)?;
         summary.operation = Some(action.name().to_owned());
         let caller = Caller::new(account, framed.common.region.as_deref())?;
+        if self.settings.known_regions_only && !crate::regions::is_known(&caller.region) {
+            return Err(TencentError::new(
+                ErrorCode::UnsupportedRegion,
+                format!(
+                    "The region `{}` is not a Tencent Cloud region (tencent.known_regions_only is on).",
+                    caller.region
+                ),
+            ));
+        }
         summary.tenant = Some(caller.tenant.to_string());
         self.quotas.admit(&caller.tenant, action)?;
         let params = framed.params()?;

@@ -33,6 +33,10 @@ pub struct Settings {
     pub edition: Edition,
     /// `[tencent.quotas]`: per-action request quotas.
     pub quotas: QuotaSettings,
+    /// `tencent.known_regions_only`: refuse regions Tencent Cloud does not have
+    /// (`UnsupportedRegion`), so a typo does not quietly become a tenant of its own.
+    /// Default false.
+    pub known_regions_only: bool,
 }
 
 /// The listener's port on loopback when no address is configured.
@@ -47,6 +51,7 @@ impl Default for Settings {
             credentials: BTreeMap::new(),
             edition: Edition::Fips,
             quotas: QuotaSettings::default(),
+            known_regions_only: false,
         }
     }
 }
@@ -71,6 +76,7 @@ impl fmt::Debug for Settings {
             .field("credentials", &self.credentials)
             .field("edition", &self.edition)
             .field("quotas", &self.quotas)
+            .field("known_regions_only", &self.known_regions_only)
             .finish()
     }
 }

@@ -12,18 +12,19 @@
 //! SDKs retry) always means nothing happened, and a graceful shutdown, which waits for
 //! in-flight handlers, waits for every started job.
 
+use std::collections::HashSet;
 use std::io;
 use std::net::TcpListener;
 use std::pin::pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::dev::Server;
 use actix_web::error::BlockingError;
 use actix_web::rt::time::timeout;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use kms_core::EmulatedClock;
+use kms_core::{EmulatedClock, TenantId};
 
 use dialect_kit::{Dialect, Edge, Summary};
 
@@ -61,6 +62,46 @@ pub(crate) struct Shared {
     pub engine: EngineView,
     /// Every cloud this build speaks, served here or not, to recognise misdirected requests.
     pub clouds: Vec<Cloud>,
+    /// Tenants this process has seen, so a new one (often a typo) is logged once.
+    pub tenants_seen: Mutex<HashSet<String>>,
+}
+
+impl Shared {
+    /// Logs a tenant the first time this process sees it, if it holds no key but the one this
+    /// request created or named: `aws/111122223333/us-est-1` is how a region typo shows.
+    /// Runs on the blocking pool (it reads the store).
+    fn note_tenant(&self, response: &http::Response<Vec<u8>>) {
+        let Some(summary) = Summary::of(response) else {
+            return;
+        };
+        let Some(tenant) = &summary.tenant else {
+            return;
+        };
+        {
+            // A poisoned set only means a logging thread panicked; the set is still usable.
+            let mut seen = self
+                .tenants_seen
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !seen.insert(tenant.clone()) {
+                return;
+            }
+        }
+        let Ok(id) = TenantId::new(tenant.clone()) else {
+            return;
+        };
+        let others = match self.engine.kms.store().list(&id, None, 2) {
+            Ok(keys) => keys
+                .iter()
+                .filter(|(key, _)| Some(key.to_string()) != summary.key_id)
+                .count(),
+            // Unknown: say nothing rather than something untrue.
+            Err(_) => return,
+        };
+        if others == 0 {
+            tracing::info!(tenant = tenant.as_str(), "new tenant {tenant}");
+        }
+    }
 }
 
 /// One cloud as every listener knows it.
@@ -240,7 +281,13 @@ async fn respond(
         return Ok(answer);
     }
     let dialect = Arc::clone(&context.dialect);
-    dispatch(deadline, move || dialect.handle(request)).await
+    let shared = Arc::clone(&context.shared);
+    dispatch(deadline, move || {
+        let response = dialect.handle(request);
+        shared.note_tenant(&response);
+        response
+    })
+    .await
 }
 
 /// The dialect's answer as actix sends it; the dialect's internal error if it cannot be sent.
@@ -506,6 +553,7 @@ pub(crate) mod testing {
                 sweeper: std::sync::Weak::new(),
             },
             clouds: Vec::new(),
+            tenants_seen: Mutex::default(),
         })
     }
 

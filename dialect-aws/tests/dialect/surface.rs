@@ -148,3 +148,30 @@ fn strict_mode_wants_the_routing_headers_signed() {
         );
     }
 }
+
+#[test]
+fn with_known_regions_only_a_region_typo_is_refused() {
+    let lenient = harness();
+    assert_eq!(
+        lenient
+            .call_as("111122223333", "us-est-1", "ListKeys", json!({}))
+            .status,
+        200,
+        "off by default: any well-formed region is a tenant"
+    );
+    let h = harness_with(dialect_aws::Settings {
+        known_regions_only: true,
+        ..Default::default()
+    });
+    let typo = h.call_as("111122223333", "us-est-1", "ListKeys", json!({}));
+    assert_eq!(typo.code(), "InvalidSignatureException");
+    assert!(typo.body["message"].as_str().unwrap().contains("us-est-1"));
+    for region in ["us-east-1", "cn-north-1", "us-gov-west-1"] {
+        assert_eq!(
+            h.call_as("111122223333", region, "ListKeys", json!({}))
+                .status,
+            200,
+            "{region}"
+        );
+    }
+}

@@ -375,3 +375,26 @@ fn the_servers_own_answers_are_in_the_envelope() {
         "UnsupportedOperation.ServiceTemporaryUnavailable"
     );
 }
+
+#[test]
+fn with_known_regions_only_a_region_typo_is_refused() {
+    let lenient = harness();
+    assert_eq!(
+        lenient.call_in("ap-guanzhou", "ListKeys", json!({})).code(),
+        "",
+        "off by default: any well-formed region is a tenant"
+    );
+    let h = harness_with(Settings {
+        known_regions_only: true,
+        ..Settings::default()
+    });
+    let typo = h.call_in("ap-guanzhou", "ListKeys", json!({}));
+    assert_eq!(typo.code(), "UnsupportedRegion");
+    for region in ["ap-guangzhou", "ap-shanghai-fsi", "eu-frankfurt"] {
+        assert_eq!(
+            h.call_in(region, "ListKeys", json!({})).code(),
+            "",
+            "{region}"
+        );
+    }
+}

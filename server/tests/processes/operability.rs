@@ -80,6 +80,11 @@ fn every_request_gets_one_log_line_and_metrics_count_it() {
         assert!(line.contains(part), "{part} missing from {line}");
     }
     assert!(log.contains("code=\"NotFoundException\""), "{log}");
+    assert!(
+        log.contains("new tenant aws/111122223333/us-east-1"),
+        "the first request of a tenant is logged: {log}"
+    );
+    assert_eq!(log.matches("new tenant").count(), 1, "once: {log}");
 
     let metrics = get(addr, "/metrics");
     assert_eq!(metrics.status, 200);
