@@ -17,6 +17,7 @@ mod env_source;
 mod http_bridge;
 mod known_settings;
 mod listener;
+mod log_writer;
 mod logging;
 mod metrics;
 mod run;

@@ -100,18 +100,24 @@ pub(crate) fn filter(
     EnvFilter::try_new(format!("{chosen}{quiet}")).map_err(|e| format!("log level {chosen:?}: {e}"))
 }
 
+pub(crate) use crate::log_writer::LogGuard;
+
 /// Installs the process's subscriber. Only the first call in a process takes effect (tests
 /// and `Background` may start several servers); later calls change nothing.
-pub(crate) fn init(filter: EnvFilter, format: LogFormat) {
+/// Lines reach stderr through [`crate::log_writer`]: batched, a tenth of a second late at
+/// most. Hold the guard until the process exits.
+pub(crate) fn init(filter: EnvFilter, format: LogFormat) -> LogGuard {
+    let (writer, guard) = crate::log_writer::batch_writer(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_target(false);
     // An error means a subscriber is already installed, which is what we want then.
     let _ = match format {
         LogFormat::Text => builder.with_ansi(false).try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
+    guard
 }
 
 #[cfg(test)]

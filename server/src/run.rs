@@ -55,14 +55,14 @@ fn run(kinds: &[DialectKind], config: Option<&Path>, overrides: &Overrides) -> E
         Err(e) => return fail(INVALID_CONFIGURATION, &e),
     };
     let rust_log = std::env::var("RUST_LOG").ok();
-    match logging::filter(
+    let _log_writer = match logging::filter(
         overrides.log_level.as_ref(),
         rust_log.as_deref(),
         &settings.log.level,
     ) {
         Ok(filter) => logging::init(filter, settings.log.format),
         Err(e) => return fail(INVALID_CONFIGURATION, &e),
-    }
+    };
     for warning in &warnings {
         tracing::warn!("{warning}");
     }

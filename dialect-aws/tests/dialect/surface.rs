@@ -1,7 +1,7 @@
 //! Routing, authentication and malformed requests: every one gets AWS's own error.
 
 use dialect_kit::{Dialect, Edge};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::*;
 
@@ -173,5 +173,117 @@ fn with_known_regions_only_a_region_typo_is_refused() {
             200,
             "{region}"
         );
+    }
+}
+
+fn op_request(op: &str, body: Value) -> http::Request<Vec<u8>> {
+    http::Request::post("/")
+        .header("x-amz-target", format!("TrentService.{op}"))
+        .header("authorization", authorization("111122223333", "us-east-1"))
+        .body(body.to_string().into_bytes())
+        .unwrap()
+}
+
+#[test]
+fn every_answer_carries_a_summary_for_the_server_log() {
+    let h = harness();
+    let created = h.dialect.handle(op_request("CreateKey", json!({})));
+    let s = dialect_kit::Summary::of(&created).unwrap().clone();
+    let body: Value = serde_json::from_slice(created.body()).unwrap();
+    assert_eq!(s.operation.as_deref(), Some("CreateKey"));
+    assert_eq!(s.tenant.as_deref(), Some("aws/111122223333/us-east-1"));
+    assert_eq!(s.key_id.as_deref(), body["KeyMetadata"]["KeyId"].as_str());
+    assert_eq!(s.error_code, None);
+    assert_eq!(
+        s.request_id.as_deref(),
+        created.headers()["x-amzn-requestid"].to_str().ok()
+    );
+    let key = s.key_id.unwrap();
+    let by_alias = h.dialect.handle(op_request(
+        "CreateAlias",
+        json!({ "AliasName": "alias/a", "TargetKeyId": key }),
+    ));
+    assert_eq!(by_alias.status(), 200);
+    let described = h
+        .dialect
+        .handle(op_request("DescribeKey", json!({ "KeyId": "alias/a" })));
+    let s = dialect_kit::Summary::of(&described).unwrap();
+    assert_eq!(s.key_id.as_deref(), Some(key.as_str()), "the resolved key");
+    let missing = h
+        .dialect
+        .handle(op_request("DescribeKey", json!({ "KeyId": "alias/none" })));
+    let s = dialect_kit::Summary::of(&missing).unwrap();
+    assert_eq!(s.error_code.as_deref(), Some("NotFoundException"));
+    let unknown = h.dialect.handle(op_request("NoSuchThing", json!({})));
+    let s = dialect_kit::Summary::of(&unknown).unwrap();
+    assert_eq!(s.operation, None, "only routed names become labels");
+    assert_eq!(s.error_code.as_deref(), Some("UnknownOperationException"));
+    let edge = h.dialect.edge(Edge::TimedOut);
+    let s = dialect_kit::Summary::of(&edge).unwrap();
+    assert_eq!(s.error_code.as_deref(), Some("DependencyTimeoutException"));
+}
+
+#[test]
+fn aws_requests_are_recognised_and_others_are_not() {
+    let h = harness();
+    let bare = |headers: &[(&str, &str)], path: &str| {
+        let mut b = http::Request::post(path);
+        for (n, v) in headers {
+            b = b.header(*n, *v);
+        }
+        h.dialect.recognizes(&b.body(Vec::new()).unwrap())
+    };
+    assert!(bare(&[("x-amz-target", "TrentService.ListKeys")], "/"));
+    assert!(bare(
+        &[("authorization", &authorization("AK", "us-east-1"))],
+        "/"
+    ));
+    assert!(!bare(&[], "/"));
+    assert!(!bare(&[("x-tc-action", "ListKeys")], "/"));
+    assert!(!bare(
+        &[("authorization", "TC3-HMAC-SHA256 Credential=a")],
+        "/"
+    ));
+    assert!(!bare(&[("x-auth-token", "MII")], "/v1.0/p/kms/list-keys"));
+    let misdirected = h.dialect.edge(Edge::Misdirected {
+        message: "this is kmsgate's Tencent Cloud KMS listener",
+    });
+    assert_eq!(misdirected.status(), 400);
+    let body: Value = serde_json::from_slice(misdirected.body()).unwrap();
+    assert_eq!(body["__type"], "UnknownOperationException");
+    assert_eq!(
+        body["message"],
+        "this is kmsgate's Tencent Cloud KMS listener"
+    );
+}
+
+#[test]
+fn operators_name_tenants_in_aws_terms() {
+    let h = harness();
+    let terms = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    assert_eq!(
+        h.dialect.tenant(&terms(&[
+            ("account", "111122223333"),
+            ("region", "eu-west-1")
+        ])),
+        Ok("aws/111122223333/eu-west-1".to_owned())
+    );
+    for bad in [
+        terms(&[("account", "1111")]),
+        terms(&[("account", "12345"), ("region", "eu-west-1")]),
+        terms(&[("account", "111122223333"), ("region", "EU WEST")]),
+        terms(&[("project_id", "p")]),
+        terms(&[
+            ("account", "111122223333"),
+            ("region", "eu-west-1"),
+            ("x", "y"),
+        ]),
+    ] {
+        assert!(h.dialect.tenant(&bad).is_err(), "{bad:?}");
     }
 }

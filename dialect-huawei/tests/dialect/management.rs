@@ -434,3 +434,55 @@ fn permissive_mode_still_wants_a_current_sdk_date() {
     h.advance(86_400 * 30);
     assert_eq!(h.raw(request(Some(CAPTURE_DATE))).status, 200);
 }
+
+#[test]
+fn every_answer_carries_a_summary_and_misdirection_is_a_gateway_404() {
+    let h = harness();
+    let created = h.dialect.handle(
+        http::Request::post(path(PROJECT, "create-key"))
+            .header("x-auth-token", "MIIanything")
+            .body(json!({ "key_alias": "logged" }).to_string().into_bytes())
+            .unwrap(),
+    );
+    assert_eq!(created.status(), 200);
+    let s = dialect_kit::Summary::of(&created).unwrap();
+    assert_eq!(s.operation.as_deref(), Some("CreateKey"));
+    assert_eq!(s.tenant.as_deref(), Some(&*format!("huawei/{PROJECT}")));
+    assert!(s.key_id.is_some() && s.request_id.is_some() && s.error_code.is_none());
+    let missing = h.dialect.handle(
+        http::Request::post("/v1.0/p/kms/no-such-thing")
+            .body(Vec::new())
+            .unwrap(),
+    );
+    let s = dialect_kit::Summary::of(&missing).unwrap();
+    assert_eq!(
+        (s.operation.as_deref(), s.error_code.as_deref()),
+        (None, Some("APIG.0101"))
+    );
+
+    let misdirected = h.dialect.edge(Edge::Misdirected {
+        message: "elsewhere",
+    });
+    assert_eq!(misdirected.status(), 404);
+    assert!(String::from_utf8_lossy(misdirected.body()).contains("APIG.0101"));
+    let post = |path: &str, header: Option<(&str, &str)>| {
+        let mut b = http::Request::post(path);
+        if let Some((n, v)) = header {
+            b = b.header(n, v);
+        }
+        h.dialect.recognizes(&b.body(Vec::new()).unwrap())
+    };
+    assert!(post("/v1.0/p/kms/list-keys", None));
+    assert!(post("/v3/auth/tokens", None));
+    assert!(post("/", Some(("x-auth-token", "MII"))));
+    assert!(post(
+        "/",
+        Some(("authorization", "SDK-HMAC-SHA256 Access=a"))
+    ));
+    assert!(!post("/", Some(("x-amz-target", "TrentService.ListKeys"))));
+    assert!(!post("/", None));
+    let terms: std::collections::BTreeMap<String, String> =
+        [("project_id".to_owned(), PROJECT.to_owned())].into();
+    assert_eq!(h.dialect.tenant(&terms), Ok(format!("huawei/{PROJECT}")));
+    assert!(h.dialect.tenant(&Default::default()).is_err());
+}

@@ -398,3 +398,72 @@ fn with_known_regions_only_a_region_typo_is_refused() {
         );
     }
 }
+
+#[test]
+fn every_answer_carries_a_summary_and_foreign_requests_get_a_400() {
+    let h = harness();
+    let created = h
+        .dialect
+        .handle(Call::new("CreateKey", json!({ "Alias": "logged" })).request());
+    let s = dialect_kit::Summary::of(&created).unwrap().clone();
+    assert_eq!(s.operation.as_deref(), Some("CreateKey"));
+    assert_eq!(
+        s.tenant.as_deref(),
+        Some(&*format!("tencent/{}/{REGION}", Account::DEFAULT))
+    );
+    assert!(s.key_id.is_some());
+    assert_eq!(s.error_code, None);
+    assert!(s.request_id.is_some());
+    let unknown = h
+        .dialect
+        .handle(Call::new("NoSuchAction", json!({})).request());
+    let s = dialect_kit::Summary::of(&unknown).unwrap();
+    assert_eq!(s.operation, None, "only routed names become labels");
+    assert_eq!(s.error_code.as_deref(), Some("InvalidAction"));
+    assert_eq!(
+        unknown.status(),
+        200,
+        "Tencent's own clients read errors from a 200"
+    );
+
+    // Nothing a Tencent client sends: a 400, in the envelope still.
+    let foreign = http::Request::post("/")
+        .header("x-amz-target", "TrentService.ListKeys")
+        .body(b"{}".to_vec())
+        .unwrap();
+    assert!(!h.dialect.recognizes(&foreign));
+    let answer = h.dialect.handle(foreign);
+    assert_eq!(answer.status(), 400);
+    assert!(envelope(answer).code().starts_with("AuthFailure"));
+    let legacy = http::Request::get("/?Action=ListKeys&Version=2019-01-18")
+        .body(Vec::new())
+        .unwrap();
+    assert!(
+        h.dialect.recognizes(&legacy),
+        "the legacy query form is Tencent's"
+    );
+}
+
+#[test]
+fn operators_name_tenants_in_tencent_terms() {
+    let h = harness();
+    let terms = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    assert_eq!(
+        h.dialect.tenant(&terms(&[
+            ("uin", "100000000001"),
+            ("region", "ap-guangzhou")
+        ])),
+        Ok("tencent/100000000001/ap-guangzhou".to_owned())
+    );
+    assert!(h.dialect.tenant(&terms(&[("uin", "0")])).is_err());
+    assert!(
+        h.dialect
+            .tenant(&terms(&[("account", "1"), ("region", "ap-guangzhou")]))
+            .is_err()
+    );
+}

@@ -67,19 +67,19 @@ fn every_request_gets_one_log_line_and_metrics_count_it() {
     );
     let line = log
         .lines()
-        .find(|l| l.contains("operation=\"CreateKey\""))
+        .find(|l| l.contains("operation=CreateKey"))
         .unwrap_or_else(|| panic!("no CreateKey line in\n{log}"));
     for part in [
-        "dialect=\"aws\"",
-        "tenant=\"aws/111122223333/us-east-1\"",
-        &format!("key_id=\"{key_id}\""),
+        "dialect=aws",
+        "tenant=aws/111122223333/us-east-1",
+        &format!("key_id={key_id}"),
         "status=200",
         "ms=",
         "request_id=",
     ] {
         assert!(line.contains(part), "{part} missing from {line}");
     }
-    assert!(log.contains("code=\"NotFoundException\""), "{log}");
+    assert!(log.contains("code=NotFoundException"), "{log}");
     assert!(
         log.contains("new tenant aws/111122223333/us-east-1"),
         "the first request of a tenant is logged: {log}"

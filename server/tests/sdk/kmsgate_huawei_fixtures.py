@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import kmsgate_huawei as hw
-from kmsgate_sdk import ServerProcess
+from kmsgate_sdk import ADMIN_TOKEN, ServerProcess
 
 STRICT_PROJECT_TOKEN = "MIIkmsgate-static-test-token"
 
@@ -35,11 +35,13 @@ def huawei_strict_projects():
 @pytest.fixture(scope="session")
 def huawei_strict_server(server_logs, huawei_strict_projects):
     """kmsgate-huawei in strict mode: one AK for any project, one limited to the first project,
-    one IAM user limited to the first project, a static token for the second."""
+    one IAM user limited to the first project, a static token for the second. Strict auth closes
+    the /_kmsgate/ endpoints unless an admin token is set, so one is (the clock helpers send it)."""
     mine, static = huawei_strict_projects
     name, password, domain = hw.STRICT_USER
     config = {
         "KMSGATE_HUAWEI__STRICT_AUTH": "true",
+        "KMSGATE_ADMIN__TOKEN": ADMIN_TOKEN,
         f"KMSGATE_HUAWEI__CREDENTIALS__{hw.AK}__SECRET_KEY": hw.SK,
         "KMSGATE_HUAWEI__CREDENTIALS__HPUALIMITED__SECRET_KEY": "limited-secret",
         "KMSGATE_HUAWEI__CREDENTIALS__HPUALIMITED__PROJECTS": mine,

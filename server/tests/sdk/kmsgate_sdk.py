@@ -13,6 +13,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,13 @@ import kmsgate_wrap
 
 REPO = Path(__file__).resolve().parents[3]
 LISTENING = re.compile(r"listening on (https?://[^\s,;]+)")
+# `<dialect> listening on http://HOST:PORT`, one line per listener.
+LISTENER = re.compile(r"^(\w+) listening on (https?://[^\s,;]+)")
+# The dialects `kmsgate serve` runs, in the order it announces them.
+SERVE_DIALECTS = ("aws", "tencent", "huawei")
+# A token for the admin endpoints of servers that run a dialect with strict auth (without one
+# every /_kmsgate/ endpoint answers 404 there).
+ADMIN_TOKEN = "kmsgate-test-admin-token"
 START_TIMEOUT = float(os.environ.get("KMSGATE_START_TIMEOUT", "60"))
 
 SECRET = "kmsgate-test-secret-not-checked-unless-strict"
@@ -39,7 +47,13 @@ def bin_dir() -> Path:
 
 class ServerProcess:
     """One kmsgate server process (`binary`, kmsgate-aws by default) on 127.0.0.1:<ephemeral>
-    with its own env config; in memory unless data_dir is given."""
+    with its own env config; in memory unless data_dir is given.
+
+    `args` are extra flags after the usual ones (e.g. ``["--log-level", "debug"]``).
+    `ServerProcess.serve(...)` runs `kmsgate serve` instead, with all three listeners on
+    ephemeral ports; `endpoints` maps each announced dialect to its URL (`endpoint` is the
+    first). The admin helpers send `Authorization: Bearer <admin_token>`, which defaults to
+    the configured KMSGATE_ADMIN__TOKEN."""
 
     def __init__(
         self,
@@ -48,17 +62,49 @@ class ServerProcess:
         config: dict[str, str] | None = None,
         data_dir: Path | None = None,
         binary: str = "kmsgate-aws",
+        args: list[str] | tuple[str, ...] = (),
+        admin_token: str | None = None,
+        serve: bool = False,
     ):
         self.name = name
         self.binary = bin_dir() / binary
         self.log_path = log_dir / f"{name}.log"
         self.config = dict(config or {})
         self.data_dir = data_dir
+        self.args = list(args)
+        self.serve_all = serve
+        self.admin_token = admin_token if admin_token is not None else self.config.get("KMSGATE_ADMIN__TOKEN")
         self.proc: subprocess.Popen | None = None
         self.endpoint: str | None = None
+        self.endpoints: dict[str, str] = {}
         self._lines: list[str] = []
         self._ready = threading.Event()
         self._reader: threading.Thread | None = None
+
+    @classmethod
+    def serve(
+        cls,
+        name: str,
+        log_dir: Path,
+        config: dict[str, str] | None = None,
+        data_dir: Path | None = None,
+        args: list[str] | tuple[str, ...] = (),
+        admin_token: str | None = None,
+    ) -> "ServerProcess":
+        """`kmsgate serve`: AWS, Tencent and Huawei listeners in one process (one store, one
+        clock), each on an ephemeral port."""
+        return cls(name, log_dir, config, data_dir, binary="kmsgate", args=args,
+                   admin_token=admin_token, serve=True)
+
+    def _command(self) -> list[str]:
+        storage = ["--in-memory"] if self.data_dir is None else ["--data-dir", str(self.data_dir)]
+        if self.serve_all:
+            listen = [a for d in SERVE_DIALECTS for a in (f"--{d}-listen", "127.0.0.1:0")]
+            return [str(self.binary), "serve", *storage, *listen, *self.args]
+        return [str(self.binary), *storage, "--listen", "127.0.0.1:0", *self.args]
+
+    def _expected_listeners(self) -> int:
+        return len(SERVE_DIALECTS) if self.serve_all else 1
 
     def start(self) -> "ServerProcess":
         if not self.binary.is_file():
@@ -74,11 +120,11 @@ class ServerProcess:
         env.update(self.config)
         self._log = open(self.log_path, "a", encoding="utf-8", errors="replace")
         self.endpoint = None
+        self.endpoints = {}
         self._lines = []
         self._ready.clear()
-        storage = ["--in-memory"] if self.data_dir is None else ["--data-dir", str(self.data_dir)]
         self.proc = subprocess.Popen(
-            [str(self.binary), *storage, "--listen", "127.0.0.1:0"],
+            self._command(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self._log,
@@ -95,7 +141,8 @@ class ServerProcess:
             why = (
                 f"exited with status {code}"
                 if code is not None
-                else f"printed no `listening on http://...` line within {START_TIMEOUT:.0f} s"
+                else f"printed fewer than {self._expected_listeners()} `listening on http://...` "
+                f"line(s) within {START_TIMEOUT:.0f} s"
             )
             pytest.fail(
                 f"{self.binary.name} ({self.name}) {why}.\nstdout:\n{''.join(self._lines)[-3000:]}\n"
@@ -106,14 +153,29 @@ class ServerProcess:
 
     def _read_stdout(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
+        wanted = self._expected_listeners()
+        found: dict[str, str] = {}
         for line in self.proc.stdout:
             self._lines.append(line)
-            if self.endpoint is None:
-                m = LISTENING.search(line)
-                if m:
-                    self.endpoint = m.group(1).rstrip("/")
+            if len(found) >= wanted:
+                continue
+            m = LISTENING.search(line)
+            if m:
+                url = m.group(1).rstrip("/")
+                named = LISTENER.search(line)
+                found[named.group(1) if named else str(len(found))] = url
+                if len(found) == wanted:
+                    self.endpoints = dict(found)
+                    self.endpoint = next(iter(found.values()))
                     self._ready.set()
         self._ready.set()  # EOF: the process is gone; start() reports it
+
+    def log_text(self) -> str:
+        """Everything the process (and earlier runs under the same name) wrote to stderr."""
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
 
     def log_tail(self, n: int = 3000) -> str:
         try:
@@ -141,17 +203,69 @@ class ServerProcess:
 
     # ---- the emulator's clock -------------------------------------------------------------
 
+    def admin_request(
+        self,
+        method: str,
+        path: str,
+        body: dict | bytes | None = None,
+        token: str | None | bool = True,
+        endpoint: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict, object]:
+        """(status, headers, parsed JSON or text) of one request to a server endpoint, never
+        raising for an HTTP error. `token` True sends this server's admin token (if any), a
+        string sends that one, None/False sends none."""
+        if isinstance(body, (bytes, bytearray)):
+            data = bytes(body)
+        else:
+            data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request((endpoint or self.endpoint) + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        bearer = self.admin_token if token is True else (token or None)
+        if bearer:
+            req.add_header("Authorization", f"Bearer {bearer}")
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                status, hdrs, raw = resp.status, dict(resp.headers), resp.read()
+        except urllib.error.HTTPError as e:
+            status, hdrs, raw = e.code, dict(e.headers), e.read()
+        text = raw.decode(errors="replace")
+        try:
+            parsed = json.loads(text) if text.strip() else None
+        except ValueError:
+            parsed = text
+        return status, hdrs, parsed
+
     def _admin(self, method: str, path: str, body: dict | None = None) -> dict:
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            self.endpoint + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"} if data is not None else {},
-        )
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            raw = resp.read()
-        return json.loads(raw) if raw.strip() else {}
+        status, _, parsed = self.admin_request(method, path, body)
+        assert 200 <= status < 300, f"{method} {path} {body or ''}: HTTP {status} {parsed!r}"
+        return parsed if isinstance(parsed, dict) else {}
+
+    def clock(self) -> dict:
+        """GET /_kmsgate/clock: {"now", "offset_seconds", "generation"}."""
+        return self._admin("GET", "/_kmsgate/clock")
+
+    def clock_set(self, epoch_seconds: int) -> dict:
+        return self._admin("POST", "/_kmsgate/clock/set", {"epoch_seconds": int(epoch_seconds)})
+
+    def clock_reset(self) -> dict:
+        return self._admin("POST", "/_kmsgate/clock/reset")
+
+    def reset(self, tenant: dict | None = None, endpoint: str | None = None) -> dict:
+        """POST /_kmsgate/reset: every tenant, or one in the listener's own terms."""
+        body = None if tenant is None else {"tenant": tenant}
+        status, _, parsed = self.admin_request("POST", "/_kmsgate/reset", body, endpoint=endpoint)
+        assert status == 200, f"reset {body}: HTTP {status} {parsed!r}"
+        return parsed
+
+    def metrics_text(self, endpoint: str | None = None) -> str:
+        """GET /metrics (never needs the admin token)."""
+        status, headers, parsed = self.admin_request("GET", "/metrics", token=False, endpoint=endpoint)
+        assert status == 200, f"/metrics: HTTP {status} {parsed!r}"
+        return parsed if isinstance(parsed, str) else json.dumps(parsed)
 
     def now(self) -> float:
         """The server's (emulated) time in epoch seconds."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 import kmsgate_tencent
-from kmsgate_sdk import ServerProcess
+from kmsgate_sdk import ADMIN_TOKEN, ServerProcess
 
 # The Tencent dialect only ever asks for RSA-2048 (and SM2 in the SM edition) wrapping keys.
 LEAN_POOL = {
@@ -75,9 +75,10 @@ def tencent_quota_server(server_logs):
 
 @pytest.fixture(scope="session")
 def tencent_strict_server(server_logs):
-    """Strict signatures; two SecretIds (from a TOML file) acting for two accounts."""
+    """Strict signatures; two SecretIds (from a TOML file) acting for two accounts. Strict auth
+    closes /_kmsgate/ unless an admin token is set, so one is (the clock helpers send it)."""
     srv = kmsgate_tencent.configured_server("tencent-strict", server_logs, STRICT_TOML, {
-        **LEAN_POOL, "KMSGATE_POOL__SM2": "0",
+        **LEAN_POOL, "KMSGATE_POOL__SM2": "0", "KMSGATE_ADMIN__TOKEN": ADMIN_TOKEN,
     })
     yield from _serve(srv)
 
