@@ -52,6 +52,14 @@ impl TencentDialect {
         summary: &mut Summary,
     ) -> Result<serde_json::Map<String, serde_json::Value>, TencentError> {
         let framed = Framed::parse(request)?;
+        // Named before authentication, so a refused signature is logged with its operation;
+        // only names of the routing table, never what a client made up.
+        summary.operation = framed
+            .common
+            .action
+            .as_deref()
+            .and_then(|name| resolve_action(name).ok())
+            .map(|action| action.name().to_owned());
         let account = authenticate(request, &framed, &self.settings, &*self.clocks.real)?;
         let action_name = framed.common.action.clone().ok_or_else(|| {
             TencentError::new(

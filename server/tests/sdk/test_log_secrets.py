@@ -355,8 +355,7 @@ def test_tencent_log_has_no_secrets(server_logs, fmt):
 
         admin_calls(srv, admin, {"uin": "100000000009", "region": region}, s)
 
-        # the refused signature's line says operation "-" (see the xfail test below)
-        check_request_lines(srv, "tencent", calls, may_be_unnamed=frozenset({"Encrypt"}))
+        check_request_lines(srv, "tencent", calls)
         assert len(calls) >= 25
         s.check(srv.log_text())
     finally:
@@ -364,8 +363,6 @@ def test_tencent_log_has_no_secrets(server_logs, fmt):
     s.check(srv.log_text())
 
 
-@pytest.mark.xfail(reason="kmsgate-tencent logs (and counts) a request refused for its signature with "
-                   "operation \"-\" although X-TC-Action names it; AWS and Huawei name the operation")
 def test_tencent_refused_signature_is_logged_with_its_operation(tencent_strict_server):
     c = kt.client(tencent_strict_server.endpoint, kt.fresh_region(), kt.SECRET_ID, "wrong-secret")
     with kt.raises_code("AuthFailure.SignatureFailure") as info:
