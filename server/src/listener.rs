@@ -17,7 +17,7 @@ use std::io;
 use std::net::TcpListener;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use actix_web::dev::Server;
@@ -63,7 +63,8 @@ pub(crate) struct Shared {
     /// Every cloud this build speaks, served here or not, to recognise misdirected requests.
     pub clouds: Vec<Cloud>,
     /// Tenants this process has seen, so a new one (often a typo) is logged once.
-    pub tenants_seen: Mutex<HashSet<String>>,
+    /// Read-mostly: every request looks, almost none adds.
+    pub tenants_seen: RwLock<HashSet<String>>,
 }
 
 impl Shared {
@@ -77,16 +78,22 @@ impl Shared {
         let Some(tenant) = &summary.tenant else {
             return;
         };
-        {
-            // A poisoned set only means a logging thread panicked; the set is still usable.
-            let mut seen = self
-                .tenants_seen
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if seen.contains(tenant) {
-                return;
-            }
-            seen.insert(tenant.clone());
+        // A poisoned set only means a logging thread panicked; the set is still usable.
+        let known = self
+            .tenants_seen
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(tenant);
+        if known {
+            return;
+        }
+        let first = self
+            .tenants_seen
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(tenant.clone());
+        if !first {
+            return;
         }
         let Ok(id) = TenantId::new(tenant.clone()) else {
             return;
@@ -556,7 +563,7 @@ pub(crate) mod testing {
                 sweeper: std::sync::Weak::new(),
             },
             clouds: Vec::new(),
-            tenants_seen: Mutex::default(),
+            tenants_seen: RwLock::default(),
         })
     }
 

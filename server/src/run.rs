@@ -174,7 +174,7 @@ pub(crate) fn prepare(
         metrics: Arc::new(metrics),
         engine: engine.view(),
         clouds,
-        tenants_seen: std::sync::Mutex::default(),
+        tenants_seen: std::sync::RwLock::default(),
     });
     let mut listeners = Vec::new();
     for (kind, socket) in sockets {
