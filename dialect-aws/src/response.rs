@@ -5,7 +5,7 @@ use http::{HeaderValue, Response, StatusCode, header};
 use crate::error::AwsError;
 
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
-const REQUEST_ID: &str = "x-amzn-requestid";
+pub(crate) const REQUEST_ID: &str = "x-amzn-requestid";
 
 fn build(status: u16, body: Vec<u8>) -> Response<Vec<u8>> {
     let mut response = Response::new(body);
@@ -18,15 +18,6 @@ fn build(status: u16, body: Vec<u8>) -> Response<Vec<u8>> {
         headers.insert(REQUEST_ID, id);
     }
     response
-}
-
-/// The request id a response carries, for the request log.
-pub(crate) fn request_id(response: &Response<Vec<u8>>) -> Option<String> {
-    response
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 pub(crate) fn ok(body: &serde_json::Value) -> Response<Vec<u8>> {

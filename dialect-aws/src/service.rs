@@ -80,7 +80,7 @@ impl Dialect for AwsDialect {
                 crate::response::error(&e)
             }
         };
-        finish(response, summary)
+        summary.finish(response, crate::response::REQUEST_ID)
     }
 
     fn recognizes(&self, request: &http::Request<Vec<u8>>) -> bool {
@@ -136,13 +136,6 @@ impl Dialect for AwsDialect {
             error_code: Some(error.code.as_str().to_owned()),
             ..Summary::default()
         };
-        finish(crate::response::error(&error), summary)
+        summary.finish(crate::response::error(&error), crate::response::REQUEST_ID)
     }
-}
-
-/// Attaches `summary`, completed with the request id the client was given.
-fn finish(mut response: http::Response<Vec<u8>>, mut summary: Summary) -> http::Response<Vec<u8>> {
-    summary.request_id = crate::response::request_id(&response);
-    summary.attach(&mut response);
-    response
 }

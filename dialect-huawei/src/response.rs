@@ -8,19 +8,10 @@ use crate::error::{HuaweiError, Shape};
 /// What the real service sends; huaweicloudsdkcore only switches parsers for XML and BSON.
 const CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 
-const REQUEST_ID: &str = "x-request-id";
+pub(crate) const REQUEST_ID: &str = "x-request-id";
 
 fn request_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
-}
-
-/// The request id a response carries, for the request log.
-pub(crate) fn request_id_of(response: &Response<Vec<u8>>) -> Option<String> {
-    response
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 fn build(status: u16, body: Vec<u8>, id: &str) -> Response<Vec<u8>> {

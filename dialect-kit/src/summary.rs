@@ -25,6 +25,22 @@ impl Summary {
         response.extensions_mut().insert(self);
     }
 
+    /// Attaches the summary to `response`, completed with the request id the client was
+    /// given in the response's `request_id_header` (each cloud names it its own way).
+    pub fn finish<B>(
+        mut self,
+        mut response: http::Response<B>,
+        request_id_header: &str,
+    ) -> http::Response<B> {
+        self.request_id = response
+            .headers()
+            .get(request_id_header)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        self.attach(&mut response);
+        response
+    }
+
     /// The summary a dialect attached, if any.
     pub fn of<B>(response: &http::Response<B>) -> Option<&Summary> {
         response.extensions().get::<Summary>()
@@ -46,5 +62,14 @@ mod tests {
         };
         summary.clone().attach(&mut response);
         assert_eq!(Summary::of(&response), Some(&summary));
+        let mut answer = http::Response::new(Vec::<u8>::new());
+        answer
+            .headers_mut()
+            .insert("x-request-id", http::HeaderValue::from_static("r-1"));
+        let answer = Summary::default().finish(answer, "x-request-id");
+        assert_eq!(
+            Summary::of(&answer).and_then(|s| s.request_id.as_deref()),
+            Some("r-1")
+        );
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::TencentError;
 
-const REQUEST_ID: &str = "x-tc-requestid";
+pub(crate) const REQUEST_ID: &str = "x-tc-requestid";
 
 fn build(mut response_object: Map<String, Value>) -> Response<Vec<u8>> {
     let request_id = uuid::Uuid::new_v4().to_string();
@@ -24,15 +24,6 @@ fn build(mut response_object: Map<String, Value>) -> Response<Vec<u8>> {
         headers.insert(REQUEST_ID, id);
     }
     response
-}
-
-/// The request id a response carries, for the request log.
-pub(crate) fn request_id(response: &Response<Vec<u8>>) -> Option<String> {
-    response
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 pub(crate) fn ok(fields: Map<String, Value>) -> Response<Vec<u8>> {

@@ -130,7 +130,7 @@ impl Dialect for TencentDialect {
                 }
             }
         };
-        finish(response, summary)
+        summary.finish(response, response::REQUEST_ID)
     }
 
     fn recognizes(&self, request: &http::Request<Vec<u8>>) -> bool {
@@ -183,13 +183,6 @@ impl Dialect for TencentDialect {
             error_code: Some(error.code.as_str().to_owned()),
             ..Summary::default()
         };
-        finish(response::error(&error), summary)
+        summary.finish(response::error(&error), response::REQUEST_ID)
     }
-}
-
-/// Attaches `summary`, completed with the request id the client was given.
-fn finish(mut response: http::Response<Vec<u8>>, mut summary: Summary) -> http::Response<Vec<u8>> {
-    summary.request_id = response::request_id(&response);
-    summary.attach(&mut response);
-    response
 }
