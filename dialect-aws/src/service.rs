@@ -51,7 +51,7 @@ impl AwsDialect {
             Some(t) if request.method() == http::Method::POST => Operation::from_target(t),
             _ => None,
         };
-        summary.operation = operation.map(|o| o.name().to_owned());
+        summary.operation = operation.map(|o| o.name());
         let caller = authenticate(request, &self.settings, &*self.clocks.real)?;
         summary.tenant = Some(caller.tenant.to_string());
         let operation = operation.ok_or_else(|| unknown_operation(target))?;
@@ -76,7 +76,7 @@ impl Dialect for AwsDialect {
             Ok(Some(body)) => crate::response::ok(&body),
             Ok(None) => crate::response::empty(),
             Err(e) => {
-                summary.error_code = Some(e.code.as_str().to_owned());
+                summary.error_code = Some(e.code.as_str());
                 crate::response::error(&e)
             }
         };
@@ -133,7 +133,7 @@ impl Dialect for AwsDialect {
             }
         };
         let summary = Summary {
-            error_code: Some(error.code.as_str().to_owned()),
+            error_code: Some(error.code.as_str()),
             ..Summary::default()
         };
         summary.finish(crate::response::error(&error), crate::response::REQUEST_ID)

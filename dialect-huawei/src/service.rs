@@ -55,7 +55,7 @@ impl HuaweiDialect {
         operation: crate::ops::Operation,
         summary: &mut Summary,
     ) -> Result<serde_json::Value, HuaweiError> {
-        summary.operation = Some(operation.name().to_owned());
+        summary.operation = Some(operation.name());
         let project = ProjectId::parse(project).ok_or_else(|| invalid_project(project))?;
         authenticate(request, &project, &self.config, self.tokens.as_ref())?;
         let caller = Caller::new(project)?;
@@ -84,7 +84,7 @@ impl Dialect for HuaweiDialect {
         let result = match route(request.method(), request.uri().path()) {
             Err(e) => Err(e),
             Ok(Route::IamTokens) => {
-                summary.operation = Some(IAM_TOKEN_OPERATION.to_owned());
+                summary.operation = Some(IAM_TOKEN_OPERATION);
                 iam::issue_token(&request, &self.config, self.tokens.as_ref())
             }
             Ok(Route::Kms { project, operation }) => self
@@ -92,7 +92,7 @@ impl Dialect for HuaweiDialect {
                 .map(|body| crate::response::ok(&body)),
         };
         let response = result.unwrap_or_else(|e| {
-            summary.error_code = Some(e.code.as_str().to_owned());
+            summary.error_code = Some(e.code.as_str());
             crate::response::error(&e)
         });
         summary.finish(response, crate::response::REQUEST_ID)
@@ -147,7 +147,7 @@ impl Dialect for HuaweiDialect {
             Edge::Misdirected { message } => HuaweiError::new(404, ErrorCode::Apig0101, message),
         };
         let summary = Summary {
-            error_code: Some(error.code.as_str().to_owned()),
+            error_code: Some(error.code.as_str()),
             ..Summary::default()
         };
         summary.finish(crate::response::error(&error), crate::response::REQUEST_ID)

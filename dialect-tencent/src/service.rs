@@ -59,7 +59,7 @@ impl TencentDialect {
             .action
             .as_deref()
             .and_then(|name| resolve_action(name).ok())
-            .map(|action| action.name().to_owned());
+            .map(|action| action.name());
         let account = authenticate(request, &framed, &self.settings, &*self.clocks.real)?;
         let action_name = framed.common.action.clone().ok_or_else(|| {
             TencentError::new(
@@ -85,7 +85,7 @@ impl TencentDialect {
             }
         }
         let action = resolve_action(&action_name)?;
-        summary.operation = Some(action.name().to_owned());
+        summary.operation = Some(action.name());
         let caller = Caller::new(account, framed.common.region.as_deref())?;
         if self.settings.known_regions_only && !crate::regions::is_known(&caller.region) {
             return Err(TencentError::new(
@@ -121,7 +121,7 @@ impl Dialect for TencentDialect {
         let response = match self.answer(&request, &mut summary) {
             Ok(fields) => response::ok(fields),
             Err(e) => {
-                summary.error_code = Some(e.code.as_str().to_owned());
+                summary.error_code = Some(e.code.as_str());
                 // Tencent's 200-for-everything would read as success to any other client.
                 if self.recognizes(&request) {
                     response::error(&e)
@@ -180,7 +180,7 @@ impl Dialect for TencentDialect {
             Edge::Misdirected { message } => TencentError::new(ErrorCode::InvalidAction, message),
         };
         let summary = Summary {
-            error_code: Some(error.code.as_str().to_owned()),
+            error_code: Some(error.code.as_str()),
             ..Summary::default()
         };
         summary.finish(response::error(&error), response::REQUEST_ID)

@@ -179,14 +179,12 @@ impl ListenerContext {
             summary.and_then(|s| f(s).as_deref()).unwrap_or("-")
         };
         let operation = summary
-            .and_then(|s| s.operation.as_deref())
+            .and_then(|s| s.operation)
             .unwrap_or(metrics::UNROUTED);
-        let code = summary
-            .and_then(|s| s.error_code.as_deref())
-            .unwrap_or(metrics::OK);
+        let code = summary.and_then(|s| s.error_code);
         self.shared
             .metrics
-            .observe(self.kind, operation, code, took);
+            .observe(self.kind, operation, code.unwrap_or(metrics::OK), took);
         let ms = took.as_secs_f64() * 1000.0;
         // Display (`%`), not Debug: the values are names and ids, and escaping them for
         // every request is measurable at tens of thousands of requests a second.
@@ -196,7 +194,7 @@ impl ListenerContext {
             tenant = %field(|s| &s.tenant),
             key_id = %field(|s| &s.key_id),
             status = response.status().as_u16(),
-            code = %field(|s| &s.error_code),
+            code = %code.unwrap_or("-"),
             ms = %format_args!("{ms:.1}"),
             request_id = %field(|s| &s.request_id),
             "request"
