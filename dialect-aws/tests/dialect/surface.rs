@@ -190,7 +190,7 @@ fn every_answer_carries_a_summary_for_the_server_log() {
     let created = h.dialect.handle(op_request("CreateKey", json!({})));
     let s = dialect_kit::Summary::of(&created).unwrap().clone();
     let body: Value = serde_json::from_slice(created.body()).unwrap();
-    assert_eq!(s.operation.as_deref(), Some("CreateKey"));
+    assert_eq!(s.operation, Some("CreateKey"));
     assert_eq!(s.tenant.as_deref(), Some("aws/111122223333/us-east-1"));
     assert_eq!(s.key_id.as_deref(), body["KeyMetadata"]["KeyId"].as_str());
     assert_eq!(s.error_code, None);
@@ -213,14 +213,14 @@ fn every_answer_carries_a_summary_for_the_server_log() {
         .dialect
         .handle(op_request("DescribeKey", json!({ "KeyId": "alias/none" })));
     let s = dialect_kit::Summary::of(&missing).unwrap();
-    assert_eq!(s.error_code.as_deref(), Some("NotFoundException"));
+    assert_eq!(s.error_code, Some("NotFoundException"));
     let unknown = h.dialect.handle(op_request("NoSuchThing", json!({})));
     let s = dialect_kit::Summary::of(&unknown).unwrap();
     assert_eq!(s.operation, None, "only routed names become labels");
-    assert_eq!(s.error_code.as_deref(), Some("UnknownOperationException"));
+    assert_eq!(s.error_code, Some("UnknownOperationException"));
     let edge = h.dialect.edge(Edge::TimedOut);
     let s = dialect_kit::Summary::of(&edge).unwrap();
-    assert_eq!(s.error_code.as_deref(), Some("DependencyTimeoutException"));
+    assert_eq!(s.error_code, Some("DependencyTimeoutException"));
 }
 
 #[test]

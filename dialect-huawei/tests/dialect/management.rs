@@ -446,7 +446,7 @@ fn every_answer_carries_a_summary_and_misdirection_is_a_gateway_404() {
     );
     assert_eq!(created.status(), 200);
     let s = dialect_kit::Summary::of(&created).unwrap();
-    assert_eq!(s.operation.as_deref(), Some("CreateKey"));
+    assert_eq!(s.operation, Some("CreateKey"));
     assert_eq!(s.tenant.as_deref(), Some(&*format!("huawei/{PROJECT}")));
     assert!(s.key_id.is_some() && s.request_id.is_some() && s.error_code.is_none());
     let missing = h.dialect.handle(
@@ -455,10 +455,7 @@ fn every_answer_carries_a_summary_and_misdirection_is_a_gateway_404() {
             .unwrap(),
     );
     let s = dialect_kit::Summary::of(&missing).unwrap();
-    assert_eq!(
-        (s.operation.as_deref(), s.error_code.as_deref()),
-        (None, Some("APIG.0101"))
-    );
+    assert_eq!((s.operation, s.error_code), (None, Some("APIG.0101")));
 
     let misdirected = h.dialect.edge(Edge::Misdirected {
         message: "elsewhere",

@@ -406,7 +406,7 @@ fn every_answer_carries_a_summary_and_foreign_requests_get_a_400() {
         .dialect
         .handle(Call::new("CreateKey", json!({ "Alias": "logged" })).request());
     let s = dialect_kit::Summary::of(&created).unwrap().clone();
-    assert_eq!(s.operation.as_deref(), Some("CreateKey"));
+    assert_eq!(s.operation, Some("CreateKey"));
     assert_eq!(
         s.tenant.as_deref(),
         Some(&*format!("tencent/{}/{REGION}", Account::DEFAULT))
@@ -419,7 +419,7 @@ fn every_answer_carries_a_summary_and_foreign_requests_get_a_400() {
         .handle(Call::new("NoSuchAction", json!({})).request());
     let s = dialect_kit::Summary::of(&unknown).unwrap();
     assert_eq!(s.operation, None, "only routed names become labels");
-    assert_eq!(s.error_code.as_deref(), Some("InvalidAction"));
+    assert_eq!(s.error_code, Some("InvalidAction"));
     assert_eq!(
         unknown.status(),
         200,
