@@ -12,7 +12,7 @@
 
 use std::cell::RefCell;
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -38,6 +38,8 @@ struct Shared {
     buffers: Mutex<Vec<Lines>>,
     /// Set when the guard is dropped; the writer thread then does a last round and stops.
     stopping: Mutex<bool>,
+    /// `stopping`, readable by every line without taking that lock.
+    stopped: AtomicBool,
     wake: Condvar,
 }
 
@@ -134,6 +136,7 @@ fn write_loop<W: Write>(shared: &Shared, mut out: W) {
 impl Drop for LogGuard {
     fn drop(&mut self) {
         *lock(&self.shared.stopping) = true;
+        self.shared.stopped.store(true, Ordering::Release);
         self.shared.wake.notify_all();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -169,7 +172,7 @@ pub(crate) struct LineWriter<'a>(&'a BatchWriter);
 
 impl Write for LineWriter<'_> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let stopped = *lock(&self.0.shared.stopping);
+        let stopped = self.0.shared.stopped.load(Ordering::Acquire);
         if stopped || !self.0.batching {
             // After the writer thread stopped (or when it never started), write directly.
             return io::stderr().write(bytes);
