@@ -9,6 +9,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::dialect::DialectKind;
 use crate::logging::{LogFormat, LogLevel};
 use crate::settings::{ListenAddr, Overrides};
+use crate::wrap_cmd::WrapArgs;
 
 /// Flags every binary takes.
 #[derive(Args, Debug)]
@@ -105,6 +106,8 @@ pub(crate) struct KmsgateCli {
 pub(crate) enum KmsgateCommand {
     /// Serve AWS, Tencent and Huawei, each on its own port, over one store and one clock
     Serve(ServeArgs),
+    /// Wrap key material for import under the public key GetParametersForImport returned
+    Wrap(WrapArgs),
 }
 
 #[derive(Args, Debug)]
@@ -169,7 +172,9 @@ mod tests {
             "/tmp/x",
         ]))
         .unwrap();
-        let KmsgateCommand::Serve(serve) = cli.command;
+        let KmsgateCommand::Serve(serve) = cli.command else {
+            panic!("not serve");
+        };
         let o = serve.overrides();
         assert_eq!(o.aws_listen, Some("127.0.0.1:1".parse().unwrap()));
         assert_eq!(o.tencent_listen, None);

@@ -23,6 +23,7 @@ mod metrics;
 mod run;
 mod settings;
 mod signals;
+mod wrap_cmd;
 
 pub use background::{Background, BackgroundError};
 pub use dialect::DialectKind;

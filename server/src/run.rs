@@ -40,6 +40,7 @@ pub fn dialect_main(kind: DialectKind) -> ExitCode {
 pub fn kmsgate_main() -> ExitCode {
     let cli = KmsgateCli::parse();
     match cli.command {
+        KmsgateCommand::Wrap(args) => crate::wrap_cmd::main(&args),
         KmsgateCommand::Serve(args) => run(
             &DialectKind::ALL,
             args.common.config.as_deref(),

@@ -12,6 +12,7 @@ mod data_dir;
 mod operability;
 mod serve;
 mod single;
+mod wrap;
 
 const AWS: &str = env!("CARGO_BIN_EXE_kmsgate-aws");
 const TENCENT: &str = env!("CARGO_BIN_EXE_kmsgate-tencent");

@@ -1,0 +1,167 @@
+//! `kmsgate wrap`: its output imports into kmsgate-aws, for RSA and for SM2 (China region),
+//! and misuse is a clear error.
+
+use serde_json::{Value, json};
+
+use crate::support::{Launch, Running, request};
+use crate::{AWS, KMSGATE, PROMPT_EXIT};
+
+fn aws(server: &Running, region: &str, operation: &str, body: &Value) -> (u16, Value) {
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential=111122223333/20260101/{region}/kms/aws4_request, \
+         SignedHeaders=host, Signature={}",
+        "0".repeat(64)
+    );
+    let r = request(
+        server.addr("aws"),
+        "POST",
+        "/",
+        &[
+            ("X-Amz-Target", &format!("TrentService.{operation}")),
+            ("Authorization", &auth),
+        ],
+        body.to_string().as_bytes(),
+    );
+    let json = if r.text().is_empty() {
+        Value::Null
+    } else {
+        r.json()
+    };
+    (r.status, json)
+}
+
+fn wrap(args: &[&str]) -> crate::support::Finished {
+    Launch::new(KMSGATE).args(["wrap"]).args(args).run_to_exit()
+}
+
+#[test]
+fn wrapped_material_imports_and_can_be_imported_again() {
+    let server = Launch::new(AWS)
+        .args(["--in-memory", "--listen", "127.0.0.1:0"])
+        .start(1);
+    let dir = tempfile::tempdir().unwrap();
+    for (region, algorithm, spec) in [
+        ("us-east-1", "RSAES_OAEP_SHA_256", "RSA_2048"),
+        ("us-east-1", "RSA_AES_KEY_WRAP_SHA_256", "RSA_2048"),
+        ("cn-north-1", "SM2PKE", "SM2"),
+    ] {
+        let (status, created) = aws(
+            &server,
+            region,
+            "CreateKey",
+            &json!({ "Origin": "EXTERNAL" }),
+        );
+        assert_eq!(status, 200, "{created}");
+        let key = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+        let params =
+            json!({ "KeyId": key, "WrappingAlgorithm": algorithm, "WrappingKeySpec": spec });
+        let import = |material: &str, material_out: Option<&std::path::Path>| {
+            let (status, p) = aws(&server, region, "GetParametersForImport", &params);
+            assert_eq!(status, 200, "{p}");
+            let public_key = p["PublicKey"].as_str().unwrap();
+            let key_file = dir.path().join("public.b64");
+            std::fs::write(&key_file, public_key).unwrap();
+            let key_arg = format!("@{}", key_file.display());
+            let mut args = vec![
+                "--algorithm",
+                algorithm,
+                "--public-key",
+                &key_arg,
+                "--material",
+                material,
+            ];
+            let out_arg;
+            if let Some(out) = material_out {
+                out_arg = out.display().to_string();
+                args.extend(["--material-out", &out_arg]);
+            }
+            let wrapped = wrap(&args);
+            assert_eq!(wrapped.code, Some(0), "{wrapped:?}");
+            aws(
+                &server,
+                region,
+                "ImportKeyMaterial",
+                &json!({
+                    "KeyId": key,
+                    "ImportToken": p["ImportToken"],
+                    "EncryptedKeyMaterial": wrapped.stdout.trim(),
+                    "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE",
+                }),
+            )
+        };
+        let saved = dir.path().join(format!("{algorithm}.bin"));
+        let len = if spec == "SM2" { 16 } else { 32 };
+        let (status, body) = import(&format!("random:{len}"), Some(&saved));
+        assert_eq!(status, 200, "{algorithm}: {body}");
+        assert_eq!(std::fs::read(&saved).unwrap().len(), len);
+        // The saved material is the key's: importing it again is accepted, other material not.
+        let again = format!("@{}", saved.display());
+        assert_eq!(import(&again, None).0, 200, "{algorithm}");
+        let other = format!("hex:{}", "ab".repeat(len));
+        let (status, refused) = import(&other, None);
+        assert_eq!(status, 400, "{algorithm}: {refused}");
+    }
+    server.signal("TERM");
+    let mut server = server;
+    assert_eq!(server.wait_exit(PROMPT_EXIT).code(), Some(0));
+}
+
+#[test]
+fn misuse_is_a_clear_error() {
+    // The SM2 public key of byok-wrap's OpenSSL vectors.
+    let sm2_key = "MFkwEwYHKoZIzj0CAQYIKoEcz1UBgi0DQgAE9wFlIjQR0a1lf4BF47n3VbKhOSS8eOi3utfa6urF0MqAXLqs4zOsE8Qu0f4kMPnm/vhSDU3tkH549t4PxX1G4Q==";
+    let wrong_kind = wrap(&[
+        "--algorithm",
+        "RSAES_OAEP_SHA_256",
+        "--public-key",
+        sm2_key,
+        "--material",
+        "hex:00112233445566778899aabbccddeeff",
+    ]);
+    assert_eq!(wrong_kind.code, Some(1), "{wrong_kind:?}");
+    assert!(
+        wrong_kind.stderr.contains("needs an RSA public key"),
+        "{wrong_kind:?}"
+    );
+    let not_a_key = wrap(&[
+        "--algorithm",
+        "SM2PKE",
+        "--public-key",
+        "hello",
+        "--material",
+        "hex:00",
+    ]);
+    assert_eq!(not_a_key.code, Some(1));
+    assert!(not_a_key.stderr.contains("--public-key"), "{not_a_key:?}");
+    let lost = wrap(&[
+        "--algorithm",
+        "SM2PKE",
+        "--public-key",
+        sm2_key,
+        "--material",
+        "random:16",
+    ]);
+    assert_eq!(lost.code, Some(1));
+    assert!(lost.stderr.contains("--material-out"), "{lost:?}");
+    let unknown = wrap(&[
+        "--algorithm",
+        "RSA_OAEP",
+        "--public-key",
+        sm2_key,
+        "--material",
+        "hex:00",
+    ]);
+    assert_eq!(unknown.code, Some(2), "a usage error: {unknown:?}");
+    // Odd lengths are wrapped (users test refusals too), with a warning.
+    let odd = wrap(&[
+        "--algorithm",
+        "SM2_ENCRYPT",
+        "--public-key",
+        sm2_key,
+        "--material",
+        "hex:0011",
+    ]);
+    assert_eq!(odd.code, Some(0), "{odd:?}");
+    assert!(odd.stderr.contains("warning: 2 bytes"), "{odd:?}");
+    assert!(!odd.stdout.trim().is_empty());
+}
