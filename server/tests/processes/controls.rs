@@ -5,7 +5,7 @@
 use kms_core::ROOT_KEY_FILE;
 use serde_json::{Value, json};
 
-use crate::support::{Launch, Running, get, request};
+use crate::support::{self, Launch, Running, get, request};
 use crate::{AWS, PROMPT_EXIT};
 
 fn start(dir: &std::path::Path, extra: &[&str]) -> Running {
@@ -22,29 +22,9 @@ fn stop(mut server: Running) {
     assert_eq!(status.code(), Some(0), "stderr:\n{}", server.stderr());
 }
 
-/// An AWS call for `account` (well-formed, unverified signature: strict auth is off).
+/// An AWS call for `account` in us-east-1.
 fn aws(server: &Running, account: &str, operation: &str, body: &Value) -> (u16, Value) {
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential={account}/20260101/us-east-1/kms/aws4_request, \
-         SignedHeaders=host, Signature={}",
-        "0".repeat(64)
-    );
-    let r = request(
-        server.addr("aws"),
-        "POST",
-        "/",
-        &[
-            ("X-Amz-Target", &format!("TrentService.{operation}")),
-            ("Authorization", &auth),
-        ],
-        body.to_string().as_bytes(),
-    );
-    let json = if r.text().is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    };
-    (r.status, json)
+    support::aws(server, account, "us-east-1", operation, body)
 }
 
 fn key_count(server: &Running, account: &str) -> usize {

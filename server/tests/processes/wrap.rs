@@ -3,31 +3,11 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Launch, Running, request};
+use crate::support::{self, Launch, Running};
 use crate::{AWS, KMSGATE, PROMPT_EXIT};
 
 fn aws(server: &Running, region: &str, operation: &str, body: &Value) -> (u16, Value) {
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential=111122223333/20260101/{region}/kms/aws4_request, \
-         SignedHeaders=host, Signature={}",
-        "0".repeat(64)
-    );
-    let r = request(
-        server.addr("aws"),
-        "POST",
-        "/",
-        &[
-            ("X-Amz-Target", &format!("TrentService.{operation}")),
-            ("Authorization", &auth),
-        ],
-        body.to_string().as_bytes(),
-    );
-    let json = if r.text().is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    };
-    (r.status, json)
+    support::aws(server, "111122223333", region, operation, body)
 }
 
 fn wrap(args: &[&str]) -> crate::support::Finished {

@@ -310,6 +310,38 @@ pub fn request(
     send_raw(addr, &raw)
 }
 
+/// An AWS call to `server`'s AWS listener for `account` in `region`, with a well-formed but
+/// unverified signature (strict auth is off by default); the JSON answer (null when empty).
+pub fn aws(
+    server: &Running,
+    account: &str,
+    region: &str,
+    operation: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential={account}/20260101/{region}/kms/aws4_request, \
+         SignedHeaders=host, Signature={}",
+        "0".repeat(64)
+    );
+    let r = request(
+        server.addr("aws"),
+        "POST",
+        "/",
+        &[
+            ("X-Amz-Target", &format!("TrentService.{operation}")),
+            ("Authorization", &auth),
+        ],
+        body.to_string().as_bytes(),
+    );
+    let json = if r.text().is_empty() {
+        serde_json::Value::Null
+    } else {
+        r.json()
+    };
+    (r.status, json)
+}
+
 /// Writes `raw` as is and reads one response.
 pub fn send_raw(addr: SocketAddr, raw: &[u8]) -> Response {
     let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
