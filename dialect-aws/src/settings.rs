@@ -79,14 +79,6 @@ impl DialectSettings for Settings {
     const CASE_KEPT_MAPS: &'static [&'static [&'static str]] = &[&["credentials"]];
     type Invalid = InvalidSettings;
 
-    fn listen(&self) -> &ListenAddr {
-        &self.listen
-    }
-
-    fn listen_mut(&mut self) -> &mut ListenAddr {
-        &mut self.listen
-    }
-
     fn validate(&self) -> Result<(), InvalidSettings> {
         if self.strict_auth && self.credentials.is_empty() {
             return Err(InvalidSettings::StrictAuthWithoutCredentials);

@@ -198,14 +198,6 @@ impl DialectSettings for Settings {
         &[&["credentials"], &["users"], &["static_tokens"]];
     type Invalid = InvalidSettings;
 
-    fn listen(&self) -> &ListenAddr {
-        &self.listen
-    }
-
-    fn listen_mut(&mut self) -> &mut ListenAddr {
-        &mut self.listen
-    }
-
     fn validate(&self) -> Result<(), InvalidSettings> {
         if self.token_ttl_secs == 0 {
             return Err(InvalidSettings::NoTokenTtl);

@@ -4,11 +4,10 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
-use crate::listen::ListenAddr;
-
 /// A dialect's settings section (`[aws]`, `[tencent]`, `[huawei]`), owned and validated by
 /// the dialect. A server embeds one per dialect, reads it from its configuration sources and
-/// hands it back to the dialect's constructor; it never looks inside beyond what is here.
+/// hands it back to the dialect's constructor; beyond what is here it reads only the
+/// section's `listen` address, which every section has.
 pub trait DialectSettings:
     DeserializeOwned + Default + Clone + fmt::Debug + Send + Sync + 'static
 {
@@ -23,10 +22,6 @@ pub trait DialectSettings:
     /// Why values that each parsed cannot work together; its message names the settings by
     /// their full path (`aws.strict_auth`).
     type Invalid: std::error::Error + Send + Sync + 'static;
-
-    fn listen(&self) -> &ListenAddr;
-
-    fn listen_mut(&mut self) -> &mut ListenAddr;
 
     /// Whether the section can work as a whole (a strict mode with no credentials cannot).
     fn validate(&self) -> Result<(), Self::Invalid>;

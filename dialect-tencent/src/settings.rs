@@ -116,14 +116,6 @@ impl DialectSettings for Settings {
         &[&["credentials"], &["quotas", "limits"]];
     type Invalid = InvalidSettings;
 
-    fn listen(&self) -> &ListenAddr {
-        &self.listen
-    }
-
-    fn listen_mut(&mut self) -> &mut ListenAddr {
-        &mut self.listen
-    }
-
     fn validate(&self) -> Result<(), InvalidSettings> {
         if self.strict_auth && self.credentials.is_empty() {
             return Err(InvalidSettings::StrictAuthWithoutCredentials);

@@ -234,10 +234,7 @@ async fn clock_advance(
     payload: web::Payload,
     context: web::Data<ListenerContext>,
 ) -> HttpResponse {
-    if !context.shared.clock_control {
-        return disabled();
-    }
-    let body = match admin_body(&req, payload, &context).await {
+    let body = match clock_body(&req, payload, &context).await {
         Ok(body) => body,
         Err(refusal) => return refusal,
     };
@@ -248,6 +245,18 @@ async fn clock_advance(
         }
         Err(e) => json_error(StatusCode::BAD_REQUEST, &e.to_string()),
     }
+}
+
+/// A clock control's body, or the answer refusing it (time control off, a bad body).
+pub(crate) async fn clock_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    context: &ListenerContext,
+) -> Result<Vec<u8>, HttpResponse> {
+    if !context.shared.clock_control {
+        return Err(disabled());
+    }
+    admin_body(req, payload, context).await
 }
 
 /// Reads an admin request's body under the listener's limits, or the answer refusing it.

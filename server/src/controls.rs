@@ -23,7 +23,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use kms_core::{TenantId, Timestamp};
 use serde_json::{Value, json};
 
-use crate::admin::{admin_body, control, disabled};
+use crate::admin::{admin_body, clock_body, control};
 use crate::body::{json_error, json_response};
 use crate::listener::ListenerContext;
 
@@ -32,10 +32,7 @@ pub(crate) async fn clock_set(
     payload: web::Payload,
     context: web::Data<ListenerContext>,
 ) -> HttpResponse {
-    if !context.shared.clock_control {
-        return disabled();
-    }
-    let body = match admin_body(&req, payload, &context).await {
+    let body = match clock_body(&req, payload, &context).await {
         Ok(body) => body,
         Err(refusal) => return refusal,
     };
@@ -52,10 +49,7 @@ pub(crate) async fn clock_reset(
     payload: web::Payload,
     context: web::Data<ListenerContext>,
 ) -> HttpResponse {
-    if !context.shared.clock_control {
-        return disabled();
-    }
-    match admin_body(&req, payload, &context).await {
+    match clock_body(&req, payload, &context).await {
         Ok(body) if is_empty_object(&body) => {}
         Ok(_) => {
             return json_error(

@@ -332,9 +332,9 @@ impl Settings {
 
     pub fn listen(&self, kind: DialectKind) -> &ListenAddr {
         match kind {
-            DialectKind::Aws => self.aws.listen(),
-            DialectKind::Tencent => self.tencent.listen(),
-            DialectKind::Huawei => self.huawei.listen(),
+            DialectKind::Aws => &self.aws.listen,
+            DialectKind::Tencent => &self.tencent.listen,
+            DialectKind::Huawei => &self.huawei.listen,
         }
     }
 
@@ -349,9 +349,9 @@ impl Settings {
 
     pub fn listen_mut(&mut self, kind: DialectKind) -> &mut ListenAddr {
         match kind {
-            DialectKind::Aws => self.aws.listen_mut(),
-            DialectKind::Tencent => self.tencent.listen_mut(),
-            DialectKind::Huawei => self.huawei.listen_mut(),
+            DialectKind::Aws => &mut self.aws.listen,
+            DialectKind::Tencent => &mut self.tencent.listen,
+            DialectKind::Huawei => &mut self.huawei.listen,
         }
     }
 }
