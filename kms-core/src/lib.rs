@@ -55,7 +55,8 @@ pub use data_dir::{DATABASE_FILE, DataDir, DataDirError, ROOT_KEY_FILE};
 pub use engine::{
     AliasPage, CreateKey, DEFAULT_IMPORT_TOKEN_TTL, DataKey, Decrypted, ImportOutcome,
     ImportParameters, ImportRequest, KeyPage, KeyStateCounts, Kms, KmsBuilder, PageSize,
-    ReEncrypted, ResetReport, SweepReport, SweepStats, Sweeper,
+    ReEncrypted, ResetReport, SeedConflict, SeedError, SeedKey, SeedMaterial, Seeded, SweepReport,
+    SweepStats, Sweeper,
 };
 pub use error::{InternalError, KmsError, Operation, ValidationError};
 pub use ids::{KeyId, TenantId};

@@ -8,6 +8,7 @@ mod crypto;
 mod import;
 mod keys;
 mod operator;
+mod seed;
 mod sweep;
 
 use std::fmt;
@@ -19,6 +20,7 @@ pub use crypto::{DataKey, Decrypted, ReEncrypted};
 pub use import::{ImportOutcome, ImportParameters, ImportRequest};
 pub use keys::{CreateKey, KeyPage, PageSize};
 pub use operator::{KeyStateCounts, ResetReport};
+pub use seed::{SeedConflict, SeedError, SeedKey, SeedMaterial, Seeded};
 pub use sweep::{SweepReport, SweepStats, Sweeper};
 
 use crate::error::{InternalError, KmsError};

@@ -14,4 +14,5 @@ mod keys;
 mod model;
 mod operator;
 mod rewind;
+mod seed;
 mod vectors;

@@ -1,0 +1,309 @@
+//! Keys declared up front (a seed file): created with a fixed id, or left alone when they
+//! already exist as declared. Seeding is idempotent so a server can apply the same
+//! declarations at every start; it never overwrites what the key's users changed since
+//! (state, description, tags, expiry), and it refuses (changing nothing) what would make a
+//! declared key a different key: another spec, origin or material, or an alias held by
+//! another key.
+
+use std::fmt;
+
+use super::Kms;
+use super::keys::random_bytes;
+use crate::alias::AliasName;
+use crate::error::{InternalError, KmsError};
+use crate::ids::{KeyId, TenantId};
+use crate::key::{Key, MaterialClaim, check_material_len};
+use crate::lifecycle::{Aged, ImportPolicy, KeyState, Material};
+use crate::record;
+use crate::secret::SecretBytes;
+use crate::spec::{Expiry, KeySpec, Origin};
+use crate::store::Change;
+use crate::tags::Tags;
+
+/// One declared key.
+#[derive(Clone, Debug)]
+pub struct SeedKey {
+    pub id: KeyId,
+    pub spec: KeySpec,
+    pub origin: Origin,
+    pub description: String,
+    pub tags: Tags,
+    pub material: SeedMaterial,
+    /// Only keys that hold material can be disabled; see [`SeedMaterial`].
+    pub enabled: bool,
+    /// Names in the core's alias namespace (a dialect has already turned its own names into
+    /// these).
+    pub aliases: Vec<AliasName>,
+}
+
+/// What material a declared key starts with.
+#[derive(Clone, Debug)]
+pub enum SeedMaterial {
+    /// A generated key gets fresh random material; an external key waits for an import.
+    Absent,
+    /// This material, as if generated with it (generated keys, whose material never expires)
+    /// or imported (external keys, with the expiry given).
+    Given { secret: SecretBytes, expiry: Expiry },
+}
+
+/// What seeding did with one declared key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seeded {
+    Created,
+    /// It existed as an external key that never had material, and now holds the declared
+    /// material.
+    Imported,
+    /// It existed as declared (attributes its users changed since are left as they are).
+    Kept,
+}
+
+/// Why a declared key was not seeded.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    /// The declaration contradicts the store; nothing was changed.
+    #[error("{0}")]
+    Conflict(SeedConflict),
+    /// The declaration is not a key the core can make, or the store failed.
+    #[error(transparent)]
+    Kms(#[from] KmsError),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SeedConflict {
+    /// A key with this id exists and differs in `what` (spec, origin, material).
+    KeyDiffers { key_id: KeyId, what: &'static str },
+    /// The alias names another key.
+    AliasTaken { alias: AliasName, target: KeyId },
+    /// The declaration itself is impossible (`why` says how).
+    Impossible { why: &'static str },
+}
+
+impl fmt::Display for SeedConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SeedConflict::KeyDiffers { key_id, what } => write!(
+                f,
+                "key {key_id} already exists with another {what}; remove it (reset) or change the entry"
+            ),
+            SeedConflict::AliasTaken { alias, target } => {
+                write!(f, "alias {alias} already names key {target}")
+            }
+            SeedConflict::Impossible { why } => f.write_str(why),
+        }
+    }
+}
+
+impl Kms {
+    /// Creates the declared key and its aliases, or checks that they exist as declared. A
+    /// refusal changes nothing: aliases are checked before the key is written, and a key
+    /// created here is erased again if one of its aliases is taken meanwhile.
+    pub fn seed_key(&self, tenant: &TenantId, seed: &SeedKey) -> Result<Seeded, SeedError> {
+        let fresh = self.fresh_seed_key(tenant, seed)?;
+        self.check_seed_aliases(tenant, seed)?;
+        let seeded = self.put_seed_key(tenant, seed, fresh)?;
+        let mut created_aliases = Vec::new();
+        for alias in &seed.aliases {
+            let outcome = match self.resolve_alias(tenant, alias) {
+                Ok(target) if target == seed.id => Ok(()),
+                Ok(target) => Err(SeedError::Conflict(SeedConflict::AliasTaken {
+                    alias: alias.clone(),
+                    target,
+                })),
+                Err(KmsError::AliasNotFound { .. }) => self
+                    .create_alias(tenant, alias, &seed.id)
+                    .map(|_| created_aliases.push(alias))
+                    .map_err(SeedError::from),
+                Err(e) => Err(e.into()),
+            };
+            if let Err(e) = outcome {
+                // Best effort: if the store fails here too, the next start reports it.
+                for alias in created_aliases {
+                    let _ = self.delete_alias(tenant, alias);
+                }
+                if seeded == Seeded::Created {
+                    let _ = self.store.update(tenant, &seed.id, &mut |_| Change::Delete);
+                }
+                return Err(e);
+            }
+        }
+        Ok(seeded)
+    }
+
+    /// The key as the declaration makes it, before anything is stored.
+    fn fresh_seed_key(&self, tenant: &TenantId, seed: &SeedKey) -> Result<Key, SeedError> {
+        let impossible = |why| Err(SeedError::Conflict(SeedConflict::Impossible { why }));
+        let now = self.clock.now();
+        let (secret, expiry) = match (&seed.material, seed.origin) {
+            (SeedMaterial::Absent, Origin::External) => {
+                if !seed.enabled {
+                    return impossible(
+                        "an external key without material is pending import; only keys with material can be disabled",
+                    );
+                }
+                (None, Expiry::Never)
+            }
+            (SeedMaterial::Absent, Origin::Generated) => {
+                (Some(random_bytes(seed.spec.material_len())?), Expiry::Never)
+            }
+            (SeedMaterial::Given { expiry, .. }, Origin::Generated) if *expiry != Expiry::Never => {
+                return impossible(
+                    "generated material never expires; expiry is for imported material",
+                );
+            }
+            (SeedMaterial::Given { secret, expiry }, _) => {
+                check_material_len(seed.spec, secret)?;
+                if let Expiry::At(at) = expiry
+                    && *at <= now
+                {
+                    return Err(KmsError::InvalidExpiry { expiry: *at, now }.into());
+                }
+                (Some(secret.clone()), *expiry)
+            }
+        };
+        let material_id = secret
+            .as_ref()
+            .map(|s| self.sealer.material_id(&seed.id, s.expose()));
+        let state = match secret {
+            None => KeyState::PendingImport,
+            Some(secret) if seed.enabled => KeyState::Enabled(Material { secret, expiry }),
+            Some(secret) => KeyState::Disabled(Material { secret, expiry }),
+        };
+        Ok(Key {
+            id: seed.id,
+            tenant: tenant.clone(),
+            spec: seed.spec,
+            origin: seed.origin,
+            description: seed.description.clone(),
+            created_at: now,
+            material_id,
+            tags: seed.tags.clone(),
+            state,
+        })
+    }
+
+    fn check_seed_aliases(&self, tenant: &TenantId, seed: &SeedKey) -> Result<(), SeedError> {
+        for alias in &seed.aliases {
+            match self.resolve_alias(tenant, alias) {
+                Ok(target) if target != seed.id => {
+                    return Err(SeedError::Conflict(SeedConflict::AliasTaken {
+                        alias: alias.clone(),
+                        target,
+                    }));
+                }
+                Ok(_) | Err(KmsError::AliasNotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `fresh` unless a key with its id exists; an existing key must agree with it in
+    /// spec, origin and (declared) material. A purged key (its deletion date passed) counts as
+    /// absent. An external key that never had material gets the declared material, as an
+    /// import would give it.
+    fn put_seed_key(
+        &self,
+        tenant: &TenantId,
+        seed: &SeedKey,
+        fresh: Key,
+    ) -> Result<Seeded, SeedError> {
+        let id = seed.id;
+        let bytes = record::encode(&fresh, &self.sealer)?;
+        let now = self.clock.now();
+        let mut outcome: Option<Result<Seeded, SeedError>> = None;
+        self.store
+            .update(tenant, &id, &mut |current| {
+                let existing = match current.map(|b| record::decode(b, &self.sealer, tenant, &id)) {
+                    None => None,
+                    Some(Err(e)) => {
+                        outcome = Some(Err(e.into()));
+                        return Change::Keep;
+                    }
+                    Some(Ok(key)) => match key.state.age(now) {
+                        Aged::Purged => None,
+                        Aged::Changed(state) => Some(Key { state, ..key }),
+                        Aged::Unchanged => Some(key),
+                    },
+                };
+                let Some(key) = existing else {
+                    outcome = Some(Ok(Seeded::Created));
+                    return Change::Put(bytes.clone());
+                };
+                let (result, change) = match reconcile(&key, seed, &fresh, now) {
+                    Ok(None) => (Ok(Seeded::Kept), Ok(None)),
+                    Ok(Some(next)) => (
+                        Ok(Seeded::Imported),
+                        record::encode(&next, &self.sealer).map(Some),
+                    ),
+                    Err(e) => (Err(e), Ok(None)),
+                };
+                match change {
+                    Ok(Some(b)) => {
+                        outcome = Some(result);
+                        Change::Put(b)
+                    }
+                    Ok(None) => {
+                        outcome = Some(result);
+                        Change::Keep
+                    }
+                    Err(e) => {
+                        outcome = Some(Err(e.into()));
+                        Change::Keep
+                    }
+                }
+            })
+            .map_err(KmsError::from)?;
+        outcome.unwrap_or(Err(SeedError::Kms(KmsError::Internal(
+            InternalError::CorruptRecord("store skipped the update"),
+        ))))
+    }
+}
+
+/// How an existing key with a declared key's id relates to the declaration: the same key
+/// (`None`: leave it), the same key still waiting for the declared material (its next
+/// version), or another key.
+fn reconcile(
+    existing: &Key,
+    seed: &SeedKey,
+    fresh: &Key,
+    now: crate::time::Timestamp,
+) -> Result<Option<Key>, SeedError> {
+    let differs = |what| {
+        Err(SeedError::Conflict(SeedConflict::KeyDiffers {
+            key_id: seed.id,
+            what,
+        }))
+    };
+    if existing.spec != seed.spec {
+        return differs("key spec");
+    }
+    if existing.origin != seed.origin {
+        return differs("origin");
+    }
+    // Only material the entry gives is compared: random or pending declarations accept
+    // whatever the key got since.
+    let (SeedMaterial::Given { secret, expiry }, Some(declared)) =
+        (&seed.material, &fresh.material_id)
+    else {
+        return Ok(None);
+    };
+    match &existing.material_id {
+        Some(accepted) if accepted.matches(declared) => Ok(None),
+        Some(_) => differs("material"),
+        None => {
+            let imported = existing.import(
+                secret.clone(),
+                *declared,
+                *expiry,
+                ImportPolicy::default(),
+                MaterialClaim::Unspecified,
+                now,
+            )?;
+            if seed.enabled {
+                Ok(Some(imported))
+            } else {
+                Ok(Some(imported.disable()?))
+            }
+        }
+    }
+}

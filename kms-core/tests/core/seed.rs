@@ -1,0 +1,245 @@
+//! Declared keys: created with their id, kept when they exist as declared, refused (changing
+//! nothing) when the store holds another key under the id or an alias names another key.
+
+use kms_core::{
+    AliasName, Expiry, KeyId, KeySpec, KeyStateKind, KmsError, Origin, RedbStore, RootKey,
+    SecretBytes, SeedConflict, SeedError, SeedKey, SeedMaterial, Seeded, Tags,
+};
+use std::sync::Arc;
+
+use crate::support::{Fixture, fixture, fixture_over, material};
+
+const ID: &str = "0d0466b0-e727-4d9c-b35d-f84bb474a37f";
+
+fn id() -> KeyId {
+    ID.parse().unwrap()
+}
+
+fn given(bytes: &[u8], expiry: Expiry) -> SeedMaterial {
+    SeedMaterial::Given {
+        secret: SecretBytes::from(bytes.to_vec()),
+        expiry,
+    }
+}
+
+fn declared(origin: Origin, material: SeedMaterial) -> SeedKey {
+    SeedKey {
+        id: id(),
+        spec: KeySpec::Aes256,
+        origin,
+        description: "seeded".into(),
+        tags: Tags::from_pairs([("team".to_owned(), "payments".to_owned())]).unwrap(),
+        material,
+        enabled: true,
+        aliases: vec![AliasName::new("alias/payments").unwrap()],
+    }
+}
+
+fn seed(f: &Fixture, key: &SeedKey) -> Result<Seeded, SeedError> {
+    f.kms.seed_key(&f.tenant, key)
+}
+
+#[test]
+fn an_external_key_with_material_is_created_as_imported_and_kept_the_second_time() {
+    let f = fixture();
+    let m = material(1, 32);
+    let key = declared(Origin::External, given(&m, f.later(3600)));
+    assert_eq!(seed(&f, &key).unwrap(), Seeded::Created);
+    let d = f.describe(&id());
+    assert_eq!(d.state, KeyStateKind::Enabled);
+    assert_eq!(d.origin, Origin::External);
+    assert_eq!(d.description, "seeded");
+    assert_eq!(d.tags.get("team"), Some("payments"));
+    assert_eq!(d.material_expiry, Some(f.later(3600)));
+    let alias = AliasName::new("alias/payments").unwrap();
+    assert_eq!(f.kms.resolve_alias(&f.tenant, &alias).unwrap(), id());
+
+    let blob = f.encrypt(&id(), b"hello").unwrap();
+    assert_eq!(seed(&f, &key).unwrap(), Seeded::Kept);
+    assert_eq!(f.decrypt(&blob).unwrap(), b"hello");
+}
+
+#[test]
+fn seeded_material_follows_the_import_rules_of_the_api() {
+    let f = fixture();
+    let m = material(1, 32);
+    seed(&f, &declared(Origin::External, given(&m, Expiry::Never))).unwrap();
+    // The same material again through the API: accepted.
+    f.import_plain(&id(), &m, Expiry::Never).unwrap();
+    // Other material: refused, as for a key imported through the API.
+    assert!(matches!(
+        f.import_plain(&id(), &material(2, 32), Expiry::Never),
+        Err(KmsError::MaterialMismatch { .. })
+    ));
+}
+
+#[test]
+fn a_pending_external_key_takes_its_first_import_from_the_api() {
+    let f = fixture();
+    let key = declared(Origin::External, SeedMaterial::Absent);
+    assert_eq!(seed(&f, &key).unwrap(), Seeded::Created);
+    assert_eq!(f.state(&id()), KeyStateKind::PendingImport);
+    f.import_plain(&id(), &material(3, 32), Expiry::Never)
+        .unwrap();
+    // Declared pending: whatever was imported since satisfies it.
+    assert_eq!(seed(&f, &key).unwrap(), Seeded::Kept);
+    assert_eq!(f.state(&id()), KeyStateKind::Enabled);
+}
+
+#[test]
+fn a_pending_key_declared_later_with_material_gets_it_as_an_import() {
+    let f = fixture();
+    seed(&f, &declared(Origin::External, SeedMaterial::Absent)).unwrap();
+    let m = material(4, 32);
+    let mut key = declared(Origin::External, given(&m, Expiry::Never));
+    key.enabled = false;
+    assert_eq!(seed(&f, &key).unwrap(), Seeded::Imported);
+    assert_eq!(f.state(&id()), KeyStateKind::Disabled);
+    f.import_plain(&id(), &m, Expiry::Never).unwrap();
+}
+
+#[test]
+fn generated_keys_take_given_or_random_material() {
+    let f = fixture();
+    let m = material(5, 32);
+    let key = declared(Origin::Generated, given(&m, Expiry::Never));
+    assert_eq!(seed(&f, &key).unwrap(), Seeded::Created);
+    let blob = f.encrypt(&id(), b"x").unwrap();
+    // Another declared material for the same generated key: a conflict.
+    let other = declared(Origin::Generated, given(&material(6, 32), Expiry::Never));
+    assert_eq!(
+        conflict(seed(&f, &other)),
+        SeedConflict::KeyDiffers {
+            key_id: id(),
+            what: "material"
+        }
+    );
+    // Random: any material satisfies it.
+    let random = declared(Origin::Generated, SeedMaterial::Absent);
+    assert_eq!(seed(&f, &random).unwrap(), Seeded::Kept);
+    assert_eq!(f.decrypt(&blob).unwrap(), b"x");
+
+    let g = fixture();
+    assert_eq!(seed(&g, &random).unwrap(), Seeded::Created);
+    assert_eq!(g.state(&id()), KeyStateKind::Enabled);
+}
+
+fn conflict(r: Result<Seeded, SeedError>) -> SeedConflict {
+    match r {
+        Err(SeedError::Conflict(c)) => c,
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+#[test]
+fn other_material_spec_or_origin_under_the_same_id_is_a_conflict_that_changes_nothing() {
+    let f = fixture();
+    let m = material(1, 32);
+    seed(&f, &declared(Origin::External, given(&m, Expiry::Never))).unwrap();
+    let before = f.describe(&id());
+
+    let other = declared(Origin::External, given(&material(9, 32), Expiry::Never));
+    assert!(matches!(
+        conflict(seed(&f, &other)),
+        SeedConflict::KeyDiffers {
+            what: "material",
+            ..
+        }
+    ));
+    let generated = declared(Origin::Generated, SeedMaterial::Absent);
+    assert!(matches!(
+        conflict(seed(&f, &generated)),
+        SeedConflict::KeyDiffers { what: "origin", .. }
+    ));
+    let mut sm4 = declared(Origin::External, given(&material(1, 16), Expiry::Never));
+    sm4.spec = KeySpec::Sm4;
+    assert!(matches!(
+        conflict(seed(&f, &sm4)),
+        SeedConflict::KeyDiffers {
+            what: "key spec",
+            ..
+        }
+    ));
+    assert_eq!(f.describe(&id()), before);
+}
+
+#[test]
+fn attributes_changed_through_the_api_are_left_as_they_are() {
+    let f = fixture();
+    let key = declared(Origin::External, given(&material(1, 32), Expiry::Never));
+    seed(&f, &key).unwrap();
+    f.kms.disable_key(&f.tenant, &id()).unwrap();
+    f.kms
+        .update_key_description(&f.tenant, &id(), "changed".into())
+        .unwrap();
+    assert_eq!(seed(&f, &key).unwrap(), Seeded::Kept);
+    let d = f.describe(&id());
+    assert_eq!(d.state, KeyStateKind::Disabled);
+    assert_eq!(d.description, "changed");
+}
+
+#[test]
+fn an_alias_held_by_another_key_refuses_the_entry_before_the_key_is_written() {
+    let f = fixture();
+    let other = f.create(KeySpec::Aes256, Origin::Generated);
+    let alias = AliasName::new("alias/payments").unwrap();
+    f.kms.create_alias(&f.tenant, &alias, &other).unwrap();
+    let key = declared(Origin::Generated, SeedMaterial::Absent);
+    assert_eq!(
+        conflict(seed(&f, &key)),
+        SeedConflict::AliasTaken {
+            alias,
+            target: other
+        }
+    );
+    assert!(matches!(
+        f.kms.describe_key(&f.tenant, &id()),
+        Err(KmsError::KeyNotFound { .. })
+    ));
+}
+
+#[test]
+fn impossible_declarations_are_refused() {
+    let f = fixture();
+    let mut disabled_pending = declared(Origin::External, SeedMaterial::Absent);
+    disabled_pending.enabled = false;
+    assert!(matches!(
+        conflict(seed(&f, &disabled_pending)),
+        SeedConflict::Impossible { .. }
+    ));
+    let expiring_generated = declared(Origin::Generated, given(&material(1, 32), f.later(60)));
+    assert!(matches!(
+        conflict(seed(&f, &expiring_generated)),
+        SeedConflict::Impossible { .. }
+    ));
+    let short = declared(Origin::External, given(&material(1, 16), Expiry::Never));
+    assert!(matches!(
+        seed(&f, &short),
+        Err(SeedError::Kms(KmsError::MaterialLength { .. }))
+    ));
+    let past = declared(
+        Origin::External,
+        given(&material(1, 32), Expiry::At(f.kms.now())),
+    );
+    assert!(matches!(
+        seed(&f, &past),
+        Err(SeedError::Kms(KmsError::InvalidExpiry { .. }))
+    ));
+    assert!(f.kms.describe_key(&f.tenant, &id()).is_err());
+}
+
+#[test]
+fn seeded_keys_survive_a_restart_and_are_kept_by_the_next_seeding() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.redb");
+    let root = RootKey::from_bytes([7; 32]);
+    let key = declared(Origin::External, given(&material(1, 32), Expiry::Never));
+    let blob = {
+        let f = fixture_over(Arc::new(RedbStore::open(&path).unwrap()), &root);
+        seed(&f, &key).unwrap();
+        f.encrypt(&id(), b"kept").unwrap()
+    };
+    let f = fixture_over(Arc::new(RedbStore::open(&path).unwrap()), &root);
+    assert_eq!(seed(&f, &key).unwrap(), Seeded::Kept);
+    assert_eq!(f.decrypt(&blob).unwrap(), b"kept");
+}
