@@ -15,6 +15,7 @@ mod key_ref;
 mod ops;
 mod regions;
 mod response;
+mod seed;
 mod service;
 mod settings;
 pub mod sigv4;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
-use dialect_kit::{Dialect, Edge, Summary};
+use dialect_kit::{Dialect, Edge, SeedPlacement, SeedTerms, Summary};
 use kms_core::{Clocks, Kms};
 use serde_json::Value;
 
@@ -105,6 +105,10 @@ impl Dialect for AwsDialect {
         Caller::new(account, region)
             .map(|caller| caller.tenant.to_string())
             .map_err(|e| e.message)
+    }
+
+    fn seed_placement(&self, terms: &SeedTerms<'_>) -> Result<SeedPlacement, String> {
+        crate::seed::placement(&self.settings, terms)
     }
 
     fn edge(&self, edge: Edge<'_>) -> http::Response<Vec<u8>> {

@@ -18,6 +18,7 @@ mod iam;
 mod input;
 mod ops;
 mod response;
+mod seed;
 mod service;
 mod settings;
 pub mod signer;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use dialect_kit::percent;
-use dialect_kit::{Dialect, Edge, Summary};
+use dialect_kit::{Dialect, Edge, SeedPlacement, SeedTerms, Summary};
 use kms_core::{Clocks, Kms};
 
 use crate::auth::authenticate;
@@ -125,6 +125,10 @@ impl Dialect for HuaweiDialect {
         Caller::new(project)
             .map(|caller| caller.tenant.to_string())
             .map_err(|e| e.message)
+    }
+
+    fn seed_placement(&self, terms: &SeedTerms<'_>) -> Result<SeedPlacement, String> {
+        crate::seed::placement(terms)
     }
 
     fn edge(&self, edge: Edge<'_>) -> http::Response<Vec<u8>> {

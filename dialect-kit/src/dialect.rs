@@ -24,6 +24,10 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
     /// server's state controls; the error says which terms are wanted.
     fn tenant(&self, terms: &BTreeMap<String, String>) -> Result<String, String>;
 
+    /// Where a seed-file entry's key lives (tenant, aliases, key spec), from the terms this
+    /// cloud spells its own way; the error names what is wrong or missing, for the operator.
+    fn seed_placement(&self, terms: &crate::SeedTerms<'_>) -> Result<crate::SeedPlacement, String>;
+
     /// The answer, in the cloud's own shape, to a request the server stopped at its edge
     /// before [`Dialect::handle`] saw it. Each dialect answers every [`Edge`] in one
     /// exhaustive `match`, so a new edge case cannot go unanswered.

@@ -12,11 +12,13 @@ pub mod calendar;
 mod dialect;
 mod listen;
 pub mod percent;
+pub mod seed;
 mod settings;
 pub mod signing;
 mod summary;
 
 pub use dialect::{Dialect, Edge};
 pub use listen::{InvalidListenAddr, ListenAddr};
+pub use seed::{SeedPlacement, SeedTerms};
 pub use settings::DialectSettings;
 pub use summary::Summary;

@@ -21,6 +21,7 @@ mod params;
 mod quota;
 mod regions;
 mod response;
+mod seed;
 mod service;
 mod settings;
 pub mod tc3;

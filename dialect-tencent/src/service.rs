@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
-use dialect_kit::{Dialect, Edge, Summary};
+use dialect_kit::{Dialect, Edge, SeedPlacement, SeedTerms, Summary};
 use kms_core::{Clocks, Kms};
 
 use crate::account::Account;
@@ -150,6 +150,10 @@ impl Dialect for TencentDialect {
         Caller::new(account, Some(region))
             .map(|caller| caller.tenant.to_string())
             .map_err(|e| e.message)
+    }
+
+    fn seed_placement(&self, terms: &SeedTerms<'_>) -> Result<SeedPlacement, String> {
+        crate::seed::placement(&self.settings, terms)
     }
 
     fn edge(&self, edge: Edge<'_>) -> http::Response<Vec<u8>> {

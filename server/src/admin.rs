@@ -144,6 +144,11 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(controls::reset))
             .default_service(web::to(wrong_method)),
     )
+    .service(
+        web::resource("/seed")
+            .route(web::post().to(controls::seed))
+            .default_service(web::to(wrong_method)),
+    )
     .default_service(web::to(not_found));
 }
 

@@ -40,6 +40,11 @@ pub(crate) struct CommonArgs {
     /// clock is kept)
     #[arg(long)]
     pub reset: bool,
+
+    /// Keys to create at start (after --reset), or to find as declared: a TOML seed file
+    /// (beats seed.file)
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
 }
 
 impl CommonArgs {
@@ -50,6 +55,7 @@ impl CommonArgs {
             log_level: self.log_level.clone(),
             log_format: self.log_format,
             reset: self.reset,
+            seed: self.seed.clone(),
             ..Overrides::default()
         }
     }

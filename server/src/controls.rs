@@ -6,6 +6,9 @@
 //!   `{"tenant": {"account": "111122223333", "region": "us-east-1"}}` on the AWS listener,
 //!   `{"tenant": {"uin": "100000000001", "region": "ap-guangzhou"}}` on Tencent's,
 //!   `{"tenant": {"project_id": "…"}}` on Huawei's. The clock is left alone.
+//! - `POST /_kmsgate/seed`: applies a seed document sent as JSON (see [`crate::seed`]):
+//!   200 with each entry's outcome, 400 for a document or entry that cannot be keys, 409 for
+//!   one that contradicts the store; a refused document changes nothing.
 //! - `POST /_kmsgate/clock/set` `{"epoch_seconds": N}`: jumps to an instant, never earlier
 //!   than real time.
 //! - `POST /_kmsgate/clock/reset`: back to real time.
@@ -20,12 +23,13 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use kms_core::{TenantId, Timestamp};
+use kms_core::{Seeded, TenantId, Timestamp};
 use serde_json::{Value, json};
 
 use crate::admin::{admin_body, clock_body, control};
 use crate::body::{json_error, json_response};
 use crate::listener::ListenerContext;
+use crate::seed::{self, SeedFailure};
 
 pub(crate) async fn clock_set(
     req: HttpRequest,
@@ -98,6 +102,74 @@ pub(crate) async fn reset(
         }
         Ok(Err(e)) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         Err(e) => json_error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    }
+}
+
+/// `POST /_kmsgate/seed`: a seed document as JSON (the file's shape; material as `hex:` or
+/// `base64:`, never `@FILE`). The whole document is checked before anything is written.
+pub(crate) async fn seed(
+    req: HttpRequest,
+    payload: web::Payload,
+    context: web::Data<ListenerContext>,
+) -> HttpResponse {
+    let body = match admin_body(&req, payload, &context).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
+    let shared = Arc::clone(&context.shared);
+    let done = web::block(move || {
+        let dialects = |kind| {
+            shared
+                .clouds
+                .iter()
+                .find(|c| c.kind == kind)
+                .map(|c| Arc::clone(&c.dialect))
+        };
+        let kms = &shared.engine.kms;
+        let planned = seed::plan_json(&body, &dialects, kms.now())?;
+        seed::apply(kms, &planned)
+    })
+    .await;
+    match done {
+        Ok(Ok(report)) => {
+            tracing::info!(
+                created = report.count(Seeded::Created),
+                imported = report.count(Seeded::Imported),
+                kept = report.count(Seeded::Kept),
+                "seeded"
+            );
+            let keys: Vec<Value> = report
+                .outcomes
+                .iter()
+                .map(|(place, id, outcome)| {
+                    json!({
+                        "entry": place.to_string(),
+                        "key_id": id.to_string(),
+                        "outcome": outcome_name(*outcome),
+                    })
+                })
+                .collect();
+            json_response(StatusCode::OK, &json!({ "keys": keys }))
+        }
+        Ok(Err(failure)) => {
+            let status = match &failure {
+                SeedFailure::Read(..) | SeedFailure::Store { .. } => {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
+                SeedFailure::Shape(_) | SeedFailure::Entry { .. } => StatusCode::BAD_REQUEST,
+                SeedFailure::Conflict { .. } => StatusCode::CONFLICT,
+            };
+            json_error(status, &failure.to_string())
+        }
+        Err(e) => json_error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    }
+}
+
+fn outcome_name(outcome: Seeded) -> &'static str {
+    match outcome {
+        Seeded::Created => "created",
+        Seeded::Imported => "imported",
+        Seeded::Kept => "kept",
     }
 }
 

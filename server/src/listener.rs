@@ -440,6 +440,12 @@ pub(crate) mod testing {
         fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
             true
         }
+        fn seed_placement(
+            &self,
+            _: &dialect_kit::SeedTerms<'_>,
+        ) -> Result<dialect_kit::SeedPlacement, String> {
+            Err("a test fake takes no seed entries".to_owned())
+        }
         fn tenant(
             &self,
             terms: &std::collections::BTreeMap<String, String>,
@@ -517,6 +523,12 @@ pub(crate) mod testing {
     impl Dialect for Slow {
         fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
             true
+        }
+        fn seed_placement(
+            &self,
+            _: &dialect_kit::SeedTerms<'_>,
+        ) -> Result<dialect_kit::SeedPlacement, String> {
+            Err("a test fake takes no seed entries".to_owned())
         }
         fn tenant(
             &self,
@@ -673,6 +685,12 @@ mod tests {
     impl Dialect for Fragile {
         fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
             true
+        }
+        fn seed_placement(
+            &self,
+            _: &dialect_kit::SeedTerms<'_>,
+        ) -> Result<dialect_kit::SeedPlacement, String> {
+            Err("a test fake takes no seed entries".to_owned())
         }
         fn tenant(
             &self,

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::dev::Server;
 use clap::Parser;
-use kms_core::{Clock, Clocks, SystemClock};
+use kms_core::{Clock, Clocks, Seeded, SystemClock};
 
 use crate::admin::{AdminAccess, RecordsReadable};
 use crate::cli::{DialectCli, KmsgateCli, KmsgateCommand};
@@ -24,6 +24,7 @@ use crate::env_source::setting_path;
 use crate::listener::{self, Cloud, ListenerContext, Shared};
 use crate::logging;
 use crate::metrics::Metrics;
+use crate::seed::{self, SeedFailure};
 use crate::settings::{Overrides, Settings, SettingsError};
 use crate::signals::StopSignals;
 
@@ -69,6 +70,7 @@ fn run(kinds: &[DialectKind], config: Option<&Path>, overrides: &Overrides) -> E
     }
     let Prepared { engine, listeners } = match prepare(&settings, kinds, overrides.reset) {
         Ok(p) => p,
+        Err(e @ StartFailure::Seed { .. }) => return fail(INVALID_CONFIGURATION, &e),
         Err(e) => return fail(RUNTIME_FAILURE, &e),
     };
     let served = actix_web::rt::System::new().block_on(async move {
@@ -100,6 +102,10 @@ pub enum StartFailure {
         addr: String,
         source: io::Error,
     },
+    /// The seed file could not be read, or declares keys that cannot be or that contradict
+    /// the store; nothing was served.
+    #[error("seed file {file}: {message}")]
+    Seed { file: String, message: String },
 }
 
 /// An engine and its bound, not yet serving, listeners.
@@ -157,6 +163,15 @@ pub(crate) fn prepare(
             }
         })
         .collect::<Vec<_>>();
+    if let Some(file) = &settings.seed.file
+        && let Err(failure) = seed_at_start(file, &engine, &clouds)
+    {
+        let _ = engine.close();
+        return Err(StartFailure::Seed {
+            file: file.display().to_string(),
+            message: failure.to_string(),
+        });
+    }
     let metrics = Metrics::new().map_err(|e| StartFailure::Engine(Box::new(e)))?;
     let served: Vec<(DialectKind, Arc<dyn dialect_kit::Dialect>)> = clouds
         .iter()
@@ -193,6 +208,26 @@ pub(crate) fn prepare(
         }
     }
     Ok(Prepared { engine, listeners })
+}
+
+/// Applies the seed file before any listener serves, so the first request sees its keys.
+fn seed_at_start(file: &Path, engine: &Engine, clouds: &[Cloud]) -> Result<(), SeedFailure> {
+    let dialects = |kind| {
+        clouds
+            .iter()
+            .find(|c| c.kind == kind)
+            .map(|c| Arc::clone(&c.dialect))
+    };
+    let planned = seed::plan_file(file, &dialects, engine.kms().now())?;
+    let report = seed::apply(engine.kms(), &planned)?;
+    tracing::info!(
+        file = %file.display(),
+        created = report.count(Seeded::Created),
+        imported = report.count(Seeded::Imported),
+        kept = report.count(Seeded::Kept),
+        "seeded"
+    );
+    Ok(())
 }
 
 /// One line saying how this process is set up: what a user debugging it asks first.

@@ -46,6 +46,8 @@ pub struct Settings {
     pub huawei: dialect_huawei::Settings,
     /// `[pool]`: wrapping key pairs generated ahead of demand.
     pub pool: PoolSettings,
+    /// `[seed]`: keys declared up front.
+    pub seed: SeedSettings,
 }
 
 impl Default for Settings {
@@ -61,6 +63,7 @@ impl Default for Settings {
             tencent: dialect_tencent::Settings::default(),
             huawei: dialect_huawei::Settings::default(),
             pool: PoolSettings::default(),
+            seed: SeedSettings::default(),
         }
     }
 }
@@ -129,6 +132,15 @@ impl Default for LimitSettings {
     }
 }
 
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SeedSettings {
+    /// `seed.file`: a TOML file of keys to create at every start, or to find as declared
+    /// (see `docs/seeding.md`); `@path` material references in it are relative to its
+    /// directory. Default unset.
+    pub file: Option<PathBuf>,
+}
+
 /// Ready wrapping key pairs kept per spec; 0 means every request generates its own pair.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -177,6 +189,8 @@ pub struct Overrides {
     pub log_format: Option<LogFormat>,
     /// `--reset`: start from an empty store (an action at start, not a setting).
     pub reset: bool,
+    /// `--seed FILE`: beats `seed.file`.
+    pub seed: Option<PathBuf>,
     pub aws_listen: Option<ListenAddr>,
     pub tencent_listen: Option<ListenAddr>,
     pub huawei_listen: Option<ListenAddr>,
@@ -295,6 +309,9 @@ impl Settings {
         }
         if let Some(format) = o.log_format {
             self.log.format = format;
+        }
+        if let Some(file) = &o.seed {
+            self.seed.file = Some(file.clone());
         }
         for kind in DialectKind::ALL {
             if let Some(a) = o.listen(kind) {

@@ -12,8 +12,7 @@ use byok_wrap::{Algorithm, PublicKey, Sm2Format};
 use clap::{Args, ValueEnum};
 use rand_core::{OsRng, RngCore};
 
-/// Material longer than this is surely a mistake (the clouds take 16 or 32 bytes).
-const MAX_RANDOM: usize = 1024;
+use crate::material_source::MaterialSource;
 
 #[derive(Args, Debug)]
 pub(crate) struct WrapArgs {
@@ -132,40 +131,26 @@ fn read(path: &Path) -> Result<Vec<u8>, WrapFailure> {
 }
 
 fn material(args: &WrapArgs) -> Result<Vec<u8>, WrapFailure> {
-    let source = args.material.as_str();
     let bad = |why: String| WrapFailure::Material(why);
-    if let Some(path) = source.strip_prefix('@') {
-        return read(Path::new(path));
+    match MaterialSource::parse(&args.material)
+        .map_err(|why| bad(format!("{:?}: {why}", args.material)))?
+    {
+        MaterialSource::File(path) => read(&path),
+        MaterialSource::Bytes(bytes) => Ok(bytes),
+        MaterialSource::Random(n) => {
+            let out = args.material_out.as_ref().ok_or_else(|| {
+                bad(
+                    "random material needs --material-out FILE, or it could never be imported again"
+                        .into(),
+                )
+            })?;
+            let mut material = vec![0u8; n];
+            OsRng
+                .try_fill_bytes(&mut material)
+                .map_err(|e| bad(format!("the system random number generator failed: {e}")))?;
+            std::fs::write(out, &material)
+                .map_err(|e| WrapFailure::Write(out.display().to_string(), e))?;
+            Ok(material)
+        }
     }
-    if let Some(hex_text) = source.strip_prefix("hex:") {
-        return hex::decode(hex_text.trim()).map_err(|e| bad(format!("not hex: {e}")));
-    }
-    if let Some(b64) = source.strip_prefix("base64:") {
-        return STANDARD
-            .decode(b64.trim())
-            .map_err(|e| bad(format!("not base64: {e}")));
-    }
-    if let Some(n) = source.strip_prefix("random:") {
-        let n: usize = n
-            .parse()
-            .ok()
-            .filter(|n| (1..=MAX_RANDOM).contains(n))
-            .ok_or_else(|| bad(format!("random:N takes N from 1 to {MAX_RANDOM}")))?;
-        let out = args.material_out.as_ref().ok_or_else(|| {
-            bad(
-                "random material needs --material-out FILE, or it could never be imported again"
-                    .into(),
-            )
-        })?;
-        let mut material = vec![0u8; n];
-        OsRng
-            .try_fill_bytes(&mut material)
-            .map_err(|e| bad(format!("the system random number generator failed: {e}")))?;
-        std::fs::write(out, &material)
-            .map_err(|e| WrapFailure::Write(out.display().to_string(), e))?;
-        return Ok(material);
-    }
-    Err(bad(format!(
-        "{source:?} is not @FILE, hex:HEX, base64:B64 or random:N"
-    )))
 }

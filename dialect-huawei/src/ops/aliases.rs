@@ -14,7 +14,7 @@ use crate::input::Input;
 /// here see only the aliases API's names.
 const FIRST_ALIAS: &str = "$";
 
-fn alias_name(field: &str, name: &str) -> Result<AliasName, HuaweiError> {
+pub(crate) fn alias_name(field: &str, name: &str) -> Result<AliasName, HuaweiError> {
     let bad = || {
         HuaweiError::bad(
             ErrorCode::Kms1101,

@@ -23,7 +23,10 @@ pub(super) fn well_formed(name: &str) -> bool {
 }
 
 pub(super) fn parse(input: &Input, field: &str) -> Result<AliasName, HuaweiError> {
-    let name = input.required(field, 1..=1024)?;
+    named(input.required(field, 1..=1024)?, field)
+}
+
+pub(crate) fn named(name: &str, field: &str) -> Result<AliasName, HuaweiError> {
     if !well_formed(name) || name.ends_with("/default") {
         return Err(HuaweiError::bad(
             ErrorCode::Kms1101,

@@ -2,12 +2,12 @@
 //! the body (or the query, for GET), run on the core, answered as Huawei does. The routing
 //! table is [`Operation`].
 
-mod aliases;
+pub(crate) mod aliases;
 mod crypto;
 mod datakey;
 mod details;
 mod import;
-mod key_alias;
+pub(crate) mod key_alias;
 mod keys;
 
 use http::Method;

@@ -15,7 +15,10 @@ const ALIAS_MAX_CHARS: usize = 60;
 /// Tencent's alias rule: 1–60 of `[A-Za-z0-9_-]`, a letter or digit first, and the `kms-`
 /// prefix reserved for cloud products.
 pub(crate) fn parse_alias(params: &Params) -> Result<AliasName, TencentError> {
-    let text = params.required_nonempty("Alias")?;
+    alias_named(&params.required_nonempty("Alias")?)
+}
+
+pub(crate) fn alias_named(text: &str) -> Result<AliasName, TencentError> {
     let well_formed = text.len() <= ALIAS_MAX_CHARS
         && text.starts_with(|c: char| c.is_ascii_alphanumeric())
         && text

@@ -3,7 +3,7 @@
 
 mod crypto;
 mod import;
-mod keys;
+pub(crate) mod keys;
 mod listing;
 pub(crate) mod metadata;
 mod status;

@@ -129,6 +129,27 @@ impl Kms {
         Ok(seeded)
     }
 
+    /// What [`Kms::seed_key`] would do, without doing it: a server checks every entry of a
+    /// file this way first, so a file with one bad entry changes nothing.
+    pub fn check_seed_key(&self, tenant: &TenantId, seed: &SeedKey) -> Result<Seeded, SeedError> {
+        let fresh = self.fresh_seed_key(tenant, seed)?;
+        self.check_seed_aliases(tenant, seed)?;
+        let now = self.clock.now();
+        let Some(bytes) = self.store.get(tenant, &seed.id).map_err(KmsError::from)? else {
+            return Ok(Seeded::Created);
+        };
+        let key = record::decode(&bytes, &self.sealer, tenant, &seed.id)?;
+        let key = match key.state.age(now) {
+            Aged::Purged => return Ok(Seeded::Created),
+            Aged::Changed(state) => Key { state, ..key },
+            Aged::Unchanged => key,
+        };
+        Ok(match reconcile(&key, seed, &fresh, now)? {
+            Some(_) => Seeded::Imported,
+            None => Seeded::Kept,
+        })
+    }
+
     /// The key as the declaration makes it, before anything is stored.
     fn fresh_seed_key(&self, tenant: &TenantId, seed: &SeedKey) -> Result<Key, SeedError> {
         let impossible = |why| Err(SeedError::Conflict(SeedConflict::Impossible { why }));

@@ -35,8 +35,12 @@ fn declared(origin: Origin, material: SeedMaterial) -> SeedKey {
     }
 }
 
+/// Seeds, after checking that the dry run predicts the same outcome.
 fn seed(f: &Fixture, key: &SeedKey) -> Result<Seeded, SeedError> {
-    f.kms.seed_key(&f.tenant, key)
+    let predicted = f.kms.check_seed_key(&f.tenant, key);
+    let done = f.kms.seed_key(&f.tenant, key);
+    assert_eq!(format!("{predicted:?}"), format!("{done:?}"));
+    done
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod config;
 mod controls;
 mod data_dir;
 mod operability;
+mod seed;
 mod serve;
 mod single;
 mod wrap;

@@ -1,0 +1,73 @@
+//! How a user names key material on a command line or in a seed file: `@FILE` (its raw
+//! bytes), `hex:HEX`, `base64:B64`, or `random:N` where fresh material makes sense.
+
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+/// Material longer than this is surely a mistake (the clouds take 16 or 32 bytes).
+pub(crate) const MAX_RANDOM: usize = 1024;
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum MaterialSource {
+    File(PathBuf),
+    Bytes(Vec<u8>),
+    Random(usize),
+}
+
+impl MaterialSource {
+    pub(crate) fn parse(source: &str) -> Result<MaterialSource, String> {
+        if let Some(path) = source.strip_prefix('@') {
+            return Ok(MaterialSource::File(PathBuf::from(path)));
+        }
+        if let Some(hex_text) = source.strip_prefix("hex:") {
+            return hex::decode(hex_text.trim())
+                .map(MaterialSource::Bytes)
+                .map_err(|e| format!("not hex: {e}"));
+        }
+        if let Some(b64) = source.strip_prefix("base64:") {
+            return STANDARD
+                .decode(b64.trim())
+                .map(MaterialSource::Bytes)
+                .map_err(|e| format!("not base64: {e}"));
+        }
+        if let Some(n) = source.strip_prefix("random:") {
+            return n
+                .parse()
+                .ok()
+                .filter(|n| (1..=MAX_RANDOM).contains(n))
+                .map(MaterialSource::Random)
+                .ok_or_else(|| format!("random:N takes N from 1 to {MAX_RANDOM}"));
+        }
+        Err("it is not @FILE, hex:HEX, base64:B64 or random:N".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_and_its_mistakes() {
+        assert_eq!(
+            MaterialSource::parse("@k.bin"),
+            Ok(MaterialSource::File("k.bin".into()))
+        );
+        assert_eq!(
+            MaterialSource::parse("hex:00ff"),
+            Ok(MaterialSource::Bytes(vec![0, 255]))
+        );
+        assert_eq!(
+            MaterialSource::parse("base64:AP8="),
+            Ok(MaterialSource::Bytes(vec![0, 255]))
+        );
+        assert_eq!(
+            MaterialSource::parse("random:32"),
+            Ok(MaterialSource::Random(32))
+        );
+        for bad in ["hex:0g", "base64:!!", "random:0", "random:2000", "00ff", ""] {
+            assert!(MaterialSource::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

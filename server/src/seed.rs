@@ -1,0 +1,410 @@
+//! Seed files: keys declared up front, per dialect tenant, applied at start (`--seed FILE`,
+//! `seed.file`) and on request (`POST /_kmsgate/seed`, the same document as JSON).
+//!
+//! ```toml
+//! [[aws.keys]]
+//! account = "111122223333"
+//! region = "us-east-1"
+//! id = "0d0466b0-e727-4d9c-b35d-f84bb474a37f"
+//! aliases = ["alias/payments"]
+//! origin = "external"
+//! material = "@payments.key"
+//! ```
+//!
+//! The fields every cloud shares (`id`, `aliases`, `description`, `tags`, `spec`, `origin`,
+//! `material`, `expires`, `state`) are read here; every other field of an entry goes to the
+//! entry's dialect ([`dialect_kit::Dialect::seed_placement`]), which names the tenant, turns
+//! aliases into the engine's names and decides the key spec, and refuses fields it does not
+//! know. A whole document is checked before anything is written: one bad entry changes
+//! nothing, and the message names the entry (and its line, in a file).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use dialect_kit::seed::{AES_256, SM4};
+use dialect_kit::{Dialect, SeedTerms};
+use kms_core::{
+    AliasName, Expiry, KeyId, KeySpec, Kms, Origin, SecretBytes, SeedError, SeedKey, SeedMaterial,
+    Seeded, Tags, TenantId, Timestamp,
+};
+use serde::Deserialize;
+
+use crate::dialect::DialectKind;
+use crate::material_source::MaterialSource;
+
+/// A whole seed document: one section per cloud, each a list of keys.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, bound(deserialize = "E: Deserialize<'de>"))]
+struct Document<E> {
+    #[serde(default = "Section::empty")]
+    aws: Section<E>,
+    #[serde(default = "Section::empty")]
+    tencent: Section<E>,
+    #[serde(default = "Section::empty")]
+    huawei: Section<E>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, bound(deserialize = "E: Deserialize<'de>"))]
+struct Section<E> {
+    #[serde(default = "Vec::new")]
+    keys: Vec<E>,
+}
+
+impl<E> Section<E> {
+    fn empty() -> Self {
+        Section { keys: Vec::new() }
+    }
+}
+
+/// One `[[<cloud>.keys]]` entry as written.
+#[derive(Deserialize)]
+struct Entry {
+    id: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+    spec: Option<String>,
+    origin: Option<String>,
+    material: Option<String>,
+    expires: Option<u64>,
+    state: Option<String>,
+    /// The cloud's own fields (tenant, Huawei's `key_alias`); its dialect reads them.
+    #[serde(flatten)]
+    terms: BTreeMap<String, Term>,
+}
+
+/// A cloud field's value: account ids are often written as numbers.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Term {
+    Text(String),
+    Number(u64),
+}
+
+impl Term {
+    fn text(&self) -> String {
+        match self {
+            Term::Text(s) => s.clone(),
+            Term::Number(n) => n.to_string(),
+        }
+    }
+}
+
+/// Which entry a message is about: `aws.keys[2]`, plus its line in a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Place {
+    pub kind: DialectKind,
+    pub index: usize,
+    pub line: Option<usize>,
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.keys[{}]", section_name(self.kind), self.index)?;
+        match self.line {
+            Some(line) => write!(f, " (line {line})"),
+            None => Ok(()),
+        }
+    }
+}
+
+fn section_name(kind: DialectKind) -> &'static str {
+    match kind {
+        DialectKind::Aws => "aws",
+        DialectKind::Tencent => "tencent",
+        DialectKind::Huawei => "huawei",
+    }
+}
+
+/// Why a seed document was not applied; nothing of it was written unless `partial`.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SeedFailure {
+    #[error("cannot read the seed file {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    /// Not the document's shape (TOML or JSON syntax, unknown sections, wrong types).
+    #[error("{0}")]
+    Shape(String),
+    /// An entry that cannot be a key, or that contradicts another entry.
+    #[error("{place}: {message}")]
+    Entry { place: Place, message: String },
+    /// An entry that contradicts the store (another key under its id, an alias taken).
+    #[error("{place}: {message}")]
+    Conflict { place: Place, message: String },
+    /// The store failed while applying; entries before `place` may have been written.
+    #[error("{place}: {message}")]
+    Store { place: Place, message: String },
+}
+
+/// One entry ready for the engine.
+pub(crate) struct Planned {
+    pub place: Place,
+    pub tenant: TenantId,
+    pub key: SeedKey,
+}
+
+/// What applying a document did, entry by entry.
+#[derive(Debug, Default)]
+pub(crate) struct SeedReport {
+    pub outcomes: Vec<(Place, KeyId, Seeded)>,
+}
+
+impl SeedReport {
+    pub(crate) fn count(&self, which: Seeded) -> usize {
+        self.outcomes.iter().filter(|(_, _, s)| *s == which).count()
+    }
+}
+
+/// Each cloud's dialect, to place its entries.
+pub(crate) type Dialects<'a> = &'a dyn Fn(DialectKind) -> Option<Arc<dyn Dialect>>;
+
+/// Where `@path` material references are read from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Files<'a> {
+    /// Relative to the seed file's directory.
+    RelativeTo(&'a Path),
+    /// Not at all: documents sent over HTTP name no server-side files.
+    Refused,
+}
+
+/// Reads and plans a seed file.
+pub(crate) fn plan_file(
+    path: &Path,
+    dialects: Dialects<'_>,
+    now: Timestamp,
+) -> Result<Vec<Planned>, SeedFailure> {
+    let text = std::fs::read_to_string(path).map_err(|e| SeedFailure::Read(path.to_owned(), e))?;
+    let document: Document<toml::Spanned<Entry>> =
+        toml::from_str(&text).map_err(|e| SeedFailure::Shape(e.to_string()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let lines = |span: Range<usize>| Some(line_of(&text, span.start));
+    plan(
+        entries(document, |e| (lines(e.span()), e.into_inner())),
+        dialects,
+        Files::RelativeTo(base),
+        now,
+    )
+}
+
+/// Plans a seed document sent as JSON.
+pub(crate) fn plan_json(
+    body: &[u8],
+    dialects: Dialects<'_>,
+    now: Timestamp,
+) -> Result<Vec<Planned>, SeedFailure> {
+    let document: Document<Entry> =
+        serde_json::from_slice(body).map_err(|e| SeedFailure::Shape(e.to_string()))?;
+    plan(
+        entries(document, |e| (None, e)),
+        dialects,
+        Files::Refused,
+        now,
+    )
+}
+
+fn entries<E>(
+    document: Document<E>,
+    unwrap: impl Fn(E) -> (Option<usize>, Entry),
+) -> Vec<(Place, Entry)> {
+    let mut out = Vec::new();
+    for (kind, section) in [
+        (DialectKind::Aws, document.aws),
+        (DialectKind::Tencent, document.tencent),
+        (DialectKind::Huawei, document.huawei),
+    ] {
+        for (index, e) in section.keys.into_iter().enumerate() {
+            let (line, entry) = unwrap(e);
+            out.push((Place { kind, index, line }, entry));
+        }
+    }
+    out
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .map_or(0, |before| before.bytes().filter(|b| *b == b'\n').count())
+        + 1
+}
+
+fn plan(
+    entries: Vec<(Place, Entry)>,
+    dialects: Dialects<'_>,
+    files: Files<'_>,
+    now: Timestamp,
+) -> Result<Vec<Planned>, SeedFailure> {
+    let mut planned: Vec<Planned> = Vec::with_capacity(entries.len());
+    // Two entries for one key, or one alias for two keys, contradict each other.
+    let mut ids: HashMap<(TenantId, KeyId), Place> = HashMap::new();
+    let mut aliases: HashMap<(TenantId, AliasName), Place> = HashMap::new();
+    for (place, entry) in entries {
+        let bad = |message: String| SeedFailure::Entry {
+            place: place.clone(),
+            message,
+        };
+        let dialect = dialects(place.kind)
+            .ok_or_else(|| bad(format!("this server has no {} dialect", place.kind)))?;
+        let (tenant, key) = key_of(&entry, &*dialect, files, now).map_err(bad)?;
+        if let Some(first) = ids.insert((tenant.clone(), key.id), place.clone()) {
+            return Err(bad(format!(
+                "key {} is already declared by {first}",
+                key.id
+            )));
+        }
+        for alias in &key.aliases {
+            if let Some(first) = aliases.insert((tenant.clone(), alias.clone()), place.clone()) {
+                return Err(bad(format!("alias {alias} is already declared by {first}")));
+            }
+        }
+        planned.push(Planned { place, tenant, key });
+    }
+    Ok(planned)
+}
+
+fn key_of(
+    entry: &Entry,
+    dialect: &dyn Dialect,
+    files: Files<'_>,
+    now: Timestamp,
+) -> Result<(TenantId, SeedKey), String> {
+    let fields: BTreeMap<String, String> = entry
+        .terms
+        .iter()
+        .map(|(name, value)| (name.clone(), value.text()))
+        .collect();
+    let placement = dialect.seed_placement(&SeedTerms {
+        fields: &fields,
+        aliases: &entry.aliases,
+        spec: entry.spec.as_deref(),
+    })?;
+    let tenant = TenantId::new(placement.tenant).map_err(|e| e.to_string())?;
+    let spec = match placement.spec {
+        AES_256 => KeySpec::Aes256,
+        SM4 => KeySpec::Sm4,
+        other => {
+            return Err(format!(
+                "the dialect placed the key with spec {other}, which kmsgate does not have"
+            ));
+        }
+    };
+    let id: KeyId = entry.id.parse().map_err(|_| {
+        format!(
+            "id {:?} is not a key id (a UUID such as 0d0466b0-e727-4d9c-b35d-f84bb474a37f)",
+            entry.id
+        )
+    })?;
+    let origin = match entry.origin.as_deref() {
+        None | Some("generated") => Origin::Generated,
+        Some("external") => Origin::External,
+        Some(other) => return Err(format!("origin {other:?} is not generated or external")),
+    };
+    let enabled = match entry.state.as_deref() {
+        None | Some("enabled") => true,
+        Some("disabled") => false,
+        Some(other) => return Err(format!("state {other:?} is not enabled or disabled")),
+    };
+    let expiry = match entry.expires {
+        None => Expiry::Never,
+        Some(secs) if secs <= now.as_secs() => {
+            return Err(format!(
+                "expires {secs} is not in the future (now is {})",
+                now.as_secs()
+            ));
+        }
+        Some(secs) => Expiry::At(Timestamp::from_secs(secs)),
+    };
+    let material = match &entry.material {
+        None if entry.expires.is_some() => {
+            return Err("expires is for given material; this entry gives none".to_owned());
+        }
+        None => SeedMaterial::Absent,
+        Some(source) => SeedMaterial::Given {
+            secret: SecretBytes::from(material(source, files)?),
+            expiry,
+        },
+    };
+    let tags = Tags::from_pairs(entry.tags.clone()).map_err(|e| format!("tags: {e}"))?;
+    let aliases = placement
+        .aliases
+        .into_iter()
+        .map(|a| AliasName::new(a).map_err(|e| format!("alias: {e}")))
+        .collect::<Result<_, _>>()?;
+    Ok((
+        tenant,
+        SeedKey {
+            id,
+            spec,
+            origin,
+            description: entry.description.clone(),
+            tags,
+            material,
+            enabled,
+            aliases,
+        },
+    ))
+}
+
+fn material(source: &str, files: Files<'_>) -> Result<Vec<u8>, String> {
+    let why = |why: String| format!("material: {why}");
+    match MaterialSource::parse(source).map_err(why)? {
+        MaterialSource::Bytes(bytes) => Ok(bytes),
+        MaterialSource::Random(_) => Err(why(
+            "random:N is not for seeding: leave material out for random material (generated keys)"
+                .to_owned(),
+        )),
+        MaterialSource::File(path) => match files {
+            Files::RelativeTo(base) => {
+                let path = base.join(path);
+                std::fs::read(&path)
+                    .map_err(|e| why(format!("cannot read {}: {e}", path.display())))
+            }
+            Files::Refused => Err(why(
+                "@FILE names a file on the server; send hex: or base64: material over HTTP"
+                    .to_owned(),
+            )),
+        },
+    }
+}
+
+/// Checks every entry against the store, then applies them in order. A refusal in the check
+/// changes nothing; a store failure while applying leaves the entries before it applied
+/// (each one is idempotent, so applying the document again finishes the job).
+pub(crate) fn apply(kms: &Kms, planned: &[Planned]) -> Result<SeedReport, SeedFailure> {
+    for p in planned {
+        kms.check_seed_key(&p.tenant, &p.key)
+            .map_err(|e| failure(&p.place, e))?;
+    }
+    let mut report = SeedReport::default();
+    for p in planned {
+        let outcome = kms
+            .seed_key(&p.tenant, &p.key)
+            .map_err(|e| failure(&p.place, e))?;
+        report.outcomes.push((p.place.clone(), p.key.id, outcome));
+    }
+    Ok(report)
+}
+
+fn failure(place: &Place, e: SeedError) -> SeedFailure {
+    let place = place.clone();
+    match e {
+        SeedError::Conflict(c) => SeedFailure::Conflict {
+            place,
+            message: c.to_string(),
+        },
+        SeedError::Kms(kms_core::KmsError::Internal(e)) => SeedFailure::Store {
+            place,
+            message: e.to_string(),
+        },
+        // Everything else is the entry's own fault (material length, expiry).
+        SeedError::Kms(e) => SeedFailure::Entry {
+            place,
+            message: e.to_string(),
+        },
+    }
+}
