@@ -6,8 +6,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::authentic::{self, Place, Unauthentic};
 use crate::error::{InternalError, KmsError, ValidationError};
-use crate::ids::KeyId;
+use crate::ids::{KeyId, TenantId};
+use crate::record::{Legacy, unauthentic};
+use crate::seal::Sealer;
 use crate::time::Timestamp;
 
 /// 1 to 256 characters without control characters (stores use `\0` as a separator).
@@ -51,7 +54,8 @@ pub struct AliasEntry {
     pub updated_at: Timestamp,
 }
 
-/// What a store keeps under an alias name. Not secret, so not sealed.
+/// What a store keeps under an alias name. Not secret, so not sealed; authenticated like
+/// every stored value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct AliasRecord {
     pub(crate) target: KeyId,
@@ -60,13 +64,47 @@ pub(crate) struct AliasRecord {
 }
 
 impl AliasRecord {
-    pub(crate) fn encode(&self) -> Result<Vec<u8>, KmsError> {
-        serde_json::to_vec(self)
-            .map_err(|_| KmsError::Internal(InternalError::CorruptRecord("alias serialise")))
+    pub(crate) fn encode(
+        &self,
+        sealer: &Sealer,
+        tenant: &TenantId,
+        name: &AliasName,
+    ) -> Result<Vec<u8>, KmsError> {
+        let json = serde_json::to_vec(self)
+            .map_err(|_| KmsError::Internal(InternalError::CorruptRecord("alias serialise")))?;
+        authentic::wrap(sealer, Place::Alias(tenant, name), &json)
+            .ok_or(KmsError::Internal(InternalError::Seal))
     }
 
-    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, KmsError> {
-        serde_json::from_slice(bytes)
+    pub(crate) fn decode(
+        bytes: &[u8],
+        sealer: &Sealer,
+        tenant: &TenantId,
+        name: &AliasName,
+    ) -> Result<Self, KmsError> {
+        Self::decode_as(bytes, sealer, tenant, name, Legacy::Refused)
+    }
+
+    pub(crate) fn decode_as(
+        bytes: &[u8],
+        sealer: &Sealer,
+        tenant: &TenantId,
+        name: &AliasName,
+        legacy: Legacy,
+    ) -> Result<Self, KmsError> {
+        let json = match (
+            authentic::unwrap(sealer, Place::Alias(tenant, name), bytes),
+            legacy,
+        ) {
+            (Ok(json), _) => json,
+            (Err(Unauthentic::Legacy), Legacy::Accepted) => bytes,
+            (Err(u), _) => {
+                let why = unauthentic(u);
+                tracing::error!(%tenant, alias = %name, "stored alias record refused: {why}");
+                return Err(KmsError::Internal(InternalError::CorruptRecord(why)));
+            }
+        };
+        serde_json::from_slice(json)
             .map_err(|_| KmsError::Internal(InternalError::CorruptRecord("alias json")))
     }
 

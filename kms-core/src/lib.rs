@@ -32,6 +32,7 @@
 //! ```
 
 mod alias;
+mod authentic;
 mod ciphertext;
 mod data_dir;
 mod engine;
@@ -56,7 +57,7 @@ pub use engine::{
     AliasPage, CreateKey, DEFAULT_IMPORT_TOKEN_TTL, DataKey, Decrypted, ImportOutcome,
     ImportParameters, ImportRequest, KeyPage, KeyStateCounts, Kms, KmsBuilder, PageSize,
     ReEncrypted, ResetReport, SeedConflict, SeedError, SeedKey, SeedMaterial, Seeded, SweepReport,
-    SweepStats, Sweeper,
+    SweepStats, Sweeper, UpgradeReport,
 };
 pub use error::{InternalError, KmsError, Operation, ValidationError};
 pub use ids::{KeyId, TenantId};

@@ -1,10 +1,12 @@
-//! How a [`Key`] is written to a store: JSON with the material sealed. The sealed material's
-//! AAD names its tenant and key, so a sealed blob copied into another record will not open.
+//! How a [`Key`] is written to a store: JSON with the material sealed, the whole record
+//! authenticated for its place ([`crate::authentic`]). The sealed material's AAD names its
+//! tenant and key as well, so a sealed blob copied into another record will not open.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
+use crate::authentic::{self, Place, Unauthentic};
 use crate::error::{InternalError, KmsError};
 use crate::ids::{KeyId, TenantId};
 use crate::key::Key;
@@ -90,7 +92,45 @@ pub(crate) fn encode(key: &Key, sealer: &Sealer) -> Result<Vec<u8>, KmsError> {
         tags: key.tags.clone(),
         state,
     };
-    serde_json::to_vec(&record).map_err(|_| corrupt("serialise"))
+    let json = serde_json::to_vec(&record).map_err(|_| corrupt("serialise"))?;
+    authentic::wrap(sealer, Place::Key(&key.tenant, &key.id), &json)
+        .ok_or(KmsError::Internal(InternalError::Seal))
+}
+
+/// Whether a record written before records were authenticated is accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Legacy {
+    /// Only by the store upgrade, which rewrites it authenticated.
+    Accepted,
+    Refused,
+}
+
+/// Why a record was refused, as the log and the error say it.
+pub(crate) fn unauthentic(u: Unauthentic) -> &'static str {
+    match u {
+        Unauthentic::Legacy => {
+            "the record predates authenticated records and the store was not upgraded (kmsgate upgrades it at start)"
+        }
+        Unauthentic::Forged => {
+            "the record fails authentication (altered, moved, or written under another root key)"
+        }
+    }
+}
+
+/// Whether the record stored under `tenant`/`id` proves that `sealer` has the store's root
+/// key: an authenticated record does if it verifies; an unauthenticated one (from before the
+/// upgrade) only if it holds material and the material opens. A record that fails is an
+/// error.
+pub(crate) fn proves_root(
+    bytes: &[u8],
+    sealer: &Sealer,
+    tenant: &TenantId,
+    id: &KeyId,
+) -> Result<bool, KmsError> {
+    let legacy =
+        authentic::unwrap(sealer, Place::Key(tenant, id), bytes) == Err(Unauthentic::Legacy);
+    let key = decode_as(bytes, sealer, tenant, id, Legacy::Accepted)?;
+    Ok(!legacy || key.state.material().is_some())
 }
 
 /// Decodes the record stored under `tenant`/`id`; a record claiming another place is corrupt.
@@ -100,7 +140,29 @@ pub(crate) fn decode(
     tenant: &TenantId,
     id: &KeyId,
 ) -> Result<Key, KmsError> {
-    let record: Record = serde_json::from_slice(bytes).map_err(|_| corrupt("json"))?;
+    decode_as(bytes, sealer, tenant, id, Legacy::Refused)
+}
+
+pub(crate) fn decode_as(
+    bytes: &[u8],
+    sealer: &Sealer,
+    tenant: &TenantId,
+    id: &KeyId,
+    legacy: Legacy,
+) -> Result<Key, KmsError> {
+    let json = match (
+        authentic::unwrap(sealer, Place::Key(tenant, id), bytes),
+        legacy,
+    ) {
+        (Ok(json), _) => json,
+        (Err(Unauthentic::Legacy), Legacy::Accepted) => bytes,
+        (Err(u), _) => {
+            let why = unauthentic(u);
+            tracing::error!(%tenant, key_id = %id, "stored key record refused: {why}");
+            return Err(corrupt(why));
+        }
+    };
+    let record: Record = serde_json::from_slice(json).map_err(|_| corrupt("json"))?;
     if record.format != FORMAT {
         return Err(corrupt("format"));
     }

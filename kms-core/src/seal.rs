@@ -161,6 +161,7 @@ pub(crate) struct Sealer {
     material: Aes256Gcm,
     token: Aes256Gcm,
     fingerprint: Zeroizing<[u8; 32]>,
+    records: Zeroizing<[u8; 32]>,
 }
 
 impl Sealer {
@@ -171,7 +172,13 @@ impl Sealer {
             material: Aes256Gcm::new(material.as_ref().into()),
             token: Aes256Gcm::new(token.as_ref().into()),
             fingerprint: root.derive(b"kmsgate/v1/material-fingerprint"),
+            records: root.derive(b"kmsgate/v1/record-authentication"),
         }
+    }
+
+    /// The key that authenticates stored values ([`crate::authentic`]).
+    pub(crate) fn record_key(&self) -> &[u8] {
+        self.records.as_ref()
     }
 
     fn cipher(&self, purpose: Purpose) -> &Aes256Gcm {

@@ -154,7 +154,9 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Whether the store can serve a read right now.
 pub(crate) trait StoreProbe: Send + Sync + fmt::Debug {
-    fn probe(&self) -> Result<(), ProbeError>;
+    /// How many key records could not be read (each answers an internal error when used;
+    /// listings leave them out), when the store itself answers.
+    fn probe(&self) -> Result<usize, ProbeError>;
 }
 
 /// Why the store cannot serve a read.
@@ -172,8 +174,10 @@ pub(crate) enum ProbeError {
 pub(crate) struct RecordsReadable(pub Arc<Kms>);
 
 impl StoreProbe for RecordsReadable {
-    fn probe(&self) -> Result<(), ProbeError> {
-        self.0.check_readable().map_err(ProbeError::Records)
+    fn probe(&self) -> Result<usize, ProbeError> {
+        self.0.check_readable().map_err(ProbeError::Records)?;
+        let counts = self.0.count_by_state().map_err(ProbeError::Records)?;
+        Ok(counts.unreadable)
     }
 }
 
@@ -188,13 +192,19 @@ enum Unhealthy {
     TimedOut,
 }
 
-/// 200 `{"status":"ok"}` when the store answers a real read, 503 otherwise.
+/// 200 `{"status":"ok","unreadable_records":N}` when the store answers a real read (N key
+/// records fail to open: damaged or altered; each is logged when read), 503 otherwise.
 pub(crate) async fn health(context: web::Data<ListenerContext>) -> HttpResponse {
     let store = Arc::clone(&context.shared.store_probe);
     // A probe only reads, so giving up on it at the time limit is harmless.
     let probe = web::block(move || store.probe());
     let failure = match timeout(context.shared.request_timeout, probe).await {
-        Ok(Ok(Ok(()))) => return json_response(StatusCode::OK, &json!({ "status": "ok" })),
+        Ok(Ok(Ok(unreadable))) => {
+            return json_response(
+                StatusCode::OK,
+                &json!({ "status": "ok", "unreadable_records": unreadable }),
+            );
+        }
         Ok(Ok(Err(e))) => Unhealthy::Probe(e),
         Ok(Err(e)) => Unhealthy::CheckFailed(e),
         Err(_) => Unhealthy::TimedOut,
@@ -418,14 +428,17 @@ mod tests {
     fn health_reads_the_store() {
         let out = exchange(Arc::new(Echo), memory_shared(true), vec![get("/health")]);
         assert_eq!(out[0].0, 200);
-        assert_eq!(json_of(&out[0].2), json!({ "status": "ok" }));
+        assert_eq!(
+            json_of(&out[0].2),
+            json!({ "status": "ok", "unreadable_records": 0 })
+        );
     }
 
     #[derive(Debug)]
     struct Broken;
 
     impl StoreProbe for Broken {
-        fn probe(&self) -> Result<(), ProbeError> {
+        fn probe(&self) -> Result<usize, ProbeError> {
             let failed = kms_core::StoreError::new("redb", std::io::Error::other("disk on fire"));
             Err(ProbeError::Records(KmsError::Internal(
                 kms_core::InternalError::Storage(failed),

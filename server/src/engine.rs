@@ -169,7 +169,6 @@ impl EngineView {
         let state = serde_json::to_vec(&self.clock.state())
             .map_err(|e| ControlError::Persist(e.to_string()))?;
         self.kms
-            .store()
             .put_meta(CLOCK_META, &state)
             .map_err(|e| ControlError::Persist(e.to_string()))
     }
@@ -195,15 +194,6 @@ impl Engine {
             (data.store, data.root_key)
         };
         let clock = Arc::new(EmulatedClock::new());
-        // Before anything reads the clock: emulated time picks up where it was.
-        let stored = store
-            .get_meta(CLOCK_META)
-            .map_err(|e| StartError::Unreadable(KmsError::Internal(InternalError::Storage(e))))?;
-        if let Some(bytes) = stored {
-            let state: ClockState =
-                serde_json::from_slice(&bytes).map_err(StartError::ClockState)?;
-            clock.restore(state);
-        }
         let pool = Arc::new(KeyPairPool::start(settings.pool.targets()));
         let kms = Arc::new(
             Kms::builder(Arc::clone(&store), &root_key)
@@ -211,12 +201,21 @@ impl Engine {
                 .key_pairs(Arc::clone(&pool) as Arc<dyn kms_core::wrapping::KeyPairSource>)
                 .build(),
         );
+        // The root key is checked before the upgrade rewrites anything with it.
         match kms.check_readable() {
             Ok(()) => {}
             Err(e @ KmsError::Internal(InternalError::CorruptRecord(_))) => {
                 return Err(StartError::WrongRootKey(e));
             }
             Err(e) => return Err(StartError::Unreadable(e)),
+        }
+        kms.upgrade_store(&[CLOCK_META])
+            .map_err(StartError::Unreadable)?;
+        // Before anything reads the clock: emulated time picks up where it was.
+        if let Some(bytes) = kms.get_meta(CLOCK_META).map_err(StartError::Unreadable)? {
+            let state: ClockState =
+                serde_json::from_slice(&bytes).map_err(StartError::ClockState)?;
+            clock.restore(state);
         }
         if reset {
             kms.reset(None).map_err(StartError::Reset)?;

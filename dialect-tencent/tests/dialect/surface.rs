@@ -309,6 +309,9 @@ impl KeyStore for BrokenStore {
     fn all_keys(&self) -> Result<Vec<(TenantId, KeyId)>, StoreError> {
         Err(broken())
     }
+    fn all_aliases(&self) -> Result<Vec<(TenantId, AliasName)>, StoreError> {
+        Err(broken())
+    }
     fn get_alias(&self, _: &TenantId, _: &AliasName) -> Result<Option<Vec<u8>>, StoreError> {
         Err(broken())
     }

@@ -60,7 +60,12 @@ impl Kms {
         // A name held by an alias of a purged key is free; compare-and-swap on exactly the
         // record seen dangling, so a concurrent create of a live alias still wins.
         let dangling = match self.store.get_alias(tenant, name)? {
-            Some(bytes) if !self.alias_is_live(tenant, &AliasRecord::decode(&bytes)?)? => {
+            Some(bytes)
+                if !self.alias_is_live(
+                    tenant,
+                    &AliasRecord::decode(&bytes, &self.sealer, tenant, name)?,
+                )? =>
+            {
                 Some(bytes)
             }
             _ => None,
@@ -71,7 +76,7 @@ impl Kms {
             created_at: now,
             updated_at: now,
         };
-        let bytes = record.encode()?;
+        let bytes = record.encode(&self.sealer, tenant, name)?;
         let mut created = false;
         self.store.update_alias(tenant, name, &mut |current| {
             created = current.is_none() || current == dangling.as_deref();
@@ -126,12 +131,13 @@ impl Kms {
                 outcome = Err(not_found(name));
                 return Change::Keep;
             };
-            let next = AliasRecord::decode(bytes).map(|old| AliasRecord {
-                target: *target,
-                created_at: old.created_at,
-                updated_at: now,
-            });
-            match next.and_then(|n| n.encode().map(|b| (n, b))) {
+            let next =
+                AliasRecord::decode(bytes, &self.sealer, tenant, name).map(|old| AliasRecord {
+                    target: *target,
+                    created_at: old.created_at,
+                    updated_at: now,
+                });
+            match next.and_then(|n| n.encode(&self.sealer, tenant, name).map(|b| (n, b))) {
                 Ok((n, b)) => {
                     outcome = Ok(n);
                     Change::Put(b)
@@ -161,7 +167,7 @@ impl Kms {
             .store
             .get_alias(tenant, name)?
             .ok_or_else(|| not_found(name))?;
-        let record = AliasRecord::decode(&bytes)?;
+        let record = AliasRecord::decode(&bytes, &self.sealer, tenant, name)?;
         if self.alias_is_live(tenant, &record)? {
             Ok(record.target)
         } else {
@@ -194,7 +200,10 @@ impl Kms {
             let exhausted = batch.len() <= size.get();
             for (name, bytes) in batch {
                 cursor = Some(name.clone());
-                let record = AliasRecord::decode(&bytes)?;
+                // One unreadable alias must not hide the others; it was logged.
+                let Ok(record) = AliasRecord::decode(&bytes, &self.sealer, tenant, &name) else {
+                    continue;
+                };
                 if target.is_some_and(|t| *t != record.target)
                     || !self.alias_is_live(tenant, &record)?
                 {
@@ -222,10 +231,15 @@ impl Kms {
         })
     }
 
+    /// Whether the alias's key still exists. An unreadable key exists (its use answers the
+    /// internal error), so its aliases stay listed.
     fn alias_is_live(&self, tenant: &TenantId, record: &AliasRecord) -> Result<bool, KmsError> {
         match self.store.get(tenant, &record.target)? {
             None => Ok(false),
-            Some(bytes) => Ok(self.peek(tenant, &record.target, &bytes)?.is_some()),
+            Some(bytes) => Ok(!matches!(
+                self.peek(tenant, &record.target, &bytes),
+                Ok(None)
+            )),
         }
     }
 }

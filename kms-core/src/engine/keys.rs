@@ -114,7 +114,7 @@ impl Kms {
         self.with_key(tenant, id, |k, _| Ok((None, k.describe())))
     }
 
-    /// One page of a tenant's keys in key id order.
+    /// One page of a tenant's keys in key id order; unreadable records are left out.
     pub fn list_keys(
         &self,
         tenant: &TenantId,
@@ -131,7 +131,10 @@ impl Kms {
         };
         let mut keys = Vec::with_capacity(raw.len());
         for (id, bytes) in &raw {
-            if let Some(key) = self.peek(tenant, id, bytes)? {
+            // One unreadable record must not take the tenant's listing down: it is skipped
+            // (its decoding logged it, and `count_by_state` counts it), while describing or
+            // using that key still answers the internal error.
+            if let Ok(Some(key)) = self.peek(tenant, id, bytes) {
                 keys.push(key.describe());
             }
         }

@@ -10,6 +10,7 @@ mod keys;
 mod operator;
 mod seed;
 mod sweep;
+mod upgrade;
 
 use std::fmt;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub use keys::{CreateKey, KeyPage, PageSize};
 pub use operator::{KeyStateCounts, ResetReport};
 pub use seed::{SeedConflict, SeedError, SeedKey, SeedMaterial, Seeded};
 pub use sweep::{SweepReport, SweepStats, Sweeper};
+pub use upgrade::UpgradeReport;
 
 use crate::error::{InternalError, KmsError};
 use crate::ids::{KeyId, TenantId};

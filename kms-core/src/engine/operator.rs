@@ -70,23 +70,28 @@ impl Kms {
         Ok(self.store.clear(tenant)?.into())
     }
 
-    /// Whether the store can be read and its records opened with this engine's root key.
+    /// Whether the store can be read and its records opened with this engine's root key;
+    /// what a server asks before [`Kms::upgrade_store`], which must not rewrite a store under
+    /// the wrong key.
     ///
-    /// Records are decoded in [`crate::KeyStore::all_keys`] order until one that holds sealed
-    /// material has been opened: a record without material (a key pending import) opens under
-    /// any root key, so it alone proves nothing. An empty store, or one where no key holds
-    /// material, is `Ok`. A store that cannot be read fails with
-    /// `KmsError::Internal(InternalError::Storage(_))`; a record that does not open (another
+    /// Every stored value is authenticated under the root key, so one value tells: the
+    /// upgrade marker if the store has one, else the first key record in
+    /// [`crate::KeyStore::all_keys`] order. Records from before authentication prove the key
+    /// only by opening sealed material, so the check looks past those without material. An
+    /// empty store is `Ok`. A store that cannot be read fails with
+    /// `KmsError::Internal(InternalError::Storage(_))`; a value that does not verify (another
     /// root key, or damage) with `KmsError::Internal(InternalError::CorruptRecord(_))`.
     /// Reads only.
     pub fn check_readable(&self) -> Result<(), KmsError> {
+        if self.has_upgrade_marker()? {
+            return Ok(());
+        }
         for (tenant, id) in self.store.all_keys()? {
-            // Deleted since the listing: nothing to check in it.
+            // Deleted since the listing: try the next one.
             let Some(bytes) = self.store.get(&tenant, &id)? else {
                 continue;
             };
-            let key = record::decode(&bytes, &self.sealer, &tenant, &id)?;
-            if key.state.material().is_some() {
+            if record::proves_root(&bytes, &self.sealer, &tenant, &id)? {
                 return Ok(());
             }
         }

@@ -92,6 +92,10 @@ impl KeyStore for MemoryStore {
         Ok(self.lock().keys.keys().cloned().collect())
     }
 
+    fn all_aliases(&self) -> Result<Vec<(TenantId, AliasName)>, StoreError> {
+        Ok(self.lock().aliases.keys().cloned().collect())
+    }
+
     fn get_alias(
         &self,
         tenant: &TenantId,

@@ -57,6 +57,9 @@ pub trait KeyStore: Send + Sync + fmt::Debug {
     /// Every key of every tenant, for the expiry sweeper.
     fn all_keys(&self) -> Result<Vec<(TenantId, KeyId)>, StoreError>;
 
+    /// Every alias of every tenant (the store upgrade rewrites each one).
+    fn all_aliases(&self) -> Result<Vec<(TenantId, AliasName)>, StoreError>;
+
     fn get_alias(&self, tenant: &TenantId, name: &AliasName)
     -> Result<Option<Vec<u8>>, StoreError>;
 

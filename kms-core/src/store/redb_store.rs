@@ -90,18 +90,11 @@ impl KeyStore for RedbStore {
     }
 
     fn all_keys(&self) -> Result<Vec<(TenantId, KeyId)>, StoreError> {
-        let txn = self.db.begin_read().map_err(err)?;
-        let table = txn.open_table(KEYS).map_err(err)?;
-        let mut out = Vec::new();
-        for entry in table.iter().map_err(err)? {
-            let (k, _) = entry.map_err(err)?;
-            if let Some((t, id)) = k.value().rsplit_once('\0')
-                && let (Ok(t), Ok(id)) = (TenantId::new(t), id.parse())
-            {
-                out.push((t, id));
-            }
-        }
-        Ok(out)
+        self.all_in(KEYS, |id| id.parse().ok())
+    }
+
+    fn all_aliases(&self) -> Result<Vec<(TenantId, AliasName)>, StoreError> {
+        self.all_in(ALIASES, |name| AliasName::new(name).ok())
     }
 
     fn get_alias(
@@ -223,6 +216,27 @@ impl RedbStore {
             Change::Keep => txn.abort().map_err(err),
             Change::Put(_) | Change::Delete => txn.commit().map_err(err),
         }
+    }
+
+    /// Every record's tenant and name (names parsed by `parse`).
+    fn all_in<T>(
+        &self,
+        def: Table,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<Vec<(TenantId, T)>, StoreError> {
+        let txn = self.db.begin_read().map_err(err)?;
+        let table = txn.open_table(def).map_err(err)?;
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(err)? {
+            let (k, _) = entry.map_err(err)?;
+            // Neither tenants nor names hold control characters, so the first NUL splits.
+            if let Some((t, name)) = k.value().split_once('\0')
+                && let (Ok(t), Some(name)) = (TenantId::new(t), parse(name))
+            {
+                out.push((t, name));
+            }
+        }
+        Ok(out)
     }
 
     /// One tenant's records after `after` (a full record key), names parsed by `parse`.

@@ -196,6 +196,11 @@ fn aliases_are_a_separate_namespace_per_tenant(store: &dyn KeyStore) {
         "aliases: tenant b"
     );
     assert!(store.all_keys().unwrap().is_empty(), "aliases: not keys");
+    assert_eq!(
+        store.all_aliases().unwrap(),
+        vec![(a.clone(), name.clone())],
+        "aliases: all of every tenant"
+    );
     assert!(
         store.list(&a, None, 10).unwrap().is_empty(),
         "aliases: not listed as keys"
@@ -213,6 +218,10 @@ fn aliases_are_a_separate_namespace_per_tenant(store: &dyn KeyStore) {
         store.get_alias(&a, &name).unwrap(),
         None,
         "aliases: deleted"
+    );
+    assert!(
+        store.all_aliases().unwrap().is_empty(),
+        "aliases: none left"
     );
 }
 

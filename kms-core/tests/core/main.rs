@@ -6,6 +6,7 @@
 mod support;
 
 mod aliases_tags;
+mod authenticated;
 mod crypto;
 mod durability;
 mod import_errors;

@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod at_rest;
 mod config;
 mod controls;
 mod data_dir;

@@ -34,7 +34,10 @@ fn aws_prints_one_ready_line_with_the_real_port_and_serves_health() {
     );
     let health = get(*addr, "/health");
     assert_eq!(health.status, 200);
-    assert_eq!(health.json(), json!({ "status": "ok" }));
+    assert_eq!(
+        health.json(),
+        json!({ "status": "ok", "unreadable_records": 0 })
+    );
     stop(server, "TERM");
 }
 
