@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use kms_core::{ByteCount, DataKeySpec, EncryptionContext, KeyId};
+use kms_core::{ByteCount, DataKeySpec, EncryptionContext, KeyId, MaterialId};
 use serde_json::{Value, json};
 
 use super::Ctx;
@@ -62,14 +62,9 @@ fn b64(bytes: &[u8]) -> Value {
     json!(STANDARD.encode(bytes))
 }
 
-fn material_id(ctx: &Ctx<'_>, id: &KeyId) -> Option<String> {
-    let key = ctx.kms.describe_key(&ctx.caller.tenant, id).ok()?;
-    key.material_id.map(|m| m.to_string())
-}
-
-fn with_material_id(mut out: Value, member: &str, id: Option<String>) -> Value {
+fn with_material_id(mut out: Value, member: &str, id: Option<MaterialId>) -> Value {
     if let Some(id) = id {
-        out[member] = json!(id);
+        out[member] = json!(id.to_string());
     }
     out
 }
@@ -137,7 +132,7 @@ pub(super) fn decrypt(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, Aws
     Ok(Some(with_material_id(
         out,
         "KeyMaterialId",
-        material_id(ctx, &plain.key_id),
+        plain.material_id,
     )))
 }
 
@@ -156,9 +151,9 @@ pub(super) fn re_encrypt(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, 
         .decrypt(tenant, &blob, &source_ctx)
         .map_err(|e| ctx.core(e))?;
     check_expected(expected, source.key_id)?;
-    let ciphertext = ctx
+    let (ciphertext, destination_material) = ctx
         .kms
-        .encrypt(
+        .encrypt_noting_material(
             tenant,
             &destination,
             source.plaintext.expose(),
@@ -173,16 +168,8 @@ pub(super) fn re_encrypt(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, 
         "SourceEncryptionAlgorithm": "SYMMETRIC_DEFAULT",
         "DestinationEncryptionAlgorithm": "SYMMETRIC_DEFAULT",
     });
-    response = with_material_id(
-        response,
-        "SourceKeyMaterialId",
-        material_id(ctx, &source.key_id),
-    );
-    response = with_material_id(
-        response,
-        "DestinationKeyMaterialId",
-        material_id(ctx, &destination),
-    );
+    response = with_material_id(response, "SourceKeyMaterialId", source.material_id);
+    response = with_material_id(response, "DestinationKeyMaterialId", destination_material);
     Ok(Some(response))
 }
 
@@ -234,7 +221,7 @@ fn data_key(ctx: &Ctx<'_>, input: &Input, with_plaintext: bool) -> Result<Option
     Ok(Some(with_material_id(
         out,
         "KeyMaterialId",
-        material_id(ctx, &id),
+        key.material_id,
     )))
 }
 

@@ -225,10 +225,7 @@ impl Kms {
     }
 
     fn permit_alias_target(&self, tenant: &TenantId, target: &KeyId) -> Result<(), KmsError> {
-        self.with_key(tenant, target, |k, _| {
-            k.permit_attribute_change()?;
-            Ok((None, ()))
-        })
+        self.read_key(tenant, target, |k, _| k.permit_attribute_change())
     }
 
     /// Whether the alias's key still exists. An unreadable key exists (its use answers the

@@ -5,6 +5,7 @@ use super::keys::random_bytes;
 use crate::ciphertext::{self, EncryptionContext};
 use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
+use crate::seal::MaterialId;
 use crate::secret::SecretBytes;
 use crate::spec::{ByteCount, DataKeySpec};
 
@@ -12,19 +13,25 @@ use crate::spec::{ByteCount, DataKeySpec};
 pub struct Decrypted {
     /// The key the ciphertext was made under.
     pub key_id: KeyId,
+    /// The material that decrypted it (read with the key, not looked up again).
+    pub material_id: Option<MaterialId>,
     pub plaintext: SecretBytes,
 }
 
 #[derive(Clone, Debug)]
 pub struct ReEncrypted {
     pub source_key_id: KeyId,
+    pub source_material_id: Option<MaterialId>,
     pub key_id: KeyId,
+    pub material_id: Option<MaterialId>,
     pub ciphertext: Vec<u8>,
 }
 
 #[derive(Clone, Debug)]
 pub struct DataKey {
     pub key_id: KeyId,
+    /// The material that encrypted the data key.
+    pub material_id: Option<MaterialId>,
     pub plaintext: SecretBytes,
     /// The data key encrypted under `key_id`.
     pub ciphertext: Vec<u8>,
@@ -39,10 +46,22 @@ impl Kms {
         plaintext: &[u8],
         context: &EncryptionContext,
     ) -> Result<Vec<u8>, KmsError> {
-        self.with_key(tenant, key_id, |k, _| {
+        self.encrypt_noting_material(tenant, key_id, plaintext, context)
+            .map(|(blob, _)| blob)
+    }
+
+    /// [`Kms::encrypt`], also naming the material that encrypted (read with the key).
+    pub fn encrypt_noting_material(
+        &self,
+        tenant: &TenantId,
+        key_id: &KeyId,
+        plaintext: &[u8],
+        context: &EncryptionContext,
+    ) -> Result<(Vec<u8>, Option<MaterialId>), KmsError> {
+        self.read_key(tenant, key_id, |k, _| {
             let material = k.usable_material()?;
             let blob = ciphertext::encrypt(k.spec, material.expose(), &k.id, plaintext, context)?;
-            Ok((None, blob))
+            Ok((blob, k.material_id))
         })
     }
 
@@ -55,11 +74,15 @@ impl Kms {
         context: &EncryptionContext,
     ) -> Result<Decrypted, KmsError> {
         let key_id = ciphertext::key_id_of(blob).ok_or(KmsError::InvalidCiphertext)?;
-        let decrypted = self.with_key(tenant, &key_id, |k, _| {
+        let decrypted = self.read_key(tenant, &key_id, |k, _| {
             let material = k.usable_material()?;
             let plaintext = ciphertext::decrypt(k.spec, material.expose(), blob, context)
                 .ok_or(KmsError::InvalidCiphertext)?;
-            Ok((None, Decrypted { key_id, plaintext }))
+            Ok(Decrypted {
+                key_id,
+                material_id: k.material_id,
+                plaintext,
+            })
         });
         // The caller named no key: a blob naming one this tenant does not have (altered, from
         // another tenant, or of a purged key) is simply not a ciphertext it can decrypt.
@@ -78,7 +101,7 @@ impl Kms {
         destination_context: &EncryptionContext,
     ) -> Result<ReEncrypted, KmsError> {
         let plain = self.decrypt(tenant, blob, source_context)?;
-        let ciphertext = self.encrypt(
+        let (ciphertext, material_id) = self.encrypt_noting_material(
             tenant,
             destination,
             plain.plaintext.expose(),
@@ -86,7 +109,9 @@ impl Kms {
         )?;
         Ok(ReEncrypted {
             source_key_id: plain.key_id,
+            source_material_id: plain.material_id,
             key_id: *destination,
+            material_id,
             ciphertext,
         })
     }
@@ -99,9 +124,11 @@ impl Kms {
         context: &EncryptionContext,
     ) -> Result<DataKey, KmsError> {
         let plaintext = random_bytes(spec.byte_len())?;
-        let ciphertext = self.encrypt(tenant, key_id, plaintext.expose(), context)?;
+        let (ciphertext, material_id) =
+            self.encrypt_noting_material(tenant, key_id, plaintext.expose(), context)?;
         Ok(DataKey {
             key_id: *key_id,
+            material_id,
             plaintext,
             ciphertext,
         })

@@ -56,10 +56,7 @@ impl Kms {
                 spec: wrapping_key_spec,
             });
         }
-        self.with_key(tenant, key_id, |k, _| {
-            k.check_import_parameters()?;
-            Ok((None, ()))
-        })?;
+        self.read_key(tenant, key_id, |k, _| k.check_import_parameters())?;
         let key_pair = self.key_pairs.key_pair(wrapping_key_spec)?;
         let (now, generation) = self.clock.now_and_generation();
         let valid_to = now.saturating_add(self.import_token_ttl);
@@ -102,9 +99,9 @@ impl Kms {
             claim,
         } = request;
         // Cheap checks first, so a request for a missing or wrong key is not an RSA decryption.
-        let spec = self.with_key(tenant, &key_id, |k, _| {
+        let spec = self.read_key(tenant, &key_id, |k, _| {
             k.check_import(policy, claim)?;
-            Ok((None, k.spec))
+            Ok(k.spec)
         })?;
         let (algorithm, key_pair) =
             token::open(&self.sealer, &import_token, tenant, &key_id, &*self.clock)?;

@@ -111,7 +111,7 @@ impl Kms {
     }
 
     pub fn describe_key(&self, tenant: &TenantId, id: &KeyId) -> Result<KeyDescription, KmsError> {
-        self.with_key(tenant, id, |k, _| Ok((None, k.describe())))
+        self.read_key(tenant, id, |k, _| Ok(k.describe()))
     }
 
     /// One page of a tenant's keys in key id order; unreadable records are left out.

@@ -144,6 +144,30 @@ impl Kms {
         }
     }
 
+    /// Runs `op` on the key as time has left it, reading only: no store write and no write
+    /// lock, so reads never queue behind writers. If time changed the key since it was
+    /// written (expired material, passed deletion date), the change is written first through
+    /// [`Kms::with_key`], which re-reads and re-ages the key inside the write and runs `op`
+    /// there: an expired key never acts as unexpired because the write was deferred.
+    fn read_key<T>(
+        &self,
+        tenant: &TenantId,
+        id: &KeyId,
+        op: impl FnOnce(&Key, Timestamp) -> Result<T, KmsError>,
+    ) -> Result<T, KmsError> {
+        let now = self.clock.now();
+        let Some(bytes) = self.store.get(tenant, id)? else {
+            return Err(KmsError::KeyNotFound { key_id: *id });
+        };
+        let key = record::decode(&bytes, &self.sealer, tenant, id)?;
+        match key.state.age(now) {
+            Aged::Unchanged => op(&key, now),
+            Aged::Changed(_) | Aged::Purged => {
+                self.with_key(tenant, id, |k, now| op(k, now).map(|v| (None, v)))
+            }
+        }
+    }
+
     /// Reads a key as time has left it, without writing (for listings).
     fn peek(&self, tenant: &TenantId, id: &KeyId, bytes: &[u8]) -> Result<Option<Key>, KmsError> {
         let key = record::decode(bytes, &self.sealer, tenant, id)?;

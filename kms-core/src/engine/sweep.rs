@@ -54,7 +54,7 @@ impl Kms {
         for (tenant, id) in self.store.all_keys()? {
             report.examined += 1;
             let before = self.store.get(&tenant, &id);
-            let swept = self.with_key(&tenant, &id, |_, _| Ok((None, ())));
+            let swept = self.read_key(&tenant, &id, |_, _| Ok(()));
             let after = self.store.get(&tenant, &id);
             match (swept, before, after) {
                 (Ok(()) | Err(KmsError::KeyNotFound { .. }), Ok(before), Ok(after)) => {

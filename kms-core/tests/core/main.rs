@@ -14,6 +14,7 @@ mod import_lifecycle;
 mod keys;
 mod model;
 mod operator;
+mod reads;
 mod rewind;
 mod seed;
 mod vectors;
