@@ -10,6 +10,8 @@
 pub mod authorization;
 pub mod calendar;
 mod dialect;
+#[cfg(feature = "fuzz")]
+pub mod fuzz;
 mod listen;
 pub mod percent;
 pub mod seed;

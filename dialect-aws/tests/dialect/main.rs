@@ -7,5 +7,6 @@ mod support;
 
 mod byok;
 mod captures;
+mod fuzz;
 mod management;
 mod surface;
