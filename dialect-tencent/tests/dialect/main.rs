@@ -7,6 +7,7 @@ mod support;
 
 mod byok;
 mod captures;
+mod fuzz;
 mod management;
 mod signing;
 mod surface;
