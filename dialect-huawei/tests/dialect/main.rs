@@ -10,4 +10,5 @@ mod auth;
 mod byok;
 mod captures;
 mod crypto;
+mod fuzz;
 mod management;
