@@ -442,7 +442,9 @@ fn run_case<T: Target>(
     let shown = show_request(&request);
     let method = request.method().clone();
     let headers = request.headers().clone();
-    if config.verbose {
+    // Cases before `first` only rebuild the engine's state; they are not shown.
+    let verbose = config.verbose && case >= config.first;
+    if verbose {
         println!(
             "case {case} {:?}: {}\n{}",
             template.label,
@@ -477,7 +479,7 @@ fn run_case<T: Target>(
         }
     };
     let shown_response = show_response(&response);
-    if config.verbose {
+    if verbose {
         println!("  -> {shown_response}");
     }
     let operation = crate::Summary::of(&response).and_then(|s| s.operation);

@@ -24,8 +24,8 @@ use serde_json::{Value, json};
 
 use crate::support::{CAPTURE_TIME, b64};
 
-/// CI's share: about 10 s in the debug test profile on two cores.
-const DEFAULT_CASES: u64 = 3_000;
+/// CI's share: a few seconds in the debug test profile on two cores.
+const DEFAULT_CASES: u64 = 5_000;
 
 const AMZ_DATE: &str = "20261122T093232Z";
 const STRICT_ACCESS_KEY: &str = "AKIAFUZZSTRICT000001";

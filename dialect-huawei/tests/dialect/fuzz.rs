@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 use crate::support::{CAPTURE_DATE, CAPTURE_TIME, PROJECT, b64, path, unsigned_authorization};
 
 /// CI's share: a few seconds in the debug test profile on two cores.
-const DEFAULT_CASES: u64 = 3_000;
+const DEFAULT_CASES: u64 = 5_000;
 
 const HOST: &str = "127.0.0.1:8413";
 const STRICT_AK: &str = "HPUAFUZZSTRICT000001";

@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use crate::support::{CAPTURE_TIME, REGION, SECRET_ID, SECRET_KEY, b64};
 
 /// CI's share: a few seconds in the debug test profile on two cores.
-const DEFAULT_CASES: u64 = 3_000;
+const DEFAULT_CASES: u64 = 5_000;
 
 const HOST: &str = "127.0.0.1:8412";
 /// The SM listener's tenant: another region of the same account.
