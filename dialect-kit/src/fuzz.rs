@@ -185,6 +185,13 @@ pub trait Target {
 
     fn verdict(&self, response: &http::Response<Vec<u8>>) -> Verdict;
 
+    /// Whether the template's signature is still what authenticates `request`, so that the
+    /// signature must bind its body and method: false when a mutation added a credential the
+    /// dialect takes instead (Huawei's `X-Auth-Token`, which binds no body by design).
+    fn still_signed(&self, _template: &Template, _request: &http::Request<Vec<u8>>) -> bool {
+        true
+    }
+
     /// Signs a mutated strict-mode request afresh, so that mutations also reach what lies
     /// behind the signature check; `false` if this target does not.
     fn resign(&self, _template: &Template, _request: &mut http::Request<Vec<u8>>) -> bool {
@@ -431,10 +438,11 @@ fn run_case<T: Target>(
     let (mut request, mut mutations) = mutator.mutate(&template.request, vocabulary);
     let body_changed =
         request.body() != template.request.body() || request.method() != template.request.method();
-    let mut resigned = false;
+    let mut bound = template.binds_body && target.still_signed(template, &request);
     if template.strict && mutator.rng.one_in(2) && target.resign(template, &mut request) {
         mutations.push("signed afresh".to_owned());
-        resigned = true;
+        // The new signature covers the changes.
+        bound = false;
     }
     if template.strict {
         report.strict += 1;
@@ -495,7 +503,7 @@ fn run_case<T: Target>(
     match verdict {
         Verdict::Success => {
             report.answered += 1;
-            if template.binds_body && !resigned && body_changed {
+            if bound && body_changed {
                 record(
                     target,
                     report,
@@ -1603,6 +1611,132 @@ mod tests {
         }
         // Some mutations can be no-ops (a header set to the value it had), but few.
         assert!(changed > 1_900, "{changed}");
+    }
+
+    /// A stand-in dialect that misbehaves in one chosen way, to show each oracle fires.
+    struct Faulty {
+        fault: &'static str,
+        /// The "store": a counter the faults may bump.
+        state: std::cell::Cell<u32>,
+        rebuilds: u64,
+    }
+
+    impl Target for Faulty {
+        type Snapshot = u32;
+
+        fn name(&self) -> &str {
+            "faulty"
+        }
+
+        fn rebuild(&mut self, _block: u64) -> Result<(Vec<Template>, Vocabulary), String> {
+            self.rebuilds += 1;
+            let strict = self.fault == "unbound";
+            Ok((
+                vec![Template {
+                    label: "t".into(),
+                    lane: 0,
+                    request: template(),
+                    strict,
+                    binds_body: strict,
+                }],
+                vocabulary(),
+            ))
+        }
+
+        fn handle(&self, _lane: usize, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
+            let status = match self.fault {
+                // Unwinding without the panic hook keeps the test output quiet.
+                "panic" => std::panic::resume_unwind(Box::new("boom")),
+                "500" => 500,
+                "leak" => {
+                    self.state.set(self.state.get() + 1);
+                    400
+                }
+                "unbound" => 200,
+                _ if request.body().is_empty() => 400,
+                _ => 200,
+            };
+            let mut response = http::Response::new(Vec::new());
+            *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or_default();
+            response
+        }
+
+        fn snapshot(&self) -> u32 {
+            self.state.get()
+        }
+
+        fn difference(&self, before: &u32, after: &u32) -> Option<String> {
+            (before != after).then(|| format!("{before} -> {after}"))
+        }
+
+        fn verdict(&self, response: &http::Response<Vec<u8>>) -> Verdict {
+            match response.status().as_u16() {
+                200 => Verdict::Success,
+                500 => Verdict::ServerError("500".into()),
+                _ => Verdict::Refused,
+            }
+        }
+
+        fn known_finding(&self, finding: &Finding) -> Option<&'static str> {
+            (self.fault == "500" && finding.case.is_multiple_of(2))
+                .then_some("even cases are known")
+        }
+    }
+
+    fn run_faulty(fault: &'static str) -> (Report, u64) {
+        let mut target = Faulty {
+            fault,
+            state: std::cell::Cell::new(0),
+            rebuilds: 0,
+        };
+        let config = Config {
+            seed: 3,
+            first: 0,
+            cases: 200,
+            rebuild_every: 50,
+            max_findings: 5,
+            verbose: false,
+        };
+        let report = run(&mut target, &config).unwrap_or_default();
+        (report, target.rebuilds)
+    }
+
+    #[test]
+    fn every_oracle_fires() {
+        let (healthy, rebuilds) = run_faulty("none");
+        assert!(healthy.findings.is_empty(), "{healthy}");
+        assert_eq!((healthy.cases, rebuilds), (200, 4));
+        assert!(healthy.answered > 0 && healthy.refused > 0, "{healthy}");
+
+        let (panics, rebuilds) = run_faulty("panic");
+        assert_eq!(panics.findings.len(), 5, "stops at max_findings");
+        assert!(matches!(&panics.findings[0].kind, FindingKind::Panic(m) if m == "boom"));
+        assert_eq!(rebuilds, 5, "a panic rebuilds the fixture");
+
+        let (errors, _) = run_faulty("500");
+        assert!(matches!(
+            errors.findings[0].kind,
+            FindingKind::ServerError(_)
+        ));
+        assert!(errors.findings.iter().all(|f| !f.case.is_multiple_of(2)));
+        assert!(!errors.known.is_empty());
+
+        let (leaks, _) = run_faulty("leak");
+        assert_eq!(
+            leaks.findings[0].kind,
+            FindingKind::RefusedButChanged("0 -> 1".into())
+        );
+        let shown = leaks.findings[0].to_string();
+        assert!(shown.contains("KMSGATE_FUZZ_FIRST=0"), "{shown}");
+
+        let (unbound, _) = run_faulty("unbound");
+        assert!(!unbound.findings.is_empty());
+        assert!(
+            unbound
+                .findings
+                .iter()
+                .all(|f| f.kind == FindingKind::SignatureDidNotBind && f.body_changed)
+        );
     }
 
     #[test]
