@@ -154,10 +154,17 @@ fn child_writes_until_killed() {
         return;
     };
     let f = open(Path::new(&dir));
-    for _ in 0..100_000 {
-        let key = f.external(KeySpec::Aes256);
-        println!("acked {key}");
-    }
+    // Concurrent writers, so acknowledged writes share group commits when the kill lands.
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                for _ in 0..100_000 {
+                    let key = f.external(KeySpec::Aes256);
+                    println!("acked {key}");
+                }
+            });
+        }
+    });
 }
 
 #[test]
@@ -181,7 +188,7 @@ fn kill_9_loses_no_acknowledged_write() {
         let line = line.unwrap();
         if let Some(id) = line.strip_prefix("acked ") {
             acked.push(id.parse::<KeyId>().unwrap());
-            if acked.len() == 40 {
+            if acked.len() == 200 {
                 break;
             }
         }
@@ -191,7 +198,7 @@ fn kill_9_loses_no_acknowledged_write() {
     assert!(matches!(held, DataDirError::InUse { .. }), "{held}");
     child.kill().unwrap(); // SIGKILL on Unix: no destructors, no flush.
     child.wait().unwrap();
-    assert_eq!(acked.len(), 40, "the writer stopped early");
+    assert_eq!(acked.len(), 200, "the writer stopped early");
     let f = open(dir.path());
     for id in &acked {
         assert_eq!(f.state(id), KeyStateKind::PendingImport, "{id} lost");
