@@ -309,14 +309,10 @@ fn key_of(
         Some("disabled") => false,
         Some(other) => return Err(format!("state {other:?} is not enabled or disabled")),
     };
+    // Whether it is still ahead is the engine's question: it matters only when the key is
+    // created, not when a key made from this entry earlier is found again.
     let expiry = match entry.expires {
         None => Expiry::Never,
-        Some(secs) if secs <= now.as_secs() => {
-            return Err(format!(
-                "expires {secs} is not in the future (now is {})",
-                now.as_secs()
-            ));
-        }
         Some(secs) => Expiry::At(Timestamp::from_secs(secs)),
     };
     let material = match &entry.material {
