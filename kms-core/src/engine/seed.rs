@@ -244,8 +244,14 @@ impl Kms {
                     },
                 };
                 let Some(key) = existing else {
-                    outcome = Some(Ok(Seeded::Created));
-                    return Change::Put(bytes.clone());
+                    let created = creatable(seed, now);
+                    let change = if created.is_ok() {
+                        Change::Put(bytes.clone())
+                    } else {
+                        Change::Keep
+                    };
+                    outcome = Some(created);
+                    return change;
                 };
                 let (result, change) = match reconcile(&key, seed, &fresh, now) {
                     Ok(None) => (Ok(Seeded::Kept), Ok(None)),
