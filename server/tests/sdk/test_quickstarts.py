@@ -21,8 +21,12 @@ so the markers are invisible on the rendered page):
   page; all are stopped (SIGTERM) when the module's tests are done. They listen on the
   printed ports, so those ports (PORTS) must be free: the test checks first and fails,
   naming the port, if one is taken. What the test adds to the printed command, through the
-  environment: KMSGATE_DATA_DIR, a fresh temporary directory (so nothing is written into the
-  checkout), and ServerProcess's usual KMSGATE_LIMITS__REQUEST_TIMEOUT_SECS=600.
+  environment only: KMSGATE_DATA_DIR, a fresh temporary directory (so nothing is written into
+  the checkout), PATH as for the quick starts (so `kmsgate-tencent` is the binary under test),
+  no inherited KMSGATE_* variable, and ServerProcess's usual
+  KMSGATE_LIMITS__REQUEST_TIMEOUT_SECS=600. `cargo run` builds with the caller's
+  CARGO_TARGET_DIR, the one .ci/sdk-tests has just built into.
+- Only top-level fences (``` or ~~~ at the start of a line) are read.
 
 The expected sets are fixed here (QUICKSTARTS, SERVER_BLOCKS): renaming or deleting a marked
 block fails test_every_quickstart_is_marked, and the parametrized test of a missing quick
@@ -223,7 +227,7 @@ def printed_servers(tmp_path_factory):
     if taken:
         pytest.fail(
             f"port(s) {', '.join(map(str, taken))} on 127.0.0.1 are in use; the quick starts run "
-            "servers on the ports the README prints, so stop whatever listens there",
+            "servers on the ports the pages print, so stop whatever listens there",
             pytrace=False,
         )
     logs = tmp_path_factory.mktemp("quickstart-servers")
