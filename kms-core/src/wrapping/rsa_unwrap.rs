@@ -1,6 +1,6 @@
 //! RSA unwrapping. Every failure collapses into one `None`, so the error never says which
 //! padding check failed, and the private-key operation is blinded. (RUSTSEC-2023-0071 concerns
-//! the timing of these paths; see the README for what that leaves.)
+//! the timing of these paths; docs/security.md says what that leaves.)
 
 use aes_kw::{KekAes128, KekAes192, KekAes256};
 use rand_core::OsRng;
