@@ -9,6 +9,7 @@ mod support;
 mod config;
 mod controls;
 mod data_dir;
+mod hardening;
 mod operability;
 mod serve;
 mod single;
