@@ -118,7 +118,7 @@ impl Dialect for TencentDialect {
     /// all: then a 400, which its client cannot mistake for success.
     fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
         let mut summary = Summary::default();
-        let response = match self.answer(&request, &mut summary) {
+        let mut response = match self.answer(&request, &mut summary) {
             Ok(fields) => response::ok(fields),
             Err(e) => {
                 summary.error_code = Some(e.code.as_str());
@@ -130,6 +130,7 @@ impl Dialect for TencentDialect {
                 }
             }
         };
+        response::echo_trace_id(&request, &mut response);
         summary.finish(response, response::REQUEST_ID)
     }
 

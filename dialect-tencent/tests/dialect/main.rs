@@ -8,5 +8,6 @@ mod support;
 mod byok;
 mod captures;
 mod management;
+mod sdks;
 mod signing;
 mod surface;

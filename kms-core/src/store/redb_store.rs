@@ -36,6 +36,21 @@ fn record_key(tenant: &TenantId, id: &impl std::fmt::Display) -> String {
     format!("{tenant}\0{id}")
 }
 
+/// Makes a new database file readable by its owner only: descriptions, tags and tenants are
+/// stored unsealed, and redb would create it with the umask's default (0644 under 022). redb
+/// initialises an empty file as a new database. An existing file is left as it is.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 #[derive(Debug)]
 pub struct RedbStore {
     db: Database,
@@ -66,6 +81,7 @@ impl RedbStore {
     /// Opens the database file, creating it (and its tables) if needed. Only one process may
     /// hold it: while another does, this fails with [`OpenError::InUse`].
     pub fn open(path: &Path) -> Result<Self, OpenError> {
+        create_private(path).map_err(|e| OpenError::Store(err(e)))?;
         let db = Database::create(path).map_err(|e| match e {
             // Both mean a live process holds the file's lock; a mismatch only says that the
             // holder runs another redb locking protocol (another kmsgate version).
