@@ -191,6 +191,9 @@ impl Engine {
                 DataDirError::InUse { .. } => StartError::DataDirInUse(e),
                 other => StartError::DataDir(other),
             })?;
+            for warning in &data.permission_warnings {
+                tracing::warn!("{warning}");
+            }
             (data.store, data.root_key)
         };
         let clock = Arc::new(EmulatedClock::new());

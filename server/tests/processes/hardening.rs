@@ -36,6 +36,27 @@ fn a_new_data_directory_is_readable_by_its_owner_only() {
     assert_eq!(mode(&dir.join(ROOT_KEY_FILE)), 0o600);
     server.signal("TERM");
     assert_eq!(server.wait_exit(PROMPT_EXIT).code(), Some(0));
+    assert!(!server.stderr().contains("WARN"), "{}", server.stderr());
+}
+
+/// A directory the user made readable to others is left alone, and the start says so.
+#[cfg(unix)]
+#[test]
+fn an_existing_readable_data_directory_is_reported_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut server = Launch::new(HUAWEI)
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .args([&dir])
+        .start(1);
+    server.signal("TERM");
+    assert_eq!(server.wait_exit(PROMPT_EXIT).code(), Some(0));
+    assert_eq!(mode(&dir), 0o755, "left as the user made it");
+    let log = server.stderr();
+    assert!(log.contains("WARN") && log.contains("chmod"), "{log}");
 }
 
 /// Sends one request whose head carries a `size`-byte header, as a plain client does (all of
