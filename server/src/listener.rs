@@ -4,7 +4,9 @@
 //! # The request timeout
 //!
 //! `limits.request_timeout_secs` bounds what comes *before* a dialect starts on a request:
-//! reading its body and waiting in the queue for a blocking worker. The deadline is taken when
+//! reading its body and waiting in the queue for a blocking worker. Requests the dialect calls
+//! quick ([`Dialect::is_quick`]: reads and symmetric cryptography) never queue: they are
+//! answered on the async worker as soon as their body has arrived. The deadline is taken when
 //! the request arrives. If it passes first, the client gets the dialect's
 //! [`Edge::TimedOut`] answer at once, and the queued job, when a worker reaches it, checks
 //! the deadline before anything else and does nothing. A job that has started is never
@@ -396,6 +398,20 @@ async fn respond(
     if let Some(answer) = context.misdirected(&request) {
         return Ok(answer);
     }
+    if context.dialect.is_quick(&request) {
+        // Microseconds of work: cheaper here than the hop to a blocking thread and back.
+        // A panic is caught as it would be on the blocking pool.
+        let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            context.dialect.handle(request)
+        }));
+        return match answered {
+            Ok(response) => {
+                context.shared.note_tenant(&response);
+                Ok(response)
+            }
+            Err(_) => Err(Unanswered::Panicked),
+        };
+    }
     let dialect = Arc::clone(&context.dialect);
     let shared = Arc::clone(&context.shared);
     dispatch(deadline, move || {
@@ -425,6 +441,8 @@ pub(crate) enum Unanswered {
     TimedOut,
     #[error("the request handler failed: {0}")]
     HandlerFailed(BlockingError),
+    #[error("the request handler panicked")]
+    Panicked,
 }
 
 impl Unanswered {
@@ -438,7 +456,9 @@ impl Unanswered {
                     reason: &self.to_string(),
                 }),
             Unanswered::TimedOut => dialect.edge(Edge::TimedOut),
-            Unanswered::HandlerFailed(_) => dialect.edge(Edge::InternalError),
+            Unanswered::HandlerFailed(_) | Unanswered::Panicked => {
+                dialect.edge(Edge::InternalError)
+            }
         }
     }
 }
@@ -548,6 +568,9 @@ pub(crate) mod testing {
         fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
             true
         }
+        fn is_quick(&self, request: &http::Request<Vec<u8>>) -> bool {
+            request.uri().path() == "/quick"
+        }
         fn seed_placement(
             &self,
             _: &dialect_kit::SeedTerms<'_>,
@@ -632,6 +655,9 @@ pub(crate) mod testing {
         fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
             true
         }
+        fn is_quick(&self, request: &http::Request<Vec<u8>>) -> bool {
+            request.uri().path() == "/quick"
+        }
         fn seed_placement(
             &self,
             _: &dialect_kit::SeedTerms<'_>,
@@ -647,7 +673,10 @@ pub(crate) mod testing {
                 .cloned()
                 .ok_or_else(|| "name it".to_owned())
         }
-        fn handle(&self, _: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
+        fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
+            if request.uri().path() == "/quick" {
+                return http::Response::new(b"quick".to_vec());
+            }
             self.started.fetch_add(1, Ordering::SeqCst);
             std::thread::sleep(self.work);
             http::Response::new(b"late".to_vec())
@@ -793,6 +822,9 @@ mod tests {
     impl Dialect for Fragile {
         fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
             true
+        }
+        fn is_quick(&self, request: &http::Request<Vec<u8>>) -> bool {
+            request.uri().path() == "/quick"
         }
         fn seed_placement(
             &self,
@@ -984,6 +1016,41 @@ mod tests {
         assert_eq!((out[0].0, out[0].2.as_str()), (500, "internal error"));
         assert_eq!(out[1].0, 299);
         assert_eq!((out[2].0, out[2].2.as_str()), (500, "internal error"));
+    }
+
+    #[test]
+    fn quick_requests_are_answered_while_every_blocking_thread_is_busy() {
+        let slow = Slow::new(WORK);
+        // One blocking thread, taken by a slow job.
+        let server = serve(slow.clone(), Some(1));
+        let addr = server.addr;
+        let first = std::thread::spawn(move || post_raw(addr));
+        wait_until("the slow job started", || slow.started() == 1);
+        let quick = raw_exchange(
+            addr,
+            "POST /quick HTTP/1.1\r\nContent-Length: 0\r\n",
+            "",
+            false,
+        );
+        assert_eq!((quick.0, quick.1.as_str()), (200, "quick"));
+        let (status, _, slow_arrived) = first.join().unwrap();
+        assert_eq!(status, 200);
+        assert!(
+            quick.2 < slow_arrived,
+            "the quick answer waited for the thread"
+        );
+        server.stop();
+    }
+
+    #[test]
+    fn a_quick_handler_that_panics_gets_the_internal_error_and_serving_goes_on() {
+        let out = exchange(
+            Arc::new(Fragile),
+            memory_shared(true),
+            vec![post("/quick", "panic"), post("/quick", "fine")],
+        );
+        assert_eq!((out[0].0, out[0].2.as_str()), (500, "internal error"));
+        assert_eq!(out[1].0, 299);
     }
 
     #[test]
