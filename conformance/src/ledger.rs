@@ -240,7 +240,7 @@ fn tencent(f: Failure) -> Expect {
 
 fn huawei(f: Failure) -> Expect {
     match f {
-        // 400 for a malformed id; a well-formed id of no key is 404 (see the README).
+        // 400 for a malformed id; a well-formed id of no key is 404 (see docs/huawei.md).
         Failure::KeyNotFound => code(404, "KMS.0205"),
         Failure::NotExternal => code(400, "KMS.0309"),
         Failure::CryptoPendingImport => code(400, "KMS.0310"),
@@ -263,7 +263,7 @@ fn huawei(f: Failure) -> Expect {
     }
 }
 
-/// The ledger as a Markdown table (for the README).
+/// The ledger as a Markdown table (for docs/conformance.md).
 pub fn markdown() -> String {
     let mut out =
         String::from("| Expected failure | aws | tencent | huawei |\n|---|---|---|---|\n");

@@ -1,4 +1,4 @@
-//! The scenario × dialect summary a test run prints (and the README embeds).
+//! The scenario × dialect summary a test run prints (and docs/conformance.md embeds).
 
 use std::collections::BTreeMap;
 

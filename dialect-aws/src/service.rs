@@ -92,6 +92,15 @@ impl Dialect for AwsDialect {
                 .is_some_and(|v| v.starts_with(crate::sigv4::ALGORITHM))
     }
 
+    fn is_quick(&self, request: &http::Request<Vec<u8>>) -> bool {
+        request
+            .headers()
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .and_then(Operation::from_target)
+            .is_some_and(Operation::is_quick)
+    }
+
     fn tenant(&self, terms: &BTreeMap<String, String>) -> Result<String, String> {
         let wanted = "an AWS tenant is {\"account\": \"<12 digits>\", \"region\": \"<region>\"}";
         let (Some(account), Some(region)) = (terms.get("account"), terms.get("region")) else {

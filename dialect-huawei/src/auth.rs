@@ -27,6 +27,12 @@ pub enum AuthError {
     SignatureMismatch,
     #[error("verify aksk signature fail: X-Sdk-Date is more than 15 minutes from the server time")]
     Expired,
+    #[error("verify aksk signature fail: X-Sdk-Content-Sha256 is not the SHA-256 of the body")]
+    PayloadHashMismatch,
+    #[error(
+        "verify aksk signature fail: X-Sdk-Content-Sha256 UNSIGNED-PAYLOAD is not accepted for KMS calls; sign the JSON body"
+    )]
+    UnsignedPayload,
     #[error("verify aksk signature fail: the AK is unknown")]
     UnknownAccessKey,
     #[error("the AK is not allowed to access project {project}")]
@@ -48,6 +54,8 @@ impl From<SignatureError> for AuthError {
             SignatureError::Malformed(why) => AuthError::Malformed(why),
             SignatureError::SignatureMismatch => AuthError::SignatureMismatch,
             SignatureError::Expired => AuthError::Expired,
+            SignatureError::PayloadHashMismatch => AuthError::PayloadHashMismatch,
+            SignatureError::UnsignedPayload => AuthError::UnsignedPayload,
         }
     }
 }

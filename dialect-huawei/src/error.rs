@@ -400,6 +400,8 @@ pub fn from_auth(err: &AuthError) -> HuaweiError {
         | AuthError::Malformed(_)
         | AuthError::SignatureMismatch
         | AuthError::Expired
+        | AuthError::PayloadHashMismatch
+        | AuthError::UnsignedPayload
         | AuthError::UnknownAccessKey => 401,
         AuthError::ProjectNotAllowed { .. }
         | AuthError::InvalidToken
@@ -675,6 +677,8 @@ mod tests {
             (AuthError::Malformed("x"), 401),
             (AuthError::SignatureMismatch, 401),
             (AuthError::Expired, 401),
+            (AuthError::PayloadHashMismatch, 401),
+            (AuthError::UnsignedPayload, 401),
             (AuthError::UnknownAccessKey, 401),
             (
                 AuthError::ProjectNotAllowed {

@@ -115,6 +115,14 @@ impl Dialect for HuaweiDialect {
                 .is_some_and(|v| v.starts_with(crate::signer::ALGORITHM))
     }
 
+    fn is_quick(&self, request: &http::Request<Vec<u8>>) -> bool {
+        // IAM's token call is not: issuing a token writes nothing, but it is rare.
+        matches!(
+            route(request.method(), request.uri().path()),
+            Ok(Route::Kms { operation, .. }) if operation.is_quick()
+        )
+    }
+
     fn tenant(&self, terms: &BTreeMap<String, String>) -> Result<String, String> {
         let wanted = "a Huawei tenant is {\"project_id\": \"<project id>\"}";
         let (Some(project), 1) = (terms.get("project_id"), terms.len()) else {

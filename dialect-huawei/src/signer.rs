@@ -14,6 +14,10 @@ pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 /// SHA-256 of nothing: what the SDK signs for a request without a body.
 pub const EMPTY_PAYLOAD_HASH: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+/// The header in which the SDK declares the payload hash it signed (it sends
+/// `UNSIGNED-PAYLOAD` there for non-JSON uploads).
+pub const CONTENT_SHA256: &str = "x-sdk-content-sha256";
+const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// Huawei's gateway refuses requests dated more than 15 minutes from its (real) clock.
 pub const MAX_SKEW_SECS: u64 = 15 * 60;
@@ -37,6 +41,12 @@ pub enum SignatureError {
     SignatureMismatch,
     #[error("verify aksk signature fail: X-Sdk-Date is more than 15 minutes from the server time")]
     Expired,
+    #[error("verify aksk signature fail: X-Sdk-Content-Sha256 is not the SHA-256 of the body")]
+    PayloadHashMismatch,
+    #[error(
+        "verify aksk signature fail: X-Sdk-Content-Sha256 UNSIGNED-PAYLOAD is not accepted for KMS calls; sign the JSON body"
+    )]
+    UnsignedPayload,
 }
 
 fn syntax_error(e: SyntaxError) -> SignatureError {
@@ -126,14 +136,7 @@ pub fn canonical_request(
         ))?;
         canonical_headers.push_str(&format!("{name}:{}\n", value.trim()));
     }
-    let payload_hash = if parts.body.is_empty() {
-        EMPTY_PAYLOAD_HASH.to_owned()
-    } else {
-        match header(parts.headers, "x-sdk-content-sha256") {
-            Some(declared) => declared.to_owned(),
-            None => sha256_hex(parts.body),
-        }
-    };
+    let payload_hash = payload_hash(parts, signed_headers)?;
     Ok(format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         parts.method.to_ascii_uppercase(),
@@ -143,6 +146,39 @@ pub fn canonical_request(
         signed_headers.join(";"),
         payload_hash
     ))
+}
+
+/// The payload hash the canonical request ends with, bound to the body.
+///
+/// The SDK signs `X-Sdk-Content-Sha256` in place of the body's hash when it sends one. That
+/// header is believed only when the signature covers it (an unsigned one is anybody's, and
+/// would let a signed request be resent with any body), and then only if it is the body's
+/// SHA-256. `UNSIGNED-PAYLOAD` is refused even when signed: huaweicloudsdkcore declares it
+/// only for non-JSON uploads, which no KMS call is, and a KMS request whose body is not signed
+/// could be resent with any body (other key material, another alias) while its date is valid.
+/// A request without a body signs the empty hash whatever the header says, as the SDK does.
+pub fn payload_hash(
+    parts: &SignedParts<'_>,
+    signed_headers: &[String],
+) -> Result<String, SignatureError> {
+    if parts.body.is_empty() {
+        return Ok(EMPTY_PAYLOAD_HASH.to_owned());
+    }
+    let actual = sha256_hex(parts.body);
+    let declared = signed_headers
+        .iter()
+        .any(|h| h == CONTENT_SHA256)
+        .then(|| header(parts.headers, CONTENT_SHA256))
+        .flatten()
+        .map(str::trim);
+    match declared {
+        None => Ok(actual),
+        Some(UNSIGNED_PAYLOAD) => Err(SignatureError::UnsignedPayload),
+        // Signed as sent (the SDK signs the header's text), so a client's upper-case hex
+        // still verifies.
+        Some(hash) if hash.eq_ignore_ascii_case(&actual) => Ok(hash.to_owned()),
+        Some(_) => Err(SignatureError::PayloadHashMismatch),
+    }
 }
 
 pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
@@ -361,9 +397,8 @@ mod tests {
     }
 
     #[test]
-    fn empty_bodies_and_declared_payload_hashes() {
+    fn empty_bodies_sign_the_empty_hash_whatever_is_declared() {
         let headers = [("host", "h"), ("x-sdk-content-sha256", "UNSIGNED-PAYLOAD")];
-        let signed = vec!["host".to_owned()];
         let parts = SignedParts {
             method: "get",
             path: "/v1.0/p/kms/aliases",
@@ -371,18 +406,82 @@ mod tests {
             headers: &headers,
             body: b"",
         };
-        let c = canonical_request(&parts, &signed).unwrap();
-        assert!(c.starts_with("GET\n/v1.0/p/kms/aliases/\n\nhost:h\n\nhost\n"));
-        assert!(c.ends_with(EMPTY_PAYLOAD_HASH));
+        for signed in [
+            vec!["host".to_owned()],
+            vec!["host".to_owned(), CONTENT_SHA256.to_owned()],
+        ] {
+            let c = canonical_request(&parts, &signed).unwrap();
+            assert!(
+                c.starts_with("GET\n/v1.0/p/kms/aliases/\n\nhost:h\n"),
+                "{c}"
+            );
+            assert!(c.ends_with(EMPTY_PAYLOAD_HASH));
+        }
+    }
+
+    /// The payload hash a body is signed under, for `declared` (None: no header) signed or not.
+    fn payload(
+        body: &[u8],
+        declared: Option<&str>,
+        signed: bool,
+    ) -> Result<String, SignatureError> {
+        let mut headers = vec![("host", "h")];
+        headers.extend(declared.map(|d| ("X-Sdk-Content-Sha256", d)));
+        let mut names = vec!["host".to_owned()];
+        if signed {
+            names.push(CONTENT_SHA256.to_owned());
+        }
         let parts = SignedParts {
-            body: b"x",
-            ..parts
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &headers,
+            body,
         };
-        assert!(
-            canonical_request(&parts, &signed)
-                .unwrap()
-                .ends_with("\nUNSIGNED-PAYLOAD")
+        payload_hash(&parts, &names)
+    }
+
+    #[test]
+    fn a_declared_payload_hash_counts_only_when_signed_and_true() {
+        let body = b"{\"key_alias\":\"a\"}";
+        let actual = sha256_hex(body);
+        let other = sha256_hex(b"{\"key_alias\":\"b\"}");
+        // No header, or one the signature does not cover: the body's own hash.
+        assert_eq!(payload(body, None, false), Ok(actual.clone()));
+        assert_eq!(payload(body, Some(&other), false), Ok(actual.clone()));
+        assert_eq!(
+            payload(body, Some("UNSIGNED-PAYLOAD"), false),
+            Ok(actual.clone())
         );
+        // Signed: used as sent, if it is the body's hash.
+        assert_eq!(payload(body, Some(&actual), true), Ok(actual.clone()));
+        let upper = actual.to_ascii_uppercase();
+        assert_eq!(payload(body, Some(&format!(" {upper} ")), true), Ok(upper));
+        assert_eq!(
+            payload(body, Some(&other), true),
+            Err(SignatureError::PayloadHashMismatch)
+        );
+        assert_eq!(
+            payload(body, Some("not hex"), true),
+            Err(SignatureError::PayloadHashMismatch)
+        );
+        // KMS bodies are JSON: an unsigned payload is never accepted for them.
+        assert_eq!(
+            payload(body, Some("UNSIGNED-PAYLOAD"), true),
+            Err(SignatureError::UnsignedPayload)
+        );
+        // A signed header named but not sent is a malformed signature, as for any header.
+        let parts = SignedParts {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &[("host", "h")],
+            body,
+        };
+        assert!(matches!(
+            canonical_request(&parts, &["host".to_owned(), CONTENT_SHA256.to_owned()]),
+            Err(SignatureError::Malformed(_))
+        ));
     }
 
     #[test]

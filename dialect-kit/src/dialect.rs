@@ -19,6 +19,14 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
     /// glance.
     fn recognizes(&self, request: &http::Request<Vec<u8>>) -> bool;
 
+    /// Whether answering `request` takes only microseconds and never waits for anything: a
+    /// read or a symmetric cryptographic operation, which reads the store without writing
+    /// (except the rare write of what time did to a key). A server answers such requests on
+    /// its async workers, where the hop to a blocking thread would cost more than the work.
+    /// Cheap (headers and path only) and conservative: `false` whenever unsure; RSA and SM2
+    /// work, key generation and writes are never quick.
+    fn is_quick(&self, request: &http::Request<Vec<u8>>) -> bool;
+
     /// The engine's tenant id for a tenant an operator names in this cloud's own terms (AWS:
     /// `account` and `region`; Tencent: `uin` and `region`; Huawei: `project_id`), for the
     /// server's state controls; the error says which terms are wanted.

@@ -16,6 +16,18 @@ use crate::tc3::{self, AuthError, SignedParts};
 /// Headers a strict signature must cover, or it could be replayed with another body type or
 /// against another host; the SDK always signs exactly these.
 const SIGNED_REQUIRED: [&str; 2] = ["content-type", "host"];
+/// What `tencent.require_signed_action` adds: the headers that say what to do and where.
+const SIGNED_ROUTING: [&str; 2] = ["x-tc-action", "x-tc-region"];
+/// How framing reads one common parameter.
+type CommonValue = fn(&Framed) -> Option<&str>;
+/// The common parameters the legacy signature covers, each with the value framing uses for
+/// it (its `X-TC-*` header if sent, else the parameter).
+const LEGACY_SIGNED: [(&str, CommonValue); 4] = [
+    ("Action", |f| f.common.action.as_deref()),
+    ("Region", |f| f.common.region.as_deref()),
+    ("Version", |f| f.common.version.as_deref()),
+    ("Timestamp", |f| f.common.timestamp.as_deref()),
+];
 
 /// The account the request acts for.
 pub(crate) fn authenticate(
@@ -88,9 +100,14 @@ fn tc3_request(
             "SignedHeaders must include content-type and host",
         ));
     }
-    // A signature scoped to another service is not a KMS signature.
-    if auth.service != "kms" {
-        return Err(AuthError::SignatureMismatch);
+    // The SDKs sign only content-type and host, so action and region are not bound; an
+    // operator who signs them can insist (see `Settings::require_signed_action`).
+    if policy.settings.require_signed_action
+        && !SIGNED_ROUTING
+            .iter()
+            .all(|h| auth.signed_headers.iter().any(|s| s == h))
+    {
+        return Err(AuthError::ActionNotSigned);
     }
     let secret_key = secret(policy, &auth.secret_id)?;
     let headers = header_pairs(request.headers());
@@ -136,5 +153,17 @@ fn legacy_request(
         signature,
         secret_key,
     )?;
+    // Framing lets an `X-TC-*` header win over the parameter of the same meaning, but only
+    // the parameters are signed here: what is used must be what was signed.
+    for (name, used) in LEGACY_SIGNED {
+        let signed = pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty());
+        if used(framed) != signed {
+            return Err(AuthError::SignatureMismatch);
+        }
+    }
     Ok(account)
 }

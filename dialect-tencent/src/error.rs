@@ -311,7 +311,10 @@ pub(crate) const ALIAS_RULE: &str = "Alias must be 1 to 60 characters of letters
 /// Authentication failures, as Tencent's API gateway names them.
 pub fn from_auth(err: &AuthError) -> TencentError {
     let code = match err {
-        AuthError::Missing | AuthError::Malformed(_) => ErrorCode::AuthFailureInvalidAuthorization,
+        // The code Tencent has for an Authorization header that is not as required.
+        AuthError::Missing | AuthError::Malformed(_) | AuthError::ActionNotSigned => {
+            ErrorCode::AuthFailureInvalidAuthorization
+        }
         AuthError::Expired { .. } => ErrorCode::AuthFailureSignatureExpire,
         AuthError::SignatureMismatch => ErrorCode::AuthFailureSignatureFailure,
         AuthError::UnknownSecretId => ErrorCode::AuthFailureSecretIdNotFound,
@@ -520,6 +523,10 @@ mod tests {
             ),
             (AuthError::SignatureMismatch, "AuthFailure.SignatureFailure"),
             (AuthError::UnknownSecretId, "AuthFailure.SecretIdNotFound"),
+            (
+                AuthError::ActionNotSigned,
+                "AuthFailure.InvalidAuthorization",
+            ),
         ] {
             assert_eq!(from_auth(&err).code.as_str(), code);
         }

@@ -8,6 +8,24 @@ use serde_json::{Map, Value, json};
 use crate::error::TencentError;
 
 pub(crate) const REQUEST_ID: &str = "x-tc-requestid";
+/// The SDKs send a trace id per call and read it back from the answer (Node.js reports it
+/// with every error).
+const TRACE_ID: &str = "x-tc-traceid";
+/// Longer than any id an SDK makes (a UUID is 36 characters), short enough that a client
+/// cannot grow our answers with it.
+const MAX_TRACE_ID: usize = 128;
+
+/// Echoes the request's `X-TC-TraceId` on `response` when it is 1 to [`MAX_TRACE_ID`]
+/// visible ASCII characters; anything else is not repeated back.
+pub(crate) fn echo_trace_id(request: &http::Request<Vec<u8>>, response: &mut Response<Vec<u8>>) {
+    let Some(value) = request.headers().get(TRACE_ID) else {
+        return;
+    };
+    let bytes = value.as_bytes();
+    if !bytes.is_empty() && bytes.len() <= MAX_TRACE_ID && bytes.iter().all(u8::is_ascii_graphic) {
+        response.headers_mut().insert(TRACE_ID, value.clone());
+    }
+}
 
 fn build(mut response_object: Map<String, Value>) -> Response<Vec<u8>> {
     let request_id = uuid::Uuid::new_v4().to_string();

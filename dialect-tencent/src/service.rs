@@ -14,7 +14,7 @@ use crate::auth::authenticate;
 use crate::caller::Caller;
 use crate::error::{ErrorCode, TencentError};
 use crate::framing::Framed;
-use crate::ops::{Ctx, resolve_action};
+use crate::ops::{Action, Ctx, resolve_action};
 use crate::quota::Quotas;
 use crate::response;
 use crate::settings::Settings;
@@ -118,7 +118,7 @@ impl Dialect for TencentDialect {
     /// all: then a 400, which its client cannot mistake for success.
     fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
         let mut summary = Summary::default();
-        let response = match self.answer(&request, &mut summary) {
+        let mut response = match self.answer(&request, &mut summary) {
             Ok(fields) => response::ok(fields),
             Err(e) => {
                 summary.error_code = Some(e.code.as_str());
@@ -130,11 +130,23 @@ impl Dialect for TencentDialect {
                 }
             }
         };
+        response::echo_trace_id(&request, &mut response);
         summary.finish(response, response::REQUEST_ID)
     }
 
     fn recognizes(&self, request: &http::Request<Vec<u8>>) -> bool {
         crate::framing::is_tencent_shaped(request)
+    }
+
+    fn is_quick(&self, request: &http::Request<Vec<u8>>) -> bool {
+        // Only TC3-style requests name their action in a header; the legacy forms carry it in
+        // the body or query, which this does not parse.
+        request
+            .headers()
+            .get("x-tc-action")
+            .and_then(|v| v.to_str().ok())
+            .and_then(Action::from_name)
+            .is_some_and(Action::is_quick)
     }
 
     fn tenant(&self, terms: &BTreeMap<String, String>) -> Result<String, String> {

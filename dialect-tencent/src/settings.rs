@@ -24,6 +24,12 @@ pub struct Settings {
     /// unknown SecretIds. Default false: the signature is parsed and its timestamp checked,
     /// nothing more.
     pub strict_auth: bool,
+    /// `tencent.require_signed_action`: in strict mode, refuse TC3 requests whose
+    /// `SignedHeaders` lack `x-tc-action` and `x-tc-region`. The official SDKs sign only
+    /// `content-type;host`, so a signed request could otherwise be resent within its five
+    /// minutes as another action or in another region; no SDK passes this check, only
+    /// clients that sign those headers themselves. Default false.
+    pub require_signed_action: bool,
     /// `[tencent.credentials.<SecretId>]`: `secret_key` (checked in strict mode) and
     /// `account` (the uin the SecretId acts for, in every mode; default
     /// `tencent.default_account`). SecretIds are matched exactly. Default empty.
@@ -48,6 +54,7 @@ impl Default for Settings {
             listen: ListenAddr::loopback(DEFAULT_PORT),
             default_account: Account::DEFAULT,
             strict_auth: false,
+            require_signed_action: false,
             credentials: BTreeMap::new(),
             edition: Edition::Fips,
             quotas: QuotaSettings::default(),
@@ -73,6 +80,7 @@ impl fmt::Debug for Settings {
             .field("listen", &self.listen)
             .field("default_account", &self.default_account)
             .field("strict_auth", &self.strict_auth)
+            .field("require_signed_action", &self.require_signed_action)
             .field("credentials", &self.credentials)
             .field("edition", &self.edition)
             .field("quotas", &self.quotas)
@@ -106,6 +114,10 @@ pub enum InvalidSettings {
         "tencent.strict_auth is on but tencent.credentials is empty, so every request would be refused"
     )]
     StrictAuthWithoutCredentials,
+    #[error(
+        "tencent.require_signed_action is on but tencent.strict_auth is off, so no signature is checked and it would protect nothing"
+    )]
+    RequireSignedActionWithoutStrictAuth,
     #[error("tencent.quotas.window_secs must be at least 1")]
     NoQuotaWindow,
 }
@@ -119,6 +131,9 @@ impl DialectSettings for Settings {
     fn validate(&self) -> Result<(), InvalidSettings> {
         if self.strict_auth && self.credentials.is_empty() {
             return Err(InvalidSettings::StrictAuthWithoutCredentials);
+        }
+        if self.require_signed_action && !self.strict_auth {
+            return Err(InvalidSettings::RequireSignedActionWithoutStrictAuth);
         }
         if self.quotas.window_secs == 0 {
             return Err(InvalidSettings::NoQuotaWindow);
@@ -144,6 +159,7 @@ mod tests {
         assert_eq!(s.listen.as_str(), "127.0.0.1:8412");
         assert_eq!(s.default_account, Account::DEFAULT);
         assert!(!s.strict_auth && s.credentials.is_empty());
+        assert!(!s.require_signed_action);
         assert_eq!(s.edition, Edition::Fips);
         assert_eq!(s.quotas.limit_for(Action::ImportKeyMaterial), Some(10));
         assert_eq!(s.quotas.limit_for(Action::Encrypt), None);
@@ -155,6 +171,7 @@ mod tests {
         let s = from_json(json!({
             "default_account": "200000000002",
             "strict_auth": true,
+            "require_signed_action": true,
             "edition": "SM",
             "credentials": {
                 "AKIDWithAccount": { "secret_key": "k1", "account": "300000000003" },
@@ -164,6 +181,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(s.edition, Edition::Sm);
+        assert!(s.require_signed_action);
         assert_eq!(s.account_of("AKIDWithAccount").to_string(), "300000000003");
         assert_eq!(s.account_of("AKIDWithout").to_string(), "200000000002");
         assert_eq!(s.account_of("AKIDUnknown").to_string(), "200000000002");

@@ -1,5 +1,6 @@
-//! TC3-HMAC-SHA256 exactly as `tencentcloud-sdk-python-common` signs: parsing the
-//! `Authorization` header and recomputing the signature. Which secret belongs to a SecretId
+//! TC3-HMAC-SHA256 exactly as `tencentcloud-sdk-python-common` signs, and as the Node.js
+//! and Java SDKs sign it for an endpoint such as `127.0.0.1:8412` (see [`verify`]): parsing
+//! the `Authorization` header and recomputing the signature. Which secret belongs to a SecretId
 //! and how far the timestamp may be from the real clock are the caller's policy.
 
 use dialect_kit::authorization::{self as syntax, SyntaxError};
@@ -41,6 +42,10 @@ pub enum AuthError {
     SignatureMismatch,
     #[error("The SecretId is not found; check that it is configured.")]
     UnknownSecretId,
+    #[error(
+        "The Authorization header's SignedHeaders must include x-tc-action and x-tc-region (tencent.require_signed_action is on)."
+    )]
+    ActionNotSigned,
 }
 
 fn syntax_error(e: SyntaxError) -> AuthError {
@@ -180,13 +185,44 @@ pub fn signature(parts: &SignedParts<'_>, auth: &Authorization, secret_key: &str
     hmac_sha256(&k_signing, string_to_sign(parts, auth).as_bytes())
 }
 
+/// Checks the signature in constant time. The scope's service is taken as signed, whatever
+/// it is: the Node.js and Java SDKs derive it from the endpoint's first label (`127` for
+/// `127.0.0.1:8412`), and it is part of the signing key, so it cannot be changed without the
+/// secret. The host is tried as sent and, if that fails, without its port: the Node.js SDK
+/// signs the URL's hostname while its HTTP client sends `Host: 127.0.0.1:8412`. Only a port
+/// is ever dropped, so a signature still names the host it was made for.
 pub fn verify(
     parts: &SignedParts<'_>,
     auth: &Authorization,
     secret_key: &str,
 ) -> Result<(), AuthError> {
     let date_matches = parse_timestamp(parts.timestamp).is_ok_and(|t| utc_date(t) == auth.date);
-    let same = constant_time_eq(&signature(parts, auth, secret_key), &auth.signature);
+    let matches = |parts: &SignedParts<'_>| {
+        constant_time_eq(&signature(parts, auth, secret_key), &auth.signature)
+    };
+    let portless = || {
+        let host = header(parts.headers, "host").and_then(|h| without_port(h.trim()))?;
+        let headers: Vec<(&str, &str)> = parts
+            .headers
+            .iter()
+            .map(|&(n, v)| {
+                (
+                    n,
+                    if n.eq_ignore_ascii_case("host") {
+                        host
+                    } else {
+                        v
+                    },
+                )
+            })
+            .collect();
+        Some(matches(&SignedParts {
+            headers: &headers,
+            ..*parts
+        }))
+    };
+    let signs_host = auth.signed_headers.iter().any(|h| h == "host");
+    let same = matches(parts) || (signs_host && portless() == Some(true));
     if same && date_matches {
         Ok(())
     } else {
@@ -194,9 +230,36 @@ pub fn verify(
     }
 }
 
+/// The host of a `Host` value `host:port` (a name, an IPv4 address or a bracketed IPv6
+/// address); `None` when there is no port, or when the value is not of that form (such as
+/// the `http://127.0.0.1:8412` the Python SDK sends for an endpoint given as a URL).
+fn without_port(host: &str) -> Option<&str> {
+    let (name, port) = host.rsplit_once(':')?;
+    let port_ok = (1..=5).contains(&port.len()) && port.bytes().all(|b| b.is_ascii_digit());
+    let name_ok =
+        !name.is_empty() && (!name.contains(':') || (name.starts_with('[') && name.ends_with(']')));
+    (port_ok && name_ok).then_some(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_port_is_dropped_from_a_host() {
+        assert_eq!(without_port("127.0.0.1:8412"), Some("127.0.0.1"));
+        assert_eq!(without_port("localhost:1"), Some("localhost"));
+        assert_eq!(without_port("[::1]:8412"), Some("[::1]"));
+        assert_eq!(without_port("kms.tencentcloudapi.com"), None);
+        assert_eq!(without_port("127.0.0.1"), None);
+        assert_eq!(without_port("[::1]"), None);
+        assert_eq!(without_port("::1"), None);
+        assert_eq!(without_port("http://127.0.0.1:8412"), None);
+        assert_eq!(without_port("127.0.0.1:"), None);
+        assert_eq!(without_port(":8412"), None);
+        assert_eq!(without_port("h:123456"), None);
+        assert_eq!(without_port("h:8x"), None);
+    }
 
     #[test]
     fn parses_the_sdk_header() {

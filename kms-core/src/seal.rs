@@ -103,6 +103,8 @@ impl fmt::Debug for RootKey {
 pub(crate) enum Purpose {
     Material,
     ImportToken,
+    /// Wrapping key pairs saved for the next process.
+    KeyPairs,
 }
 
 /// Identifies one key's material without revealing it: HMAC-SHA256 under a root-derived key
@@ -160,6 +162,7 @@ impl From<MaterialId> for String {
 pub(crate) struct Sealer {
     material: Aes256Gcm,
     token: Aes256Gcm,
+    key_pairs: Aes256Gcm,
     fingerprint: Zeroizing<[u8; 32]>,
     records: Zeroizing<[u8; 32]>,
 }
@@ -171,6 +174,7 @@ impl Sealer {
         Sealer {
             material: Aes256Gcm::new(material.as_ref().into()),
             token: Aes256Gcm::new(token.as_ref().into()),
+            key_pairs: Aes256Gcm::new(root.derive(b"kmsgate/v1/seal/key-pairs").as_ref().into()),
             fingerprint: root.derive(b"kmsgate/v1/material-fingerprint"),
             records: root.derive(b"kmsgate/v1/record-authentication"),
         }
@@ -185,6 +189,7 @@ impl Sealer {
         match purpose {
             Purpose::Material => &self.material,
             Purpose::ImportToken => &self.token,
+            Purpose::KeyPairs => &self.key_pairs,
         }
     }
 

@@ -136,6 +136,7 @@ mod tests {
                 rsa_3072: 0,
                 rsa_4096: 0,
                 sm2: 0,
+                ..PoolSettings::default()
             },
             ..Settings::default()
         };

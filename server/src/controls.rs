@@ -126,7 +126,7 @@ pub(crate) async fn seed(
                 .map(|c| Arc::clone(&c.dialect))
         };
         let kms = &shared.engine.kms;
-        let planned = seed::plan_json(&body, &dialects, kms.now())?;
+        let planned = seed::plan_json(&body, &dialects)?;
         seed::apply(kms, &planned)
     })
     .await;

@@ -191,32 +191,57 @@ impl Engine {
                 DataDirError::InUse { .. } => StartError::DataDirInUse(e),
                 other => StartError::DataDir(other),
             })?;
+            for warning in &data.permission_warnings {
+                tracing::warn!("{warning}");
+            }
             (data.store, data.root_key)
         };
         let clock = Arc::new(EmulatedClock::new());
-        let pool = Arc::new(KeyPairPool::start(settings.pool.targets()));
-        let kms = Arc::new(
-            Kms::builder(Arc::clone(&store), &root_key)
-                .clock(Arc::clone(&clock) as Arc<dyn kms_core::Clock>)
-                .key_pairs(Arc::clone(&pool) as Arc<dyn kms_core::wrapping::KeyPairSource>)
-                .build(),
-        );
+        // Checks, upgrade and restored state first, through an engine without a pool: the
+        // pool starts with the pairs the last process saved, so nothing is generated twice.
+        let prepared = Kms::builder(Arc::clone(&store), &root_key)
+            .clock(Arc::clone(&clock) as Arc<dyn kms_core::Clock>)
+            .build();
         // The root key is checked before the upgrade rewrites anything with it.
-        match kms.check_readable() {
+        match prepared.check_readable() {
             Ok(()) => {}
             Err(e @ KmsError::Internal(InternalError::CorruptRecord(_))) => {
                 return Err(StartError::WrongRootKey(e));
             }
             Err(e) => return Err(StartError::Unreadable(e)),
         }
-        kms.upgrade_store(&[CLOCK_META])
+        prepared
+            .upgrade_store(&[CLOCK_META])
             .map_err(StartError::Unreadable)?;
         // Before anything reads the clock: emulated time picks up where it was.
-        if let Some(bytes) = kms.get_meta(CLOCK_META).map_err(StartError::Unreadable)? {
+        if let Some(bytes) = prepared
+            .get_meta(CLOCK_META)
+            .map_err(StartError::Unreadable)?
+        {
             let state: ClockState =
                 serde_json::from_slice(&bytes).map_err(StartError::ClockState)?;
             clock.restore(state);
         }
+        let stock = prepared
+            .take_saved_key_pairs()
+            .map_err(StartError::Unreadable)?;
+        if !stock.is_empty() {
+            tracing::info!(
+                restored = stock.len(),
+                "wrapping key pairs saved by the last run"
+            );
+        }
+        let pool = Arc::new(KeyPairPool::start_with(
+            settings.pool.targets(),
+            settings.pool.reuse(),
+            stock,
+        ));
+        let kms = Arc::new(
+            Kms::builder(Arc::clone(&store), &root_key)
+                .clock(Arc::clone(&clock) as Arc<dyn kms_core::Clock>)
+                .key_pairs(Arc::clone(&pool) as Arc<dyn kms_core::wrapping::KeyPairSource>)
+                .build(),
+        );
         if reset {
             kms.reset(None).map_err(StartError::Reset)?;
         }
@@ -253,6 +278,11 @@ impl Engine {
     pub(crate) fn close(mut self) -> Result<(), StoreError> {
         // The sweeper writes; stop it so nothing lands after the flush.
         drop(self.sweeper.take());
+        // Ready pairs go to the next process instead of being generated again. Best effort:
+        // losing them costs only CPU at the next start.
+        if let Err(e) = self.kms.save_key_pairs(&self.pool.stock()) {
+            tracing::warn!("cannot save the ready wrapping key pairs: {e}");
+        }
         let flushed = self.store.flush();
         let Engine {
             kms,

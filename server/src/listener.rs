@@ -4,7 +4,9 @@
 //! # The request timeout
 //!
 //! `limits.request_timeout_secs` bounds what comes *before* a dialect starts on a request:
-//! reading its body and waiting in the queue for a blocking worker. The deadline is taken when
+//! reading its body and waiting in the queue for a blocking worker. Requests the dialect calls
+//! quick ([`Dialect::is_quick`]: reads and symmetric cryptography) never queue: they are
+//! answered on the async worker as soon as their body has arrived. The deadline is taken when
 //! the request arrives. If it passes first, the client gets the dialect's
 //! [`Edge::TimedOut`] answer at once, and the queued job, when a worker reaches it, checks
 //! the deadline before anything else and does nothing. A job that has started is never
@@ -249,11 +251,119 @@ fn build(
             .disable_signals()
             .client_request_timeout(CLIENT_HEAD_TIMEOUT)
             .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
-            .shutdown_timeout(grace);
+            .shutdown_timeout(grace)
+            .on_connect(linger::on_connect);
     if let Some(threads) = blocking_threads {
         server = server.workers(1).worker_max_blocking_threads(threads);
     }
     Ok(server.listen(socket)?.run())
+}
+
+/// A graceful close for every connection actix drops, so that an answer it sends to a client
+/// that is still sending (a 431 for a request head over its 128 KiB limit) reaches the client.
+///
+/// actix answers such a head and drops the connection without reading the rest; closing a
+/// socket with unread data makes the kernel reset the connection, and a client still writing
+/// (or not yet reading) never sees the answer. actix offers no hook on its connection I/O, so
+/// each connection keeps a second descriptor of its socket in its connection data: when actix
+/// drops the connection (and with it that data), the socket is shut down for writing, and if
+/// the client is still sending, what it sends is read and discarded (nginx's lingering close)
+/// until it stops, for at most [`linger::FOR`] and [`linger::BYTES`], on a thread of its own.
+/// A connection closed with nothing pending closes at once, as before. Costs one descriptor per
+/// open connection.
+mod linger {
+    use std::any::Any;
+    use std::io::Read;
+    use std::net::{Shutdown, TcpStream};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    use actix_web::dev::Extensions;
+
+    /// How long, and how much, a client still sending is read from before its connection is
+    /// closed anyway (with a reset, as without lingering).
+    pub(super) const FOR: Duration = Duration::from_secs(2);
+    pub(super) const BYTES: u64 = 16 << 20;
+    /// Lingering connections at once; beyond that a connection is closed as actix would, so a
+    /// flood of oversized heads cannot pile up threads or descriptors.
+    const MAX_AT_ONCE: usize = 32;
+
+    static LINGERING: AtomicUsize = AtomicUsize::new(0);
+
+    /// The second descriptor of a connection's socket, closed gracefully when dropped.
+    #[derive(Debug)]
+    struct Closer(Option<TcpStream>);
+
+    impl Drop for Closer {
+        fn drop(&mut self) {
+            if let Some(socket) = self.0.take() {
+                close(socket);
+            }
+        }
+    }
+
+    /// For `HttpServer::on_connect`: keeps the socket's second descriptor with the connection.
+    pub(super) fn on_connect(connection: &dyn Any, data: &mut Extensions) {
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsFd;
+            let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+                return;
+            };
+            // Without it the connection is closed as actix closes it: nothing is lost.
+            if let Ok(fd) = stream.as_fd().try_clone_to_owned() {
+                data.insert(Closer(Some(TcpStream::from(fd))));
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = (connection, data);
+    }
+
+    /// Runs when actix is done with the connection (on its worker thread, so it never blocks).
+    fn close(socket: TcpStream) {
+        // Whatever actix sent is followed by an orderly end, whoever closes last.
+        let _ = socket.shutdown(Shutdown::Write);
+        let mut scratch = [0u8; 16 << 10];
+        let pending = socket.set_nonblocking(true).is_ok()
+            && matches!((&socket).read(&mut scratch), Ok(n) if n > 0);
+        // Nothing unread (the usual case: the client is idle or gone): a plain close is clean.
+        if !pending {
+            return;
+        }
+        if LINGERING.fetch_add(1, Ordering::AcqRel) >= MAX_AT_ONCE {
+            LINGERING.fetch_sub(1, Ordering::AcqRel);
+            return;
+        }
+        let spawned = std::thread::Builder::new()
+            .name("kmsgate-linger".to_owned())
+            .spawn(move || {
+                drain(&socket);
+                LINGERING.fetch_sub(1, Ordering::AcqRel);
+            });
+        if spawned.is_err() {
+            LINGERING.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Reads and discards until the client stops sending or a limit is reached.
+    fn drain(socket: &TcpStream) {
+        let deadline = Instant::now() + FOR;
+        let mut scratch = vec![0u8; 64 << 10];
+        let mut drained = 0u64;
+        if socket.set_nonblocking(false).is_err() {
+            return;
+        }
+        while drained < BYTES {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || socket.set_read_timeout(Some(left)).is_err() {
+                return;
+            }
+            match (&*socket).read(&mut scratch) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => drained = drained.saturating_add(u64::try_from(n).unwrap_or(u64::MAX)),
+            }
+        }
+    }
 }
 
 async fn dialect_request(
@@ -288,6 +398,20 @@ async fn respond(
     if let Some(answer) = context.misdirected(&request) {
         return Ok(answer);
     }
+    if context.dialect.is_quick(&request) {
+        // Microseconds of work: cheaper here than the hop to a blocking thread and back.
+        // A panic is caught as it would be on the blocking pool.
+        let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            context.dialect.handle(request)
+        }));
+        return match answered {
+            Ok(response) => {
+                context.shared.note_tenant(&response);
+                Ok(response)
+            }
+            Err(_) => Err(Unanswered::Panicked),
+        };
+    }
     let dialect = Arc::clone(&context.dialect);
     let shared = Arc::clone(&context.shared);
     dispatch(deadline, move || {
@@ -317,6 +441,8 @@ pub(crate) enum Unanswered {
     TimedOut,
     #[error("the request handler failed: {0}")]
     HandlerFailed(BlockingError),
+    #[error("the request handler panicked")]
+    Panicked,
 }
 
 impl Unanswered {
@@ -330,7 +456,9 @@ impl Unanswered {
                     reason: &self.to_string(),
                 }),
             Unanswered::TimedOut => dialect.edge(Edge::TimedOut),
-            Unanswered::HandlerFailed(_) => dialect.edge(Edge::InternalError),
+            Unanswered::HandlerFailed(_) | Unanswered::Panicked => {
+                dialect.edge(Edge::InternalError)
+            }
         }
     }
 }
@@ -440,6 +568,9 @@ pub(crate) mod testing {
         fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
             true
         }
+        fn is_quick(&self, request: &http::Request<Vec<u8>>) -> bool {
+            request.uri().path() == "/quick"
+        }
         fn seed_placement(
             &self,
             _: &dialect_kit::SeedTerms<'_>,
@@ -524,6 +655,9 @@ pub(crate) mod testing {
         fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
             true
         }
+        fn is_quick(&self, request: &http::Request<Vec<u8>>) -> bool {
+            request.uri().path() == "/quick"
+        }
         fn seed_placement(
             &self,
             _: &dialect_kit::SeedTerms<'_>,
@@ -539,7 +673,10 @@ pub(crate) mod testing {
                 .cloned()
                 .ok_or_else(|| "name it".to_owned())
         }
-        fn handle(&self, _: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
+        fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
+            if request.uri().path() == "/quick" {
+                return http::Response::new(b"quick".to_vec());
+            }
             self.started.fetch_add(1, Ordering::SeqCst);
             std::thread::sleep(self.work);
             http::Response::new(b"late".to_vec())
@@ -685,6 +822,9 @@ mod tests {
     impl Dialect for Fragile {
         fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
             true
+        }
+        fn is_quick(&self, request: &http::Request<Vec<u8>>) -> bool {
+            request.uri().path() == "/quick"
         }
         fn seed_placement(
             &self,
@@ -879,6 +1019,41 @@ mod tests {
     }
 
     #[test]
+    fn quick_requests_are_answered_while_every_blocking_thread_is_busy() {
+        let slow = Slow::new(WORK);
+        // One blocking thread, taken by a slow job.
+        let server = serve(slow.clone(), Some(1));
+        let addr = server.addr;
+        let first = std::thread::spawn(move || post_raw(addr));
+        wait_until("the slow job started", || slow.started() == 1);
+        let quick = raw_exchange(
+            addr,
+            "POST /quick HTTP/1.1\r\nContent-Length: 0\r\n",
+            "",
+            false,
+        );
+        assert_eq!((quick.0, quick.1.as_str()), (200, "quick"));
+        let (status, _, slow_arrived) = first.join().unwrap();
+        assert_eq!(status, 200);
+        assert!(
+            quick.2 < slow_arrived,
+            "the quick answer waited for the thread"
+        );
+        server.stop();
+    }
+
+    #[test]
+    fn a_quick_handler_that_panics_gets_the_internal_error_and_serving_goes_on() {
+        let out = exchange(
+            Arc::new(Fragile),
+            memory_shared(true),
+            vec![post("/quick", "panic"), post("/quick", "fine")],
+        );
+        assert_eq!((out[0].0, out[0].2.as_str()), (500, "internal error"));
+        assert_eq!(out[1].0, 299);
+    }
+
+    #[test]
     fn a_body_that_breaks_off_gets_the_dialects_bad_request() {
         let slow = Slow::new(Duration::ZERO);
         let server = serve(slow.clone(), None);
@@ -889,6 +1064,47 @@ mod tests {
             body.starts_with("bad request: cannot read the request body"),
             "{body}"
         );
+        assert_eq!(slow.started(), 0);
+        server.stop();
+    }
+
+    /// Sends a request whose head is `size` bytes of one header, as a plain client does (all
+    /// of it, then read), and returns the answer's status line, or why there was none.
+    fn send_huge_head(addr: std::net::SocketAddr, size: usize) -> Result<String, String> {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
+        let limit = Some(Duration::from_secs(20));
+        stream.set_read_timeout(limit).map_err(|e| e.to_string())?;
+        stream.set_write_timeout(limit).map_err(|e| e.to_string())?;
+        let head = format!(
+            "POST / HTTP/1.1\r\nHost: test\r\nX-Big: {}\r\nContent-Length: 0\r\n\r\n",
+            "a".repeat(size)
+        );
+        stream
+            .write_all(head.as_bytes())
+            .map_err(|e| format!("sending: {e}"))?;
+        let mut answer = Vec::new();
+        stream
+            .read_to_end(&mut answer)
+            .map_err(|e| format!("reading: {e}"))?;
+        let answer = String::from_utf8_lossy(&answer);
+        Ok(answer.lines().next().unwrap_or_default().to_owned())
+    }
+
+    /// Issue #14: a head far over actix's 128 KiB limit was answered 431 and the connection
+    /// closed while the client was still sending, so the kernel reset it and the client saw
+    /// no answer at all. Every size now gets the 431.
+    #[test]
+    fn a_huge_request_head_gets_its_431_not_a_reset() {
+        let slow = Slow::new(Duration::ZERO);
+        let server = serve(slow.clone(), None);
+        for size in [200 << 10, 1 << 20, 4 << 20] {
+            assert_eq!(
+                send_huge_head(server.addr, size),
+                Ok("HTTP/1.1 431 Request Header Fields Too Large".to_owned()),
+                "{size} bytes"
+            );
+        }
         assert_eq!(slow.started(), 0);
         server.stop();
     }

@@ -218,7 +218,7 @@ fn seed_at_start(file: &Path, engine: &Engine, clouds: &[Cloud]) -> Result<(), S
             .find(|c| c.kind == kind)
             .map(|c| Arc::clone(&c.dialect))
     };
-    let planned = seed::plan_file(file, &dialects, engine.kms().now())?;
+    let planned = seed::plan_file(file, &dialects)?;
     let report = seed::apply(engine.kms(), &planned)?;
     tracing::info!(
         file = %file.display(),

@@ -174,11 +174,7 @@ pub(crate) enum Files<'a> {
 }
 
 /// Reads and plans a seed file.
-pub(crate) fn plan_file(
-    path: &Path,
-    dialects: Dialects<'_>,
-    now: Timestamp,
-) -> Result<Vec<Planned>, SeedFailure> {
+pub(crate) fn plan_file(path: &Path, dialects: Dialects<'_>) -> Result<Vec<Planned>, SeedFailure> {
     let text = std::fs::read_to_string(path).map_err(|e| SeedFailure::Read(path.to_owned(), e))?;
     let document: Document<toml::Spanned<Entry>> =
         toml::from_str(&text).map_err(|e| SeedFailure::Shape(e.to_string()))?;
@@ -188,24 +184,14 @@ pub(crate) fn plan_file(
         entries(document, |e| (lines(e.span()), e.into_inner())),
         dialects,
         Files::RelativeTo(base),
-        now,
     )
 }
 
 /// Plans a seed document sent as JSON.
-pub(crate) fn plan_json(
-    body: &[u8],
-    dialects: Dialects<'_>,
-    now: Timestamp,
-) -> Result<Vec<Planned>, SeedFailure> {
+pub(crate) fn plan_json(body: &[u8], dialects: Dialects<'_>) -> Result<Vec<Planned>, SeedFailure> {
     let document: Document<Entry> =
         serde_json::from_slice(body).map_err(|e| SeedFailure::Shape(e.to_string()))?;
-    plan(
-        entries(document, |e| (None, e)),
-        dialects,
-        Files::Refused,
-        now,
-    )
+    plan(entries(document, |e| (None, e)), dialects, Files::Refused)
 }
 
 fn entries<E>(
@@ -237,7 +223,6 @@ fn plan(
     entries: Vec<(Place, Entry)>,
     dialects: Dialects<'_>,
     files: Files<'_>,
-    now: Timestamp,
 ) -> Result<Vec<Planned>, SeedFailure> {
     let mut planned: Vec<Planned> = Vec::with_capacity(entries.len());
     // Two entries for one key, or one alias for two keys, contradict each other.
@@ -250,7 +235,7 @@ fn plan(
         };
         let dialect = dialects(place.kind)
             .ok_or_else(|| bad(format!("this server has no {} dialect", place.kind)))?;
-        let (tenant, key) = key_of(&entry, &*dialect, files, now).map_err(bad)?;
+        let (tenant, key) = key_of(&entry, &*dialect, files).map_err(bad)?;
         if let Some(first) = ids.insert((tenant.clone(), key.id), place.clone()) {
             return Err(bad(format!(
                 "key {} is already declared by {first}",
@@ -271,7 +256,6 @@ fn key_of(
     entry: &Entry,
     dialect: &dyn Dialect,
     files: Files<'_>,
-    now: Timestamp,
 ) -> Result<(TenantId, SeedKey), String> {
     let fields: BTreeMap<String, String> = entry
         .terms
@@ -309,14 +293,10 @@ fn key_of(
         Some("disabled") => false,
         Some(other) => return Err(format!("state {other:?} is not enabled or disabled")),
     };
+    // Whether it is still ahead is the engine's question: it matters only when the key is
+    // created, not when a key made from this entry earlier is found again.
     let expiry = match entry.expires {
         None => Expiry::Never,
-        Some(secs) if secs <= now.as_secs() => {
-            return Err(format!(
-                "expires {secs} is not in the future (now is {})",
-                now.as_secs()
-            ));
-        }
         Some(secs) => Expiry::At(Timestamp::from_secs(secs)),
     };
     let material = match &entry.material {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use config::{Config, File, FileFormat};
 use dialect_kit::DialectSettings;
 pub use dialect_kit::{InvalidListenAddr, ListenAddr};
-use kms_core::wrapping::PoolTargets;
+use kms_core::wrapping::{PoolTargets, Reuse};
 use serde::Deserialize;
 
 use crate::dialect::DialectKind;
@@ -153,6 +153,13 @@ pub struct PoolSettings {
     pub rsa_4096: usize,
     /// `pool.sm2`. Default 4.
     pub sm2: usize,
+    /// `pool.reuse_calls`: while no fresh pair of a spec is ready, the pair last handed out
+    /// serves up to this many GetParametersForImport answers in all (at least 1; 1: a fresh
+    /// pair for every answer, which may then wait for a generation). Default 100.
+    pub reuse_calls: u32,
+    /// `pool.reuse_secs`: ... and only within this many seconds of its first answer.
+    /// Default 300.
+    pub reuse_secs: u64,
 }
 
 impl Default for PoolSettings {
@@ -163,11 +170,20 @@ impl Default for PoolSettings {
             rsa_3072: t.rsa_3072,
             rsa_4096: t.rsa_4096,
             sm2: t.sm2,
+            reuse_calls: Reuse::default().calls,
+            reuse_secs: Reuse::default().within.as_secs(),
         }
     }
 }
 
 impl PoolSettings {
+    pub fn reuse(&self) -> Reuse {
+        Reuse {
+            calls: self.reuse_calls,
+            within: std::time::Duration::from_secs(self.reuse_secs),
+        }
+    }
+
     pub fn targets(&self) -> PoolTargets {
         PoolTargets {
             rsa_2048: self.rsa_2048,
@@ -237,6 +253,8 @@ pub enum Unusable {
     NoTime,
     #[error("sweep_interval_secs must be at least 1")]
     NoSweepInterval,
+    #[error("pool.reuse_calls must be at least 1 (1: a fresh wrapping key pair for every answer)")]
+    NoPairUse,
     #[error("data_dir must not be empty (or set in_memory)")]
     NoDataDir,
     #[error("admin.token must not be empty (leave it unset instead)")]
@@ -329,6 +347,9 @@ impl Settings {
         }
         if self.sweep_interval_secs == 0 {
             return Err(Unusable::NoSweepInterval);
+        }
+        if self.pool.reuse_calls == 0 {
+            return Err(Unusable::NoPairUse);
         }
         dialect_section(&self.aws)?;
         dialect_section(&self.tencent)?;

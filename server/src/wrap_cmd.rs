@@ -21,9 +21,10 @@ pub(crate) struct WrapArgs {
     #[arg(long, value_name = "ALGORITHM", value_parser = parse_algorithm)]
     pub algorithm: Algorithm,
 
-    /// The wrapping public key: base64 DER as GetParametersForImport returns it, or @FILE
-    /// holding that, a PEM or DER
-    #[arg(long, value_name = "B64|@FILE")]
+    /// The wrapping public key: base64 DER as GetParametersForImport returns it, a PEM, or
+    /// @FILE holding either, or DER
+    // A PEM value starts with "-----": not a flag.
+    #[arg(long, value_name = "B64|PEM|@FILE", allow_hyphen_values = true)]
     pub public_key: String,
 
     /// The plaintext key material: @FILE (raw bytes), hex:HEX, base64:B64, or random:N

@@ -122,6 +122,25 @@ operations! {
     ListResourceTags => tags::list_resource_tags,
 }
 
+impl Operation {
+    /// Reads and symmetric cryptography: see `dialect_kit::Dialect::is_quick`.
+    pub(crate) fn is_quick(self) -> bool {
+        matches!(
+            self,
+            Operation::DescribeKey
+                | Operation::ListKeys
+                | Operation::Encrypt
+                | Operation::Decrypt
+                | Operation::ReEncrypt
+                | Operation::GenerateDataKey
+                | Operation::GenerateDataKeyWithoutPlaintext
+                | Operation::GenerateRandom
+                | Operation::ListAliases
+                | Operation::ListResourceTags
+        )
+    }
+}
+
 /// The answer for a target this dialect does not know.
 pub(crate) fn unknown_operation(target: Option<&str>) -> AwsError {
     AwsError::new(
@@ -189,5 +208,35 @@ impl crate::error::KeyNamer for NoNames {
     }
     fn alias_arn(&self, alias: &kms_core::AliasName) -> String {
         alias.to_string()
+    }
+}
+
+#[cfg(test)]
+mod quick_tests {
+    use super::Operation;
+
+    #[test]
+    fn only_reads_and_symmetric_cryptography_are_quick() {
+        for quick in [
+            "Encrypt",
+            "Decrypt",
+            "DescribeKey",
+            "GenerateDataKey",
+            "ListAliases",
+        ] {
+            let op = Operation::from_target(&format!("TrentService.{quick}"));
+            assert!(op.is_some_and(Operation::is_quick), "{quick}");
+        }
+        for slow in [
+            "CreateKey",
+            "GetParametersForImport",
+            "ImportKeyMaterial",
+            "DisableKey",
+            "CreateAlias",
+            "TagResource",
+        ] {
+            let op = Operation::from_target(&format!("TrentService.{slow}"));
+            assert!(op.is_some_and(|o| !o.is_quick()), "{slow}");
+        }
     }
 }

@@ -92,6 +92,26 @@ operations! {
     AssociateAlias => POST "alias/associate" => aliases::associate_alias,
 }
 
+impl Operation {
+    /// Reads and symmetric cryptography: see `dialect_kit::Dialect::is_quick`.
+    pub(crate) fn is_quick(self) -> bool {
+        matches!(
+            self,
+            Operation::DescribeKey
+                | Operation::ListKeys
+                | Operation::EncryptData
+                | Operation::DecryptData
+                | Operation::ReEncrypt
+                | Operation::GenRandom
+                | Operation::CreateDatakey
+                | Operation::CreateDatakeyWithoutPlaintext
+                | Operation::EncryptDatakey
+                | Operation::DecryptDatakey
+                | Operation::ListAliases
+        )
+    }
+}
+
 /// Where a request goes.
 #[derive(Debug)]
 pub(crate) enum Route<'a> {
@@ -178,6 +198,35 @@ mod tests {
                 (404, ErrorCode::Apig0101),
                 "{method} {path}"
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod quick_tests {
+    use http::Method;
+
+    use super::Operation;
+
+    #[test]
+    fn only_reads_and_symmetric_cryptography_are_quick() {
+        for quick in [
+            "encrypt-data",
+            "decrypt-data",
+            "describe-key",
+            "create-datakey",
+        ] {
+            let op = Operation::from_route(&Method::POST, quick);
+            assert!(op.is_some_and(Operation::is_quick), "{quick}");
+        }
+        for slow in [
+            "create-key",
+            "get-parameters-for-import",
+            "import-key-material",
+            "disable-key",
+        ] {
+            let op = Operation::from_route(&Method::POST, slow);
+            assert!(op.is_some_and(|o| !o.is_quick()), "{slow}");
         }
     }
 }

@@ -322,3 +322,110 @@ fn strict_signatures() {
         r.body
     );
 }
+
+/// Issue #14, item 1: anyone who saw one signed create-key could resend it within 15 minutes
+/// with any body, by adding an unsigned `X-Sdk-Content-Sha256` of the signed body.
+#[test]
+fn an_unsigned_payload_hash_cannot_swap_the_body() {
+    let h = harness_with(strict());
+    let legit = json!({ "key_alias": "legit-a" }).to_string().into_bytes();
+    let forged = json!({ "key_alias": "attacker-b" })
+        .to_string()
+        .into_bytes();
+    let (mut parts, _) = signed(
+        "POST",
+        &path(PROJECT, "create-key"),
+        &legit,
+        "AKANY",
+        "sk-any",
+        CAPTURE_DATE,
+        Some(PROJECT),
+    )
+    .into_parts();
+    parts.headers.insert(
+        "x-sdk-content-sha256",
+        dialect_kit::signing::sha256_hex(&legit).parse().unwrap(),
+    );
+    let r = h.raw(http::Request::from_parts(parts, forged.clone()));
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (401, "APIG.0301"),
+        "{}",
+        r.body
+    );
+    // Nothing was created: the alias is still free for a request that really signs it.
+    let r = h.raw(signed(
+        "POST",
+        &path(PROJECT, "create-key"),
+        &forged,
+        "AKANY",
+        "sk-any",
+        CAPTURE_DATE,
+        Some(PROJECT),
+    ));
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+/// A signed `X-Sdk-Content-Sha256` is what the signature covers in place of the body, so it
+/// must be the body's hash; `UNSIGNED-PAYLOAD` (the SDK's choice for non-JSON uploads) is not
+/// accepted for KMS's JSON calls.
+#[test]
+fn a_signed_payload_hash_must_be_the_bodys() {
+    let h = harness_with(strict());
+    let body = |alias: &str| json!({ "key_alias": alias }).to_string().into_bytes();
+    let send = |signed_body: &[u8], declared: &str, sent_body: Vec<u8>| {
+        let (parts, _) = signed_with(
+            "POST",
+            &path(PROJECT, "create-key"),
+            signed_body,
+            ("AKANY", "sk-any"),
+            CAPTURE_DATE,
+            Some(PROJECT),
+            &[("x-sdk-content-sha256", declared)],
+        )
+        .into_parts();
+        h.raw(http::Request::from_parts(parts, sent_body))
+    };
+    let hash = |b: &[u8]| dialect_kit::signing::sha256_hex(b);
+    let a = body("declared-a");
+    let r = send(&a, &hash(&a), a.clone());
+    assert_eq!(r.status, 200, "{}", r.body);
+    // The signed request resent with another body: its signed hash no longer matches.
+    let b = body("declared-b");
+    let r = send(&b, &hash(&b), body("declared-c"));
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (401, "APIG.0301"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        r.message(),
+        "Incorrect IAM authentication information: verify aksk signature fail: X-Sdk-Content-Sha256 is not the SHA-256 of the body"
+    );
+    let r = send(&b, "UNSIGNED-PAYLOAD", b.clone());
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (401, "APIG.0301"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.message().contains("UNSIGNED-PAYLOAD is not accepted"),
+        "{}",
+        r.body
+    );
+    // Neither created anything.
+    for alias in ["declared-b", "declared-c"] {
+        let r = h.raw(signed(
+            "POST",
+            &path(PROJECT, "create-key"),
+            &body(alias),
+            "AKANY",
+            "sk-any",
+            CAPTURE_DATE,
+            Some(PROJECT),
+        ));
+        assert_eq!(r.status, 200, "{alias}: {}", r.body);
+    }
+}

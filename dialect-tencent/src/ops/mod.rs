@@ -198,6 +198,23 @@ impl Action {
         }
     }
 
+    /// Reads and symmetric cryptography: see `dialect_kit::Dialect::is_quick`.
+    pub(crate) fn is_quick(self) -> bool {
+        matches!(
+            self,
+            Action::DescribeKey
+                | Action::DescribeKeys
+                | Action::ListKeys
+                | Action::ListKeyDetail
+                | Action::Encrypt
+                | Action::Decrypt
+                | Action::ReEncrypt
+                | Action::GenerateDataKey
+                | Action::GenerateRandom
+                | Action::GetServiceStatus
+        )
+    }
+
     /// The action named `name`, ignoring ASCII case (for settings read from environment
     /// variables, whose names are lower-cased).
     pub fn from_name_ignore_case(name: &str) -> Option<Action> {
@@ -344,5 +361,37 @@ mod tests {
             resolve_action("createKey").unwrap_err().code,
             ErrorCode::InvalidAction
         );
+    }
+}
+
+#[cfg(test)]
+mod quick_tests {
+    use super::Action;
+
+    #[test]
+    fn only_reads_and_symmetric_cryptography_are_quick() {
+        for quick in [
+            "Encrypt",
+            "Decrypt",
+            "DescribeKey",
+            "GenerateDataKey",
+            "ListKeys",
+        ] {
+            assert!(
+                Action::from_name(quick).is_some_and(Action::is_quick),
+                "{quick}"
+            );
+        }
+        for slow in [
+            "CreateKey",
+            "GetParametersForImport",
+            "ImportKeyMaterial",
+            "DisableKey",
+        ] {
+            assert!(
+                Action::from_name(slow).is_some_and(|a| !a.is_quick()),
+                "{slow}"
+            );
+        }
     }
 }

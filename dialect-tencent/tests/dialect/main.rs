@@ -9,5 +9,6 @@ mod byok;
 mod captures;
 mod fuzz;
 mod management;
+mod sdks;
 mod signing;
 mod surface;

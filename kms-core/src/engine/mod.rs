@@ -6,6 +6,7 @@
 mod aliases;
 mod crypto;
 mod import;
+mod key_pairs;
 mod keys;
 mod operator;
 mod seed;

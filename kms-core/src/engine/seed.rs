@@ -136,11 +136,11 @@ impl Kms {
         self.check_seed_aliases(tenant, seed)?;
         let now = self.clock.now();
         let Some(bytes) = self.store.get(tenant, &seed.id).map_err(KmsError::from)? else {
-            return Ok(Seeded::Created);
+            return creatable(seed, now);
         };
         let key = record::decode(&bytes, &self.sealer, tenant, &seed.id)?;
         let key = match key.state.age(now) {
-            Aged::Purged => return Ok(Seeded::Created),
+            Aged::Purged => return creatable(seed, now),
             Aged::Changed(state) => Key { state, ..key },
             Aged::Unchanged => key,
         };
@@ -171,13 +171,10 @@ impl Kms {
                     "generated material never expires; expiry is for imported material",
                 );
             }
+            // Whether the expiry is still ahead matters only when the key is created (or gets
+            // the material): a key already holding it is kept however time has moved since.
             (SeedMaterial::Given { secret, expiry }, _) => {
                 check_material_len(seed.spec, secret)?;
-                if let Expiry::At(at) = expiry
-                    && *at <= now
-                {
-                    return Err(KmsError::InvalidExpiry { expiry: *at, now }.into());
-                }
                 (Some(secret.clone()), *expiry)
             }
         };
@@ -247,8 +244,14 @@ impl Kms {
                     },
                 };
                 let Some(key) = existing else {
-                    outcome = Some(Ok(Seeded::Created));
-                    return Change::Put(bytes.clone());
+                    let created = creatable(seed, now);
+                    let change = if created.is_ok() {
+                        Change::Put(bytes.clone())
+                    } else {
+                        Change::Keep
+                    };
+                    outcome = Some(created);
+                    return change;
                 };
                 let (result, change) = match reconcile(&key, seed, &fresh, now) {
                     Ok(None) => (Ok(Seeded::Kept), Ok(None)),
@@ -277,6 +280,17 @@ impl Kms {
         outcome.unwrap_or(Err(SeedError::Kms(KmsError::Internal(
             InternalError::CorruptRecord("store skipped the update"),
         ))))
+    }
+}
+
+/// Whether a key can be created as declared now: its material must not have expired.
+fn creatable(seed: &SeedKey, now: crate::time::Timestamp) -> Result<Seeded, SeedError> {
+    match &seed.material {
+        SeedMaterial::Given {
+            expiry: Expiry::At(at),
+            ..
+        } if *at <= now => Err(KmsError::InvalidExpiry { expiry: *at, now }.into()),
+        _ => Ok(Seeded::Created),
     }
 }
 

@@ -1,11 +1,18 @@
-//! The durable embedded backend, on redb: every acknowledged update is a committed,
-//! fsynced transaction, so it survives restarts and `kill -9`. redb allows one write
-//! transaction at a time, which is exactly the per-key atomicity the contract asks for.
+//! The durable embedded backend, on redb: every acknowledged update is committed and synced
+//! to disk before `update` returns, so it survives restarts and `kill -9`. redb allows one
+//! write transaction at a time, which is exactly the per-key atomicity the contract asks for.
+//!
+//! Group commit: an update commits without syncing (redb's `Durability::None`: visible to
+//! readers at once, persisted by the next durable commit), then waits until a durable commit
+//! covers it. Whoever waits first while no sync runs makes one durable commit for everyone
+//! who committed before it started, so concurrent writers share one sync instead of paying
+//! one each, and a lone writer pays exactly one as before.
 
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
-use redb::{Database, DatabaseError, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, DatabaseError, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::{Change, ClearReport, KeyStore, OpenError, StoreError};
 use crate::alias::AliasName;
@@ -29,16 +36,52 @@ fn record_key(tenant: &TenantId, id: &impl std::fmt::Display) -> String {
     format!("{tenant}\0{id}")
 }
 
+/// Makes a new database file readable by its owner only: descriptions, tags and tenants are
+/// stored unsealed, and redb would create it with the umask's default (0644 under 022). redb
+/// initialises an empty file as a new database. An existing file is left as it is.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 #[derive(Debug)]
 pub struct RedbStore {
     db: Database,
     path: PathBuf,
+    syncs: GroupSync,
+}
+
+/// Which unsynced commits a durable commit has covered.
+#[derive(Debug, Default)]
+struct GroupSync {
+    state: Mutex<SyncState>,
+    synced: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct SyncState {
+    /// Commits made so far, each numbered in the order it registered after committing.
+    committed: u64,
+    /// Every commit numbered up to this is on disk.
+    durable: u64,
+    /// A durable commit is running.
+    syncing: bool,
+    /// The last sync failed: commits numbered up to this were not made durable by it.
+    failed_upto: u64,
 }
 
 impl RedbStore {
     /// Opens the database file, creating it (and its tables) if needed. Only one process may
     /// hold it: while another does, this fails with [`OpenError::InUse`].
     pub fn open(path: &Path) -> Result<Self, OpenError> {
+        create_private(path).map_err(|e| OpenError::Store(err(e)))?;
         let db = Database::create(path).map_err(|e| match e {
             // Both mean a live process holds the file's lock; a mismatch only says that the
             // holder runs another redb locking protocol (another kmsgate version).
@@ -57,6 +100,7 @@ impl RedbStore {
         Ok(RedbStore {
             db,
             path: path.to_path_buf(),
+            syncs: GroupSync::default(),
         })
     }
 
@@ -159,6 +203,15 @@ impl KeyStore for RedbStore {
     }
 }
 
+impl GroupSync {
+    fn lock(&self) -> MutexGuard<'_, SyncState> {
+        // The state is a few counters, consistent after every statement.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// Removes the records of `tenant` (every record when `None`), returning how many went.
 fn remove_tenant(
     table: &mut redb::Table<'_, &'static str, &'static [u8]>,
@@ -212,10 +265,57 @@ impl RedbStore {
             change
         };
         match change {
-            // Nothing written: skip the fsync a commit would cost.
+            // Nothing written: no commit, no sync.
             Change::Keep => txn.abort().map_err(err),
-            Change::Put(_) | Change::Delete => txn.commit().map_err(err),
+            Change::Put(_) | Change::Delete => self.commit_durably(txn),
         }
+    }
+
+    /// Commits `txn` and returns once it is on disk, sharing the sync with concurrent commits.
+    fn commit_durably(&self, mut txn: redb::WriteTransaction) -> Result<(), StoreError> {
+        txn.set_durability(Durability::None).map_err(err)?;
+        txn.commit().map_err(err)?;
+        let mut state = self.syncs.lock();
+        state.committed += 1;
+        let mine = state.committed;
+        loop {
+            if state.durable >= mine {
+                return Ok(());
+            }
+            if state.failed_upto >= mine {
+                return Err(err(redb::Error::Io(std::io::Error::other(
+                    "syncing the commit to disk failed",
+                ))));
+            }
+            if state.syncing {
+                state = self
+                    .syncs
+                    .synced
+                    .wait(state)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                continue;
+            }
+            // Lead: one durable commit persists every commit registered so far (each
+            // registered after its own commit returned, so before this one starts).
+            state.syncing = true;
+            let covers = state.committed;
+            drop(state);
+            let synced = self.sync();
+            state = self.syncs.lock();
+            state.syncing = false;
+            match synced {
+                Ok(()) => state.durable = state.durable.max(covers),
+                Err(_) => state.failed_upto = state.failed_upto.max(covers),
+            }
+            self.syncs.synced.notify_all();
+        }
+    }
+
+    /// An empty durable commit: it persists every earlier non-durable commit.
+    fn sync(&self) -> Result<(), StoreError> {
+        let mut txn = self.db.begin_write().map_err(err)?;
+        txn.set_durability(Durability::Immediate).map_err(err)?;
+        txn.commit().map_err(err)
     }
 
     /// Every record's tenant and name (names parsed by `parse`).

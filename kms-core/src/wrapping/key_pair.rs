@@ -3,10 +3,9 @@
 
 use std::fmt;
 
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
+use aws_lc_rs::rsa::{KeySize, PrivateDecryptingKey};
 use rand_core::{OsRng, RngCore};
-use rsa::RsaPrivateKey;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
-use rsa::traits::PublicKeyParts;
 use zeroize::Zeroizing;
 
 use super::{WrappingAlgorithm, WrappingKeySpec, rsa_unwrap, sm2_unwrap};
@@ -15,8 +14,43 @@ use crate::secret::SecretBytes;
 
 #[derive(Clone)]
 enum Private {
-    Rsa(Box<RsaPrivateKey>),
+    Rsa(Box<RsaPrivate>),
     Sm2(sm2::SecretKey),
+}
+
+/// An RSA private key for aws-lc's constant-time operations, and its PKCS#8 encoding (what
+/// tokens carry, and what the one padding aws-lc lacks is decoded from).
+#[derive(Clone)]
+pub(super) struct RsaPrivate {
+    pub(super) key: PrivateDecryptingKey,
+    pub(super) pkcs8: Zeroizing<Vec<u8>>,
+}
+
+impl RsaPrivate {
+    fn new(key: PrivateDecryptingKey) -> Option<Self> {
+        let der: Pkcs8V1Der<'static> = key.as_der().ok()?;
+        Some(RsaPrivate {
+            key,
+            pkcs8: Zeroizing::new(der.as_ref().to_vec()),
+        })
+    }
+
+    fn from_pkcs8(der: &[u8]) -> Option<Self> {
+        let key = PrivateDecryptingKey::from_pkcs8(der).ok()?;
+        Some(RsaPrivate {
+            key,
+            pkcs8: Zeroizing::new(der.to_vec()),
+        })
+    }
+
+    fn spec(&self) -> Option<WrappingKeySpec> {
+        match self.key.key_size_bits() {
+            2048 => Some(WrappingKeySpec::Rsa2048),
+            3072 => Some(WrappingKeySpec::Rsa3072),
+            4096 => Some(WrappingKeySpec::Rsa4096),
+            _ => None,
+        }
+    }
 }
 
 /// A wrapping key pair of one [`WrappingKeySpec`].
@@ -30,10 +64,18 @@ impl WrappingKeyPair {
     /// Generates a fresh pair. RSA-4096 can take seconds: call this off any lock and any async
     /// worker, or take pairs from a [`super::KeyPairPool`].
     pub fn generate(spec: WrappingKeySpec) -> Result<Self, InternalError> {
-        let private = match spec.rsa_bits() {
-            Some(bits) => Private::Rsa(Box::new(
-                RsaPrivateKey::new(&mut OsRng, bits)
-                    .map_err(|_| InternalError::KeyGeneration(spec))?,
+        let size = match spec {
+            WrappingKeySpec::Rsa2048 => Some(KeySize::Rsa2048),
+            WrappingKeySpec::Rsa3072 => Some(KeySize::Rsa3072),
+            WrappingKeySpec::Rsa4096 => Some(KeySize::Rsa4096),
+            WrappingKeySpec::Sm2 => None,
+        };
+        let private = match size {
+            Some(size) => Private::Rsa(Box::new(
+                PrivateDecryptingKey::generate(size)
+                    .ok()
+                    .and_then(RsaPrivate::new)
+                    .ok_or(InternalError::KeyGeneration(spec))?,
             )),
             None => Private::Sm2(random_sm2_key()?),
         };
@@ -43,15 +85,9 @@ impl WrappingKeyPair {
     /// Reads a PKCS#8 DER private key (RSA of 2048, 3072 or 4096 bits, or SM2): for embedders
     /// that bring their own wrapping keys, and for tests replaying fixed vectors.
     pub fn from_pkcs8_der(der: &[u8]) -> Option<Self> {
-        if let Ok(rsa) = RsaPrivateKey::from_pkcs8_der(der) {
-            let spec = match rsa.size() * 8 {
-                2048 => WrappingKeySpec::Rsa2048,
-                3072 => WrappingKeySpec::Rsa3072,
-                4096 => WrappingKeySpec::Rsa4096,
-                _ => return None,
-            };
+        if let Some(rsa) = RsaPrivate::from_pkcs8(der) {
             return Some(WrappingKeyPair {
-                spec,
+                spec: rsa.spec()?,
                 private: Private::Rsa(Box::new(rsa)),
             });
         }
@@ -69,35 +105,32 @@ impl WrappingKeyPair {
 
     /// The public half as DER SubjectPublicKeyInfo, which is what every cloud hands out.
     pub fn public_key_der(&self) -> Result<Vec<u8>, InternalError> {
-        let doc = match &self.private {
-            Private::Rsa(k) => k.to_public_key().to_public_key_der(),
-            Private::Sm2(k) => {
-                return sm2::pkcs8::EncodePublicKey::to_public_key_der(&k.public_key())
-                    .map(|d| d.as_bytes().to_vec())
-                    .map_err(|_| InternalError::KeyGeneration(self.spec));
+        match &self.private {
+            Private::Rsa(k) => {
+                let der: Result<PublicKeyX509Der<'static>, _> = k.key.public_key().as_der();
+                der.map(|d| d.as_ref().to_vec())
+                    .map_err(|_| InternalError::KeyGeneration(self.spec))
             }
-        };
-        doc.map(|d| d.as_bytes().to_vec())
-            .map_err(|_| InternalError::KeyGeneration(self.spec))
+            Private::Sm2(k) => sm2::pkcs8::EncodePublicKey::to_public_key_der(&k.public_key())
+                .map(|d| d.as_bytes().to_vec())
+                .map_err(|_| InternalError::KeyGeneration(self.spec)),
+        }
     }
 
     /// The compact private encoding carried inside import tokens: PKCS#8 DER for RSA, the
     /// 32-byte scalar for SM2.
     pub(crate) fn to_private_bytes(&self) -> Result<Zeroizing<Vec<u8>>, InternalError> {
         match &self.private {
-            Private::Rsa(k) => k
-                .to_pkcs8_der()
-                .map(|d| Zeroizing::new(d.as_bytes().to_vec()))
-                .map_err(|_| InternalError::KeyGeneration(self.spec)),
+            Private::Rsa(k) => Ok(k.pkcs8.clone()),
             Private::Sm2(k) => Ok(Zeroizing::new(k.to_bytes().to_vec())),
         }
     }
 
     pub(crate) fn from_private_bytes(spec: WrappingKeySpec, bytes: &[u8]) -> Option<Self> {
         let private = match spec.rsa_bits() {
-            Some(bits) => {
-                let k = RsaPrivateKey::from_pkcs8_der(bytes).ok()?;
-                if k.size() * 8 != bits {
+            Some(_) => {
+                let k = RsaPrivate::from_pkcs8(bytes)?;
+                if k.spec()? != spec {
                     return None;
                 }
                 Private::Rsa(Box::new(k))

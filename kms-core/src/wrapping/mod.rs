@@ -11,7 +11,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use key_pair::WrappingKeyPair;
-pub use pool::{FreshKeyPairs, KeyPairPool, KeyPairSource, PoolTargets};
+pub use pool::{FreshKeyPairs, KeyPairPool, KeyPairSource, PoolTargets, Reuse};
 
 /// How the caller wrapped the material it imports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

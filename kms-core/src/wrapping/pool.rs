@@ -1,16 +1,25 @@
 //! Where wrapping key pairs come from. RSA-4096 generation can take seconds, so a server keeps
-//! a pool that a background thread refills; a request only generates inline when the pool of
-//! its spec has run dry.
+//! a pool that a background thread refills. A request takes a fresh pair when one is ready;
+//! when none is, it reuses the pair last handed out for its spec, within a bound ([`Reuse`]),
+//! so sustained demand never waits for a generation; only past the bound does it generate
+//! inline.
+//!
+//! Reuse is safe: an import token seals the private key it was issued with and names its one
+//! key, so a token imports only into its own key, and material wrapped with a response's
+//! public key imports with that response's token, whichever other responses shared the pair.
+//! What it gives up is that two responses may show the same public key, which the clouds
+//! never do; `Reuse::NEVER` restores a fresh pair per call (which may then wait).
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use super::{WrappingKeyPair, WrappingKeySpec};
 use crate::error::InternalError;
 
-/// Hands out a fresh, never-before-used key pair of the asked spec.
+/// Hands out a key pair of the asked spec for one GetParametersForImport answer.
 pub trait KeyPairSource: Send + Sync + fmt::Debug {
     fn key_pair(&self, spec: WrappingKeySpec) -> Result<WrappingKeyPair, InternalError>;
 }
@@ -56,9 +65,42 @@ impl Default for PoolTargets {
     }
 }
 
+/// How far the pair last handed out for a spec may serve more answers while no fresh pair is
+/// ready: at most `calls` answers in all, within `within` of its first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reuse {
+    pub calls: u32,
+    pub within: Duration,
+}
+
+impl Reuse {
+    /// A fresh pair for every answer (an answer may then wait for a generation).
+    pub const NEVER: Reuse = Reuse {
+        calls: 1,
+        within: Duration::ZERO,
+    };
+}
+
+impl Default for Reuse {
+    fn default() -> Self {
+        Reuse {
+            calls: 100,
+            within: Duration::from_secs(300),
+        }
+    }
+}
+
+/// The pair last handed out for a spec, and how much it has served.
+struct Current {
+    pair: WrappingKeyPair,
+    calls: u32,
+    since: Instant,
+}
+
 #[derive(Default)]
 struct Ready {
     pairs: HashMap<WrappingKeySpec, Vec<WrappingKeyPair>>,
+    current: HashMap<WrappingKeySpec, Current>,
     /// Pairs generated on the request path because none was ready, per spec, since start.
     inline: HashMap<WrappingKeySpec, u64>,
     stopping: bool,
@@ -68,6 +110,7 @@ struct Shared {
     ready: Mutex<Ready>,
     wake: Condvar,
     targets: PoolTargets,
+    reuse: Reuse,
 }
 
 impl Shared {
@@ -98,11 +141,23 @@ pub struct KeyPairPool {
 }
 
 impl KeyPairPool {
+    /// A pool with the default [`Reuse`], starting empty.
     pub fn start(targets: PoolTargets) -> Self {
+        KeyPairPool::start_with(targets, Reuse::default(), Vec::new())
+    }
+
+    /// A pool starting with `stock` (pairs saved by an earlier process, see
+    /// [`crate::Kms::save_key_pairs`]) and refilling up to `targets`.
+    pub fn start_with(targets: PoolTargets, reuse: Reuse, stock: Vec<WrappingKeyPair>) -> Self {
+        let mut ready = Ready::default();
+        for pair in stock {
+            ready.pairs.entry(pair.spec()).or_default().push(pair);
+        }
         let shared = Arc::new(Shared {
-            ready: Mutex::new(Ready::default()),
+            ready: Mutex::new(ready),
             wake: Condvar::new(),
             targets,
+            reuse,
         });
         let worker = Arc::clone(&shared);
         let refill = std::thread::Builder::new()
@@ -110,6 +165,15 @@ impl KeyPairPool {
             .spawn(move || refill_loop(&worker))
             .ok();
         KeyPairPool { shared, refill }
+    }
+
+    /// The pairs ready now (never handed out), to save for the next process.
+    pub fn stock(&self) -> Vec<WrappingKeyPair> {
+        let ready = self.shared.lock();
+        WrappingKeySpec::ALL
+            .iter()
+            .flat_map(|s| ready.pairs.get(s).into_iter().flatten().cloned())
+            .collect()
     }
 
     /// Pairs of `spec` ready right now.
@@ -153,15 +217,37 @@ fn refill_loop(shared: &Shared) {
 
 impl KeyPairSource for KeyPairPool {
     fn key_pair(&self, spec: WrappingKeySpec) -> Result<WrappingKeyPair, InternalError> {
-        let taken = self.shared.lock().pairs.get_mut(&spec).and_then(Vec::pop);
-        self.shared.wake.notify_one();
-        match taken {
-            Some(pair) => Ok(pair),
-            None => {
-                let pair = WrappingKeyPair::generate(spec)?;
-                *self.shared.lock().inline.entry(spec).or_default() += 1;
-                Ok(pair)
+        let reuse = self.shared.reuse;
+        {
+            let mut ready = self.shared.lock();
+            if let Some(pair) = ready.pairs.get_mut(&spec).and_then(Vec::pop) {
+                self.shared.wake.notify_one();
+                ready.current.insert(spec, Current::new(pair.clone()));
+                return Ok(pair);
             }
+            if let Some(current) = ready.current.get_mut(&spec)
+                && current.calls < reuse.calls
+                && current.since.elapsed() < reuse.within
+            {
+                current.calls += 1;
+                return Ok(current.pair.clone());
+            }
+        }
+        // Nothing ready and nothing reusable: generate here, with the lock released.
+        let pair = WrappingKeyPair::generate(spec)?;
+        let mut ready = self.shared.lock();
+        *ready.inline.entry(spec).or_default() += 1;
+        ready.current.insert(spec, Current::new(pair.clone()));
+        Ok(pair)
+    }
+}
+
+impl Current {
+    fn new(pair: WrappingKeyPair) -> Self {
+        Current {
+            pair,
+            calls: 1,
+            since: Instant::now(),
         }
     }
 }
@@ -201,13 +287,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pool_hands_out_distinct_pairs_and_falls_back_to_inline_generation() {
-        let pool = KeyPairPool::start(PoolTargets {
-            rsa_2048: 0,
-            rsa_3072: 0,
-            rsa_4096: 0,
-            sm2: 2,
-        });
+    fn without_reuse_every_answer_gets_a_distinct_pair() {
+        let pool = KeyPairPool::start_with(
+            PoolTargets {
+                rsa_2048: 0,
+                rsa_3072: 0,
+                rsa_4096: 0,
+                sm2: 2,
+            },
+            Reuse::NEVER,
+            Vec::new(),
+        );
         let mut publics = Vec::new();
         // More than the target: whatever the refill thread managed, every take succeeds.
         for _ in 0..5 {
@@ -229,13 +319,17 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_pool_counts_every_pair_as_generated_inline() {
-        let pool = KeyPairPool::start(PoolTargets {
-            rsa_2048: 0,
-            rsa_3072: 0,
-            rsa_4096: 0,
-            sm2: 0,
-        });
+    fn an_empty_pool_without_reuse_counts_every_pair_as_generated_inline() {
+        let pool = KeyPairPool::start_with(
+            PoolTargets {
+                rsa_2048: 0,
+                rsa_3072: 0,
+                rsa_4096: 0,
+                sm2: 0,
+            },
+            Reuse::NEVER,
+            Vec::new(),
+        );
         for _ in 0..3 {
             pool.key_pair(WrappingKeySpec::Sm2)
                 .unwrap_or_else(|e| panic!("{e}"));
@@ -243,5 +337,67 @@ mod tests {
         assert_eq!(pool.generated_inline(WrappingKeySpec::Sm2), 3);
         assert_eq!(pool.generated_inline(WrappingKeySpec::Rsa2048), 0);
         assert!(format!("{pool:?}").contains("generated_inline"));
+    }
+
+    fn empty_targets() -> PoolTargets {
+        PoolTargets {
+            rsa_2048: 0,
+            rsa_3072: 0,
+            rsa_4096: 0,
+            sm2: 0,
+        }
+    }
+
+    fn public(pair: &WrappingKeyPair) -> Vec<u8> {
+        pair.public_key_der().unwrap_or_default()
+    }
+
+    #[test]
+    fn with_nothing_ready_a_pair_serves_up_to_its_bound_then_a_new_one_is_made() {
+        let reuse = Reuse {
+            calls: 3,
+            within: Duration::from_secs(3600),
+        };
+        let pool = KeyPairPool::start_with(empty_targets(), reuse, Vec::new());
+        let take = || {
+            pool.key_pair(WrappingKeySpec::Sm2)
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let first = public(&take());
+        assert_eq!(public(&take()), first);
+        assert_eq!(public(&take()), first);
+        assert_ne!(public(&take()), first, "a fourth answer gets a new pair");
+        assert_eq!(pool.generated_inline(WrappingKeySpec::Sm2), 2);
+    }
+
+    #[test]
+    fn a_ready_pair_is_preferred_to_reuse_and_stock_is_handed_out_first() {
+        let stocked =
+            WrappingKeyPair::generate(WrappingKeySpec::Sm2).unwrap_or_else(|e| panic!("{e}"));
+        let pool =
+            KeyPairPool::start_with(empty_targets(), Reuse::default(), vec![stocked.clone()]);
+        assert_eq!(public(&pool.stock()[0]), public(&stocked));
+        let got = pool
+            .key_pair(WrappingKeySpec::Sm2)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(public(&got), public(&stocked));
+        assert!(pool.stock().is_empty(), "handed out: no longer stock");
+        assert_eq!(pool.generated_inline(WrappingKeySpec::Sm2), 0);
+    }
+
+    #[test]
+    fn an_exhausted_age_bound_means_a_new_pair() {
+        let reuse = Reuse {
+            calls: 100,
+            within: Duration::ZERO,
+        };
+        let pool = KeyPairPool::start_with(empty_targets(), reuse, Vec::new());
+        let a = pool
+            .key_pair(WrappingKeySpec::Sm2)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let b = pool
+            .key_pair(WrappingKeySpec::Sm2)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(public(&a), public(&b));
     }
 }

@@ -4,6 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use kms_core::wrapping::{WrappingKeyPair, WrappingKeySpec};
 use kms_core::*;
 
 use crate::support::*;
@@ -154,10 +155,17 @@ fn child_writes_until_killed() {
         return;
     };
     let f = open(Path::new(&dir));
-    for _ in 0..100_000 {
-        let key = f.external(KeySpec::Aes256);
-        println!("acked {key}");
-    }
+    // Concurrent writers, so acknowledged writes share group commits when the kill lands.
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                for _ in 0..100_000 {
+                    let key = f.external(KeySpec::Aes256);
+                    println!("acked {key}");
+                }
+            });
+        }
+    });
 }
 
 #[test]
@@ -181,7 +189,7 @@ fn kill_9_loses_no_acknowledged_write() {
         let line = line.unwrap();
         if let Some(id) = line.strip_prefix("acked ") {
             acked.push(id.parse::<KeyId>().unwrap());
-            if acked.len() == 40 {
+            if acked.len() == 200 {
                 break;
             }
         }
@@ -191,11 +199,42 @@ fn kill_9_loses_no_acknowledged_write() {
     assert!(matches!(held, DataDirError::InUse { .. }), "{held}");
     child.kill().unwrap(); // SIGKILL on Unix: no destructors, no flush.
     child.wait().unwrap();
-    assert_eq!(acked.len(), 40, "the writer stopped early");
+    assert_eq!(acked.len(), 200, "the writer stopped early");
     let f = open(dir.path());
     for id in &acked {
         assert_eq!(f.state(id), KeyStateKind::PendingImport, "{id} lost");
     }
     let all = f.kms.store().all_keys().unwrap();
     assert!(all.len() >= acked.len());
+}
+
+#[test]
+fn saved_wrapping_key_pairs_come_back_once_and_only_under_their_root_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let pairs: Vec<WrappingKeyPair> = [WrappingKeySpec::Sm2, WrappingKeySpec::Rsa2048]
+        .into_iter()
+        .map(vector_key_pair)
+        .collect();
+    let publics: Vec<Vec<u8>> = pairs.iter().map(|p| p.public_key_der().unwrap()).collect();
+    {
+        let f = open(dir.path());
+        f.kms.save_key_pairs(&pairs).unwrap();
+    }
+    let f = open(dir.path());
+    let back: Vec<Vec<u8>> = f
+        .kms
+        .take_saved_key_pairs()
+        .unwrap()
+        .iter()
+        .map(|p| p.public_key_der().unwrap())
+        .collect();
+    assert_eq!(back, publics);
+    assert!(
+        f.kms.take_saved_key_pairs().unwrap().is_empty(),
+        "taken once"
+    );
+    f.kms.save_key_pairs(&pairs).unwrap();
+    let store = f.kms.store().clone();
+    let other = fixture_over(store, &RootKey::from_bytes([0xEE; 32]));
+    assert!(other.kms.take_saved_key_pairs().unwrap().is_empty());
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kms_core::wrapping::{KeyPairPool, PoolTargets};
+use kms_core::wrapping::{KeyPairPool, PoolTargets, Reuse};
 
 use kms_core::*;
 
@@ -328,7 +328,8 @@ fn a_pool_shared_with_the_engine_reports_pairs_generated_inline() {
         rsa_4096: 0,
         sm2: 0,
     };
-    let pool = Arc::new(KeyPairPool::start(empty));
+    // Without reuse, so each answer needs its own pair.
+    let pool = Arc::new(KeyPairPool::start_with(empty, Reuse::NEVER, Vec::new()));
     let kms = Kms::builder(Arc::new(MemoryStore::new()), &root(3))
         .key_pairs(pool.clone())
         .build();

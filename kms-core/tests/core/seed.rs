@@ -233,6 +233,17 @@ fn impossible_declarations_are_refused() {
 }
 
 #[test]
+fn a_key_kept_after_its_declared_material_expired_is_not_a_conflict() {
+    let f = fixture();
+    let key = declared(Origin::External, given(&material(1, 32), f.later(60)));
+    assert_eq!(seed(&f, &key).unwrap(), Seeded::Created);
+    f.clock.advance(std::time::Duration::from_secs(120));
+    // The material expired (the key waits for an import again); the entry still describes it.
+    assert_eq!(seed(&f, &key).unwrap(), Seeded::Kept);
+    assert_eq!(f.state(&id()), KeyStateKind::PendingImport);
+}
+
+#[test]
 fn seeded_keys_survive_a_restart_and_are_kept_by_the_next_seeding() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("keys.redb");

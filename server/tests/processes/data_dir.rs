@@ -70,3 +70,78 @@ fn a_data_dir_is_created_kept_and_reopened() {
         "a restart must reuse the root key, not mint a new one"
     );
 }
+
+/// Ready wrapping key pairs outlive a restart (no CPU spent generating them again), and while
+/// none is ready a pair answers several GetParametersForImport calls instead of making each
+/// wait for a generation.
+#[test]
+fn ready_key_pairs_survive_a_restart_and_a_pair_serves_calls_while_none_is_ready() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let start = || {
+        Launch::new(crate::AWS)
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .args([&data])
+            .env("KMSGATE_POOL__SM2", "2")
+            .env("KMSGATE_POOL__REUSE_CALLS", "3")
+            .start(1)
+    };
+    let server = start();
+    // The pool fills in the background; wait until it has (a count, not a clock).
+    let full = |server: &crate::support::Running| {
+        get(server.addr("aws"), "/metrics")
+            .text()
+            .contains("kmsgate_wrapping_key_pairs_ready{spec=\"SM2\"} 2")
+    };
+    for _ in 0..600 {
+        if full(&server) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(full(&server), "the pool never filled");
+    let mut server = server;
+    server.signal("TERM");
+    assert_eq!(server.wait_exit(crate::PROMPT_EXIT).code(), Some(0));
+
+    let server = start();
+    assert!(full(&server), "restored before the first request");
+    let key = |server: &crate::support::Running| {
+        let (status, created) = crate::support::aws(
+            server,
+            "111122223333",
+            "cn-north-1",
+            "CreateKey",
+            &json!({ "Origin": "EXTERNAL" }),
+        );
+        assert_eq!(status, 200, "{created}");
+        created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned()
+    };
+    let id = key(&server);
+    let mut publics = Vec::new();
+    for _ in 0..5 {
+        let (status, params) = crate::support::aws(
+            &server,
+            "111122223333",
+            "cn-north-1",
+            "GetParametersForImport",
+            &json!({ "KeyId": id, "WrappingAlgorithm": "SM2PKE", "WrappingKeySpec": "SM2" }),
+        );
+        assert_eq!(status, 200, "{params}");
+        publics.push(params["PublicKey"].as_str().unwrap().to_owned());
+    }
+    // Fresh pairs first (two restored, then whatever the refill made), each answer a pair
+    // no earlier answer showed unless none was ready; never more than 3 answers per pair.
+    for p in &publics {
+        assert!(publics.iter().filter(|q| *q == p).count() <= 3);
+    }
+    assert_ne!(publics[0], publics[1], "two ready pairs: two fresh answers");
+    let mut server = server;
+    server.signal("TERM");
+    assert_eq!(server.wait_exit(crate::PROMPT_EXIT).code(), Some(0));
+    assert!(
+        server.stderr().contains("restored=2"),
+        "{}",
+        server.stderr()
+    );
+}

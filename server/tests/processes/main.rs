@@ -10,6 +10,7 @@ mod at_rest;
 mod config;
 mod controls;
 mod data_dir;
+mod hardening;
 mod operability;
 mod seed;
 mod serve;

@@ -132,6 +132,23 @@ fn misuse_is_a_clear_error() {
         "hex:00",
     ]);
     assert_eq!(unknown.code, Some(2), "a usage error: {unknown:?}");
+    // A PEM given as the value itself (as `--public-key "$(cat key.pem)"` passes it) is a
+    // key, not a flag.
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n{}\n-----END PUBLIC KEY-----\n",
+        &sm2_key[..64],
+        &sm2_key[64..]
+    );
+    let from_pem = wrap(&[
+        "--algorithm",
+        "SM2PKE",
+        "--public-key",
+        &pem,
+        "--material",
+        "hex:00112233445566778899aabbccddeeff",
+    ]);
+    assert_eq!(from_pem.code, Some(0), "{from_pem:?}");
+    assert!(!from_pem.stdout.trim().is_empty());
     // Odd lengths are wrapped (users test refusals too), with a warning.
     let odd = wrap(&[
         "--algorithm",

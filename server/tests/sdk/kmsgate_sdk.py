@@ -49,7 +49,9 @@ class ServerProcess:
     """One kmsgate server process (`binary`, kmsgate-aws by default) on 127.0.0.1:<ephemeral>
     with its own env config; in memory unless data_dir is given.
 
-    `args` are extra flags after the usual ones (e.g. ``["--log-level", "debug"]``).
+    `args` are extra flags after the usual ones (e.g. ``["--log-level", "debug"]``). The process
+    runs in `cwd` (default: `log_dir`) and must announce its listeners within `start_timeout`
+    seconds.
     `ServerProcess.serve(...)` runs `kmsgate serve` instead, with all three listeners on
     ephemeral ports; `endpoints` maps each announced dialect to its URL (`endpoint` is the
     first). The admin helpers send `Authorization: Bearer <admin_token>`, which defaults to
@@ -65,6 +67,8 @@ class ServerProcess:
         args: list[str] | tuple[str, ...] = (),
         admin_token: str | None = None,
         serve: bool = False,
+        cwd: Path | None = None,
+        start_timeout: float = START_TIMEOUT,
     ):
         self.name = name
         self.binary = bin_dir() / binary
@@ -73,6 +77,8 @@ class ServerProcess:
         self.data_dir = data_dir
         self.args = list(args)
         self.serve_all = serve
+        self.cwd = cwd
+        self.start_timeout = start_timeout
         self.admin_token = admin_token if admin_token is not None else self.config.get("KMSGATE_ADMIN__TOKEN")
         self.proc: subprocess.Popen | None = None
         self.endpoint: str | None = None
@@ -129,20 +135,20 @@ class ServerProcess:
             stdout=subprocess.PIPE,
             stderr=self._log,
             env=env,
-            cwd=self.log_path.parent,
+            cwd=self.cwd or self.log_path.parent,
             text=True,
             errors="replace",
         )
         self._reader = threading.Thread(target=self._read_stdout, daemon=True)
         self._reader.start()
-        if not self._ready.wait(START_TIMEOUT) or self.endpoint is None:
+        if not self._ready.wait(self.start_timeout) or self.endpoint is None:
             code = self.proc.poll()
             self.stop()
             why = (
                 f"exited with status {code}"
                 if code is not None
                 else f"printed fewer than {self._expected_listeners()} `listening on http://...` "
-                f"line(s) within {START_TIMEOUT:.0f} s"
+                f"line(s) within {self.start_timeout:.0f} s"
             )
             pytest.fail(
                 f"{self.binary.name} ({self.name}) {why}.\nstdout:\n{''.join(self._lines)[-3000:]}\n"
