@@ -16,7 +16,7 @@ use std::sync::{Arc, OnceLock};
 use dialect_huawei::signer::{self, SignedParts};
 use dialect_huawei::{AccessKey, HuaweiDialect, IamUser, ProjectId, Settings};
 use dialect_kit::Dialect;
-use dialect_kit::fuzz::{self, Finding, FindingKind, Target, Template, Verdict, Vocabulary};
+use dialect_kit::fuzz::{self, Target, Template, Verdict, Vocabulary};
 use dialect_kit::signing::hmac_sha256;
 use kms_core::wrapping::KeyPairSource;
 use kms_core::{
@@ -784,20 +784,6 @@ impl Target for Huawei {
     /// Signed requests only: a token request stays as it was.
     fn resign(&self, template: &Template, request: &mut http::Request<Vec<u8>>) -> bool {
         template.binds_body && sign(request)
-    }
-
-    fn known_finding(&self, finding: &Finding) -> Option<&'static str> {
-        // Issue #14 item 1: the verifier takes the payload hash from an unsigned
-        // X-Sdk-Content-Sha256, so a signed request replays with any body. Fixed on branch
-        // `sec` (b7fc27e); remove this entry once that is merged, when it can no longer match.
-        let declared = finding.headers.contains_key("x-sdk-content-sha256");
-        let unsigned = finding
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| !a.to_ascii_lowercase().contains("x-sdk-content-sha256"));
-        (finding.kind == FindingKind::SignatureDidNotBind && declared && unsigned)
-            .then_some("issue #14 item 1: unsigned X-Sdk-Content-Sha256 (fixed on branch sec)")
     }
 }
 
