@@ -46,6 +46,8 @@ mod secret;
 mod spec;
 pub mod store;
 mod tags;
+#[cfg(feature = "test-suite")]
+pub mod testing;
 mod time;
 mod token;
 pub mod wrapping;

@@ -10,18 +10,15 @@
 //! the seed; the long run is
 //! `KMSGATE_FUZZ_CASES=1000000 cargo test --release -p dialect-huawei --test dialect fuzz -- --nocapture`.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use dialect_huawei::signer::{self, SignedParts};
 use dialect_huawei::{AccessKey, HuaweiDialect, IamUser, ProjectId, Settings};
 use dialect_kit::Dialect;
 use dialect_kit::fuzz::{self, Target, Template, Verdict, Vocabulary};
 use dialect_kit::signing::hmac_sha256;
-use kms_core::wrapping::KeyPairSource;
-use kms_core::{
-    Clocks, InternalError, Kms, ManualClock, MemoryStore, RootKey, WrappingKeyPair, WrappingKeySpec,
-};
+use kms_core::testing::{StoreSnapshot, VectorKeyPairs};
+use kms_core::{Clocks, Kms, ManualClock, MemoryStore, RootKey};
 use serde_json::{Value, json};
 
 use crate::support::{CAPTURE_DATE, CAPTURE_TIME, PROJECT, b64, path, unsigned_authorization};
@@ -44,75 +41,6 @@ fn fuzz() {
         report.cases,
         config.cases + config.first % config.rebuild_every
     );
-}
-
-/// The committed wrapping key pairs of kms-core's vectors: generating key pairs per
-/// import-parameters request would make each such case slow.
-#[derive(Debug)]
-struct FixedKeyPairs;
-
-fn fixed_pair(spec: WrappingKeySpec) -> WrappingKeyPair {
-    static PAIRS: OnceLock<Vec<WrappingKeyPair>> = OnceLock::new();
-    let pairs = PAIRS.get_or_init(|| {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../kms-core/tests/data");
-        let read = |name: &str| -> Value {
-            serde_json::from_str(&std::fs::read_to_string(format!("{dir}/{name}")).unwrap())
-                .unwrap()
-        };
-        let (rsa, sm2) = (read("wrapping_vectors.json"), read("sm2_vectors.json"));
-        let der = |v: &Value| hex::decode(v.as_str().unwrap()).unwrap();
-        let mut pairs: Vec<WrappingKeyPair> = ["RSA_2048", "RSA_3072", "RSA_4096"]
-            .iter()
-            .map(|s| WrappingKeyPair::from_pkcs8_der(&der(&rsa["rsa_keys"][s])).unwrap())
-            .collect();
-        pairs.push(
-            WrappingKeyPair::from_pkcs8_der(&der(&sm2["sm2_private_pkcs8_der_hex"])).unwrap(),
-        );
-        pairs
-    });
-    pairs.iter().find(|p| p.spec() == spec).unwrap().clone()
-}
-
-impl KeyPairSource for FixedKeyPairs {
-    fn key_pair(&self, spec: WrappingKeySpec) -> Result<WrappingKeyPair, InternalError> {
-        Ok(fixed_pair(spec))
-    }
-}
-
-/// Every key and alias record of every tenant, as stored.
-fn snapshot(kms: &Kms) -> BTreeMap<String, Vec<u8>> {
-    let store = kms.store();
-    let mut out = BTreeMap::new();
-    for (tenant, id) in store.all_keys().unwrap() {
-        let record = store.get(&tenant, &id).unwrap().unwrap_or_default();
-        out.insert(format!("key {tenant}/{id}"), record);
-    }
-    for (tenant, name) in store.all_aliases().unwrap() {
-        let record = store.get_alias(&tenant, &name).unwrap().unwrap_or_default();
-        out.insert(format!("alias {tenant}/{name}"), record);
-    }
-    out
-}
-
-fn difference(
-    before: &BTreeMap<String, Vec<u8>>,
-    after: &BTreeMap<String, Vec<u8>>,
-) -> Option<String> {
-    let mut changes: Vec<String> = Vec::new();
-    for (name, record) in before {
-        match after.get(name) {
-            None => changes.push(format!("{name} removed")),
-            Some(r) if r != record => changes.push(format!("{name} rewritten")),
-            Some(_) => {}
-        }
-    }
-    changes.extend(
-        after
-            .keys()
-            .filter(|n| !before.contains_key(*n))
-            .map(|n| format!("{n} added")),
-    );
-    (!changes.is_empty()).then(|| changes.join(", "))
 }
 
 /// A request as huaweicloudsdkcore sends it, with a well-formed (permissive) signature.
@@ -261,7 +189,7 @@ impl Setup<'_> {
 }
 
 impl Target for Huawei {
-    type Snapshot = BTreeMap<String, Vec<u8>>;
+    type Snapshot = StoreSnapshot;
 
     fn name(&self) -> &str {
         "huawei"
@@ -272,7 +200,7 @@ impl Target for Huawei {
         let kms = Arc::new(
             Kms::builder(Arc::new(MemoryStore::new()), &RootKey::from_bytes([7; 32]))
                 .clock(clock.clone())
-                .key_pairs(Arc::new(FixedKeyPairs))
+                .key_pairs(Arc::new(VectorKeyPairs))
                 .build(),
         );
         let clocks = || Clocks {
@@ -735,11 +663,11 @@ impl Target for Huawei {
     }
 
     fn snapshot(&self) -> Self::Snapshot {
-        snapshot(self.kms.as_ref().unwrap())
+        StoreSnapshot::of(self.kms.as_ref().unwrap().store().as_ref())
     }
 
     fn difference(&self, before: &Self::Snapshot, after: &Self::Snapshot) -> Option<String> {
-        difference(before, after)
+        before.changes_to(after)
     }
 
     fn verdict(&self, response: &http::Response<Vec<u8>>) -> Verdict {
