@@ -16,7 +16,8 @@ pub fn kind(d: Dialect) -> DialectKind {
 }
 
 /// Loopback, any free port, a durable store in `dir`, no key pairs generated ahead (dozens of
-/// servers would otherwise fight over two cores generating RSA keys); `tencent_sm`: the
+/// servers would otherwise fight over two cores generating RSA keys) and none reused (the
+/// clouds answer every call with a new public key, which s07 relies on); `tencent_sm`: the
 /// Tencent listener serves the SM edition (SM4 keys). Built through the same layered loading
 /// as the binaries' `KMSGATE_…` environment.
 fn settings(dir: &std::path::Path, tencent_sm: bool) -> Result<Settings, String> {
@@ -26,6 +27,7 @@ fn settings(dir: &std::path::Path, tencent_sm: bool) -> Result<Settings, String>
         ("KMSGATE_POOL__RSA_3072", "0".into()),
         ("KMSGATE_POOL__RSA_4096", "0".into()),
         ("KMSGATE_POOL__SM2", "0".into()),
+        ("KMSGATE_POOL__REUSE_CALLS", "1".into()),
         ("KMSGATE_AWS__LISTEN", "127.0.0.1:0".into()),
         ("KMSGATE_TENCENT__LISTEN", "127.0.0.1:0".into()),
         ("KMSGATE_HUAWEI__LISTEN", "127.0.0.1:0".into()),

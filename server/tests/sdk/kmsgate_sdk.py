@@ -123,6 +123,10 @@ class ServerProcess:
         # An on-demand RSA-4096 key pair can take long on a loaded 2-core machine; the
         # tests are about answers, not speed, so they never race the request time limit.
         env["KMSGATE_LIMITS__REQUEST_TIMEOUT_SECS"] = "600"
+        # A new wrapping public key for every answer, as the clouds give: tests that wrap with
+        # another answer's public key expect the import to fail, which a reused pair (the
+        # default under load) would not.
+        env["KMSGATE_POOL__REUSE_CALLS"] = "1"
         env.update(self.config)
         self._log = open(self.log_path, "a", encoding="utf-8", errors="replace")
         self.endpoint = None

@@ -29,9 +29,12 @@ pub struct Launch {
 
 impl Launch {
     pub fn new(bin: &str) -> Launch {
+        // No pairs generated ahead, and none reused: a new public key for every answer, as the
+        // clouds give (a test sets KMSGATE_POOL__REUSE_CALLS to see reuse).
         let env = ["RSA_2048", "RSA_3072", "RSA_4096", "SM2"]
             .iter()
             .map(|spec| (format!("KMSGATE_POOL__{spec}"), "0".to_owned()))
+            .chain([("KMSGATE_POOL__REUSE_CALLS".to_owned(), "1".to_owned())])
             .collect();
         Launch {
             bin: PathBuf::from(bin),
