@@ -595,6 +595,7 @@ def header(bindir, tmp):
         "- machine: %d CPUs (nproc), %s, %s RAM, kernel %s" % (
             len(os.sched_getaffinity(0)), model, mem, platform.release()),
         "- commit: %s%s" % (commit[:120], dirty),
+        "- last commit outside bench/: %s" % sh("git", "log", "-1", "--format=%h %ad", "--date=short", "--", ".", ":!bench"),
         "- binaries: %s (kmsgate-aws built %s, %s)" % (bindir, built, sh(aws, "--version")),
         "- data dirs under %s (%s)" % (tempfile.gettempdir(), fs[1] if len(fs) > 1 else "?"),
         "- %s: DURATION=%d WARMUP=%d BYOK_SECONDS=%d BYOK_CALLS=%d KEYS=%d IMPORTS=%d" % (
