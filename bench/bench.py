@@ -666,8 +666,9 @@ def main():
                      "| start | ready after | CPU in first 5 s | pool full after | CPU until pool full | RSS then |",
                      "|---|---|---|---|---|---|"]
             for name, r in starts:
+                cpu_full = "—" if r["cpu_full"] is None else "%.2f s" % r["cpu_full"]
                 lines.append("| %s | %s | %.2f s | %s | %s | %s |" % (
-                    name, ms(r["ready"]), r["cpu5"], ms(r["full"]), ms(r["cpu_full"]), mib(r["rss"])))
+                    name, ms(r["ready"]), r["cpu5"], ms(r["full"]), cpu_full, mib(r["rss"])))
             sections.append(lines)
         if mem_rows:
             lines = ["## Memory (VmRSS from /proc/PID/status)", "",
