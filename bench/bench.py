@@ -9,7 +9,7 @@ stdout (progress goes to stderr). Python standard library only; client-side wrap
 ImportKeyMaterial uses `kmsgate wrap` from BIN_DIR.
 
 Environment (all optional):
-    QUICK=1          a ~3 minute run: shorter durations, fewer keys and imports
+    QUICK=1          a ~4 minute run: shorter durations, fewer keys and imports
     DURATION=10      seconds per wrk run of the throughput table (QUICK: 3)
     WARMUP=2         seconds of warm-up before each of them (QUICK: 1)
     BYOK_SECONDS=60  seconds of 16 concurrent GetParametersForImport clients per spec (QUICK: 10)

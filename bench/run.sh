@@ -2,8 +2,8 @@
 # kmsgate benchmark (issue #15): the one entry point.
 #
 #   cargo build --release -p kmsgate-server --bins
-#   bash bench/run.sh [BIN_DIR]             # BIN_DIR default: target/release; ~10 minutes
-#   QUICK=1 bash bench/run.sh               # ~3 minutes: shorter runs, fewer keys
+#   bash bench/run.sh [BIN_DIR]             # BIN_DIR default: target/release; ~11 minutes
+#   QUICK=1 bash bench/run.sh               # ~4 minutes: shorter runs, fewer keys
 #   bash bench/run.sh > bench/RESULTS.md    # tables on stdout, progress on stderr
 #
 # Starts kmsgate-aws release servers itself (127.0.0.1, port 0, permissive auth: a well-formed
