@@ -20,7 +20,7 @@ use crate::error::{InternalError, KmsError, ValidationError};
 use crate::ids::{KeyId, TenantId};
 use crate::seal::{Purpose, Sealer};
 use crate::time::{Clock, Timestamp};
-use crate::wrapping::{WrappingAlgorithm, WrappingKeyPair, WrappingKeySpec};
+use crate::wrapping::{RecentPairs, WrappingAlgorithm, WrappingKeyPair, WrappingKeySpec};
 
 /// Version 2 added the clock generation. Version 1 tokens were issued before the clock could
 /// be moved back, so they open as generation 0, which keeps them valid across an upgrade.
@@ -109,6 +109,7 @@ pub(crate) fn open(
     tenant: &TenantId,
     key_id: &KeyId,
     clock: &dyn Clock,
+    pairs: &RecentPairs,
 ) -> Result<(WrappingAlgorithm, WrappingKeyPair), KmsError> {
     let (&version, sealed) = token.0.split_first().ok_or(KmsError::ImportTokenInvalid)?;
     if version != VERSION && version != VERSION_1 {
@@ -126,7 +127,8 @@ pub(crate) fn open(
     if parsed.key_id != *key_id || parsed.tenant != tenant.as_str().as_bytes() {
         return Err(KmsError::ImportTokenForeign);
     }
-    let pair = WrappingKeyPair::from_private_bytes(parsed.spec, parsed.private)
+    let pair = pairs
+        .decode(parsed.spec, parsed.private)
         .ok_or(KmsError::ImportTokenInvalid)?;
     Ok((parsed.algorithm, pair))
 }
@@ -189,6 +191,24 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    /// Opening without pairs remembered from earlier answers.
+    fn open(
+        sealer: &Sealer,
+        token: &ImportToken,
+        tenant: &TenantId,
+        key_id: &KeyId,
+        clock: &dyn Clock,
+    ) -> Result<(WrappingAlgorithm, WrappingKeyPair), KmsError> {
+        super::open(
+            sealer,
+            token,
+            tenant,
+            key_id,
+            clock,
+            &RecentPairs::default(),
+        )
+    }
     use crate::seal::RootKey;
     use crate::time::{EmulatedClock, ManualClock};
 

@@ -155,7 +155,7 @@ pub struct PoolSettings {
     pub sm2: usize,
     /// `pool.reuse_calls`: while no fresh pair of a spec is ready, the pair last handed out
     /// serves up to this many GetParametersForImport answers in all (at least 1; 1: a fresh
-    /// pair for every answer, which may then wait for a generation). Default 1000.
+    /// pair for every answer, which may then wait for a generation). Default 4294967295: no bound but time.
     pub reuse_calls: u32,
     /// `pool.reuse_secs`: ... and only within this many seconds of its first answer.
     /// Default 300.

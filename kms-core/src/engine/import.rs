@@ -58,6 +58,7 @@ impl Kms {
         }
         self.read_key(tenant, key_id, |k, _| k.check_import_parameters())?;
         let key_pair = self.key_pairs.key_pair(wrapping_key_spec)?;
+        self.recent_pairs.remember(&key_pair);
         let (now, generation) = self.clock.now_and_generation();
         let valid_to = now.saturating_add(self.import_token_ttl);
         let import_token = token::issue(
@@ -103,8 +104,14 @@ impl Kms {
             k.check_import(policy, claim)?;
             Ok(k.spec)
         })?;
-        let (algorithm, key_pair) =
-            token::open(&self.sealer, &import_token, tenant, &key_id, &*self.clock)?;
+        let (algorithm, key_pair) = token::open(
+            &self.sealer,
+            &import_token,
+            tenant,
+            &key_id,
+            &*self.clock,
+            &self.recent_pairs,
+        )?;
         let secret = key_pair
             .unwrap(algorithm, encrypted_material.as_bytes())
             .ok_or(KmsError::UnwrapFailed { algorithm })?;

@@ -34,7 +34,7 @@ use crate::record;
 use crate::seal::{RootKey, Sealer};
 use crate::store::{Change, KeyStore};
 use crate::time::{Clock, SystemClock, Timestamp};
-use crate::wrapping::{FreshKeyPairs, KeyPairSource};
+use crate::wrapping::{FreshKeyPairs, KeyPairSource, RecentPairs};
 
 /// How long import tokens (and their wrapping public keys) stay valid unless configured.
 pub const DEFAULT_IMPORT_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
@@ -46,6 +46,8 @@ pub struct Kms {
     key_pairs: Arc<dyn KeyPairSource>,
     sealer: Sealer,
     import_token_ttl: Duration,
+    /// Pairs of recent answers, so imports need not decode the key their token carries.
+    recent_pairs: RecentPairs,
 }
 
 /// Builds a [`Kms`]: a store and a root key are required, the rest has defaults.
@@ -206,6 +208,7 @@ impl KmsBuilder {
             key_pairs: self.key_pairs,
             sealer: self.sealer,
             import_token_ttl: self.import_token_ttl,
+            recent_pairs: RecentPairs::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod key_pair;
 mod pool;
+mod recent;
 mod rsa_unwrap;
 mod sm2_unwrap;
 
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use key_pair::WrappingKeyPair;
 pub use pool::{FreshKeyPairs, KeyPairPool, KeyPairSource, PoolTargets, Reuse};
+pub(crate) use recent::RecentPairs;
 
 /// How the caller wrapped the material it imports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
