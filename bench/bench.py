@@ -459,7 +459,7 @@ def byok(s):
                 ms(row["c_max"]), con_inline, row["errors"]))
     lines = ["## GetParametersForImport (durable store, default pool and reuse settings)", "",
              "Default settings: pool 4 RSA_2048 / 2 RSA_3072 / 2 RSA_4096 / 4 SM2 ready pairs, "
-             "reuse of the last pair for up to 100 calls within 300 s while none is ready "
+             "reuse of the last pair within 300 s (no bound on calls) while none is ready "
              "(KMSGATE_POOL__REUSE_CALLS / __REUSE_SECS). Each phase starts with a full pool; "
              "%d calls in a row from one client on one EXTERNAL key, then 16 concurrent "
              "keep-alive clients (one asyncio thread) calling back to back on one EXTERNAL key "
