@@ -6,10 +6,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::authentic::{self, Place, Unauthentic};
+use crate::authentic::{self, Legacy, Place};
 use crate::error::{InternalError, KmsError, ValidationError};
 use crate::ids::{KeyId, TenantId};
-use crate::record::{Legacy, unauthentic};
 use crate::seal::Sealer;
 use crate::time::Timestamp;
 
@@ -92,18 +91,7 @@ impl AliasRecord {
         name: &AliasName,
         legacy: Legacy,
     ) -> Result<Self, KmsError> {
-        let json = match (
-            authentic::unwrap(sealer, Place::Alias(tenant, name), bytes),
-            legacy,
-        ) {
-            (Ok(json), _) => json,
-            (Err(Unauthentic::Legacy), Legacy::Accepted) => bytes,
-            (Err(u), _) => {
-                let why = unauthentic(u);
-                tracing::error!(%tenant, alias = %name, "stored alias record refused: {why}");
-                return Err(KmsError::Internal(InternalError::CorruptRecord(why)));
-            }
-        };
+        let json = authentic::payload(sealer, Place::Alias(tenant, name), bytes, legacy)?;
         serde_json::from_slice(json)
             .map_err(|_| KmsError::Internal(InternalError::CorruptRecord("alias json")))
     }

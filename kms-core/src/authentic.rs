@@ -13,6 +13,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::alias::AliasName;
+use crate::error::{InternalError, KmsError};
 use crate::ids::{KeyId, TenantId};
 use crate::seal::Sealer;
 
@@ -51,6 +52,50 @@ impl Place<'_> {
                 field(b"meta");
                 field(name.as_bytes());
             }
+        }
+    }
+}
+
+impl std::fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Key(tenant, id) => write!(f, "key record {tenant}/{id}"),
+            Place::Alias(tenant, name) => write!(f, "alias record {tenant}/{name}"),
+            Place::Meta(name) => write!(f, "metadata {name}"),
+        }
+    }
+}
+
+/// Whether a value written before values were authenticated is accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Legacy {
+    /// Only by the store upgrade, which rewrites it authenticated.
+    Accepted,
+    Refused,
+}
+
+/// The payload of the value stored at `place`, or a corrupt-record error: the one place a
+/// refused value is logged (naming where it is) and turned into an error.
+pub(crate) fn payload<'v>(
+    sealer: &Sealer,
+    place: Place<'_>,
+    stored: &'v [u8],
+    legacy: Legacy,
+) -> Result<&'v [u8], KmsError> {
+    match (unwrap(sealer, place, stored), legacy) {
+        (Ok(payload), _) => Ok(payload),
+        (Err(Unauthentic::Legacy), Legacy::Accepted) => Ok(stored),
+        (Err(u), _) => {
+            let why = match u {
+                Unauthentic::Legacy => {
+                    "the value predates authenticated records and the store was not upgraded (kmsgate upgrades it at start)"
+                }
+                Unauthentic::Forged => {
+                    "the value fails authentication (altered, moved, or written under another root key)"
+                }
+            };
+            tracing::error!("stored {place} refused: {why}");
+            Err(KmsError::Internal(InternalError::CorruptRecord(why)))
         }
     }
 }

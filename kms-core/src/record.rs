@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
-use crate::authentic::{self, Place, Unauthentic};
+use crate::authentic::{self, Legacy, Place, Unauthentic};
 use crate::error::{InternalError, KmsError};
 use crate::ids::{KeyId, TenantId};
 use crate::key::Key;
@@ -97,26 +97,6 @@ pub(crate) fn encode(key: &Key, sealer: &Sealer) -> Result<Vec<u8>, KmsError> {
         .ok_or(KmsError::Internal(InternalError::Seal))
 }
 
-/// Whether a record written before records were authenticated is accepted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Legacy {
-    /// Only by the store upgrade, which rewrites it authenticated.
-    Accepted,
-    Refused,
-}
-
-/// Why a record was refused, as the log and the error say it.
-pub(crate) fn unauthentic(u: Unauthentic) -> &'static str {
-    match u {
-        Unauthentic::Legacy => {
-            "the record predates authenticated records and the store was not upgraded (kmsgate upgrades it at start)"
-        }
-        Unauthentic::Forged => {
-            "the record fails authentication (altered, moved, or written under another root key)"
-        }
-    }
-}
-
 /// Whether the record stored under `tenant`/`id` proves that `sealer` has the store's root
 /// key: an authenticated record does if it verifies; an unauthenticated one (from before the
 /// upgrade) only if it holds material and the material opens. A record that fails is an
@@ -150,18 +130,7 @@ pub(crate) fn decode_as(
     id: &KeyId,
     legacy: Legacy,
 ) -> Result<Key, KmsError> {
-    let json = match (
-        authentic::unwrap(sealer, Place::Key(tenant, id), bytes),
-        legacy,
-    ) {
-        (Ok(json), _) => json,
-        (Err(Unauthentic::Legacy), Legacy::Accepted) => bytes,
-        (Err(u), _) => {
-            let why = unauthentic(u);
-            tracing::error!(%tenant, key_id = %id, "stored key record refused: {why}");
-            return Err(corrupt(why));
-        }
-    };
+    let json = authentic::payload(sealer, Place::Key(tenant, id), bytes, legacy)?;
     let record: Record = serde_json::from_slice(json).map_err(|_| corrupt("json"))?;
     if record.format != FORMAT {
         return Err(corrupt("format"));

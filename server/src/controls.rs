@@ -118,16 +118,8 @@ pub(crate) async fn seed(
     };
     let shared = Arc::clone(&context.shared);
     let done = web::block(move || {
-        let dialects = |kind| {
-            shared
-                .clouds
-                .iter()
-                .find(|c| c.kind == kind)
-                .map(|c| Arc::clone(&c.dialect))
-        };
-        let kms = &shared.engine.kms;
-        let planned = seed::plan_json(&body, &dialects)?;
-        seed::apply(kms, &planned)
+        let planned = seed::plan_json(&body, &shared.clouds)?;
+        seed::apply(&shared.engine.kms, &planned)
     })
     .await;
     match done {

@@ -212,13 +212,7 @@ pub(crate) fn prepare(
 
 /// Applies the seed file before any listener serves, so the first request sees its keys.
 fn seed_at_start(file: &Path, engine: &Engine, clouds: &[Cloud]) -> Result<(), SeedFailure> {
-    let dialects = |kind| {
-        clouds
-            .iter()
-            .find(|c| c.kind == kind)
-            .map(|c| Arc::clone(&c.dialect))
-    };
-    let planned = seed::plan_file(file, &dialects)?;
+    let planned = seed::plan_file(file, clouds)?;
     let report = seed::apply(engine.kms(), &planned)?;
     tracing::info!(
         file = %file.display(),

@@ -33,6 +33,7 @@ use kms_core::{
 use serde::Deserialize;
 
 use crate::dialect::DialectKind;
+use crate::listener::Cloud;
 use crate::material_source::MaterialSource;
 
 /// A whole seed document: one section per cloud, each a list of keys.
@@ -161,9 +162,6 @@ impl SeedReport {
     }
 }
 
-/// Each cloud's dialect, to place its entries.
-pub(crate) type Dialects<'a> = &'a dyn Fn(DialectKind) -> Option<Arc<dyn Dialect>>;
-
 /// Where `@path` material references are read from.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Files<'a> {
@@ -174,7 +172,7 @@ pub(crate) enum Files<'a> {
 }
 
 /// Reads and plans a seed file.
-pub(crate) fn plan_file(path: &Path, dialects: Dialects<'_>) -> Result<Vec<Planned>, SeedFailure> {
+pub(crate) fn plan_file(path: &Path, clouds: &[Cloud]) -> Result<Vec<Planned>, SeedFailure> {
     let text = std::fs::read_to_string(path).map_err(|e| SeedFailure::Read(path.to_owned(), e))?;
     let document: Document<toml::Spanned<Entry>> =
         toml::from_str(&text).map_err(|e| SeedFailure::Shape(e.to_string()))?;
@@ -182,16 +180,16 @@ pub(crate) fn plan_file(path: &Path, dialects: Dialects<'_>) -> Result<Vec<Plann
     let lines = |span: Range<usize>| Some(line_of(&text, span.start));
     plan(
         entries(document, |e| (lines(e.span()), e.into_inner())),
-        dialects,
+        clouds,
         Files::RelativeTo(base),
     )
 }
 
 /// Plans a seed document sent as JSON.
-pub(crate) fn plan_json(body: &[u8], dialects: Dialects<'_>) -> Result<Vec<Planned>, SeedFailure> {
+pub(crate) fn plan_json(body: &[u8], clouds: &[Cloud]) -> Result<Vec<Planned>, SeedFailure> {
     let document: Document<Entry> =
         serde_json::from_slice(body).map_err(|e| SeedFailure::Shape(e.to_string()))?;
-    plan(entries(document, |e| (None, e)), dialects, Files::Refused)
+    plan(entries(document, |e| (None, e)), clouds, Files::Refused)
 }
 
 fn entries<E>(
@@ -221,7 +219,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 fn plan(
     entries: Vec<(Place, Entry)>,
-    dialects: Dialects<'_>,
+    clouds: &[Cloud],
     files: Files<'_>,
 ) -> Result<Vec<Planned>, SeedFailure> {
     let mut planned: Vec<Planned> = Vec::with_capacity(entries.len());
@@ -233,7 +231,10 @@ fn plan(
             place: place.clone(),
             message,
         };
-        let dialect = dialects(place.kind)
+        let dialect = clouds
+            .iter()
+            .find(|c| c.kind == place.kind)
+            .map(|c| Arc::clone(&c.dialect))
             .ok_or_else(|| bad(format!("this server has no {} dialect", place.kind)))?;
         let (tenant, key) = key_of(&entry, &*dialect, files).map_err(bad)?;
         if let Some(first) = ids.insert((tenant.clone(), key.id), place.clone()) {

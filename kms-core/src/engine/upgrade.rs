@@ -10,9 +10,9 @@
 
 use super::Kms;
 use crate::alias::AliasRecord;
-use crate::authentic::{self, Place, Unauthentic};
+use crate::authentic::{self, Legacy, Place, Unauthentic};
 use crate::error::{InternalError, KmsError};
-use crate::record::{self, Legacy, unauthentic};
+use crate::record;
 use crate::store::Change;
 
 /// The metadata name of the upgrade marker.
@@ -43,14 +43,8 @@ impl Kms {
         let Some(stored) = self.store.get_meta(name)? else {
             return Ok(None);
         };
-        match authentic::unwrap(&self.sealer, Place::Meta(name), &stored) {
-            Ok(value) => Ok(Some(value.to_vec())),
-            Err(u) => {
-                let why = unauthentic(u);
-                tracing::error!(meta = name, "stored metadata refused: {why}");
-                Err(KmsError::Internal(InternalError::CorruptRecord(why)))
-            }
-        }
+        authentic::payload(&self.sealer, Place::Meta(name), &stored, Legacy::Refused)
+            .map(|value| Some(value.to_vec()))
     }
 
     /// Sets a metadata value, authenticated; durable once `Ok` (for durable stores).

@@ -137,7 +137,10 @@ fn a_record_edited_on_disk_is_refused_logged_and_counted() {
     assert_eq!(health.json()["unreadable_records"], 1);
     let log = stop(server);
     assert!(
-        log.contains("stored key record refused") && log.contains(&ids[0]),
+        log.contains(&format!(
+            "stored key record aws/{ACCOUNT}/us-east-1/{} refused",
+            ids[0]
+        )),
         "{log}"
     );
 }
