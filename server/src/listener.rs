@@ -560,32 +560,41 @@ pub(crate) mod testing {
 
     use super::*;
 
+    /// What every test fake answers alike: it recognises everything, `/quick` is quick, it
+    /// takes no seed entries, and a tenant is `{"name": ...}`.
+    macro_rules! fake_dialect_basics {
+        () => {
+            fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
+                true
+            }
+            fn is_quick(&self, request: &http::Request<Vec<u8>>) -> bool {
+                request.uri().path() == "/quick"
+            }
+            fn seed_placement(
+                &self,
+                _: &dialect_kit::SeedTerms<'_>,
+            ) -> Result<dialect_kit::SeedPlacement, String> {
+                Err("a test fake takes no seed entries".to_owned())
+            }
+            fn tenant(
+                &self,
+                terms: &std::collections::BTreeMap<String, String>,
+            ) -> Result<String, String> {
+                terms
+                    .get("name")
+                    .cloned()
+                    .ok_or_else(|| "name it".to_owned())
+            }
+        };
+    }
+    pub(crate) use fake_dialect_basics;
+
     /// Answers with what it was given, so a test can see the bridged request.
     #[derive(Debug)]
     pub(crate) struct Echo;
 
     impl Dialect for Echo {
-        fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
-            true
-        }
-        fn is_quick(&self, request: &http::Request<Vec<u8>>) -> bool {
-            request.uri().path() == "/quick"
-        }
-        fn seed_placement(
-            &self,
-            _: &dialect_kit::SeedTerms<'_>,
-        ) -> Result<dialect_kit::SeedPlacement, String> {
-            Err("a test fake takes no seed entries".to_owned())
-        }
-        fn tenant(
-            &self,
-            terms: &std::collections::BTreeMap<String, String>,
-        ) -> Result<String, String> {
-            terms
-                .get("name")
-                .cloned()
-                .ok_or_else(|| "name it".to_owned())
-        }
+        fake_dialect_basics!();
 
         fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
             let (parts, body) = request.into_parts();
@@ -652,27 +661,7 @@ pub(crate) mod testing {
     }
 
     impl Dialect for Slow {
-        fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
-            true
-        }
-        fn is_quick(&self, request: &http::Request<Vec<u8>>) -> bool {
-            request.uri().path() == "/quick"
-        }
-        fn seed_placement(
-            &self,
-            _: &dialect_kit::SeedTerms<'_>,
-        ) -> Result<dialect_kit::SeedPlacement, String> {
-            Err("a test fake takes no seed entries".to_owned())
-        }
-        fn tenant(
-            &self,
-            terms: &std::collections::BTreeMap<String, String>,
-        ) -> Result<String, String> {
-            terms
-                .get("name")
-                .cloned()
-                .ok_or_else(|| "name it".to_owned())
-        }
+        fake_dialect_basics!();
         fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
             if request.uri().path() == "/quick" {
                 return http::Response::new(b"quick".to_vec());
@@ -820,27 +809,7 @@ mod tests {
     struct Fragile;
 
     impl Dialect for Fragile {
-        fn recognizes(&self, _: &http::Request<Vec<u8>>) -> bool {
-            true
-        }
-        fn is_quick(&self, request: &http::Request<Vec<u8>>) -> bool {
-            request.uri().path() == "/quick"
-        }
-        fn seed_placement(
-            &self,
-            _: &dialect_kit::SeedTerms<'_>,
-        ) -> Result<dialect_kit::SeedPlacement, String> {
-            Err("a test fake takes no seed entries".to_owned())
-        }
-        fn tenant(
-            &self,
-            terms: &std::collections::BTreeMap<String, String>,
-        ) -> Result<String, String> {
-            terms
-                .get("name")
-                .cloned()
-                .ok_or_else(|| "name it".to_owned())
-        }
+        fake_dialect_basics!();
         fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
             assert_ne!(request.body(), b"panic", "the dialect panics, as asked");
             Echo.handle(request)
