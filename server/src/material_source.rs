@@ -1,13 +1,33 @@
 //! How a user names key material on a command line or in a seed file: `@FILE` (its raw
 //! bytes), `hex:HEX`, `base64:B64`, or `random:N` where fresh material makes sense.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 /// Material longer than this is surely a mistake (the clouds take 16 or 32 bytes).
 pub(crate) const MAX_RANDOM: usize = 1024;
+
+/// Files named for key material or public keys hold a few kilobytes at most; a larger one
+/// (a device such as `/dev/zero`, a wrong path) is refused instead of read without end.
+pub(crate) const MAX_FILE: u64 = 1 << 20;
+
+/// Reads a file of at most `limit` bytes.
+pub(crate) fn read_file(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "larger than {} KiB",
+            limit / 1024
+        )));
+    }
+    Ok(bytes)
+}
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum MaterialSource {
@@ -69,5 +89,21 @@ mod tests {
         for bad in ["hex:0g", "base64:!!", "random:0", "random:2000", "00ff", ""] {
             assert!(MaterialSource::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn files_beyond_the_bound_are_refused_not_read_to_the_end() {
+        let dir = std::env::temp_dir().join(format!("kmsgate-material-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let small = dir.join("small");
+        std::fs::write(&small, [7u8; 32]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read_file(&small, MAX_FILE).ok(), Some(vec![7u8; 32]));
+        let big = dir.join("big");
+        std::fs::write(&big, vec![0u8; MAX_FILE as usize + 1]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(read_file(&big, MAX_FILE).is_err());
+        // An endless device is cut off at the bound.
+        #[cfg(unix)]
+        assert!(read_file(Path::new("/dev/zero"), MAX_FILE).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -171,9 +171,15 @@ pub(crate) enum Files<'a> {
     Refused,
 }
 
+/// A seed file of thousands of keys is well below this; more is a wrong path.
+const MAX_SEED_FILE: u64 = 64 << 20;
+
 /// Reads and plans a seed file.
 pub(crate) fn plan_file(path: &Path, clouds: &[Cloud]) -> Result<Vec<Planned>, SeedFailure> {
-    let text = std::fs::read_to_string(path).map_err(|e| SeedFailure::Read(path.to_owned(), e))?;
+    let bytes = crate::material_source::read_file(path, MAX_SEED_FILE)
+        .map_err(|e| SeedFailure::Read(path.to_owned(), e))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| SeedFailure::Shape(format!("{} is not UTF-8 text", path.display())))?;
     let document: Document<toml::Spanned<Entry>> =
         toml::from_str(&text).map_err(|e| SeedFailure::Shape(e.to_string()))?;
     let base = path.parent().unwrap_or(Path::new("."));
@@ -342,7 +348,7 @@ fn material(source: &str, files: Files<'_>) -> Result<Vec<u8>, String> {
         MaterialSource::File(path) => match files {
             Files::RelativeTo(base) => {
                 let path = base.join(path);
-                std::fs::read(&path)
+                crate::material_source::read_file(&path, crate::material_source::MAX_FILE)
                     .map_err(|e| why(format!("cannot read {}: {e}", path.display())))
             }
             Files::Refused => Err(why(

@@ -128,7 +128,8 @@ pub(crate) fn run(
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, WrapFailure> {
-    std::fs::read(path).map_err(|e| WrapFailure::Read(path.to_owned(), e))
+    crate::material_source::read_file(path, crate::material_source::MAX_FILE)
+        .map_err(|e| WrapFailure::Read(path.to_owned(), e))
 }
 
 fn material(args: &WrapArgs) -> Result<Vec<u8>, WrapFailure> {
