@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, AesGcm, Nonce};
-use rand_core::{OsRng, RngCore};
+use rand_core::RngCore;
 use sm4::Sm4;
 
 use crate::error::InternalError;
@@ -139,7 +139,9 @@ pub(crate) fn encrypt(
     blob.push(VERSION);
     blob.extend_from_slice(key_id.as_bytes());
     let mut nonce = [0u8; NONCE_LEN];
-    OsRng
+    // A CSPRNG in user space (see the workspace manifest): a system call per encryption cost
+    // more than the encryption.
+    rand::thread_rng()
         .try_fill_bytes(&mut nonce)
         .map_err(|_| InternalError::Randomness)?;
     let aad = aad(&blob, context);
