@@ -5,6 +5,7 @@
 
 mod aliases;
 mod crypto;
+mod decoded;
 mod import;
 mod key_pairs;
 mod keys;
@@ -48,6 +49,8 @@ pub struct Kms {
     import_token_ttl: Duration,
     /// Pairs of recent answers, so imports need not decode the key their token carries.
     recent_pairs: RecentPairs,
+    /// Keys as last decoded, for reads of records unchanged since.
+    decoded: decoded::DecodedKeys,
 }
 
 /// Builds a [`Kms`]: a store and a root key are required, the rest has defaults.
@@ -162,7 +165,7 @@ impl Kms {
         let Some(bytes) = self.store.get(tenant, id)? else {
             return Err(KmsError::KeyNotFound { key_id: *id });
         };
-        let key = record::decode(&bytes, &self.sealer, tenant, id)?;
+        let key = self.decoded.decode(&bytes, &self.sealer, tenant, id)?;
         match key.state.age(now) {
             Aged::Unchanged => op(&key, now),
             Aged::Changed(_) | Aged::Purged => {
@@ -209,6 +212,7 @@ impl KmsBuilder {
             sealer: self.sealer,
             import_token_ttl: self.import_token_ttl,
             recent_pairs: RecentPairs::default(),
+            decoded: decoded::DecodedKeys::default(),
         }
     }
 }
