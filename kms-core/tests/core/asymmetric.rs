@@ -925,3 +925,49 @@ fn asymmetric_keys_take_only_their_first_material() {
         .unwrap();
     assert_eq!(f.state(&id), KeyStateKind::Enabled);
 }
+
+/// SM2DSA's DIGEST form is e = SM3(Z_A ‖ M), Z_A = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA)
+/// with the default id (GB/T 32918.2 §5.5). Computed here from the standard's curve
+/// constants: a DIGEST signature verifies as RAW and OpenSSL's RAW one as DIGEST.
+#[test]
+fn sm2_digest_is_sm3_of_za_and_the_message() {
+    use sm3::Digest as _;
+    let v = vector_key(KeySpec::Sm2);
+    let spki = hex(&v["spki_hex"]);
+    let point = &spki[spki.len() - 64..];
+    let constants = hex::decode(concat!(
+        "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC",
+        "28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93",
+        "32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7",
+        "BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0",
+    ))
+    .unwrap();
+    let mut z = sm3::Sm3::new();
+    z.update([0x00, 0x80]);
+    z.update(b"1234567812345678");
+    z.update(&constants);
+    z.update(point);
+    let z = z.finalize();
+    let e = |message: &[u8]| {
+        sm3::Sm3::new()
+            .chain_update(z)
+            .chain_update(message)
+            .finalize()
+            .to_vec()
+    };
+
+    let f = fixture();
+    let id = f.imported(KeySpec::Sm2, KeyUsage::SignVerify, &hex(&v["pkcs8_hex"]));
+    let alg = SigningAlgorithm::Sm2Dsa;
+    let message = b"signed as a digest";
+    let signature = f.sign(&id, &e(message), MessageType::Digest, alg).unwrap();
+    f.verify(&id, message, MessageType::Raw, alg, &signature)
+        .unwrap();
+    let outside = &v["signatures"][0];
+    let (m, s) = (hex(&outside["message_hex"]), hex(&outside["signature_hex"]));
+    f.verify(&id, &e(&m), MessageType::Digest, alg, &s).unwrap();
+    assert!(matches!(
+        f.verify(&id, &e(b"other"), MessageType::Digest, alg, &s),
+        Err(KmsError::InvalidSignature)
+    ));
+}
