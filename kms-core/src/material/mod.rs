@@ -197,27 +197,13 @@ impl PrivateKey {
         }
     }
 
-    /// The most plaintext one encryption takes (the AWS limits: OAEP's block, 1024 for SM2).
-    fn max_plaintext(&self, algorithm: EncryptionAlgorithm) -> Result<usize, KmsError> {
-        match self {
-            PrivateKey::Rsa(k) => Ok(k.max_plaintext(algorithm)),
-            PrivateKey::Sm2(_) => Ok(sm2::MAX_PLAINTEXT),
-            PrivateKey::Ecdsa(_) | PrivateKey::Ed25519(_) => Err(not_of_family()),
-        }
-    }
-
+    /// Longer plaintexts than the algorithm takes (the AWS limits: OAEP's block, 1024 bytes
+    /// for SM2) are `PlaintextTooLong`.
     pub(crate) fn encrypt(
         &self,
         algorithm: EncryptionAlgorithm,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, KmsError> {
-        let max = self.max_plaintext(algorithm)?;
-        if plaintext.len() > max {
-            return Err(KmsError::PlaintextTooLong {
-                max,
-                actual: plaintext.len(),
-            });
-        }
         match self {
             PrivateKey::Rsa(k) => k.encrypt(algorithm, plaintext),
             PrivateKey::Sm2(k) => k.encrypt(plaintext),

@@ -18,7 +18,7 @@ use crate::spec::KeySpec;
 const DEFAULT_USER_ID: &str = "1234567812345678";
 
 /// SM2PKE encrypts at most this much (the AWS limit).
-pub(super) const MAX_PLAINTEXT: usize = 1024;
+const MAX_PLAINTEXT: usize = 1024;
 
 fn encode(key: &SecretKey) -> Option<SecretBytes> {
     let doc = key.to_pkcs8_der().ok()?;
@@ -80,6 +80,12 @@ impl Sm2Key {
     }
 
     pub(super) fn encrypt(&self, plaintext: &[u8]) -> Result<Vec<u8>, KmsError> {
+        if plaintext.len() > MAX_PLAINTEXT {
+            return Err(KmsError::PlaintextTooLong {
+                max: MAX_PLAINTEXT,
+                actual: plaintext.len(),
+            });
+        }
         EncryptingKey::new_with_mode(self.secret.public_key(), Mode::C1C3C2)
             .encrypt_der(&mut getrandom::SysRng, plaintext)
             .map_err(|_| KmsError::Internal(InternalError::Randomness))
