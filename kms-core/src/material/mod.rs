@@ -144,7 +144,7 @@ fn not_of_family() -> KmsError {
 impl PrivateKey {
     pub(crate) fn open(spec: KeySpec, material: &SecretBytes) -> Result<Self, KmsError> {
         let key = match spec.family() {
-            KeyFamily::Rsa => rsa::RsaKey::open(material).map(|k| PrivateKey::Rsa(Box::new(k))),
+            KeyFamily::Rsa => Some(PrivateKey::Rsa(Box::new(rsa::RsaKey::open(spec, material)))),
             KeyFamily::Sm2 => sm2::Sm2Key::open(material).map(|k| PrivateKey::Sm2(Box::new(k))),
             KeyFamily::Ecc if spec == KeySpec::EccNistEdwards25519 => {
                 ed25519::Ed25519Key::open(material).map(|k| PrivateKey::Ed25519(Box::new(k)))

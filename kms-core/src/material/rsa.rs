@@ -76,23 +76,29 @@ fn modulus_bits(der: &[u8]) -> Option<usize> {
 
 /// A stored RSA key. aws-lc parses a key for signing and for decryption as different types
 /// (each with its consistency check), so each use parses the one it needs.
-pub(crate) struct RsaKey(SecretBytes);
+pub(crate) struct RsaKey {
+    spec: KeySpec,
+    der: SecretBytes,
+}
 
 fn corrupt() -> KmsError {
     KmsError::Internal(InternalError::CorruptRecord("rsa key"))
 }
 
 impl RsaKey {
-    pub(super) fn open(material: &SecretBytes) -> Option<Self> {
-        Some(RsaKey(material.clone()))
+    pub(super) fn open(spec: KeySpec, material: &SecretBytes) -> Self {
+        RsaKey {
+            spec,
+            der: material.clone(),
+        }
     }
 
     fn signing(&self) -> Result<RsaKeyPair, KmsError> {
-        RsaKeyPair::from_pkcs8(self.0.expose()).map_err(|_| corrupt())
+        RsaKeyPair::from_pkcs8(self.der.expose()).map_err(|_| corrupt())
     }
 
     fn decrypting(&self) -> Result<PrivateDecryptingKey, KmsError> {
-        PrivateDecryptingKey::from_pkcs8(self.0.expose()).map_err(|_| corrupt())
+        PrivateDecryptingKey::from_pkcs8(self.der.expose()).map_err(|_| corrupt())
     }
 
     pub(super) fn public_key_der(&self) -> Option<Vec<u8>> {
@@ -154,6 +160,8 @@ impl RsaKey {
         let max = Self::max_plaintext(&private, algorithm);
         if plaintext.len() > max {
             return Err(KmsError::PlaintextTooLong {
+                algorithm,
+                spec: self.spec,
                 max,
                 actual: plaintext.len(),
             });

@@ -10,6 +10,7 @@ use sm2::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use sm2::pke::{DecryptingKey, EncryptingKey, Mode};
 
 use super::Message;
+use crate::algorithm::EncryptionAlgorithm;
 use crate::error::{InternalError, KmsError, MaterialProblem};
 use crate::secret::SecretBytes;
 use crate::spec::KeySpec;
@@ -82,6 +83,8 @@ impl Sm2Key {
     pub(super) fn encrypt(&self, plaintext: &[u8]) -> Result<Vec<u8>, KmsError> {
         if plaintext.len() > MAX_PLAINTEXT {
             return Err(KmsError::PlaintextTooLong {
+                algorithm: EncryptionAlgorithm::Sm2Pke,
+                spec: KeySpec::Sm2,
                 max: MAX_PLAINTEXT,
                 actual: plaintext.len(),
             });
