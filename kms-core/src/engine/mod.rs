@@ -4,11 +4,13 @@
 //! update, never inside it.
 
 mod aliases;
+mod asymmetric;
 mod crypto;
 mod decoded;
 mod import;
 mod key_pairs;
 mod keys;
+mod mac;
 mod operator;
 mod seed;
 mod sweep;
@@ -19,8 +21,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use aliases::AliasPage;
+pub use asymmetric::{PublicKey, Signature};
 pub use crypto::{DataKey, Decrypted, ReEncrypted};
-pub use import::{ImportOutcome, ImportParameters, ImportRequest};
+pub use import::{ImportLayers, ImportOutcome, ImportParameters, ImportRequest};
 pub use keys::{CreateKey, KeyPage, PageSize};
 pub use operator::{KeyStateCounts, ResetReport};
 pub use seed::{SeedConflict, SeedError, SeedKey, SeedMaterial, Seeded};
