@@ -93,6 +93,7 @@ impl std::fmt::Debug for DecodedKeys {
 mod tests {
     use super::*;
     use crate::Kms;
+    use crate::algorithm::KeyUsage;
     use crate::engine::CreateKey;
     use crate::seal::RootKey;
     use crate::spec::{KeySpec, Origin};
@@ -114,6 +115,7 @@ mod tests {
                 &tenant(),
                 CreateKey {
                     spec: KeySpec::Aes256,
+                    usage: KeyUsage::EncryptDecrypt,
                     origin: Origin::Generated,
                     description: "one".into(),
                     tags: Tags::default(),
@@ -160,6 +162,7 @@ mod tests {
                     &tenant(),
                     CreateKey {
                         spec: KeySpec::Aes256,
+                        usage: KeyUsage::EncryptDecrypt,
                         origin: Origin::Generated,
                         description: String::new(),
                         tags: Tags::default(),
