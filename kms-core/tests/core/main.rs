@@ -19,4 +19,5 @@ mod operator;
 mod reads;
 mod rewind;
 mod seed;
+mod v1_fixtures;
 mod vectors;
