@@ -279,21 +279,25 @@ impl Key {
                 problem: MaterialProblem::WrongAlgorithm,
             });
         }
-        let secret = material.into_secret();
-        if let Expiry::At(at) = expiry
-            && at <= now
-        {
-            return Err(KmsError::InvalidExpiry { expiry: at, now });
-        }
         let arrival = Arrival {
             id: material_id,
-            material: Material { secret, expiry },
+            material: Material {
+                secret: material.into_secret(),
+                expiry,
+            },
             origin: self.origin,
             description,
             now,
             may_rotate: self.rotates(),
         };
-        self.with_state(self.state.import(arrival, policy, claim))
+        // Whether the material is one the key may take is decided before its expiry is.
+        let next = self.with_state(self.state.import(arrival, policy, claim))?;
+        if let Expiry::At(at) = expiry
+            && at <= now
+        {
+            return Err(KmsError::InvalidExpiry { expiry: at, now });
+        }
+        Ok(next)
     }
 
     /// Erases the current material, or the one `named` names.

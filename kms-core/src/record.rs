@@ -71,6 +71,7 @@ struct StoredEntry {
     id: MaterialId,
     role: StoredRole,
     /// Absent while the material is deleted or expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     sealed: Option<String>,
     expiry: Expiry,
     origin: Origin,
