@@ -176,8 +176,16 @@ impl Key {
         }
     }
 
-    pub(crate) fn enable(&self) -> Result<Key, KmsError> {
-        self.with_state(self.state.enable())
+    /// A key does not rotate while it cannot be used; enabled again after a missed rotation
+    /// date it rotates once, at `now` (its next access), and every period from then, not
+    /// once for every date it missed.
+    pub(crate) fn enable(&self, now: Timestamp) -> Result<Key, KmsError> {
+        let next = self.with_state(self.state.enable())?;
+        let rotation = match self.rotation {
+            Some(s) if s.next < now => Some(Schedule { next: now, ..s }),
+            schedule => schedule,
+        };
+        Ok(Key { rotation, ..next })
     }
 
     pub(crate) fn disable(&self) -> Result<Key, KmsError> {
@@ -366,9 +374,12 @@ impl Key {
 
     pub(crate) fn rotation_status(&self) -> Result<RotationStatus, KmsError> {
         self.require_rotatable()?;
+        // A key pending deletion does not rotate; its schedule returns if the deletion is
+        // cancelled.
+        let pending_deletion = self.state.kind() == KeyStateKind::PendingDeletion;
         Ok(RotationStatus {
             key_id: self.id,
-            enabled: self.rotation.is_some(),
+            enabled: self.rotation.is_some() && !pending_deletion,
             period: self.rotation.map(|s| s.period),
             next_rotation: self.rotation.map(|s| s.next),
         })

@@ -143,7 +143,11 @@ impl Kms {
     }
 
     pub fn enable_key(&self, tenant: &TenantId, id: &KeyId) -> Result<KeyDescription, KmsError> {
-        self.transition(tenant, id, Key::enable)
+        self.with_key(tenant, id, |k, now| {
+            let next = k.enable(now)?;
+            let description = next.describe();
+            Ok((Some(next), description))
+        })
     }
 
     pub fn disable_key(&self, tenant: &TenantId, id: &KeyId) -> Result<KeyDescription, KmsError> {

@@ -317,3 +317,35 @@ fn concurrent_new_imports_leave_exactly_one_pending() {
         .count();
     assert_eq!(pending, 1);
 }
+
+/// A disabled key does not rotate; enabled after its date it rotates once (at its next
+/// access), not once per missed date; pending deletion shows rotation as off.
+#[test]
+fn disabled_keys_do_not_rotate_and_catch_up_once() {
+    let f = fixture();
+    let key = f.create(KeySpec::Aes256, Origin::Generated);
+    let period = RotationPeriod::days_within(90, 90..=2560).unwrap();
+    f.kms.enable_key_rotation(&f.tenant, &key, period).unwrap();
+    f.kms.disable_key(&f.tenant, &key).unwrap();
+    f.clock.advance(400 * DAY);
+    assert!(
+        f.kms
+            .list_key_rotations(&f.tenant, &key)
+            .unwrap()
+            .is_empty()
+    );
+    f.kms.enable_key(&f.tenant, &key).unwrap();
+    let rotations = f.kms.list_key_rotations(&f.tenant, &key).unwrap();
+    assert_eq!(rotations.len(), 1);
+    assert_eq!(
+        rotations[0].rotation.map(|r| r.at),
+        Some(START.saturating_add(400 * DAY))
+    );
+    let window = DeletionWindow::days_within(7, 7..=30).unwrap();
+    f.kms
+        .schedule_key_deletion(&f.tenant, &key, window, DeletionPolicy::default())
+        .unwrap();
+    assert!(!f.kms.key_rotation_status(&f.tenant, &key).unwrap().enabled);
+    f.kms.cancel_key_deletion(&f.tenant, &key).unwrap();
+    assert!(f.kms.key_rotation_status(&f.tenant, &key).unwrap().enabled);
+}
