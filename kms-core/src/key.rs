@@ -37,7 +37,8 @@ pub(crate) struct Key {
 #[derive(Debug)]
 pub(crate) enum AgedKey {
     Unchanged,
-    Changed(Key),
+    /// Boxed: a key is large, and most agings change nothing.
+    Changed(Box<Key>),
     Purged,
 }
 
@@ -268,6 +269,8 @@ impl Key {
             .map_err(|r| self.refused(r))
     }
 
+    // The import's parts as the engine has them after unwrapping (seeding passes the same);
+    // a struct for them would be built only to be taken apart here.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn import(
         &self,
@@ -413,7 +416,7 @@ impl Key {
         let mut key = match self.state.age(now) {
             Aged::Purged => return Ok(AgedKey::Purged),
             Aged::Changed(state) => Key {
-                state,
+                state: *state,
                 ..self.clone()
             },
             Aged::Unchanged if !self.rotation_due(now) => return Ok(AgedKey::Unchanged),
@@ -440,7 +443,7 @@ impl Key {
             };
             caught_up += 1;
         }
-        Ok(AgedKey::Changed(key))
+        Ok(AgedKey::Changed(Box::new(key)))
     }
 
     /// The material for one use of the key: its usage must fit the use and its spec offer

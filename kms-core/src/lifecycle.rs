@@ -144,7 +144,8 @@ pub(crate) struct Arrival {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Aged {
     Unchanged,
-    Changed(KeyState),
+    /// Boxed: a state with its materials is large, and most agings change nothing.
+    Changed(Box<KeyState>),
     /// The deletion window has passed: the key no longer exists.
     Purged,
 }
@@ -426,7 +427,7 @@ impl KeyState {
             return Aged::Purged;
         }
         match self.materials().and_then(|m| m.expire(now)) {
-            Some(next) => Aged::Changed(self.with_materials(next)),
+            Some(next) => Aged::Changed(Box::new(self.with_materials(next))),
             None => Aged::Unchanged,
         }
     }
@@ -740,11 +741,11 @@ mod tests {
         );
         assert_eq!(
             KeyState::Enabled(expiring.clone()).age(t),
-            Aged::Changed(KeyState::PendingImport(Some(gone.clone())))
+            Aged::Changed(Box::new(KeyState::PendingImport(Some(gone.clone()))))
         );
         assert_eq!(
             KeyState::Disabled(expiring.clone()).age(t),
-            Aged::Changed(KeyState::PendingImport(Some(gone.clone())))
+            Aged::Changed(Box::new(KeyState::PendingImport(Some(gone.clone()))))
         );
         let pending = KeyState::PendingDeletion {
             deletion_date: Timestamp::from_secs(2_000),
@@ -752,10 +753,10 @@ mod tests {
         };
         assert_eq!(
             pending.age(t),
-            Aged::Changed(KeyState::PendingDeletion {
+            Aged::Changed(Box::new(KeyState::PendingDeletion {
                 deletion_date: Timestamp::from_secs(2_000),
                 materials: Some(gone)
-            })
+            }))
         );
         assert_eq!(pending.age(Timestamp::from_secs(2_000)), Aged::Purged);
         assert_eq!(

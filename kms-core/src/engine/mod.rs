@@ -134,7 +134,7 @@ impl Kms {
         };
         let (key, aged) = match self.age(&key, now) {
             Ok(AgedKey::Purged) => return (Change::Delete, Err(not_found())),
-            Ok(AgedKey::Changed(next)) => (next, true),
+            Ok(AgedKey::Changed(next)) => (*next, true),
             Ok(AgedKey::Unchanged) => (key, false),
             Err(e) => return (Change::Keep, Err(e)),
         };
@@ -204,7 +204,10 @@ impl Kms {
         let key = record::decode(bytes, &self.sealer, tenant, id)?;
         Ok(match key.state.age(self.clock.now()) {
             Aged::Purged => None,
-            Aged::Changed(state) => Some(Key { state, ..key }),
+            Aged::Changed(state) => Some(Key {
+                state: *state,
+                ..key
+            }),
             Aged::Unchanged => Some(key),
         })
     }

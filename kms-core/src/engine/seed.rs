@@ -143,7 +143,7 @@ impl Kms {
         let key = record::decode(&bytes, &self.sealer, tenant, &seed.id)?;
         let key = match self.age(&key, now)? {
             AgedKey::Purged => return creatable(seed, now),
-            AgedKey::Changed(next) => next,
+            AgedKey::Changed(next) => *next,
             AgedKey::Unchanged => key,
         };
         Ok(match reconcile(&key, seed, &fresh, now)? {
@@ -244,7 +244,7 @@ impl Kms {
                     }
                     Some(Ok(key)) => match self.age(&key, now) {
                         Ok(AgedKey::Purged) => None,
-                        Ok(AgedKey::Changed(next)) => Some(next),
+                        Ok(AgedKey::Changed(next)) => Some(*next),
                         Ok(AgedKey::Unchanged) => Some(key),
                         Err(e) => {
                             outcome = Some(Err(e.into()));
