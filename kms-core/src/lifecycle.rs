@@ -4,16 +4,20 @@
 //! it from state to state.
 //!
 //! ```text
-//!                 import (first, or the missing one back)          disable
-//!  PendingImport ─────────────────────────▶ Enabled(materials) ◀──────────▶ Disabled(materials)
-//!   (materials?) ◀── a non-pending material │  │ ▲ enable                        │
-//!        ▲    ▲      deleted or expired     │  │ └ import NEW (→ pending rotation; one at a time)
-//!        │    └─────────────────────────────┴──┼──────── rotate (pending/fresh → current,
-//!        │                                     │          current → previous; Enabled only;
-//!        │                                     │          automatic ones by aging)
-//!        │ cancel (incomplete)       schedule deletion (from any state but itself)
-//!  PendingDeletion{materials?} ◀───────────────────────────────────────
-//!        │ cancel (complete) ──▶ Disabled        window passes ──▶ purged
+//!                       import (the first material, or the missing one back)
+//!  PendingImport(materials?) ──────────────────────────────▶ Enabled(materials) ◀─ enable ─┐
+//!        ▲   ▲                                                │     │ disable             │
+//!        │   └─ a non-pending material deleted or expired ◀───┤     ▼                     │
+//!        │      (from Enabled or Disabled)                    │  Disabled(materials) ─────┘
+//!        │                                                    │
+//!        │               without leaving Enabled (or Disabled, for the first two):
+//!        │               import NEW → pending rotation (symmetric keys; one at a time)
+//!        │               delete the pending material
+//!        │               rotate (Enabled only): pending or fresh → current, current →
+//!        │                 previous; on demand, or automatically by aging
+//!        │ cancel (a material missing)
+//!  PendingDeletion{materials?} ◀── schedule deletion (from any state but itself)
+//!        │ cancel (all present) ──▶ Disabled            window passes ──▶ purged
 //! ```
 //! Enabled and Disabled hold only complete sets (every material but the pending one
 //! present): every transition that changes the set builds its state with
