@@ -120,12 +120,14 @@ pub(crate) enum Use {
 /// state, before any unwrapping, and again inside the atomic import.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MaterialClaim {
-    /// No claim: the first material, or the same material again.
+    /// No claim: the first material, or a material the key had, again.
     #[default]
     Unspecified,
-    /// Material for a key that has never had any.
+    /// New material: the first of a key, or (symmetric keys that have material) one that
+    /// waits pending rotation. Asymmetric and HMAC keys refuse it once they have material
+    /// (`MaterialAlreadySet`), as does every key for material it already has.
     New,
-    /// The material the key already had; when an id is given, the material with that id.
+    /// A material the key had; when an id is given, the material with that id.
     Existing(Option<MaterialId>),
 }
 
