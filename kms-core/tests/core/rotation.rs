@@ -349,3 +349,21 @@ fn disabled_keys_do_not_rotate_and_catch_up_once() {
     f.kms.cancel_key_deletion(&f.tenant, &key).unwrap();
     assert!(f.kms.key_rotation_status(&f.tenant, &key).unwrap().enabled);
 }
+
+/// Years on the clock over a short period: at most 64 rotations are caught up at once, and
+/// the schedule then starts again from now.
+#[test]
+fn catching_up_is_bounded() {
+    let f = fixture();
+    let key = f.create(KeySpec::Aes256, Origin::Generated);
+    let period = RotationPeriod::days_within(7, 7..=365).unwrap();
+    f.kms.enable_key_rotation(&f.tenant, &key, period).unwrap();
+    f.clock.advance(3650 * DAY);
+    assert_eq!(f.kms.list_key_rotations(&f.tenant, &key).unwrap().len(), 64);
+    let status = f.kms.key_rotation_status(&f.tenant, &key).unwrap();
+    assert_eq!(
+        status.next_rotation,
+        Some(f.clock.now().saturating_add(7 * DAY))
+    );
+    assert_eq!(f.kms.list_key_rotations(&f.tenant, &key).unwrap().len(), 64);
+}
