@@ -2,6 +2,7 @@
 //! methods here, each delegating the state question to [`KeyState`].
 
 use crate::algorithm::{Algorithm, EncryptionAlgorithm, KeyUsage, MacAlgorithm, SigningAlgorithm};
+use crate::engine::NewMaterialOptions;
 use crate::error::{KmsError, MaterialProblem, Operation};
 use crate::ids::{KeyId, TenantId};
 use crate::key_materials::{Entry, KeyMaterialInfo, Rotation, RotationType};
@@ -264,10 +265,11 @@ impl Key {
         &self,
         policy: ImportPolicy,
         claim: MaterialClaim,
+        offers_rotation: bool,
     ) -> Result<(), KmsError> {
         self.require_external()?;
         self.state
-            .permits_import(policy, claim, self.rotates())
+            .permits_import(policy, claim, offers_rotation && self.rotates())
             .map_err(|r| self.refused(r))
     }
 
@@ -281,10 +283,10 @@ impl Key {
         expiry: Expiry,
         policy: ImportPolicy,
         claim: MaterialClaim,
-        description: Option<String>,
+        options: NewMaterialOptions,
         now: Timestamp,
     ) -> Result<Key, KmsError> {
-        self.check_import(policy, claim)?;
+        self.check_import(policy, claim, options.rotation)?;
         // Accepted for another spec: only a declared (seeded) id reused for another key.
         if material.spec() != self.spec {
             return Err(KmsError::MaterialNotForSpec {
@@ -299,9 +301,9 @@ impl Key {
                 expiry,
             },
             origin: self.origin,
-            description,
+            description: options.description,
             now,
-            may_rotate: self.rotates(),
+            may_rotate: options.rotation && self.rotates(),
         };
         // Whether the material is one the key may take is decided before its expiry is.
         let next = self.with_state(self.state.import(arrival, policy, claim))?;

@@ -62,6 +62,10 @@ pub struct ImportRequest {
 pub struct NewMaterialOptions {
     /// Stored with the material (new material), or replacing its description (re-import).
     pub description: Option<String>,
+    /// The caller offers rotation: NEW material into a symmetric key that already has some
+    /// waits pending rotation. Without it such an import is refused (`MaterialAlreadySet`), as
+    /// it must be for a front end that cannot rotate the key afterwards.
+    pub rotation: bool,
 }
 
 impl NewMaterialOptions {
@@ -72,6 +76,12 @@ impl NewMaterialOptions {
     /// The material's description (opaque to the core; the dialect checks its syntax).
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
+        self
+    }
+
+    /// See [`NewMaterialOptions::rotation`].
+    pub fn for_rotation(mut self) -> Self {
+        self.rotation = true;
         self
     }
 }
@@ -188,7 +198,7 @@ impl Kms {
         } = request;
         // Cheap checks first, so a request for a missing or wrong key is not an RSA decryption.
         let spec = self.read_key(tenant, &key_id, |k, _| {
-            k.check_import(policy, claim)?;
+            k.check_import(policy, claim, options.rotation)?;
             Ok(k.spec)
         })?;
         let (algorithm, key_pair) = token::open(
@@ -219,15 +229,7 @@ impl Kms {
         let material_id = self.sealer.material_id(&key_id, accepted.secret().expose());
         // The decision proper: re-checked against the key as it is now, atomically.
         self.with_key(tenant, &key_id, |k, now| {
-            let next = k.import(
-                accepted,
-                material_id,
-                expiry,
-                policy,
-                claim,
-                options.description,
-                now,
-            )?;
+            let next = k.import(accepted, material_id, expiry, policy, claim, options, now)?;
             let outcome = ImportOutcome {
                 key: next.describe(),
                 material_id,

@@ -10,6 +10,7 @@ use std::fmt;
 
 use super::Kms;
 use crate::alias::AliasName;
+use crate::engine::NewMaterialOptions;
 use crate::error::{InternalError, KmsError};
 use crate::ids::{KeyId, TenantId};
 use crate::key::{AgedKey, Key, MaterialClaim};
@@ -342,7 +343,7 @@ fn reconcile(
                 *expiry,
                 ImportPolicy::default(),
                 MaterialClaim::Unspecified,
-                None,
+                NewMaterialOptions::default(),
                 now,
             )?;
             if seed.enabled {

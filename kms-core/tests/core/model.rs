@@ -312,7 +312,7 @@ fn run(ops: Vec<Op>) {
                 } else {
                     MaterialClaim::Unspecified
                 };
-                let result = f.kms.import_key_material(
+                let result = f.kms.import_key_material_as(
                     &f.tenant,
                     ImportRequest {
                         key_id: k.id,
@@ -323,6 +323,7 @@ fn run(ops: Vec<Op>) {
                         policy: ImportPolicy::default(),
                         claim,
                     },
+                    NewMaterialOptions::new().for_rotation(),
                 );
                 let symmetric = KeySpec::SYMMETRIC.contains(&k.spec);
                 let first = k.current.is_none();

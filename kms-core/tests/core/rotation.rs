@@ -367,3 +367,36 @@ fn catching_up_is_bounded() {
     );
     assert_eq!(f.kms.list_key_rotations(&f.tenant, &key).unwrap().len(), 64);
 }
+
+/// A front end that cannot rotate (it calls `import_key_material`, or does not ask for
+/// rotation) keeps today's answer: NEW material into a key that has some is refused, and the
+/// key is left as it was.
+#[test]
+fn new_material_without_rotation_is_refused_as_before() {
+    let f = fixture();
+    let key = f.external(KeySpec::Aes256);
+    f.import_plain(&key, &material(1, 32), Expiry::Never)
+        .unwrap();
+    let p = f.oaep_params(&key);
+    let refused = f.kms.import_key_material(
+        &f.tenant,
+        ImportRequest {
+            key_id: key,
+            import_token: p.import_token.clone(),
+            encrypted_material: EncryptedMaterial::new(oaep_sha256(
+                &p.public_key_der,
+                &material(2, 32),
+            ))
+            .unwrap(),
+            wrapped_private_key: None,
+            expiry: Expiry::Never,
+            policy: ImportPolicy::default(),
+            claim: MaterialClaim::New,
+        },
+    );
+    assert!(
+        matches!(refused, Err(KmsError::MaterialAlreadySet { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(f.kms.list_key_materials(&f.tenant, &key).unwrap().len(), 1);
+}

@@ -221,7 +221,8 @@ pub fn material(byte: u8, len: usize) -> Vec<u8> {
 }
 
 impl Fixture {
-    /// Imports `material` (RSA-OAEP-SHA-256) with an import type and options.
+    /// Imports `material` (RSA-OAEP-SHA-256) with an import type and options, as a front end
+    /// that offers rotation does.
     pub fn import_claimed(
         &self,
         id: &KeyId,
@@ -245,7 +246,7 @@ impl Fixture {
                 policy: ImportPolicy::default(),
                 claim,
             },
-            options,
+            options.for_rotation(),
         )
     }
 }
