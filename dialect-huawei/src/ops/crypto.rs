@@ -1,11 +1,11 @@
-//! encrypt-data, decrypt-data, re-encrypt, gen-random.
+//! encrypt-data, decrypt-data (asymmetric algorithms: `asymmetric`), re-encrypt, gen-random.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use kms_core::{ByteCount, EncryptionContext, KeyId};
+use kms_core::{ByteCount, EncryptionAlgorithm, EncryptionContext, KeyId};
 use serde_json::{Value, json};
 
-use super::Ctx;
+use super::{Ctx, asymmetric};
 use crate::ciphertext;
 use crate::error::HuaweiError;
 use crate::input::{Input, matches_base64_pattern};
@@ -18,6 +18,7 @@ const CIPHERTEXT_CHARS: std::ops::RangeInclusive<usize> = 128..=5648;
 /// 1024-byte data key and then some.
 const HEX_CIPHERTEXT_CHARS: std::ops::RangeInclusive<usize> = 2..=4096;
 
+/// re-encrypt's values (encrypt-data and decrypt-data: see `asymmetric::data_algorithm`).
 const ALGORITHMS: &[&str] = &[
     "SYMMETRIC_DEFAULT",
     "RSAES_OAEP_SHA_1",
@@ -36,12 +37,12 @@ pub(super) fn aad(input: &Input, field: &str) -> Result<EncryptionContext, Huawe
     Ok(ctx)
 }
 
-/// Symmetric keys use SYMMETRIC_DEFAULT; the asymmetric algorithms need asymmetric keys.
+/// re-encrypt stays symmetric: the asymmetric algorithms are refused there.
 pub(super) fn symmetric_only(input: &Input, field: &str) -> Result<(), HuaweiError> {
     match input.choice(field, ALGORITHMS)? {
         None | Some("SYMMETRIC_DEFAULT") => Ok(()),
         Some(a) => Err(HuaweiError::invalid(format!(
-            "Invalid parameter: {field} {a} needs an asymmetric key, which kmsgate does not emulate; use SYMMETRIC_DEFAULT."
+            "Invalid parameter: {field} {a} is not supported by kmsgate's re-encrypt, which re-encrypts symmetric ciphertexts; use decrypt-data and encrypt-data."
         ))),
     }
 }
@@ -54,8 +55,11 @@ pub(super) fn encrypt_data(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Huawei
             "Invalid parameter: plain_text must be 1 to 4096 bytes.",
         ));
     }
+    let algorithm = asymmetric::data_algorithm(input, "encryption_algorithm")?;
+    if algorithm != EncryptionAlgorithm::SymmetricDefault {
+        return asymmetric::encrypt(ctx, input, id, plain.as_bytes(), algorithm);
+    }
     let context = aad(input, "additional_authenticated_data")?;
-    symmetric_only(input, "encryption_algorithm")?;
     let blob = ctx
         .kms
         .encrypt(&ctx.caller.tenant, &id, plain.as_bytes(), &context)
@@ -99,9 +103,12 @@ pub(super) fn check_source(expected: Option<KeyId>, actual: KeyId) -> Result<(),
 }
 
 pub(super) fn decrypt_data(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
+    let algorithm = asymmetric::data_algorithm(input, "encryption_algorithm")?;
+    if algorithm != EncryptionAlgorithm::SymmetricDefault {
+        return asymmetric::decrypt(ctx, input, algorithm);
+    }
     let blob = base64_ciphertext(input, "cipher_text")?;
     let context = aad(input, "additional_authenticated_data")?;
-    symmetric_only(input, "encryption_algorithm")?;
     let expected = input.optional_key_id("key_id")?;
     let plain = ctx
         .kms

@@ -3,12 +3,17 @@
 //! table is [`Operation`].
 
 pub(crate) mod aliases;
+mod asymmetric;
 mod crypto;
 mod datakey;
 mod details;
 mod import;
 pub(crate) mod key_alias;
 mod keys;
+mod mac;
+mod public_key;
+mod sign;
+pub(crate) mod wire_names;
 
 use http::Method;
 use kms_core::{Kms, KmsError};
@@ -90,10 +95,18 @@ operations! {
     ListAliases => GET "aliases" => aliases::list_aliases,
     DeleteAlias => DELETE "aliases" => aliases::delete_alias,
     AssociateAlias => POST "alias/associate" => aliases::associate_alias,
+    // The SDK's show_public_key and validate_signature.
+    ShowPublicKey => POST "get-publickey" => public_key::get_public_key,
+    Sign => POST "sign" => sign::sign,
+    ValidateSignature => POST "verify" => sign::verify,
+    GenerateMac => POST "generate-mac" => mac::generate_mac,
+    VerifyMac => POST "verify-mac" => mac::verify_mac,
 }
 
 impl Operation {
-    /// Reads and symmetric cryptography: see `dialect_kit::Dialect::is_quick`.
+    /// Reads and symmetric cryptography (HMAC included; signatures are not quick, RSA
+    /// private operations take milliseconds): see `dialect_kit::Dialect::is_quick`, and
+    /// `may_be_asymmetric` for encrypt-data and decrypt-data.
     pub(crate) fn is_quick(self) -> bool {
         matches!(
             self,
@@ -108,7 +121,21 @@ impl Operation {
                 | Operation::EncryptDatakey
                 | Operation::DecryptDatakey
                 | Operation::ListAliases
+                | Operation::ShowPublicKey
+                | Operation::GenerateMac
+                | Operation::VerifyMac
         )
+    }
+}
+
+impl Operation {
+    /// Whether an otherwise quick request may ask for an RSA or SM2 private-key operation
+    /// (milliseconds): encrypt-data and decrypt-data whose body names an asymmetric
+    /// algorithm. A byte search, not a parse: a false "may" only costs a blocking thread.
+    pub(crate) fn may_be_asymmetric(self, body: &[u8]) -> bool {
+        let names = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+        matches!(self, Operation::EncryptData | Operation::DecryptData)
+            && (names(b"RSAES_OAEP") || names(b"SM2_ENCRYPT"))
     }
 }
 
@@ -170,6 +197,11 @@ mod tests {
             (Method::GET, "aliases", Operation::ListAliases),
             (Method::DELETE, "aliases", Operation::DeleteAlias),
             (Method::POST, "alias/associate", Operation::AssociateAlias),
+            (Method::POST, "get-publickey", Operation::ShowPublicKey),
+            (Method::POST, "sign", Operation::Sign),
+            (Method::POST, "verify", Operation::ValidateSignature),
+            (Method::POST, "generate-mac", Operation::GenerateMac),
+            (Method::POST, "verify-mac", Operation::VerifyMac),
         ] {
             match route(&method, &format!("{p}{action}")).unwrap() {
                 Route::Kms { project, operation } => {
@@ -224,6 +256,8 @@ mod quick_tests {
             "get-parameters-for-import",
             "import-key-material",
             "disable-key",
+            "sign",
+            "verify",
         ] {
             let op = Operation::from_route(&Method::POST, slow);
             assert!(op.is_some_and(|o| !o.is_quick()), "{slow}");

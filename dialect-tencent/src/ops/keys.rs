@@ -118,7 +118,7 @@ impl CreateKeyRequest {
     fn parse(params: &Params) -> Result<Self, TencentError> {
         let alias = parse_alias(params)?;
         let description = parse_description(params, false)?;
-        check_key_usage(params.string("KeyUsage")?.as_deref())?;
+        let usage = params.string("KeyUsage")?;
         let origin = match params.integer("Type")? {
             None | Some(1) => Origin::Generated,
             Some(2) => Origin::External,
@@ -131,6 +131,24 @@ impl CreateKeyRequest {
                 ));
             }
         };
+        // Tencent imports symmetric material only (its import guide; GetParametersForImport
+        // offers RSA_2048 wrapping of 128- or 256-bit material and nothing else). An EXTERNAL
+        // key of an asymmetric usage could never get material, so it is refused here, before
+        // the usage is judged, and with the code of the parameter that is wrong for an
+        // EXTERNAL key: InvalidParameterValue.InvalidKeyUsage ("KeyUsage参数错误" in the
+        // SDK's error list; Tencent documents no dedicated code, this is inferred).
+        if origin == Origin::External
+            && let Some(u) = usage.as_deref()
+            && ASYMMETRIC_USAGES.contains(&u)
+        {
+            return Err(TencentError::new(
+                ErrorCode::InvalidParameterValueInvalidKeyUsage,
+                format!(
+                    "KeyUsage {u} cannot be used with Type 2 (EXTERNAL): only symmetric ENCRYPT_DECRYPT keys take imported key material."
+                ),
+            ));
+        }
+        check_key_usage(usage.as_deref())?;
         check_hsm_cluster(params)?;
         Ok(CreateKeyRequest {
             alias,
