@@ -22,9 +22,15 @@ const CIPHERTEXT_CHARS: std::ops::RangeInclusive<usize> = 128..=5648;
 const DATA_ALGORITHMS: &[&str] = &["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_256", "SM2_ENCRYPT"];
 
 /// `encryption_algorithm` of encrypt-data/decrypt-data; SYMMETRIC_DEFAULT when absent.
-pub(super) fn data_algorithm(input: &Input, field: &str) -> Result<EncryptionAlgorithm, HuaweiError> {
+pub(super) fn data_algorithm(
+    input: &Input,
+    field: &str,
+) -> Result<EncryptionAlgorithm, HuaweiError> {
     let name = input.choice(field, DATA_ALGORITHMS)?;
-    Ok(lookup(field, name, ENCRYPTION_ALGORITHMS)?.unwrap_or(EncryptionAlgorithm::SymmetricDefault))
+    Ok(
+        lookup(field, name, ENCRYPTION_ALGORITHMS)?
+            .unwrap_or(EncryptionAlgorithm::SymmetricDefault),
+    )
 }
 
 /// Asymmetric encryption has no additional authenticated data; refusing it keeps a caller
@@ -67,9 +73,9 @@ pub(super) fn decrypt(
             "Invalid parameter: cipher_text must match ^[0-9a-zA-Z+/=]{128,5648}$.",
         ));
     }
-    let ciphertext = STANDARD.decode(text).map_err(|_| {
-        HuaweiError::invalid("Invalid parameter: cipher_text is not valid base64.")
-    })?;
+    let ciphertext = STANDARD
+        .decode(text)
+        .map_err(|_| HuaweiError::invalid("Invalid parameter: cipher_text is not valid base64."))?;
     no_aad(input)?;
     let id = input
         .optional_key_id("key_id")?

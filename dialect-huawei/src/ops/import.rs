@@ -20,8 +20,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use kms_core::{
-    EncryptedMaterial, Expiry, ImportLayers, ImportPolicy, ImportRequest, ImportToken, KeyDescription, KeyFamily,
-    KmsError, MaterialClaim, Origin, Timestamp, WrappingAlgorithm, WrappingKeySpec,
+    EncryptedMaterial, Expiry, ImportLayers, ImportPolicy, ImportRequest, ImportToken,
+    KeyDescription, KeyFamily, KmsError, MaterialClaim, Origin, Timestamp, WrappingAlgorithm,
+    WrappingKeySpec,
 };
 use serde_json::{Value, json};
 

@@ -2,8 +2,8 @@
 //! defaults), describe-key, list-keys, enable/disable, deletion scheduling, descriptions.
 
 use kms_core::{
-    CreateKey, DeletionPolicy, DeletionWindow, KeyDescription, KeyFamily, KeyId, KeySpec,
-    KeyUsage, KmsError, Origin, PageSize, Tags,
+    CreateKey, DeletionPolicy, DeletionWindow, KeyDescription, KeyFamily, KeyId, KeySpec, KeyUsage,
+    KmsError, Origin, PageSize, Tags,
 };
 use serde_json::{Value, json};
 

@@ -29,9 +29,9 @@ pub(super) fn base64_bytes(
     bytes: std::ops::RangeInclusive<usize>,
 ) -> Result<Vec<u8>, HuaweiError> {
     let text = input.required(field, chars)?;
-    let decoded = STANDARD.decode(text).map_err(|_| {
-        HuaweiError::invalid(format!("Invalid parameter: {field} must be base64."))
-    })?;
+    let decoded = STANDARD
+        .decode(text)
+        .map_err(|_| HuaweiError::invalid(format!("Invalid parameter: {field} must be base64.")))?;
     if !bytes.contains(&decoded.len()) {
         return Err(HuaweiError::invalid(format!(
             "Invalid parameter: {field} must decode to {} to {} bytes.",
@@ -95,7 +95,12 @@ pub(super) fn sign(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
 
 pub(super) fn verify(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
     let r = SignRequest::parse(input)?;
-    let signature = base64_bytes(input, "signature", SIGNATURE_CHARS, 1..=SIGNATURE_CHARS.end() * 3 / 4)?;
+    let signature = base64_bytes(
+        input,
+        "signature",
+        SIGNATURE_CHARS,
+        1..=SIGNATURE_CHARS.end() * 3 / 4,
+    )?;
     let valid = match ctx.kms.verify(
         &ctx.caller.tenant,
         &r.key_id,

@@ -70,9 +70,18 @@ pub(crate) const SIGNING_ALGORITHMS: &[(&str, SigningAlgorithm)] = &[
     ("RSASSA_PSS_SHA_256", SigningAlgorithm::RsassaPssSha256),
     ("RSASSA_PSS_SHA_384", SigningAlgorithm::RsassaPssSha384),
     ("RSASSA_PSS_SHA_512", SigningAlgorithm::RsassaPssSha512),
-    ("RSASSA_PKCS1_V1_5_SHA_256", SigningAlgorithm::RsassaPkcs1V15Sha256),
-    ("RSASSA_PKCS1_V1_5_SHA_384", SigningAlgorithm::RsassaPkcs1V15Sha384),
-    ("RSASSA_PKCS1_V1_5_SHA_512", SigningAlgorithm::RsassaPkcs1V15Sha512),
+    (
+        "RSASSA_PKCS1_V1_5_SHA_256",
+        SigningAlgorithm::RsassaPkcs1V15Sha256,
+    ),
+    (
+        "RSASSA_PKCS1_V1_5_SHA_384",
+        SigningAlgorithm::RsassaPkcs1V15Sha384,
+    ),
+    (
+        "RSASSA_PKCS1_V1_5_SHA_512",
+        SigningAlgorithm::RsassaPkcs1V15Sha512,
+    ),
     ("ECDSA_SHA_256", SigningAlgorithm::EcdsaSha256),
     ("ECDSA_SHA_384", SigningAlgorithm::EcdsaSha384),
     ("ECDSA_SHA_512", SigningAlgorithm::EcdsaSha512),
@@ -187,7 +196,10 @@ mod tests {
             signing_algorithm("a", "SM2DSA_SM3").unwrap(),
             SigningAlgorithm::Sm2Dsa
         );
-        assert_eq!(signing_algorithm_name(SigningAlgorithm::Sm2Dsa), "SM2DSA_SM3");
+        assert_eq!(
+            signing_algorithm_name(SigningAlgorithm::Sm2Dsa),
+            "SM2DSA_SM3"
+        );
         assert!(signing_algorithm("a", "SM2DSA").is_err());
         assert!(signing_algorithm("a", "ED25519_PH_SHA_512").is_err());
         assert_eq!(mac_algorithm_name(MacAlgorithm::HmacSm3), "HMAC_SM3");

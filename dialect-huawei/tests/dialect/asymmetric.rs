@@ -36,15 +36,13 @@ fn created(h: &Harness, spec: &str, usage: Option<&str>, origin: &str) -> String
 fn pem_der(pem: &Value) -> Vec<u8> {
     let text = pem.as_str().unwrap();
     assert!(text.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{text}");
-    let body: String = text
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .collect();
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
     STANDARD.decode(body).unwrap()
 }
 
 fn sign(h: &Harness, key: &str, message: &[u8], algorithm: &str, kind: Option<&str>) -> Reply {
-    let mut body = json!({ "key_id": key, "message": b64(message), "signing_algorithm": algorithm });
+    let mut body =
+        json!({ "key_id": key, "message": b64(message), "signing_algorithm": algorithm });
     if let Some(k) = kind {
         body["message_type"] = json!(k);
     }
@@ -106,7 +104,11 @@ fn create_key_takes_every_huawei_spec_with_huawei_defaults() {
         let key = created(&h, spec, None, "kms");
         let d = h.describe(&key);
         assert_eq!(
-            (d["key_spec"].as_str(), d["key_usage"].as_str(), d["key_state"].as_str()),
+            (
+                d["key_spec"].as_str(),
+                d["key_usage"].as_str(),
+                d["key_state"].as_str()
+            ),
             (Some(spec), Some(usage), Some("2")),
             "{spec}"
         );
@@ -127,12 +129,22 @@ fn create_key_takes_every_huawei_spec_with_huawei_defaults() {
         ("HMAC_224", None),
     ] {
         let r = create(&h, spec, usage, "kms");
-        assert_eq!((r.status, r.code().as_str()), (400, "KMS.0308"), "{spec} {usage:?}: {}", r.body);
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (400, "KMS.0308"),
+            "{spec} {usage:?}: {}",
+            r.body
+        );
     }
     // Huawei imports no HMAC material, and lists no SECP256K1 or ED25519 import
     for spec in ["HMAC_256", "HMAC_SM3", "SECP256K1", "ED25519"] {
         let r = create(&h, spec, None, "external");
-        assert_eq!((r.status, r.code().as_str()), (400, "KMS.0308"), "{spec}: {}", r.body);
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (400, "KMS.0308"),
+            "{spec}: {}",
+            r.body
+        );
     }
     // nothing of the refused requests exists
     let all = h.ok("list-keys", json!({ "key_spec": "ALL" }));
@@ -159,10 +171,18 @@ fn generated_keys_sign_and_verify_with_digest_by_default() {
         assert_eq!(r.body["key_id"], key.as_str());
         let sig = unb64(&r.body["signature"]);
         assert_eq!(verify(&h, &key, &digest, &sig, algorithm), "true");
-        assert_eq!(verify(&h, &key, &[0xa5; 64][..digest_len], &sig, algorithm), "false");
+        assert_eq!(
+            verify(&h, &key, &[0xa5; 64][..digest_len], &sig, algorithm),
+            "false"
+        );
         // DIGEST (the default) of the wrong length
         let r = sign(&h, &key, &digest[1..], algorithm, None);
-        assert_eq!((r.status, r.code().as_str()), (400, "KMS.0308"), "{spec}: {}", r.body);
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (400, "KMS.0308"),
+            "{spec}: {}",
+            r.body
+        );
         // a public key, as PEM
         let pem = h.ok("get-publickey", json!({ "key_id": key }))["public_key"].clone();
         assert!(!pem_der(&pem).is_empty());
@@ -170,27 +190,62 @@ fn generated_keys_sign_and_verify_with_digest_by_default() {
     // SM2 signs digests only; Ed25519 signs raw messages only
     let sm2 = created(&h, "SM2", None, "kms");
     let r = sign(&h, &sm2, b"raw", "SM2DSA_SM3", Some("RAW"));
-    assert_eq!((r.status, r.code().as_str()), (400, "KMS.0308"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "KMS.0308"),
+        "{}",
+        r.body
+    );
     let ed = created(&h, "ED25519", None, "kms");
     let r = sign(&h, &ed, &[1; 64], "ED25519_SHA_512", None);
-    assert_eq!((r.status, r.code().as_str()), (400, "KMS.0308"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "KMS.0308"),
+        "{}",
+        r.body
+    );
     let r = sign(&h, &ed, b"hello", "ED25519_SHA_512", Some("RAW"));
     assert_eq!(r.status, 200, "{}", r.body);
     let r = sign(&h, &ed, b"hello", "ED25519_PH_SHA_512", Some("RAW"));
-    assert_eq!((r.status, r.code().as_str()), (400, "KMS.0308"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "KMS.0308"),
+        "{}",
+        r.body
+    );
     // an algorithm of another key type; a key of another usage
     let r = sign(&h, &sm2, &[1; 32], "ECDSA_SHA_256", None);
-    assert_eq!((r.status, r.code().as_str()), (400, "KMS.0308"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "KMS.0308"),
+        "{}",
+        r.body
+    );
     let aes = h.create_key("kms", "AES_256");
     let r = sign(&h, &aes, &[1; 32], "ECDSA_SHA_256", None);
-    assert_eq!((r.status, r.code().as_str()), (400, "KMS.0308"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "KMS.0308"),
+        "{}",
+        r.body
+    );
     h.err("get-publickey", json!({ "key_id": aes }), 400, "KMS.0308");
     // state refusals keep their codes
     h.ok("disable-key", json!({ "key_id": sm2 }));
     let r = sign(&h, &sm2, &[1; 32], "SM2DSA_SM3", None);
-    assert_eq!((r.status, r.code().as_str()), (400, "KMS.0209"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "KMS.0209"),
+        "{}",
+        r.body
+    );
     // missing fields
-    h.err("sign", json!({ "key_id": ed, "message": b64(b"x") }), 400, "KMS.0204");
+    h.err(
+        "sign",
+        json!({ "key_id": ed, "message": b64(b"x") }),
+        400,
+        "KMS.0204",
+    );
     h.err(
         "sign",
         json!({ "key_id": ed, "signing_algorithm": "ED25519_SHA_512" }),
@@ -227,7 +282,11 @@ fn hmac_keys_generate_and_verify_macs() {
         assert_eq!(check(&mac, &message), json!(true));
         assert_eq!(check(&mac, &b64(b"another message")), json!(false));
         assert_eq!(check(&mac[1..], &message), json!(false));
-        let other = if algorithm == "HMAC_SHA_512" { "HMAC_SHA_256" } else { "HMAC_SHA_512" };
+        let other = if algorithm == "HMAC_SHA_512" {
+            "HMAC_SHA_256"
+        } else {
+            "HMAC_SHA_512"
+        };
         h.err(
             "generate-mac",
             json!({ "key_id": key, "mac_algorithm": other, "message": message }),
@@ -255,7 +314,12 @@ fn hmac_keys_generate_and_verify_macs() {
         400,
         "KMS.0308",
     );
-    h.err("encrypt-data", json!({ "key_id": mac, "plain_text": "x" }), 400, "KMS.0308");
+    h.err(
+        "encrypt-data",
+        json!({ "key_id": mac, "plain_text": "x" }),
+        400,
+        "KMS.0308",
+    );
 }
 
 #[test]
@@ -273,7 +337,10 @@ fn asymmetric_keys_encrypt_and_decrypt_data() {
             "decrypt-data",
             json!({ "key_id": key, "cipher_text": ct, "encryption_algorithm": algorithm }),
         );
-        assert_eq!((back["key_id"].as_str(), back["plain_text"].as_str()), (Some(key.as_str()), Some("x")));
+        assert_eq!(
+            (back["key_id"].as_str(), back["plain_text"].as_str()),
+            (Some(key.as_str()), Some("x"))
+        );
         h.err(
             "decrypt-data",
             json!({ "cipher_text": ct, "encryption_algorithm": algorithm }),
@@ -288,10 +355,30 @@ fn asymmetric_keys_encrypt_and_decrypt_data() {
             "KMS.0308",
         );
         // SYMMETRIC_DEFAULT (the default) is not for asymmetric keys
-        h.err("encrypt-data", json!({ "key_id": key, "plain_text": "x" }), 400, "KMS.0308");
+        h.err(
+            "encrypt-data",
+            json!({ "key_id": key, "plain_text": "x" }),
+            400,
+            "KMS.0308",
+        );
         // and these keys do not sign
-        let r = sign(&h, &key, &[1; 32], if spec == "SM2" { "SM2DSA_SM3" } else { "RSASSA_PSS_SHA_256" }, None);
-        assert_eq!((r.status, r.code().as_str()), (400, "KMS.0308"), "{}", r.body);
+        let r = sign(
+            &h,
+            &key,
+            &[1; 32],
+            if spec == "SM2" {
+                "SM2DSA_SM3"
+            } else {
+                "RSASSA_PSS_SHA_256"
+            },
+            None,
+        );
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (400, "KMS.0308"),
+            "{}",
+            r.body
+        );
     }
     // RSA-2048 OAEP-SHA-256 carries at most 190 bytes
     let key = created(&h, "RSA_2048", Some("ENCRYPT_DECRYPT"), "kms");
@@ -329,7 +416,10 @@ fn openssl_private_keys_import_in_two_layers_and_sign() {
     assert_eq!(h.describe(&key)["key_state"], "5");
     h.ok("import-key-material", two_layer_body(&h, &key, RSA_2048));
     let d = h.describe(&key);
-    assert_eq!((d["key_state"].as_str(), d["origin"].as_str()), (Some("2"), Some("external")));
+    assert_eq!(
+        (d["key_state"].as_str(), d["origin"].as_str()),
+        (Some("2"), Some("external"))
+    );
     let private = RsaPrivateKey::from_pkcs8_der(RSA_2048).unwrap();
     let expected = private.to_public_key().to_public_key_der().unwrap();
     let pem = h.ok("get-publickey", json!({ "key_id": key }))["public_key"].clone();
@@ -344,16 +434,28 @@ fn openssl_private_keys_import_in_two_layers_and_sign() {
         .unwrap();
     let r = sign(&h, &key, message, "RSASSA_PSS_SHA_256", Some("RAW"));
     let sig = rsa::pss::Signature::try_from(&unb64(&r.body["signature"])[..]).unwrap();
-    rsa::pss::VerifyingKey::<Sha256>::new(public).verify(message, &sig).unwrap();
+    rsa::pss::VerifyingKey::<Sha256>::new(public)
+        .verify(message, &sig)
+        .unwrap();
     // the same key again is accepted; another is refused; the material cannot be deleted
     h.ok("import-key-material", two_layer_body(&h, &key, RSA_2048));
-    h.err("delete-imported-key-material", json!({ "key_id": key }), 400, "KMS.0308");
+    h.err(
+        "delete-imported-key-material",
+        json!({ "key_id": key }),
+        400,
+        "KMS.0308",
+    );
     assert_eq!(h.describe(&key)["key_state"], "2");
 
     // EC_P256: a P-384 or RSA private key is not this key's; then the right one imports
     let key = created(&h, "EC_P256", None, "external");
     for wrong in [EC_P384, RSA_2048] {
-        h.err("import-key-material", two_layer_body(&h, &key, wrong), 400, "KMS.0308");
+        h.err(
+            "import-key-material",
+            two_layer_body(&h, &key, wrong),
+            400,
+            "KMS.0308",
+        );
     }
     // the second layer is required, and must open under the first
     let mut body = two_layer_body(&h, &key, EC_P256);
@@ -367,8 +469,22 @@ fn openssl_private_keys_import_in_two_layers_and_sign() {
     h.ok("import-key-material", body);
     let r = sign(&h, &key, &[7; 32], "ECDSA_SHA_256", None);
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(verify(&h, &key, &[7; 32], &unb64(&r.body["signature"]), "ECDSA_SHA_256"), "true");
-    h.err("delete-imported-key-material", json!({ "key_id": key }), 400, "KMS.0308");
+    assert_eq!(
+        verify(
+            &h,
+            &key,
+            &[7; 32],
+            &unb64(&r.body["signature"]),
+            "ECDSA_SHA_256"
+        ),
+        "true"
+    );
+    h.err(
+        "delete-imported-key-material",
+        json!({ "key_id": key }),
+        400,
+        "KMS.0308",
+    );
 
     // a symmetric key takes no second layer
     let aes = h.create_key("external", "AES_256");
@@ -377,5 +493,10 @@ fn openssl_private_keys_import_in_two_layers_and_sign() {
     h.err("import-key-material", body, 400, "KMS.0308");
     // a generated key has no material to delete: the core's KMS.0309 stays
     let generated = created(&h, "EC_P256", None, "kms");
-    h.err("delete-imported-key-material", json!({ "key_id": generated }), 400, "KMS.0309");
+    h.err(
+        "delete-imported-key-material",
+        json!({ "key_id": generated }),
+        400,
+        "KMS.0309",
+    );
 }

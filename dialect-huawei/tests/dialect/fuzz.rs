@@ -475,12 +475,7 @@ impl Target for Huawei {
                 "EC_P256",
                 json!({ "key_alias": "fuzz-new-ec", "key_spec": "EC_P256", "key_usage": "SIGN_VERIFY" }),
             ),
-            (
-                "POST",
-                p("get-publickey"),
-                "",
-                json!({ "key_id": signer }),
-            ),
+            ("POST", p("get-publickey"), "", json!({ "key_id": signer })),
             (
                 "POST",
                 p("sign"),
