@@ -212,8 +212,13 @@ pub fn from_core(err: &KmsError) -> TencentError {
             C::LimitExceeded,
             format!("A CMK can carry at most {limit} tags."),
         ),
-        // Asymmetric and HMAC keys (#16): the closest existing codes until the dialect maps
-        // them.
+        // Asymmetric and HMAC keys (#16). This dialect creates only symmetric keys (CreateKey
+        // refuses ASYMMETRIC_* usages, and an EXTERNAL one with InvalidKeyUsage: Tencent
+        // imports symmetric material only), and seeds are symmetric, so a Tencent tenant
+        // never holds another key: these arms are reached only if that changes. Each takes
+        // the SDK error-list code of the parameter that would be wrong: KeyUsage for usage
+        // refusals, the material for material refusals, the generic InvalidParameterValue
+        // for algorithm, message and signature values.
         KmsError::UsageNotAllowed { spec, usage } => e(
             C::InvalidParameterValueInvalidKeyUsage,
             format!("KeyUsage {usage} cannot be used with {spec} keys."),

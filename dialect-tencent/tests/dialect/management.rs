@@ -48,6 +48,15 @@ fn create_key_validates_like_tencent() {
         json!({ "Alias": "t", "KeyUsage": "ASYMMETRIC_DECRYPT_SM2" }),
         "UnsupportedOperation.UnsupportedKeyUsageInCurrentRegion",
     );
+    // Tencent imports symmetric material only: an EXTERNAL asymmetric key is refused as such
+    // (#16), whatever the emulation of generated asymmetric keys.
+    for usage in ["ASYMMETRIC_DECRYPT_RSA_2048", "ASYMMETRIC_SIGN_VERIFY_ECC"] {
+        h.err(
+            "CreateKey",
+            json!({ "Alias": "t", "KeyUsage": usage, "Type": 2 }),
+            "InvalidParameterValue.InvalidKeyUsage",
+        );
+    }
     h.err(
         "CreateKey",
         json!({ "Alias": "t", "Tags": [{ "TagKey": "k" }, { "TagKey": "k" }] }),
