@@ -35,10 +35,11 @@ pub(crate) const IMPORT_TOKEN_CHARS: std::ops::RangeInclusive<usize> = 200..=614
 pub(crate) const RSA_MATERIAL_CHARS: std::ops::RangeInclusive<usize> = 344..=360;
 pub(crate) const SM2_MATERIAL_CHARS: std::ops::RangeInclusive<usize> = 152..=188;
 /// `encrypted_privatekey`: Huawei documents `^[0-9a-zA-Z+/=]{200,6144}$`, but the minimum
-/// contradicts Huawei's own list of importable keys: `openssl genpkey` writes an EC_P256 or
-/// SM2 private key as 121 bytes of PKCS#8, which RFC 5649 wraps into 136 bytes, 184 base64
-/// characters. We keep the maximum and take the smallest key wrap output (16 bytes, 24
-/// characters) as the minimum; the core judges what the unwrapped key is.
+/// contradicts Huawei's own list of importable keys: an EC_P256 or SM2 private key in
+/// OpenSSL's PKCS#8 (138 bytes, public key included) wraps into 144 bytes, 192 base64
+/// characters, and without the optional public key into 108. We keep the maximum and take the
+/// smallest key wrap output (16 bytes, 24 characters) as the minimum; the core judges what
+/// the unwrapped key is.
 pub(crate) const PRIVATE_KEY_CHARS: std::ops::RangeInclusive<usize> = 24..=6144;
 
 const WRAPPING_ALGORITHMS: &[&str] = &[

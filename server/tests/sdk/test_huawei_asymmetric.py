@@ -56,9 +56,11 @@ def openssl(args: list[str], cwd: Path) -> None:
 
 
 def genpkey(spec: str) -> bytes:
-    """A PKCS#8 DER private key from `openssl genpkey`."""
+    """A PKCS#8 DER private key from `openssl genpkey` (its DER output is SEC1 or PKCS#1, so the
+    PEM, which is PKCS#8, goes through `openssl pkcs8 -topk8`)."""
     with tempfile.TemporaryDirectory(prefix="kmsgate-genpkey-") as d:
-        openssl(["genpkey", *OPENSSL_GENPKEY[spec], "-outform", "DER", "-out", "key.der"], Path(d))
+        openssl(["genpkey", *OPENSSL_GENPKEY[spec], "-out", "key.pem"], Path(d))
+        openssl(["pkcs8", "-topk8", "-nocrypt", "-in", "key.pem", "-outform", "DER", "-out", "key.der"], Path(d))
         return (Path(d) / "key.der").read_bytes()
 
 
