@@ -254,7 +254,7 @@ pub fn from_core(err: &KmsError, names: &dyn KeyNamer) -> AwsError {
             C::ValidationException,
             format!("MessageType {kind} is not supported with {algorithm}."),
         ),
-        KmsError::PlaintextTooLong { max, actual } => e(
+        KmsError::PlaintextTooLong { max, actual, .. } => e(
             C::ValidationException,
             format!("Plaintext is {actual} bytes; at most {max} are allowed."),
         ),

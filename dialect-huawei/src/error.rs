@@ -400,8 +400,15 @@ pub fn from_core(err: &KmsError) -> HuaweiError {
             "Invalid parameter: message_type {kind} cannot be used with {}.",
             signing_algorithm_name(*algorithm)
         )),
-        KmsError::PlaintextTooLong { max, actual } => HuaweiError::invalid(format!(
-            "Invalid parameter: plain_text is {actual} bytes; this key and encryption_algorithm encrypt at most {max}."
+        KmsError::PlaintextTooLong {
+            max,
+            actual,
+            algorithm,
+            spec,
+        } => HuaweiError::invalid(format!(
+            "Invalid parameter: plain_text is {actual} bytes; encryption_algorithm {} with a {} key encrypts at most {max}.",
+            encryption_algorithm_name(*algorithm),
+            key_spec_name(*spec)
         )),
         // verify and verify-mac answer "false" for these; they reach here only from elsewhere.
         KmsError::InvalidSignature => HuaweiError::invalid(
@@ -742,6 +749,8 @@ mod tests {
                 KmsError::PlaintextTooLong {
                     max: 190,
                     actual: 191,
+                    algorithm: EncryptionAlgorithm::RsaesOaepSha256,
+                    spec: KeySpec::Rsa2048,
                 },
                 400,
                 "KMS.0308",
