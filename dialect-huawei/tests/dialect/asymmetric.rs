@@ -17,6 +17,7 @@ use crate::support::*;
 const EC_P256: &[u8] = include_bytes!("../data/asymmetric/ec_p256.pk8");
 const EC_P384: &[u8] = include_bytes!("../data/asymmetric/ec_p384.pk8");
 const RSA_2048: &[u8] = include_bytes!("../data/asymmetric/rsa_2048.pk8");
+const SM2: &[u8] = include_bytes!("../data/asymmetric/sm2.pk8");
 
 fn create(h: &Harness, spec: &str, usage: Option<&str>, origin: &str) -> Reply {
     let alias = format!("k-{}", uuid::Uuid::new_v4().simple());
@@ -498,5 +499,76 @@ fn openssl_private_keys_import_in_two_layers_and_sign() {
         json!({ "key_id": generated }),
         400,
         "KMS.0309",
+    );
+}
+
+/// SM2_ENCRYPT's two layers: a temporary SM4 key under the SM2 wrapping key (DER C1C3C2, by
+/// byok-wrap), and the private key under it with SM4 key wrap with padding (what `gmssl enc
+/// -sms4-wrap-pad` makes: RFC 5649 over SM4).
+fn sm2_two_layer_body(h: &Harness, key: &str, pkcs8: &[u8], temp: [u8; 16]) -> Value {
+    let p = h.ok(
+        "get-parameters-for-import",
+        json!({ "key_id": key, "wrapping_algorithm": "SM2_ENCRYPT" }),
+    );
+    let public = byok_wrap::PublicKey::parse(p["public_key"].as_str().unwrap().as_bytes()).unwrap();
+    let first = byok_wrap::wrap(
+        &public,
+        byok_wrap::Algorithm::Sm2,
+        &temp,
+        byok_wrap::Sm2Format::Der,
+    )
+    .unwrap();
+    let second = aes_kw::Kek::<sm4::Sm4>::try_from(&temp[..])
+        .unwrap()
+        .wrap_with_padding_vec(pkcs8)
+        .unwrap();
+    json!({
+        "key_id": key,
+        "import_token": p["import_token"],
+        "encrypted_key_material": b64(&first),
+        "encrypted_privatekey": b64(&second),
+    })
+}
+
+#[test]
+fn sm2_private_keys_import_under_sm2_encrypt_with_an_sm4_temporary_key() {
+    let h = harness();
+    let key = created(&h, "SM2", None, "external");
+    // an EC private key is not an SM2 key
+    h.err(
+        "import-key-material",
+        sm2_two_layer_body(&h, &key, EC_P256, [3; 16]),
+        400,
+        "KMS.0308",
+    );
+    h.ok(
+        "import-key-material",
+        sm2_two_layer_body(&h, &key, SM2, [4; 16]),
+    );
+    assert_eq!(h.describe(&key)["key_state"], "2");
+    let r = sign(&h, &key, &[7; 32], "SM2DSA_SM3", None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        verify(
+            &h,
+            &key,
+            &[7; 32],
+            &unb64(&r.body["signature"]),
+            "SM2DSA_SM3"
+        ),
+        "true"
+    );
+    // the same key under another temporary key is the same material
+    h.ok(
+        "import-key-material",
+        sm2_two_layer_body(&h, &key, SM2, [5; 16]),
+    );
+    // an EC_P256 key takes no SM2_ENCRYPT wrapping (SM2PKE carries SM2 keys only)
+    let ec = created(&h, "EC_P256", None, "external");
+    h.err(
+        "get-parameters-for-import",
+        json!({ "key_id": ec, "wrapping_algorithm": "SM2_ENCRYPT" }),
+        400,
+        "KMS.0308",
     );
 }
