@@ -35,13 +35,26 @@ pub(super) fn data_algorithm(
 
 /// Asymmetric encryption has no additional authenticated data; refusing it keeps a caller
 /// from believing the ciphertext is bound to it.
-fn no_aad(input: &Input) -> Result<(), HuaweiError> {
-    match input.string("additional_authenticated_data", 0..=128)? {
+pub(super) fn no_aad(input: &Input, field: &str) -> Result<(), HuaweiError> {
+    match input.string(field, 0..=128)? {
         None | Some("") => Ok(()),
-        Some(_) => Err(HuaweiError::invalid(
-            "Invalid parameter: additional_authenticated_data is for symmetric keys; asymmetric encryption does not take it.",
-        )),
+        Some(_) => Err(HuaweiError::invalid(format!(
+            "Invalid parameter: {field} is for symmetric keys; asymmetric encryption does not take it."
+        ))),
     }
+}
+
+/// An asymmetric ciphertext in base64, within decrypt-data's documented pattern.
+pub(super) fn ciphertext(input: &Input, field: &str) -> Result<Vec<u8>, HuaweiError> {
+    let text = input.required(field, 1..=8192)?;
+    if !matches_base64_pattern(text, CIPHERTEXT_CHARS) {
+        return Err(HuaweiError::invalid(format!(
+            "Invalid parameter: {field} must match ^[0-9a-zA-Z+/=]{{128,5648}}$."
+        )));
+    }
+    STANDARD.decode(text).map_err(|_| {
+        HuaweiError::invalid(format!("Invalid parameter: {field} is not valid base64."))
+    })
 }
 
 pub(super) fn encrypt(
@@ -51,7 +64,7 @@ pub(super) fn encrypt(
     plaintext: &[u8],
     algorithm: EncryptionAlgorithm,
 ) -> Result<Value, HuaweiError> {
-    no_aad(input)?;
+    no_aad(input, "additional_authenticated_data")?;
     let ciphertext = ctx
         .kms
         .encrypt_asymmetric(&ctx.caller.tenant, &id, plaintext, algorithm)
@@ -67,16 +80,8 @@ pub(super) fn decrypt(
     input: &Input,
     algorithm: EncryptionAlgorithm,
 ) -> Result<Value, HuaweiError> {
-    let text = input.required("cipher_text", 1..=8192)?;
-    if !matches_base64_pattern(text, CIPHERTEXT_CHARS) {
-        return Err(HuaweiError::invalid(
-            "Invalid parameter: cipher_text must match ^[0-9a-zA-Z+/=]{128,5648}$.",
-        ));
-    }
-    let ciphertext = STANDARD
-        .decode(text)
-        .map_err(|_| HuaweiError::invalid("Invalid parameter: cipher_text is not valid base64."))?;
-    no_aad(input)?;
+    let ciphertext = ciphertext(input, "cipher_text")?;
+    no_aad(input, "additional_authenticated_data")?;
     let id = input
         .optional_key_id("key_id")?
         .ok_or_else(|| HuaweiError::missing("key_id"))?;

@@ -1,4 +1,5 @@
-//! encrypt-data, decrypt-data (asymmetric algorithms: `asymmetric`), re-encrypt, gen-random.
+//! encrypt-data, decrypt-data (asymmetric algorithms: `asymmetric`), gen-random; the
+//! ciphertext helpers re-encrypt shares.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -18,14 +19,6 @@ const CIPHERTEXT_CHARS: std::ops::RangeInclusive<usize> = 128..=5648;
 /// 1024-byte data key and then some.
 const HEX_CIPHERTEXT_CHARS: std::ops::RangeInclusive<usize> = 2..=4096;
 
-/// re-encrypt's values (encrypt-data and decrypt-data: see `asymmetric::data_algorithm`).
-const ALGORITHMS: &[&str] = &[
-    "SYMMETRIC_DEFAULT",
-    "RSAES_OAEP_SHA_1",
-    "RSAES_OAEP_SHA_256",
-    "SM2_ENCRYPT",
-];
-
 /// The AAD as the core's encryption context (one entry), so decrypt must repeat it.
 pub(super) fn aad(input: &Input, field: &str) -> Result<EncryptionContext, HuaweiError> {
     let mut ctx = EncryptionContext::new();
@@ -35,16 +28,6 @@ pub(super) fn aad(input: &Input, field: &str) -> Result<EncryptionContext, Huawe
         ctx.insert("additional_authenticated_data", a);
     }
     Ok(ctx)
-}
-
-/// re-encrypt stays symmetric: the asymmetric algorithms are refused there.
-pub(super) fn symmetric_only(input: &Input, field: &str) -> Result<(), HuaweiError> {
-    match input.choice(field, ALGORITHMS)? {
-        None | Some("SYMMETRIC_DEFAULT") => Ok(()),
-        Some(a) => Err(HuaweiError::invalid(format!(
-            "Invalid parameter: {field} {a} is not supported by kmsgate's re-encrypt, which re-encrypts symmetric ciphertexts; use decrypt-data and encrypt-data."
-        ))),
-    }
 }
 
 pub(super) fn encrypt_data(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
@@ -71,7 +54,7 @@ pub(super) fn encrypt_data(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Huawei
 }
 
 /// A base64 `cipher_text` of encrypt-data, unsealed to the core's blob.
-fn base64_ciphertext(input: &Input, field: &str) -> Result<Vec<u8>, HuaweiError> {
+pub(super) fn base64_ciphertext(input: &Input, field: &str) -> Result<Vec<u8>, HuaweiError> {
     let text = input.required(field, 1..=8192)?;
     if !matches_base64_pattern(text, CIPHERTEXT_CHARS) {
         return Err(HuaweiError::invalid(format!(
@@ -120,47 +103,6 @@ pub(super) fn decrypt_data(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Huawei
         "key_id": plain.key_id.to_string(),
         "plain_text": String::from_utf8_lossy(bytes),
         "plain_text_base64": STANDARD.encode(bytes),
-    }))
-}
-
-pub(super) fn re_encrypt(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
-    let destination = input.key_id("destination_key_id")?;
-    // A data key's ciphertext (create-datakey) is hex and names its length; data
-    // ciphertexts (encrypt-data) are base64. The answer keeps the encoding it was given.
-    let data_key = input.number("datakey_cipher_length", 1..=1024)?.is_some();
-    let blob = if data_key {
-        hex_ciphertext(input, "cipher_text")?
-    } else {
-        base64_ciphertext(input, "cipher_text")?
-    };
-    let source_context = aad(input, "source_additional_authenticated_data")?;
-    let destination_context = aad(input, "destination_additional_authenticated_data")?;
-    symmetric_only(input, "source_encryption_algorithm")?;
-    symmetric_only(input, "destination_encryption_algorithm")?;
-    let expected = input.optional_key_id("source_key_id")?;
-    let tenant = &ctx.caller.tenant;
-    // A named source key must be the ciphertext's before anything is encrypted again.
-    let source = ctx
-        .kms
-        .decrypt(tenant, &blob, &source_context)
-        .map_err(|e| ctx.core(e))?;
-    check_source(expected, source.key_id)?;
-    let out = ctx
-        .kms
-        .encrypt(
-            tenant,
-            &destination,
-            source.plaintext.expose(),
-            &destination_context,
-        )
-        .map_err(|e| ctx.core(e))?;
-    let sealed = ciphertext::seal(out);
-    Ok(json!({
-        "key_id": destination.to_string(),
-        "source_key_id": source.key_id.to_string(),
-        "cipher_text": if data_key { hex::encode(sealed) } else { STANDARD.encode(sealed) },
-        "source_encryption_algorithm": "SYMMETRIC_DEFAULT",
-        "destination_encryption_algorithm": "SYMMETRIC_DEFAULT",
     }))
 }
 

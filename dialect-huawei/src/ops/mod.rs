@@ -12,6 +12,7 @@ pub(crate) mod key_alias;
 mod keys;
 mod mac;
 mod public_key;
+mod re_encrypt;
 mod sign;
 pub(crate) mod wire_names;
 
@@ -85,7 +86,7 @@ operations! {
     DeleteImportedKeyMaterial => POST "delete-imported-key-material" => import::delete_imported_key_material,
     EncryptData => POST "encrypt-data" => crypto::encrypt_data,
     DecryptData => POST "decrypt-data" => crypto::decrypt_data,
-    ReEncrypt => POST "re-encrypt" => crypto::re_encrypt,
+    ReEncrypt => POST "re-encrypt" => re_encrypt::re_encrypt,
     GenRandom => POST "gen-random" => crypto::gen_random,
     CreateDatakey => POST "create-datakey" => datakey::create_datakey,
     CreateDatakeyWithoutPlaintext => POST "create-datakey-without-plaintext" => datakey::create_datakey_without_plaintext,
@@ -106,7 +107,7 @@ operations! {
 impl Operation {
     /// Reads and symmetric cryptography (HMAC included; signatures are not quick, RSA
     /// private operations take milliseconds): see `dialect_kit::Dialect::is_quick`, and
-    /// `may_be_asymmetric` for encrypt-data and decrypt-data.
+    /// `may_be_asymmetric` for encrypt-data, decrypt-data and re-encrypt.
     pub(crate) fn is_quick(self) -> bool {
         matches!(
             self,
@@ -130,12 +131,14 @@ impl Operation {
 
 impl Operation {
     /// Whether an otherwise quick request may ask for an RSA or SM2 private-key operation
-    /// (milliseconds): encrypt-data and decrypt-data whose body names an asymmetric
+    /// (milliseconds): encrypt-data, decrypt-data and re-encrypt whose body names an asymmetric
     /// algorithm. A byte search, not a parse: a false "may" only costs a blocking thread.
     pub(crate) fn may_be_asymmetric(self, body: &[u8]) -> bool {
         let names = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
-        matches!(self, Operation::EncryptData | Operation::DecryptData)
-            && (names(b"RSAES_OAEP") || names(b"SM2_ENCRYPT"))
+        matches!(
+            self,
+            Operation::EncryptData | Operation::DecryptData | Operation::ReEncrypt
+        ) && (names(b"RSAES_OAEP") || names(b"SM2_ENCRYPT"))
     }
 }
 
@@ -251,6 +254,14 @@ mod quick_tests {
             let op = Operation::from_route(&Method::POST, quick);
             assert!(op.is_some_and(Operation::is_quick), "{quick}");
         }
+        // encrypt-data and friends naming an asymmetric algorithm are not quick
+        let op = Operation::from_route(&Method::POST, "encrypt-data").unwrap();
+        assert!(!op.may_be_asymmetric(br#"{"plain_text": "x"}"#));
+        assert!(op.may_be_asymmetric(br#"{"encryption_algorithm": "SM2_ENCRYPT"}"#));
+        let op = Operation::from_route(&Method::POST, "re-encrypt").unwrap();
+        assert!(op.may_be_asymmetric(br#"{"source_encryption_algorithm": "RSAES_OAEP_SHA_1"}"#));
+        let op = Operation::from_route(&Method::POST, "describe-key").unwrap();
+        assert!(!op.may_be_asymmetric(br#"{"key_id": "RSAES_OAEP"}"#));
         for slow in [
             "create-key",
             "get-parameters-for-import",

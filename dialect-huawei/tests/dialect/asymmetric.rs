@@ -572,3 +572,76 @@ fn sm2_private_keys_import_under_sm2_encrypt_with_an_sm4_temporary_key() {
         "KMS.0308",
     );
 }
+
+#[test]
+fn re_encrypt_moves_ciphertexts_between_symmetric_and_asymmetric_keys() {
+    let h = harness();
+    let aes = h.create_key("kms", "AES_256");
+    let sm2 = created(&h, "SM2", Some("ENCRYPT_DECRYPT"), "kms");
+    let rsa = created(&h, "RSA_2048", Some("ENCRYPT_DECRYPT"), "kms");
+    let ct = h.ok(
+        "encrypt-data",
+        json!({ "key_id": aes, "plain_text": "travels", "additional_authenticated_data": "a" }),
+    )["cipher_text"]
+        .clone();
+    // symmetric → SM2
+    let out = h.ok(
+        "re-encrypt",
+        json!({ "cipher_text": ct, "source_additional_authenticated_data": "a",
+                "destination_key_id": sm2, "destination_encryption_algorithm": "SM2_ENCRYPT" }),
+    );
+    assert_eq!(
+        (
+            out["source_encryption_algorithm"].as_str(),
+            out["destination_encryption_algorithm"].as_str(),
+            out["source_key_id"].as_str()
+        ),
+        (
+            Some("SYMMETRIC_DEFAULT"),
+            Some("SM2_ENCRYPT"),
+            Some(aes.as_str())
+        )
+    );
+    let sm2_ct = out["cipher_text"].clone();
+    // SM2 → RSA (OAEP-SHA-1, which re-encrypt documents): the source key must be named
+    h.err(
+        "re-encrypt",
+        json!({ "cipher_text": sm2_ct, "source_encryption_algorithm": "SM2_ENCRYPT",
+                "destination_key_id": rsa, "destination_encryption_algorithm": "RSAES_OAEP_SHA_1" }),
+        400,
+        "KMS.0204",
+    );
+    let out = h.ok(
+        "re-encrypt",
+        json!({ "cipher_text": sm2_ct, "source_encryption_algorithm": "SM2_ENCRYPT", "source_key_id": sm2,
+                "destination_key_id": rsa, "destination_encryption_algorithm": "RSAES_OAEP_SHA_1" }),
+    );
+    let rsa_ct = out["cipher_text"].clone();
+    // RSA → symmetric, with a new AAD
+    let out = h.ok(
+        "re-encrypt",
+        json!({ "cipher_text": rsa_ct, "source_encryption_algorithm": "RSAES_OAEP_SHA_1", "source_key_id": rsa,
+                "destination_key_id": aes, "destination_additional_authenticated_data": "b" }),
+    );
+    let back = h.ok(
+        "decrypt-data",
+        json!({ "cipher_text": out["cipher_text"], "additional_authenticated_data": "b" }),
+    );
+    assert_eq!(back["plain_text"], "travels");
+    // asymmetric sides take no AAD
+    h.err(
+        "re-encrypt",
+        json!({ "cipher_text": rsa_ct, "source_encryption_algorithm": "RSAES_OAEP_SHA_1", "source_key_id": rsa,
+                "source_additional_authenticated_data": "x", "destination_key_id": aes }),
+        400,
+        "KMS.0308",
+    );
+    // the wrong algorithm for the destination key
+    h.err(
+        "re-encrypt",
+        json!({ "cipher_text": ct, "source_additional_authenticated_data": "a",
+                "destination_key_id": sm2, "destination_encryption_algorithm": "RSAES_OAEP_SHA_256" }),
+        400,
+        "KMS.0308",
+    );
+}

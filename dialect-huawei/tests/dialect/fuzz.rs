@@ -517,6 +517,13 @@ impl Target for Huawei {
             ),
             (
                 "POST",
+                p("re-encrypt"),
+                "SM2 to symmetric",
+                json!({ "cipher_text": sm2_cipher, "source_encryption_algorithm": "SM2_ENCRYPT",
+                        "source_key_id": sm2, "destination_key_id": generated }),
+            ),
+            (
+                "POST",
                 p("import-key-material"),
                 "two layers",
                 s.two_layer_body(&pending_ec, EC_P256),
