@@ -35,12 +35,12 @@ fn canonical_der(key: &PrivateDecryptingKey) -> Option<SecretBytes> {
 
 pub(super) fn generate(spec: KeySpec) -> Result<SecretBytes, KmsError> {
     let size = match spec {
-        KeySpec::Rsa2048 => KeySize::Rsa2048,
-        KeySpec::Rsa3072 => KeySize::Rsa3072,
-        _ => KeySize::Rsa4096,
+        KeySpec::Rsa2048 => Some(KeySize::Rsa2048),
+        KeySpec::Rsa3072 => Some(KeySize::Rsa3072),
+        KeySpec::Rsa4096 => Some(KeySize::Rsa4096),
+        _ => None,
     };
-    PrivateDecryptingKey::generate(size)
-        .ok()
+    size.and_then(|size| PrivateDecryptingKey::generate(size).ok())
         .as_ref()
         .and_then(canonical_der)
         .ok_or(KmsError::Internal(InternalError::MaterialGeneration(spec)))

@@ -1,9 +1,9 @@
 //! Asymmetric keys: every spec generated and imported, signatures and ciphertexts checked
 //! against an independent implementation in both directions (vectors made by Python
 //! `cryptography` and the OpenSSL CLI, `make_asymmetric_vectors.py`; the core's own
-//! signatures verified by aws-lc for ECDSA and Ed25519 and by the `rsa` crate for RSA, which
-//! the core does not sign with), wrong material refused with its own error, and the usage,
-//! algorithm and message rules.
+//! signatures verified by aws-lc for ECDSA and Ed25519, by the `rsa` crate for RSA, which
+//! the core does not sign with, and for SM2 by the OpenSSL CLI when it is on PATH), wrong
+//! material refused with its own error, and the usage, algorithm and message rules.
 
 use std::sync::OnceLock;
 
@@ -143,8 +143,8 @@ fn hash(algorithm: SigningAlgorithm, message: &[u8]) -> Vec<u8> {
     }
 }
 
-/// A second implementation's verdict on a core signature (`None`: no second implementation
-/// here, SM2 only: its signatures are checked the other way, OpenSSL's verified by the core).
+/// A second implementation's verdict on a core signature (`None`: no second Rust
+/// implementation for SM2; `sm2_signatures_and_ciphertexts_open_with_openssl` asks OpenSSL).
 fn independently_valid(
     spec: KeySpec,
     spki: &[u8],
@@ -993,4 +993,82 @@ fn sm2_digest_is_sm3_of_za_and_the_message() {
         f.verify(&id, &e(b"other"), MessageType::Digest, alg, &s),
         Err(KmsError::InvalidSignature)
     ));
+}
+
+/// The core's SM2 signatures and ciphertexts, checked by the OpenSSL CLI when it is there
+/// (no Rust implementation of SM2 but the one the core uses exists to check them with).
+#[test]
+fn sm2_signatures_and_ciphertexts_open_with_openssl() {
+    use std::process::Command;
+    let openssl = |args: &[&str]| Command::new("openssl").args(args).output();
+    let has_sm2 = openssl(&["list", "-public-key-algorithms"])
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("SM2"));
+    if !has_sm2 {
+        eprintln!("skipped: no openssl with SM2 on PATH");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let v = vector_key(KeySpec::Sm2);
+    std::fs::write(path("key.der"), hex(&v["pkcs8_hex"])).unwrap();
+    std::fs::write(path("pub.der"), hex(&v["spki_hex"])).unwrap();
+    let f = fixture();
+    let signing = f.imported(KeySpec::Sm2, KeyUsage::SignVerify, &hex(&v["pkcs8_hex"]));
+    let message = b"checked by openssl";
+    let signature = f
+        .sign(
+            &signing,
+            message,
+            MessageType::Raw,
+            SigningAlgorithm::Sm2Dsa,
+        )
+        .unwrap();
+    std::fs::write(path("msg"), message).unwrap();
+    std::fs::write(path("sig"), &signature).unwrap();
+    let verified = openssl(&[
+        "dgst",
+        "-sm3",
+        "-keyform",
+        "DER",
+        "-verify",
+        &path("pub.der"),
+        "-sigopt",
+        "distid:1234567812345678",
+        "-signature",
+        &path("sig"),
+        &path("msg"),
+    ])
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&verified.stdout).contains("Verified OK"),
+        "{verified:?}"
+    );
+
+    let encrypting = f.imported(
+        KeySpec::Sm2,
+        KeyUsage::EncryptDecrypt,
+        &hex(&v["pkcs8_hex"]),
+    );
+    let ciphertext = f
+        .kms
+        .encrypt_asymmetric(
+            &f.tenant,
+            &encrypting,
+            b"for openssl",
+            EncryptionAlgorithm::Sm2Pke,
+        )
+        .unwrap();
+    std::fs::write(path("ct"), &ciphertext).unwrap();
+    let decrypted = openssl(&[
+        "pkeyutl",
+        "-decrypt",
+        "-keyform",
+        "DER",
+        "-inkey",
+        &path("key.der"),
+        "-in",
+        &path("ct"),
+    ])
+    .unwrap();
+    assert_eq!(decrypted.stdout, b"for openssl", "{decrypted:?}");
 }
