@@ -150,17 +150,13 @@ pub(super) fn get_public_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
         .kms
         .get_public_key(&ctx.caller.tenant, &id)
         .map_err(core)?;
-    let b64 = STANDARD.encode(&public.spki_der);
-    let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        pem.push_str(&String::from_utf8_lossy(line));
-        pem.push('\n');
-    }
-    pem.push_str("-----END PUBLIC KEY-----\n");
     let mut out = Map::new();
     out.insert("KeyId".into(), json!(id.to_string()));
-    out.insert("PublicKey".into(), json!(b64));
-    out.insert("PublicKeyPem".into(), json!(pem));
+    out.insert("PublicKey".into(), json!(STANDARD.encode(&public.spki_der)));
+    out.insert(
+        "PublicKeyPem".into(),
+        json!(dialect_kit::pem::public_key_pem(&public.spki_der)),
+    );
     Ok(out)
 }
 
