@@ -5,7 +5,9 @@
   (RSAES_OAEP_SHA_256, Python `cryptography`), `encrypted_privatekey` the PKCS#8 DER private key
   under that temporary key with RFC 5649 key wrap with padding (`openssl enc -id-aes256-wrap-pad
   -iv A65959A6`, or `cryptography`'s aes_key_wrap_with_padding). The key then signs, and the
-  signatures are checked outside with `cryptography` (and the other way round).
+  signatures are checked outside with `cryptography` (and the other way round). An SM2 key
+  under SM2_ENCRYPT: an SM4 temporary key (OpenSSL SM2 encryption) and SM4 key wrap with
+  padding written here from RFC 5649; OpenSSL checks its signature.
 * Generated keys of every Huawei spec sign and verify (SM2 checked with `openssl pkeyutl`).
 * Asymmetric encrypt-data/decrypt-data (RSAES_OAEP_SHA_256, SM2_ENCRYPT), in both directions
   against a local implementation.
@@ -21,6 +23,7 @@ import hashlib
 import hmac as pyhmac
 import os
 import secrets
+import struct
 import subprocess
 import tempfile
 from pathlib import Path
@@ -28,6 +31,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap_with_padding
 from huaweicloudsdkkms.v2 import model as m
 
@@ -37,6 +41,7 @@ import kmsgate_wrap
 needs_openssl = pytest.mark.skipif(kmsgate_wrap.openssl_path() is None, reason="openssl is not on PATH")
 
 OPENSSL_GENPKEY = {
+    "SM2": ["-algorithm", "SM2"],
     "EC_P256": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
     "EC_P384": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
     "RSA_2048": ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
@@ -78,6 +83,25 @@ def openssl_wrap_pad(temp_key: bytes, data: bytes) -> bytes:
 
 def pem_to_der(pem: str) -> bytes:
     return base64.b64decode("".join(pem.strip().splitlines()[1:-1]))
+
+
+def key_wrap_with_padding(algorithm, key: bytes, data: bytes) -> bytes:
+    """RFC 5649 over any 128-bit block cipher (written here from the RFC: `cryptography` has it
+    for AES only, and Huawei's SM2_ENCRYPT layer is SM4 key wrap with padding, `gmssl enc
+    -sms4-wrap-pad`). test_kwp_matches_cryptography checks it against AES's."""
+    encrypt = Cipher(algorithm(key), modes.ECB()).encryptor().update
+    aiv = bytes.fromhex("A65959A6") + struct.pack(">I", len(data))
+    padded = data + b"\0" * (-len(data) % 8)
+    if len(padded) == 8:
+        return encrypt(aiv + padded)
+    r = [padded[i:i + 8] for i in range(0, len(padded), 8)]
+    a, n = aiv, len(r)
+    for j in range(6):
+        for i in range(n):
+            b = encrypt(a + r[i])
+            a = (int.from_bytes(b[:8], "big") ^ (n * j + i + 1)).to_bytes(8, "big")
+            r[i] = b[8:]
+    return a + b"".join(r)
 
 
 def create(kms, spec: str, usage: str | None = None, origin: str = "kms") -> str:
@@ -197,6 +221,45 @@ def test_import_openssl_key_in_two_layers_and_sign(hw_kms, spec, algorithms, wit
             m.DeleteImportedKeyMaterialRequest(body=m.OperateKeyRequestBody(key_id=key_id))
         )
     assert hw.describe(kms, key_id).key_state == "2"
+
+
+def test_kwp_matches_cryptography():
+    for n in (1, 8, 9, 121, 138, 1218):
+        key, data = os.urandom(32), os.urandom(n)
+        assert key_wrap_with_padding(algorithms.AES, key, data) == aes_key_wrap_with_padding(key, data)
+
+
+@needs_openssl
+def test_import_openssl_sm2_key_under_sm2_encrypt_and_sign(hw_kms):
+    """SM2_ENCRYPT's two layers: an SM4 temporary key SM2-encrypted by OpenSSL (DER C1C3C2), the
+    PKCS#8 SM2 private key under it with SM4 key wrap with padding; OpenSSL then checks a signature."""
+    kms = hw_kms
+    pkcs8 = genpkey("SM2")
+    key_id = create(kms, "SM2", None, "external")
+    p = hw.params(kms, key_id, "SM2_ENCRYPT")
+    temp = os.urandom(16)
+    body = m.ImportKeyMaterialRequestBody(
+        key_id=key_id,
+        import_token=p.import_token,
+        encrypted_key_material=b64(kmsgate_wrap.openssl_sm2_encrypt(base64.b64decode(p.public_key), temp)),
+        encrypted_privatekey=b64(key_wrap_with_padding(algorithms.SM4, temp, pkcs8)),
+    )
+    kms.import_key_material(m.ImportKeyMaterialRequest(body=body))
+    assert hw.describe(kms, key_id).key_state == "2"
+    digest = os.urandom(32)
+    sig = sign(kms, key_id, digest, "SM2DSA_SM3")
+    with tempfile.TemporaryDirectory(prefix="kmsgate-sm2-") as d:
+        wd = Path(d)
+        (wd / "key.der").write_bytes(pkcs8)
+        (wd / "e.bin").write_bytes(digest)
+        (wd / "sig.der").write_bytes(sig)
+        # the imported private key's own public half verifies what the service signed
+        out = subprocess.run(
+            ["openssl", "pkeyutl", "-verify", "-inkey", "key.der", "-keyform", "DER", "-in", "e.bin",
+             "-sigfile", "sig.der"],
+            cwd=wd, capture_output=True, text=True,
+        )
+        assert "Signature Verified Successfully" in out.stdout, out.stdout + out.stderr
 
 
 @needs_openssl
