@@ -352,6 +352,22 @@ def test_tencent_log_has_no_secrets(server_logs, fmt):
             keep("byok ciphertext", kt.call(c, "Encrypt", KeyId=ext, Plaintext=kt.b64(plaintext))["CiphertextBlob"])
             kt.call(c, "DeleteImportedKeyMaterial", KeyId=ext)
 
+            # generated asymmetric keys (#16): messages, signatures and SM2 plaintexts stay out
+            signer = kt.call(c, "CreateKey", Alias="logs-ecc", KeyUsage="ASYMMETRIC_SIGN_VERIFY_ECC")["KeyId"]
+            message = marker_bytes("SIGNED-MESSAGE", 64)
+            s.add("signed message", message)
+            sig = keep("signature", kt.call(c, "SignByAsymmetricKey", KeyId=signer, Algorithm="ECC_P256_R1",
+                                            Message=kt.b64(message))["Signature"])
+            assert kt.call(c, "VerifyByAsymmetricKey", KeyId=signer, Algorithm="ECC_P256_R1",
+                           Message=kt.b64(message), SignatureValue=sig)["SignatureValid"] is True
+            sm2 = kt.call(c, "CreateKey", Alias="logs-sm2", KeyUsage="ASYMMETRIC_DECRYPT_SM2")["KeyId"]
+            der = kt.unb64(kt.call(c, "GetPublicKey", KeyId=sm2)["PublicKey"])
+            sealed = kmsgate_wrap.openssl_sm2_encrypt(der, plaintext)
+            s.add("SM2 ciphertext", sealed)
+            out = kt.call(c, "AsymmetricSm2Decrypt", KeyId=sm2, Ciphertext=kt.b64(sealed))
+            assert kt.unb64(out["Plaintext"]) == plaintext
+            kt.call(c, "ListAlgorithms")
+
             with pytest.raises(TencentCloudSDKException) as info:
                 kt.call(wrong, "Encrypt", KeyId=key, Plaintext=kt.b64(plaintext))
             assert info.value.get_code() == "AuthFailure.SignatureFailure"
