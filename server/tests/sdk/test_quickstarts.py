@@ -59,6 +59,7 @@ EXPECTED_OUTPUT = {
     "tencent-sm": ["Enabled 4", "hello, SM4"],
     "huawei": ["2", "hello, BYOK"],
     "huawei-sm": ["2 SM4", "hello, SM4"],
+    "huawei-asym": ["2 EC_P256 SIGN_VERIFY", "signature verified"],
     "seed": ["Enabled", "hello, seed"],
 }
 QUICKSTARTS = tuple(EXPECTED_OUTPUT)
