@@ -105,6 +105,8 @@ impl Cipher {
             KeySpec::Sm4 => Sm4Gcm::new_from_slice(material)
                 .ok()
                 .map(|c| Cipher::Sm4(Box::new(c))),
+            // Callers refuse other keys first (`Key::material_for`).
+            _ => None,
         }
     }
 
@@ -193,8 +195,8 @@ mod tests {
 
     #[test]
     fn round_trip_and_tamper_detection_for_both_specs() {
-        for spec in KeySpec::ALL {
-            let material = vec![0x42; spec.material_len()];
+        for spec in KeySpec::SYMMETRIC {
+            let material = vec![0x42; spec.material_len().unwrap()];
             let id = KeyId::random();
             let ctx: EncryptionContext = [("purpose", "test")].into_iter().collect();
             let blob = encrypt(spec, &material, &id, b"hello", &ctx).unwrap_or_default();

@@ -1,7 +1,8 @@
 //! A key: its fixed attributes plus its lifecycle state. Every change to a key is one of the
 //! methods here, each delegating the state question to [`KeyState`].
 
-use crate::error::KmsError;
+use crate::algorithm::{Algorithm, EncryptionAlgorithm, KeyUsage, MacAlgorithm, SigningAlgorithm};
+use crate::error::{KmsError, Operation};
 use crate::ids::{KeyId, TenantId};
 use crate::lifecycle::{DeletionPolicy, ImportPolicy, KeyState, KeyStateKind, Material, Refusal};
 use crate::seal::MaterialId;
@@ -15,6 +16,8 @@ pub(crate) struct Key {
     pub(crate) id: KeyId,
     pub(crate) tenant: TenantId,
     pub(crate) spec: KeySpec,
+    /// Fixed at creation; always one the spec allows.
+    pub(crate) usage: KeyUsage,
     pub(crate) origin: Origin,
     pub(crate) description: String,
     pub(crate) created_at: Timestamp,
@@ -31,6 +34,7 @@ pub struct KeyDescription {
     pub key_id: KeyId,
     pub tenant: TenantId,
     pub spec: KeySpec,
+    pub usage: KeyUsage,
     pub origin: Origin,
     pub description: String,
     pub created_at: Timestamp,
@@ -49,6 +53,39 @@ impl KeyDescription {
     pub fn has_material(&self) -> bool {
         self.material_expiry.is_some()
     }
+
+    /// What the key signs with: empty unless its usage is SIGN_VERIFY.
+    pub fn signing_algorithms(&self) -> &'static [SigningAlgorithm] {
+        match self.usage {
+            KeyUsage::SignVerify => self.spec.signing_algorithms(),
+            KeyUsage::EncryptDecrypt | KeyUsage::GenerateVerifyMac => &[],
+        }
+    }
+
+    /// What the key encrypts with: empty unless its usage is ENCRYPT_DECRYPT.
+    pub fn encryption_algorithms(&self) -> &'static [EncryptionAlgorithm] {
+        match self.usage {
+            KeyUsage::EncryptDecrypt => self.spec.encryption_algorithms(),
+            KeyUsage::SignVerify | KeyUsage::GenerateVerifyMac => &[],
+        }
+    }
+
+    /// What the key makes MACs with: empty unless its usage is GENERATE_VERIFY_MAC.
+    pub fn mac_algorithms(&self) -> &'static [MacAlgorithm] {
+        match self.usage {
+            KeyUsage::GenerateVerifyMac => self.spec.mac_algorithms(),
+            KeyUsage::EncryptDecrypt | KeyUsage::SignVerify => &[],
+        }
+    }
+}
+
+/// One use of a key's material, with the algorithm it is used with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Use {
+    Encryption(EncryptionAlgorithm),
+    Signing(SigningAlgorithm, Operation),
+    Mac(MacAlgorithm, Operation),
+    PublicKey,
 }
 
 /// What the caller says about the material it imports. Checked with the key's origin and
@@ -89,6 +126,7 @@ impl Key {
             key_id: self.id,
             tenant: self.tenant.clone(),
             spec: self.spec,
+            usage: self.usage,
             origin: self.origin,
             description: self.description.clone(),
             created_at: self.created_at,
@@ -222,6 +260,49 @@ impl Key {
         Ok(next)
     }
 
+    /// The material for one use of the key: its usage must fit the use and its spec offer
+    /// the algorithm (static refusals first, each with its own error), then the state
+    /// machine decides whether the material may be used now.
+    pub(crate) fn material_for(&self, use_: Use) -> Result<&SecretBytes, KmsError> {
+        let wrong_usage = |operation| KmsError::WrongKeyUsage {
+            key_id: self.id,
+            usage: self.usage,
+            operation,
+        };
+        let (usage, operation, algorithm) = match use_ {
+            Use::Encryption(a) => (
+                KeyUsage::EncryptDecrypt,
+                Operation::Cryptography,
+                Some(Algorithm::Encryption(a)),
+            ),
+            Use::Signing(a, op) => (KeyUsage::SignVerify, op, Some(Algorithm::Signing(a))),
+            Use::Mac(a, op) => (KeyUsage::GenerateVerifyMac, op, Some(Algorithm::Mac(a))),
+            // Any usage: only keys without a public half refuse.
+            Use::PublicKey if self.spec.is_asymmetric() => {
+                (self.usage, Operation::GetPublicKey, None)
+            }
+            Use::PublicKey => return Err(wrong_usage(Operation::GetPublicKey)),
+        };
+        if self.usage != usage {
+            return Err(wrong_usage(operation));
+        }
+        if let Some(algorithm) = algorithm {
+            let offered = match algorithm {
+                Algorithm::Encryption(a) => self.spec.encryption_algorithms().contains(&a),
+                Algorithm::Signing(a) => self.spec.signing_algorithms().contains(&a),
+                Algorithm::Mac(a) => self.spec.mac_algorithms().contains(&a),
+            };
+            if !offered {
+                return Err(KmsError::AlgorithmNotForKey {
+                    key_id: self.id,
+                    spec: self.spec,
+                    algorithm,
+                });
+            }
+        }
+        self.usable_material()
+    }
+
     pub(crate) fn usable_material(&self) -> Result<&SecretBytes, KmsError> {
         self.state
             .usable_material()
@@ -231,7 +312,9 @@ impl Key {
 }
 
 pub(crate) fn check_material_len(spec: KeySpec, material: &SecretBytes) -> Result<(), KmsError> {
-    let expected = spec.material_len();
+    let Some(expected) = spec.material_len() else {
+        return Err(crate::error::InternalError::Unimplemented("non-symmetric material").into());
+    };
     if material.len() != expected {
         return Err(KmsError::MaterialLength {
             spec,

@@ -6,6 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
+use crate::algorithm::KeyUsage;
 use crate::authentic::{self, Legacy, Place, Unauthentic};
 use crate::error::{InternalError, KmsError};
 use crate::ids::{KeyId, TenantId};
@@ -25,6 +26,9 @@ struct Record {
     id: KeyId,
     tenant: TenantId,
     spec: KeySpec,
+    /// Absent in records from before other usages existed: those are all symmetric keys.
+    #[serde(default)]
+    usage: KeyUsage,
     origin: Origin,
     description: String,
     created_at: Timestamp,
@@ -85,6 +89,7 @@ pub(crate) fn encode(key: &Key, sealer: &Sealer) -> Result<Vec<u8>, KmsError> {
         id: key.id,
         tenant: key.tenant.clone(),
         spec: key.spec,
+        usage: key.usage,
         origin: key.origin,
         description: key.description.clone(),
         created_at: key.created_at,
@@ -165,6 +170,7 @@ pub(crate) fn decode_as(
         id: record.id,
         tenant: record.tenant,
         spec: record.spec,
+        usage: record.usage,
         origin: record.origin,
         description: record.description,
         created_at: record.created_at,
@@ -184,6 +190,7 @@ mod tests {
             id: KeyId::random(),
             tenant: TenantId::new("t").unwrap(),
             spec: KeySpec::Sm4,
+            usage: KeyUsage::EncryptDecrypt,
             origin: Origin::External,
             description: "d".into(),
             created_at: Timestamp::from_secs(5),

@@ -1,10 +1,15 @@
-//! Using key material: encrypt, decrypt, re-encrypt, data keys, random bytes.
+//! Using symmetric key material: encrypt, decrypt, re-encrypt, data keys, random bytes.
+//! These are SYMMETRIC_DEFAULT operations: a key of another usage is refused with
+//! `WrongKeyUsage`, an ENCRYPT_DECRYPT key of an asymmetric spec with `AlgorithmNotForKey`
+//! (its encryption goes through `encrypt_asymmetric`).
 
 use super::Kms;
 use super::keys::random_bytes;
+use crate::algorithm::EncryptionAlgorithm;
 use crate::ciphertext::{self, EncryptionContext};
 use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
+use crate::key::Use;
 use crate::seal::MaterialId;
 use crate::secret::SecretBytes;
 use crate::spec::{ByteCount, DataKeySpec};
@@ -59,7 +64,8 @@ impl Kms {
         context: &EncryptionContext,
     ) -> Result<(Vec<u8>, Option<MaterialId>), KmsError> {
         self.read_key(tenant, key_id, |k, _| {
-            let material = k.usable_material()?;
+            let material =
+                k.material_for(Use::Encryption(EncryptionAlgorithm::SymmetricDefault))?;
             let blob = ciphertext::encrypt(k.spec, material.expose(), &k.id, plaintext, context)?;
             Ok((blob, k.material_id))
         })
@@ -75,7 +81,8 @@ impl Kms {
     ) -> Result<Decrypted, KmsError> {
         let key_id = ciphertext::key_id_of(blob).ok_or(KmsError::InvalidCiphertext)?;
         let decrypted = self.read_key(tenant, &key_id, |k, _| {
-            let material = k.usable_material()?;
+            let material =
+                k.material_for(Use::Encryption(EncryptionAlgorithm::SymmetricDefault))?;
             let plaintext = ciphertext::decrypt(k.spec, material.expose(), blob, context)
                 .ok_or(KmsError::InvalidCiphertext)?;
             Ok(Decrypted {

@@ -25,11 +25,29 @@ pub struct ImportParameters {
     pub valid_to: Timestamp,
 }
 
+/// How the material of an import travels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ImportLayers {
+    /// The wrapping algorithm carries the material itself (AWS, Tencent, Huawei's symmetric
+    /// keys).
+    #[default]
+    One,
+    /// Huawei: asymmetric keys bring their private key in a second layer
+    /// ([`ImportRequest::wrapped_private_key`]) under a temporary key that the wrapping
+    /// algorithm carries; other keys travel in one layer.
+    TwoForPrivateKeys,
+}
+
 #[derive(Clone, Debug)]
 pub struct ImportRequest {
     pub key_id: KeyId,
     pub import_token: ImportToken,
     pub encrypted_material: EncryptedMaterial,
+    /// Huawei's two layers: when `Some`, `encrypted_material` unwraps (with the token's
+    /// algorithm) to a temporary key (AES-256 for the RSA algorithms, SM4 for SM2PKE), and
+    /// this is the PKCS#8 private key under it with RFC 5649 key wrap with padding. `None`
+    /// everywhere else.
+    pub wrapped_private_key: Option<EncryptedMaterial>,
     pub expiry: Expiry,
     pub policy: ImportPolicy,
     pub claim: MaterialClaim,
@@ -42,7 +60,8 @@ pub struct ImportOutcome {
 }
 
 impl Kms {
-    /// Issues a fresh wrapping key pair and a token bound to this key, algorithm and pair.
+    /// Issues a fresh wrapping key pair and a token bound to this key, algorithm and pair,
+    /// for material in one layer ([`ImportLayers::One`]).
     pub fn get_parameters_for_import(
         &self,
         tenant: &TenantId,
@@ -50,6 +69,27 @@ impl Kms {
         algorithm: WrappingAlgorithm,
         wrapping_key_spec: WrappingKeySpec,
     ) -> Result<ImportParameters, KmsError> {
+        self.get_parameters_for_import_in(
+            tenant,
+            key_id,
+            algorithm,
+            wrapping_key_spec,
+            ImportLayers::One,
+        )
+    }
+
+    /// [`Kms::get_parameters_for_import`] for material that will travel in `layers`: which
+    /// wrapping algorithm may carry which material depends on it
+    /// (`WrappingNotForMaterial`).
+    pub fn get_parameters_for_import_in(
+        &self,
+        tenant: &TenantId,
+        key_id: &KeyId,
+        algorithm: WrappingAlgorithm,
+        wrapping_key_spec: WrappingKeySpec,
+        layers: ImportLayers,
+    ) -> Result<ImportParameters, KmsError> {
+        let _ = layers;
         if !algorithm.fits(wrapping_key_spec) {
             return Err(KmsError::IncompatibleWrapping {
                 algorithm,
@@ -95,10 +135,14 @@ impl Kms {
             key_id,
             import_token,
             encrypted_material,
+            wrapped_private_key,
             expiry,
             policy,
             claim,
         } = request;
+        if wrapped_private_key.is_some() {
+            return Err(crate::error::InternalError::Unimplemented("two-layer import").into());
+        }
         // Cheap checks first, so a request for a missing or wrong key is not an RSA decryption.
         let spec = self.read_key(tenant, &key_id, |k, _| {
             k.check_import(policy, claim)?;

@@ -3,6 +3,7 @@
 use rand_core::{OsRng, RngCore};
 
 use super::Kms;
+use crate::algorithm::KeyUsage;
 use crate::error::{InternalError, KmsError, ValidationError};
 use crate::ids::{KeyId, TenantId};
 use crate::key::{Key, KeyDescription};
@@ -16,6 +17,8 @@ use crate::tags::Tags;
 #[derive(Clone, Debug)]
 pub struct CreateKey {
     pub spec: KeySpec,
+    /// Must be one of `spec.usages()`, else `UsageNotAllowed` and nothing is written.
+    pub usage: KeyUsage,
     pub origin: Origin,
     pub description: String,
     pub tags: Tags,
@@ -64,11 +67,23 @@ impl Kms {
         tenant: &TenantId,
         request: CreateKey,
     ) -> Result<KeyDescription, KmsError> {
+        if !request.spec.allows(request.usage) {
+            return Err(KmsError::UsageNotAllowed {
+                spec: request.spec,
+                usage: request.usage,
+            });
+        }
         let now = self.clock.now();
         let id = KeyId::random();
         let (state, material_id) = match request.origin {
             Origin::Generated => {
-                let secret = random_bytes(request.spec.material_len())?;
+                let len = request
+                    .spec
+                    .material_len()
+                    .ok_or(InternalError::Unimplemented(
+                        "generation of non-symmetric keys",
+                    ))?;
+                let secret = random_bytes(len)?;
                 let material_id = self.sealer.material_id(&id, secret.expose());
                 let material = Material {
                     secret,
@@ -82,6 +97,7 @@ impl Kms {
             id,
             tenant: tenant.clone(),
             spec: request.spec,
+            usage: request.usage,
             origin: request.origin,
             description: request.description,
             created_at: now,

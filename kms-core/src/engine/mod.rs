@@ -4,10 +4,12 @@
 //! update, never inside it.
 
 mod aliases;
+mod asymmetric;
 mod crypto;
 mod import;
 mod key_pairs;
 mod keys;
+mod mac;
 mod operator;
 mod seed;
 mod sweep;
@@ -18,8 +20,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use aliases::AliasPage;
+pub use asymmetric::{PublicKey, Signature};
 pub use crypto::{DataKey, Decrypted, ReEncrypted};
-pub use import::{ImportOutcome, ImportParameters, ImportRequest};
+pub use import::{ImportLayers, ImportOutcome, ImportParameters, ImportRequest};
 pub use keys::{CreateKey, KeyPage, PageSize};
 pub use operator::{KeyStateCounts, ResetReport};
 pub use seed::{SeedConflict, SeedError, SeedKey, SeedMaterial, Seeded};

@@ -164,7 +164,10 @@ impl Kms {
                 (None, Expiry::Never)
             }
             (SeedMaterial::Absent, Origin::Generated) => {
-                (Some(random_bytes(seed.spec.material_len())?), Expiry::Never)
+                let len = seed.spec.material_len().ok_or(KmsError::from(
+                    InternalError::Unimplemented("seeds of non-symmetric keys"),
+                ))?;
+                (Some(random_bytes(len)?), Expiry::Never)
             }
             (SeedMaterial::Given { expiry, .. }, Origin::Generated) if *expiry != Expiry::Never => {
                 return impossible(
@@ -190,6 +193,7 @@ impl Kms {
             id: seed.id,
             tenant: tenant.clone(),
             spec: seed.spec,
+            usage: seed.spec.default_usage(),
             origin: seed.origin,
             description: seed.description.clone(),
             created_at: now,

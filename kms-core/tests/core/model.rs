@@ -127,7 +127,10 @@ fn kind(s: State) -> KeyStateKind {
 }
 
 fn bytes_of(choice: u8, spec: KeySpec) -> Vec<u8> {
-    material(choice.wrapping_mul(31).wrapping_add(1), spec.material_len())
+    material(
+        choice.wrapping_mul(31).wrapping_add(1),
+        spec.material_len().unwrap(),
+    )
 }
 
 fn run(ops: Vec<Op>) {

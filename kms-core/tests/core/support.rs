@@ -102,6 +102,7 @@ impl Fixture {
                 &self.tenant,
                 CreateKey {
                     spec,
+                    usage: spec.default_usage(),
                     origin,
                     description: String::new(),
                     tags: Default::default(),
@@ -163,6 +164,7 @@ impl Fixture {
                 key_id: *id,
                 import_token: params.import_token.clone(),
                 encrypted_material: EncryptedMaterial::new(wrapped).unwrap(),
+                wrapped_private_key: None,
                 expiry,
                 policy,
                 claim: MaterialClaim::Unspecified,
