@@ -139,7 +139,10 @@ pub(crate) fn spec_name(spec: KeySpec) -> String {
 pub(crate) fn usage_not_compatible(usage: &str, spec: KeySpec) -> AwsError {
     AwsError::new(
         ErrorCode::ValidationException,
-        format!("KeyUsage {usage} is not compatible with KeySpec {}", spec_name(spec)),
+        format!(
+            "KeyUsage {usage} is not compatible with KeySpec {}",
+            spec_name(spec)
+        ),
     )
 }
 
@@ -177,7 +180,9 @@ fn material_problem(spec: KeySpec, problem: &MaterialProblem) -> String {
         MaterialProblem::Length { min, max, actual } => format!(
             "Key material is {actual} bytes long; {spec} key material must be {min} to {max} bytes."
         ),
-        MaterialProblem::InvalidKey => format!("The key material is not a valid {spec} private key."),
+        MaterialProblem::InvalidKey => {
+            format!("The key material is not a valid {spec} private key.")
+        }
     }
 }
 

@@ -2,7 +2,9 @@
 //! Verify, GenerateMac, VerifyMac, Encrypt and Decrypt parse, and the lists KeyMetadata and
 //! GetPublicKey answer with (in the order AWS lists them).
 
-use kms_core::{EncryptionAlgorithm, KeySpec, KeyUsage, MacAlgorithm, MessageType, SigningAlgorithm};
+use kms_core::{
+    EncryptionAlgorithm, KeySpec, KeyUsage, MacAlgorithm, MessageType, SigningAlgorithm,
+};
 use serde_json::{Value, json};
 
 use crate::error::{AwsError, ErrorCode};
@@ -41,7 +43,9 @@ pub(crate) fn key_spec(wire: KeySpecWire, china: bool) -> Result<KeySpec, AwsErr
         KeySpecWire::Hmac384 => KeySpec::Hmac384,
         KeySpecWire::Hmac512 => KeySpec::Hmac512,
         KeySpecWire::Sm2 if !china => {
-            return Err(validation("KeySpec SM2 is supported only in China Regions."));
+            return Err(validation(
+                "KeySpec SM2 is supported only in China Regions.",
+            ));
         }
         KeySpecWire::Sm2 => KeySpec::Sm2,
         KeySpecWire::MlDsa44

@@ -55,7 +55,10 @@ pub(super) fn with_material_id(mut out: Value, member: &str, id: Option<Material
 
 /// "An encryption context is valid only for cryptographic operations with a symmetric
 /// encryption KMS key" (the model's Decrypt documentation); the wording and code are ours.
-fn refuse_context_for(algorithm: EncryptionAlgorithm, context: &EncryptionContext) -> Result<(), AwsError> {
+fn refuse_context_for(
+    algorithm: EncryptionAlgorithm,
+    context: &EncryptionContext,
+) -> Result<(), AwsError> {
     if algorithm == EncryptionAlgorithm::SymmetricDefault || context.is_empty() {
         return Ok(());
     }

@@ -46,9 +46,8 @@ impl CreateKeyRequest {
             }
             (Some(s), None) => s,
             // The deprecated member's values are all KeySpec values.
-            (None, Some(l)) => KeySpecWire::from_wire(l.as_str()).ok_or_else(|| {
-                unsupported(&format!("CustomerMasterKeySpec {}", l.as_str()))
-            })?,
+            (None, Some(l)) => KeySpecWire::from_wire(l.as_str())
+                .ok_or_else(|| unsupported(&format!("CustomerMasterKeySpec {}", l.as_str())))?,
             (None, None) => KeySpecWire::SymmetricDefault,
         };
         let spec = algorithms::key_spec(wire, china)?;

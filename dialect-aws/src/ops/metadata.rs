@@ -3,9 +3,9 @@
 use kms_core::{Expiry, KeyDescription, KeyFamily, KeyStateKind, KeyUsage, Origin};
 use serde_json::{Map, Value, json};
 
+use super::algorithms::{encryption_list, mac_list, signing_list};
 use super::epoch;
 use crate::caller::Caller;
-use super::algorithms::{encryption_list, mac_list, signing_list};
 use crate::error::{KeyNamer, spec_name};
 
 pub(crate) fn key_state(state: KeyStateKind) -> &'static str {

@@ -1,8 +1,8 @@
 //! The operations: one typed request per operation, parsed from the body, run on the core,
 //! answered as AWS does. The routing table is [`Operation`].
 
-mod aliases;
 mod algorithms;
+mod aliases;
 mod crypto;
 mod data_keys;
 mod import;

@@ -79,8 +79,12 @@ fn key_metadata_lists_what_each_usage_allows() {
     assert_eq!(
         rsa_sign["SigningAlgorithms"],
         json!([
-            "RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512",
-            "RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512"
+            "RSASSA_PKCS1_V1_5_SHA_256",
+            "RSASSA_PKCS1_V1_5_SHA_384",
+            "RSASSA_PKCS1_V1_5_SHA_512",
+            "RSASSA_PSS_SHA_256",
+            "RSASSA_PSS_SHA_384",
+            "RSASSA_PSS_SHA_512"
         ])
     );
     assert!(rsa_sign.get("EncryptionAlgorithms").is_none());
@@ -254,7 +258,10 @@ fn imported_rsa_key_needs_rsa_aes_key_wrap() {
             "ValidationException",
         );
         assert!(
-            body["message"].as_str().unwrap().contains("RSA_AES_KEY_WRAP"),
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("RSA_AES_KEY_WRAP"),
             "{body}"
         );
     }
@@ -370,7 +377,10 @@ fn hmac_keys_generate_and_verify_macs() {
     assert_eq!(mac["KeyId"], format!("{ARN_PREFIX}{key}"));
     let mut expected = Hmac::<sha2::Sha256>::new_from_slice(&material).unwrap();
     expected.update(b"msg");
-    assert_eq!(unb64(&mac["Mac"]), expected.finalize().into_bytes().to_vec());
+    assert_eq!(
+        unb64(&mac["Mac"]),
+        expected.finalize().into_bytes().to_vec()
+    );
     let ok = h.ok(
         "VerifyMac",
         json!({ "KeyId": key, "Message": b64(b"msg"), "MacAlgorithm": "HMAC_SHA_256", "Mac": mac["Mac"] }),
@@ -418,7 +428,12 @@ fn usage_algorithm_and_digest_refusals() {
     let ecc = key_id(&create(&h, "ECC_NIST_P256", "SIGN_VERIFY", "AWS_KMS"));
     let rsa = key_id(&create(&h, "RSA_2048", "ENCRYPT_DECRYPT", "AWS_KMS"));
     let hmac = key_id(&create(&h, "HMAC_224", "GENERATE_VERIFY_MAC", "AWS_KMS"));
-    let ed = key_id(&create(&h, "ECC_NIST_EDWARDS25519", "SIGN_VERIFY", "AWS_KMS"));
+    let ed = key_id(&create(
+        &h,
+        "ECC_NIST_EDWARDS25519",
+        "SIGN_VERIFY",
+        "AWS_KMS",
+    ));
 
     let usage = |op: &str, body: Value, key: &str, usage: &str| {
         let body = h.err(op, body, "InvalidKeyUsageException");
@@ -534,7 +549,8 @@ fn usage_algorithm_and_digest_refusals() {
         "UnsupportedOperationException",
     );
     // A symmetric ciphertext decrypted naming a key that did not make it (AWS's wording).
-    let blob = h.ok("Encrypt", json!({ "KeyId": sym, "Plaintext": b64(b"m") }))["CiphertextBlob"].clone();
+    let blob =
+        h.ok("Encrypt", json!({ "KeyId": sym, "Plaintext": b64(b"m") }))["CiphertextBlob"].clone();
     let body = h.err(
         "Decrypt",
         json!({ "CiphertextBlob": blob, "KeyId": hmac }),
@@ -547,7 +563,13 @@ fn usage_algorithm_and_digest_refusals() {
     // Generated keys sign, and their signatures verify, in every message form.
     let signed = sign(&h, &ed, "ED25519_SHA_512", b"edwards", "RAW");
     assert_eq!(signed.status, 200, "{}", signed.body);
-    let ok = verify(&h, &ed, "ED25519_SHA_512", b"edwards", &signed.body["Signature"]);
+    let ok = verify(
+        &h,
+        &ed,
+        "ED25519_SHA_512",
+        b"edwards",
+        &signed.body["Signature"],
+    );
     assert_eq!(ok.body["SignatureValid"], true);
     // DryRun: the answer AWS gives when the request would have worked.
     h.err(
