@@ -270,8 +270,6 @@ pub enum InternalError {
     Seal,
     #[error("generating {0} key material failed")]
     MaterialGeneration(KeySpec),
-    #[error("{0} is not implemented yet")]
-    Unimplemented(&'static str),
 }
 
 impl From<crate::store::StoreError> for KmsError {

@@ -2,9 +2,10 @@
 //! methods here, each delegating the state question to [`KeyState`].
 
 use crate::algorithm::{Algorithm, EncryptionAlgorithm, KeyUsage, MacAlgorithm, SigningAlgorithm};
-use crate::error::{KmsError, Operation};
+use crate::error::{KmsError, MaterialProblem, Operation};
 use crate::ids::{KeyId, TenantId};
 use crate::lifecycle::{DeletionPolicy, ImportPolicy, KeyState, KeyStateKind, Material, Refusal};
+use crate::material::Accepted;
 use crate::seal::MaterialId;
 use crate::secret::SecretBytes;
 use crate::spec::{Expiry, KeySpec, Origin};
@@ -82,7 +83,10 @@ impl KeyDescription {
 /// One use of a key's material, with the algorithm it is used with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Use {
+    /// SYMMETRIC_DEFAULT (the blob) or a public-key algorithm.
     Encryption(EncryptionAlgorithm),
+    /// A public-key algorithm only: SYMMETRIC_DEFAULT is not one.
+    PublicKeyEncryption(EncryptionAlgorithm),
     Signing(SigningAlgorithm, Operation),
     Mac(MacAlgorithm, Operation),
     PublicKey,
@@ -223,7 +227,7 @@ impl Key {
 
     pub(crate) fn import(
         &self,
-        secret: SecretBytes,
+        material: Accepted,
         material_id: MaterialId,
         expiry: Expiry,
         policy: ImportPolicy,
@@ -231,7 +235,14 @@ impl Key {
         now: Timestamp,
     ) -> Result<Key, KmsError> {
         self.check_import(policy, claim)?;
-        check_material_len(self.spec, &secret)?;
+        // Accepted for another spec: only a declared (seeded) id reused for another key.
+        if material.spec() != self.spec {
+            return Err(KmsError::MaterialNotForSpec {
+                spec: self.spec,
+                problem: MaterialProblem::WrongAlgorithm,
+            });
+        }
+        let secret = material.into_secret();
         if let Some(accepted) = &self.material_id
             && !accepted.matches(&material_id)
         {
@@ -270,7 +281,7 @@ impl Key {
             operation,
         };
         let (usage, operation, algorithm) = match use_ {
-            Use::Encryption(a) => (
+            Use::Encryption(a) | Use::PublicKeyEncryption(a) => (
                 KeyUsage::EncryptDecrypt,
                 Operation::Cryptography,
                 Some(Algorithm::Encryption(a)),
@@ -288,6 +299,11 @@ impl Key {
         }
         if let Some(algorithm) = algorithm {
             let offered = match algorithm {
+                Algorithm::Encryption(EncryptionAlgorithm::SymmetricDefault)
+                    if matches!(use_, Use::PublicKeyEncryption(_)) =>
+                {
+                    false
+                }
                 Algorithm::Encryption(a) => self.spec.encryption_algorithms().contains(&a),
                 Algorithm::Signing(a) => self.spec.signing_algorithms().contains(&a),
                 Algorithm::Mac(a) => self.spec.mac_algorithms().contains(&a),
@@ -311,9 +327,13 @@ impl Key {
     }
 }
 
+/// Symmetric material has exactly its spec's length (other families: `material::accept`).
 pub(crate) fn check_material_len(spec: KeySpec, material: &SecretBytes) -> Result<(), KmsError> {
     let Some(expected) = spec.material_len() else {
-        return Err(crate::error::InternalError::Unimplemented("non-symmetric material").into());
+        return Err(KmsError::MaterialNotForSpec {
+            spec,
+            problem: MaterialProblem::WrongAlgorithm,
+        });
     };
     if material.len() != expected {
         return Err(KmsError::MaterialLength {

@@ -42,6 +42,7 @@ mod error;
 mod ids;
 mod key;
 mod lifecycle;
+mod material;
 mod record;
 mod seal;
 mod secret;

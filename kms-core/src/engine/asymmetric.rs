@@ -1,14 +1,16 @@
 //! Asymmetric keys in use: public keys, signatures, and public-key encryption. Every
-//! operation asks the key for its material through [`Key::material_for`], which checks the
-//! usage, the algorithm and (through the state machine) the state.
+//! operation takes the key's material through `Key::material_for`, which checks the usage,
+//! the algorithm and (through the state machine) the state; the cryptography runs after the
+//! read, outside any store update.
 
 use super::Kms;
 use super::crypto::Decrypted;
 use crate::algorithm::{EncryptionAlgorithm, MessageType, SigningAlgorithm};
-use crate::error::Operation;
-use crate::error::{InternalError, KmsError};
+use crate::error::{KmsError, Operation};
 use crate::ids::{KeyId, TenantId};
 use crate::key::{KeyDescription, Use};
+use crate::material::{Message, PrivateKey};
+use crate::seal::MaterialId;
 
 /// A key's public half, as every cloud hands it out.
 #[derive(Clone, Debug)]
@@ -26,14 +28,37 @@ pub struct Signature {
     pub bytes: Vec<u8>,
 }
 
+/// What one use needs of a key, read in one go.
+struct InUse {
+    key: PrivateKey,
+    description: KeyDescription,
+    material_id: Option<MaterialId>,
+}
+
 impl Kms {
-    pub fn get_public_key(&self, tenant: &TenantId, key_id: &KeyId) -> Result<PublicKey, KmsError> {
-        self.read_key(tenant, key_id, |k, _| {
-            k.material_for(Use::PublicKey)?;
-            Err(InternalError::Unimplemented("get_public_key").into())
+    fn private_key(&self, tenant: &TenantId, key_id: &KeyId, use_: Use) -> Result<InUse, KmsError> {
+        let (spec, secret, description, material_id) = self.read_key(tenant, key_id, |k, _| {
+            let secret = k.material_for(use_)?.clone();
+            Ok((k.spec, secret, k.describe(), k.material_id))
+        })?;
+        Ok(InUse {
+            key: PrivateKey::open(spec, &secret)?,
+            description,
+            material_id,
         })
     }
 
+    /// Any usage; keys without a public half (symmetric, HMAC) answer `WrongKeyUsage`.
+    pub fn get_public_key(&self, tenant: &TenantId, key_id: &KeyId) -> Result<PublicKey, KmsError> {
+        let in_use = self.private_key(tenant, key_id, Use::PublicKey)?;
+        Ok(PublicKey {
+            spki_der: in_use.key.public_key_der()?,
+            key: in_use.description,
+        })
+    }
+
+    /// A DIGEST message must have the algorithm's digest length (`DigestLength`); Ed25519
+    /// signs RAW messages only (`MessageTypeNotAllowed`). Both are checked before the key.
     pub fn sign(
         &self,
         tenant: &TenantId,
@@ -42,14 +67,17 @@ impl Kms {
         kind: MessageType,
         algorithm: SigningAlgorithm,
     ) -> Result<Signature, KmsError> {
-        let _ = (message, kind);
-        self.read_key(tenant, key_id, |k, _| {
-            k.material_for(Use::Signing(algorithm, Operation::Sign))?;
-            Err(InternalError::Unimplemented("sign").into())
+        let message = Message::new(algorithm, kind, message)?;
+        let in_use = self.private_key(tenant, key_id, Use::Signing(algorithm, Operation::Sign))?;
+        Ok(Signature {
+            key_id: *key_id,
+            algorithm,
+            bytes: in_use.key.sign(algorithm, message)?,
         })
     }
 
-    /// `Ok(())` when the signature is valid, `InvalidSignature` when it is not.
+    /// `Ok(())` when the signature is valid, `InvalidSignature` when it is not (including a
+    /// signature that is not even well-formed).
     pub fn verify(
         &self,
         tenant: &TenantId,
@@ -59,11 +87,14 @@ impl Kms {
         algorithm: SigningAlgorithm,
         signature: &[u8],
     ) -> Result<(), KmsError> {
-        let _ = (tenant, key_id, message, kind, algorithm, signature);
-        Err(InternalError::Unimplemented("verify").into())
+        let message = Message::new(algorithm, kind, message)?;
+        let in_use =
+            self.private_key(tenant, key_id, Use::Signing(algorithm, Operation::Verify))?;
+        in_use.key.verify(algorithm, message, signature)
     }
 
-    /// Raw RSA-OAEP ciphertext, or SM2 DER C1C3C2.
+    /// Raw RSA-OAEP ciphertext, or SM2 DER C1C3C2. Longer plaintexts than the algorithm
+    /// takes are `PlaintextTooLong`.
     pub fn encrypt_asymmetric(
         &self,
         tenant: &TenantId,
@@ -71,10 +102,11 @@ impl Kms {
         plaintext: &[u8],
         algorithm: EncryptionAlgorithm,
     ) -> Result<Vec<u8>, KmsError> {
-        let _ = (tenant, key_id, plaintext, algorithm);
-        Err(InternalError::Unimplemented("encrypt_asymmetric").into())
+        let in_use = self.private_key(tenant, key_id, Use::PublicKeyEncryption(algorithm))?;
+        in_use.key.encrypt(algorithm, plaintext)
     }
 
+    /// Every ciphertext that does not decrypt is one `InvalidCiphertext`.
     pub fn decrypt_asymmetric(
         &self,
         tenant: &TenantId,
@@ -82,7 +114,11 @@ impl Kms {
         ciphertext: &[u8],
         algorithm: EncryptionAlgorithm,
     ) -> Result<Decrypted, KmsError> {
-        let _ = (tenant, key_id, ciphertext, algorithm);
-        Err(InternalError::Unimplemented("decrypt_asymmetric").into())
+        let in_use = self.private_key(tenant, key_id, Use::PublicKeyEncryption(algorithm))?;
+        Ok(Decrypted {
+            key_id: *key_id,
+            material_id: in_use.material_id,
+            plaintext: in_use.key.decrypt(algorithm, ciphertext)?,
+        })
     }
 }

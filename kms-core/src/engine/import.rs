@@ -3,12 +3,14 @@
 use super::Kms;
 use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
-use crate::key::{KeyDescription, MaterialClaim, check_material_len};
+use crate::key::{KeyDescription, MaterialClaim};
 use crate::lifecycle::ImportPolicy;
+use crate::material;
 use crate::seal::MaterialId;
 use crate::spec::Expiry;
 use crate::time::Timestamp;
 use crate::token::{self, Claims, ImportToken};
+use crate::wrapping::rules;
 use crate::wrapping::{EncryptedMaterial, WrappingAlgorithm, WrappingKeySpec};
 
 /// What a caller needs to wrap material for one key.
@@ -89,14 +91,18 @@ impl Kms {
         wrapping_key_spec: WrappingKeySpec,
         layers: ImportLayers,
     ) -> Result<ImportParameters, KmsError> {
-        let _ = layers;
         if !algorithm.fits(wrapping_key_spec) {
             return Err(KmsError::IncompatibleWrapping {
                 algorithm,
                 spec: wrapping_key_spec,
             });
         }
-        self.read_key(tenant, key_id, |k, _| k.check_import_parameters())?;
+        let spec = self.read_key(tenant, key_id, |k, _| {
+            k.check_import_parameters()?;
+            Ok(k.spec)
+        })?;
+        let two_layers = layers == ImportLayers::TwoForPrivateKeys && spec.is_asymmetric();
+        rules::check(algorithm, wrapping_key_spec, spec, two_layers)?;
         let key_pair = self.key_pairs.key_pair(wrapping_key_spec)?;
         self.recent_pairs.remember(&key_pair);
         let (now, generation) = self.clock.now_and_generation();
@@ -124,8 +130,10 @@ impl Kms {
 
     /// Checks, each with its own error and in this order: the key exists, is external and its
     /// state accepts an import under `policy`; the token is ours, for this key, unexpired; the
-    /// material unwraps; its length fits the key spec; it is the material the key already had
-    /// (if any); the expiry is in the future. A refused import changes nothing.
+    /// token's algorithm may carry this key's material in the request's layers; the material
+    /// unwraps; it fits the key spec (length, or PKCS#8 algorithm, curve and size; kept in
+    /// its canonical encoding); it is the material the key already had (if any); the expiry
+    /// is in the future. A refused import changes nothing.
     pub fn import_key_material(
         &self,
         tenant: &TenantId,
@@ -140,9 +148,6 @@ impl Kms {
             policy,
             claim,
         } = request;
-        if wrapped_private_key.is_some() {
-            return Err(crate::error::InternalError::Unimplemented("two-layer import").into());
-        }
         // Cheap checks first, so a request for a missing or wrong key is not an RSA decryption.
         let spec = self.read_key(tenant, &key_id, |k, _| {
             k.check_import(policy, claim)?;
@@ -156,14 +161,27 @@ impl Kms {
             &*self.clock,
             &self.recent_pairs,
         )?;
-        let secret = key_pair
+        rules::check(
+            algorithm,
+            key_pair.spec(),
+            spec,
+            wrapped_private_key.is_some(),
+        )?;
+        let unwrapped = key_pair
             .unwrap(algorithm, encrypted_material.as_bytes())
             .ok_or(KmsError::UnwrapFailed { algorithm })?;
-        check_material_len(spec, &secret)?;
-        let material_id = self.sealer.material_id(&key_id, secret.expose());
+        let secret = match &wrapped_private_key {
+            None => unwrapped,
+            Some(wrapped) => {
+                material::unwrap_private_key(algorithm, &unwrapped, wrapped.as_bytes())
+                    .ok_or(KmsError::UnwrapFailed { algorithm })?
+            }
+        };
+        let accepted = material::accept(spec, secret)?;
+        let material_id = self.sealer.material_id(&key_id, accepted.secret().expose());
         // The decision proper: re-checked against the key as it is now, atomically.
         self.with_key(tenant, &key_id, |k, now| {
-            let next = k.import(secret, material_id, expiry, policy, claim, now)?;
+            let next = k.import(accepted, material_id, expiry, policy, claim, now)?;
             let outcome = ImportOutcome {
                 key: next.describe(),
                 material_id,

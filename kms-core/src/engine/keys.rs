@@ -1,15 +1,13 @@
 //! Creating, finding and managing keys.
 
-use rand_core::{OsRng, RngCore};
-
 use super::Kms;
 use crate::algorithm::KeyUsage;
 use crate::error::{InternalError, KmsError, ValidationError};
 use crate::ids::{KeyId, TenantId};
 use crate::key::{Key, KeyDescription};
 use crate::lifecycle::{DeletionPolicy, KeyState, Material};
+use crate::material;
 use crate::record;
-use crate::secret::SecretBytes;
 use crate::spec::{DeletionWindow, Expiry, KeySpec, Origin};
 use crate::store::Change;
 use crate::tags::Tags;
@@ -51,13 +49,7 @@ pub struct KeyPage {
     pub next: Option<KeyId>,
 }
 
-pub(crate) fn random_bytes(n: usize) -> Result<SecretBytes, KmsError> {
-    let mut bytes = vec![0u8; n];
-    OsRng
-        .try_fill_bytes(&mut bytes)
-        .map_err(|_| InternalError::Randomness)?;
-    Ok(SecretBytes::from(bytes))
-}
+pub(crate) use crate::secret::random_bytes;
 
 impl Kms {
     /// A generated key starts Enabled with fresh material that never expires; an external key
@@ -77,13 +69,8 @@ impl Kms {
         let id = KeyId::random();
         let (state, material_id) = match request.origin {
             Origin::Generated => {
-                let len = request
-                    .spec
-                    .material_len()
-                    .ok_or(InternalError::Unimplemented(
-                        "generation of non-symmetric keys",
-                    ))?;
-                let secret = random_bytes(len)?;
+                // RSA takes up to seconds; no lock is held yet.
+                let secret = material::generate(request.spec)?.into_secret();
                 let material_id = self.sealer.material_id(&id, secret.expose());
                 let material = Material {
                     secret,

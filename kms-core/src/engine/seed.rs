@@ -3,17 +3,18 @@
 //! declarations at every start; it never overwrites what the key's users changed since
 //! (state, description, tags, expiry), and it refuses (changing nothing) what would make a
 //! declared key a different key: another spec, origin or material, or an alias held by
-//! another key.
+//! another key. A declared key has its spec's default usage; its material follows the
+//! import rules (`material::accept`: asymmetric keys as PKCS#8, kept canonical).
 
 use std::fmt;
 
 use super::Kms;
-use super::keys::random_bytes;
 use crate::alias::AliasName;
 use crate::error::{InternalError, KmsError};
 use crate::ids::{KeyId, TenantId};
-use crate::key::{Key, MaterialClaim, check_material_len};
+use crate::key::{Key, MaterialClaim};
 use crate::lifecycle::{Aged, ImportPolicy, KeyState, Material};
+use crate::material;
 use crate::record;
 use crate::secret::SecretBytes;
 use crate::spec::{Expiry, KeySpec, Origin};
@@ -163,12 +164,10 @@ impl Kms {
                 }
                 (None, Expiry::Never)
             }
-            (SeedMaterial::Absent, Origin::Generated) => {
-                let len = seed.spec.material_len().ok_or(KmsError::from(
-                    InternalError::Unimplemented("seeds of non-symmetric keys"),
-                ))?;
-                (Some(random_bytes(len)?), Expiry::Never)
-            }
+            (SeedMaterial::Absent, Origin::Generated) => (
+                Some(material::generate(seed.spec)?.into_secret()),
+                Expiry::Never,
+            ),
             (SeedMaterial::Given { expiry, .. }, Origin::Generated) if *expiry != Expiry::Never => {
                 return impossible(
                     "generated material never expires; expiry is for imported material",
@@ -176,10 +175,11 @@ impl Kms {
             }
             // Whether the expiry is still ahead matters only when the key is created (or gets
             // the material): a key already holding it is kept however time has moved since.
-            (SeedMaterial::Given { secret, expiry }, _) => {
-                check_material_len(seed.spec, secret)?;
-                (Some(secret.clone()), *expiry)
-            }
+            // Asymmetric material is kept in its canonical encoding, as an import keeps it.
+            (SeedMaterial::Given { secret, expiry }, _) => (
+                Some(material::accept(seed.spec, secret.clone())?.into_secret()),
+                *expiry,
+            ),
         };
         let material_id = secret
             .as_ref()
@@ -331,7 +331,7 @@ fn reconcile(
         Some(_) => differs("material"),
         None => {
             let imported = existing.import(
-                secret.clone(),
+                material::accept(seed.spec, secret.clone())?,
                 *declared,
                 *expiry,
                 ImportPolicy::default(),

@@ -6,12 +6,14 @@
 mod support;
 
 mod aliases_tags;
+mod asymmetric;
 mod authenticated;
 mod crypto;
 mod durability;
 mod import_errors;
 mod import_lifecycle;
 mod keys;
+mod mac;
 mod model;
 mod operator;
 mod reads;
