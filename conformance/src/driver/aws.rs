@@ -282,8 +282,8 @@ impl Driver for AwsDriver {
         };
         let handle = key.as_key();
         let params = self.get_parameters(&handle, alg, spec)?;
-        let wrapped = crate::wrap::wrap(&params.public_key_der, alg, material)
-            .map_err(CallError::broken)?;
+        let wrapped =
+            crate::wrap::wrap(&params.public_key_der, alg, material).map_err(CallError::broken)?;
         self.import(&handle, &params.token, &wrapped, Expiry::Never)
     }
 

@@ -140,28 +140,46 @@ pub trait Driver: Send + Sync + fmt::Debug {
     /// Import parameters, the dialect's documented wrapping of `material` (a PKCS#8 DER
     /// private key, or HMAC key bytes), and the import, material never expiring.
     fn import_asym(&self, key: &AsymHandle, _material: &[u8]) -> Call<()> {
-        Err(CallError::broken(format!("no {} keys in this dialect", key.spec)))
+        Err(CallError::broken(format!(
+            "no {} keys in this dialect",
+            key.spec
+        )))
     }
     /// The DER SubjectPublicKeyInfo.
     fn public_key(&self, key: &AsymHandle) -> Call<Vec<u8>> {
-        Err(CallError::broken(format!("no {} keys in this dialect", key.spec)))
+        Err(CallError::broken(format!(
+            "no {} keys in this dialect",
+            key.spec
+        )))
     }
     /// Signs the whole `message` (RAW) with the key spec's SHA-256 algorithm (ECDSA_SHA_256,
     /// RSASSA_PSS_SHA_256).
     fn sign(&self, key: &AsymHandle, _message: &[u8]) -> Call<Vec<u8>> {
-        Err(CallError::broken(format!("no {} keys in this dialect", key.spec)))
+        Err(CallError::broken(format!(
+            "no {} keys in this dialect",
+            key.spec
+        )))
     }
     /// Whether the dialect calls the signature valid (a dialect may refuse an invalid one
     /// instead, as the ledger says).
     fn verify(&self, key: &AsymHandle, _message: &[u8], _signature: &[u8]) -> Call<bool> {
-        Err(CallError::broken(format!("no {} keys in this dialect", key.spec)))
+        Err(CallError::broken(format!(
+            "no {} keys in this dialect",
+            key.spec
+        )))
     }
     /// HMAC-SHA-256 of `message`.
     fn generate_mac(&self, key: &AsymHandle, _message: &[u8]) -> Call<Vec<u8>> {
-        Err(CallError::broken(format!("no {} keys in this dialect", key.spec)))
+        Err(CallError::broken(format!(
+            "no {} keys in this dialect",
+            key.spec
+        )))
     }
     fn verify_mac(&self, key: &AsymHandle, _message: &[u8], _mac: &[u8]) -> Call<bool> {
-        Err(CallError::broken(format!("no {} keys in this dialect", key.spec)))
+        Err(CallError::broken(format!(
+            "no {} keys in this dialect",
+            key.spec
+        )))
     }
 }
 

@@ -44,8 +44,12 @@ fn verify_outside(spec: AsymSpec, spki: &[u8], message: &[u8], signature: &[u8])
         AsymSpec::Rsa2048 | AsymSpec::Hmac256 => {
             let key = rsa::RsaPublicKey::from_public_key_der(spki)
                 .map_err(|e| format!("the RSA public key: {e}"))?;
-            key.verify(rsa::Pss::new::<Sha256>(), &Sha256::digest(message), signature)
-                .map_err(|e| format!("the PSS signature does not verify outside: {e}"))
+            key.verify(
+                rsa::Pss::new::<Sha256>(),
+                &Sha256::digest(message),
+                signature,
+            )
+            .map_err(|e| format!("the PSS signature does not verify outside: {e}"))
         }
     }
 }
@@ -87,7 +91,11 @@ fn signing_key(run: &mut Run<'_>, spec: AsymSpec) -> Step<()> {
         run.driver.import_asym(&key, wrong),
         Failure::MaterialNotForSpec,
     )?;
-    run.expect_state("after the refused import", &key.as_key(), State::PendingImport)?;
+    run.expect_state(
+        "after the refused import",
+        &key.as_key(),
+        State::PendingImport,
+    )?;
     run.ok("import", run.driver.import_asym(&key, pkcs8))?;
     run.expect_state("imported", &key.as_key(), State::Enabled)?;
     let public = run.ok("public key", run.driver.public_key(&key))?;
@@ -127,7 +135,10 @@ pub fn hmac_import(run: &mut Run<'_>) -> Step<Verdict> {
         }
         Support::NotExpressible(why) => return Ok(Verdict::NotOffered(why.to_owned())),
     }
-    let key = run.ok("create an external HMAC key", run.driver.create_asym_key(spec))?;
+    let key = run.ok(
+        "create an external HMAC key",
+        run.driver.create_asym_key(spec),
+    )?;
     // HMAC_256 takes 32 to 64 bytes (AWS's developer guide).
     run.refused(
         "import 16 bytes",
@@ -138,8 +149,8 @@ pub fn hmac_import(run: &mut Run<'_>) -> Step<Verdict> {
     run.ok("import", run.driver.import_asym(&key, &material))?;
     run.expect_state("imported", &key.as_key(), State::Enabled)?;
     let mac = run.ok("generate a MAC", run.driver.generate_mac(&key, MESSAGE))?;
-    let mut outside = Hmac::<Sha256>::new_from_slice(&material)
-        .map_err(|e| format!("HMAC key: {e}"))?;
+    let mut outside =
+        Hmac::<Sha256>::new_from_slice(&material).map_err(|e| format!("HMAC key: {e}"))?;
     outside.update(MESSAGE);
     if mac != outside.finalize().into_bytes().as_slice() {
         return Err("the MAC is not HMAC-SHA-256 of the imported material".into());
