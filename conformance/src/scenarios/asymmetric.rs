@@ -131,7 +131,7 @@ pub fn hmac_import(run: &mut Run<'_>) -> Step<Verdict> {
                 Failure::HmacImport,
             )?;
             run.note(format!("HMAC import refused: {why}"));
-            return Ok(Verdict::Pass);
+            return Ok(Verdict::NotOffered(run.notes().join("; ")));
         }
         Support::NotExpressible(why) => return Ok(Verdict::NotOffered(why.to_owned())),
     }
