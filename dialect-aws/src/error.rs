@@ -325,11 +325,18 @@ pub fn from_core_during(err: &KmsError, names: &dyn KeyNamer, operation: &str) -
             C::ValidationException,
             format!("MessageType {kind} is not valid for signing algorithm {algorithm}."),
         ),
-        // AWS names the algorithm and key spec too ("Algorithm RSAES_OAEP_SHA_256 and key
-        // spec RSA_2048 cannot encrypt data larger than 190 bytes."); the core error has not.
-        KmsError::PlaintextTooLong { max, .. } => e(
+        // AWS's recorded wording.
+        KmsError::PlaintextTooLong {
+            algorithm,
+            spec,
+            max,
+            ..
+        } => e(
             C::ValidationException,
-            format!("The algorithm and key spec cannot encrypt data larger than {max} bytes."),
+            format!(
+                "Algorithm {algorithm} and key spec {} cannot encrypt data larger than {max} bytes.",
+                spec_name(*spec)
+            ),
         ),
         // AWS answers both with an empty message.
         KmsError::InvalidSignature => e(C::KmsInvalidSignatureException, String::new()),
@@ -550,6 +557,90 @@ mod tests {
             ),
             (KmsError::TooManyTags { limit: 50 }, "TagException", 400),
             (
+                KmsError::UsageNotAllowed {
+                    spec: KeySpec::Hmac256,
+                    usage: KeyUsage::SignVerify,
+                },
+                "ValidationException",
+                400,
+            ),
+            (
+                KmsError::WrongKeyUsage {
+                    key_id: id,
+                    usage: KeyUsage::SignVerify,
+                    operation: Operation::Cryptography,
+                },
+                "InvalidKeyUsageException",
+                400,
+            ),
+            (
+                KmsError::WrongKeyUsage {
+                    key_id: id,
+                    usage: KeyUsage::EncryptDecrypt,
+                    operation: Operation::GetPublicKey,
+                },
+                "UnsupportedOperationException",
+                400,
+            ),
+            (
+                KmsError::AlgorithmNotForKey {
+                    key_id: id,
+                    spec: KeySpec::EccNistP256,
+                    algorithm: Algorithm::Signing(SigningAlgorithm::EcdsaSha384),
+                },
+                "InvalidKeyUsageException",
+                400,
+            ),
+            (
+                KmsError::DigestLength {
+                    algorithm: SigningAlgorithm::EcdsaSha256,
+                    expected: 32,
+                    actual: 5,
+                },
+                "ValidationException",
+                400,
+            ),
+            (
+                KmsError::MessageTypeNotAllowed {
+                    algorithm: SigningAlgorithm::Ed25519Sha512,
+                    kind: MessageType::Digest,
+                },
+                "ValidationException",
+                400,
+            ),
+            (
+                KmsError::PlaintextTooLong {
+                    algorithm: EncryptionAlgorithm::RsaesOaepSha256,
+                    spec: KeySpec::Rsa2048,
+                    max: 190,
+                    actual: 191,
+                },
+                "ValidationException",
+                400,
+            ),
+            (
+                KmsError::InvalidSignature,
+                "KMSInvalidSignatureException",
+                400,
+            ),
+            (KmsError::InvalidMac, "KMSInvalidMacException", 400),
+            (
+                KmsError::MaterialNotForSpec {
+                    spec: KeySpec::EccNistP256,
+                    problem: MaterialProblem::WrongCurve,
+                },
+                "IncorrectKeyMaterialException",
+                400,
+            ),
+            (
+                KmsError::WrappingNotForMaterial {
+                    algorithm: WrappingAlgorithm::RsaesOaepSha256,
+                    spec: KeySpec::Rsa2048,
+                },
+                "ValidationException",
+                400,
+            ),
+            (
                 KmsError::Validation(ValidationError::MalformedAlias),
                 "InvalidAliasNameException",
                 400,
@@ -574,6 +665,42 @@ mod tests {
             let aws = from_core(&err, &Arns);
             assert_eq!((aws.code.as_str(), aws.status()), (code, status), "{err}");
         }
+        // AWS's recorded wordings.
+        let during = |err: KmsError, op: &str| from_core_during(&err, &Arns, op).message;
+        assert_eq!(
+            during(
+                KmsError::WrongKeyUsage {
+                    key_id: id,
+                    usage: KeyUsage::SignVerify,
+                    operation: Operation::Cryptography,
+                },
+                "Encrypt"
+            ),
+            "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab key usage is SIGN_VERIFY which is not valid for Encrypt."
+        );
+        assert_eq!(
+            during(
+                KmsError::AlgorithmNotForKey {
+                    key_id: id,
+                    spec: KeySpec::Aes256,
+                    algorithm: Algorithm::Encryption(EncryptionAlgorithm::RsaesOaepSha1),
+                },
+                "Encrypt"
+            ),
+            "Algorithm RSAES_OAEP_SHA_1 is incompatible with key spec SYMMETRIC_DEFAULT."
+        );
+        assert_eq!(
+            during(
+                KmsError::PlaintextTooLong {
+                    algorithm: EncryptionAlgorithm::RsaesOaepSha256,
+                    spec: KeySpec::Rsa2048,
+                    max: 190,
+                    actual: 191,
+                },
+                "Encrypt"
+            ),
+            "Algorithm RSAES_OAEP_SHA_256 and key spec RSA_2048 cannot encrypt data larger than 190 bytes."
+        );
         let msg = from_core(&KmsError::KeyNotFound { key_id: id }, &Arns).message;
         assert_eq!(
             msg,

@@ -380,7 +380,7 @@ pub fn from_core(err: &KmsError) -> HuaweiError {
         KmsError::MessageTypeNotAllowed { algorithm, kind } => HuaweiError::invalid(format!(
             "Invalid parameter: message_type {kind} cannot be used with {algorithm}."
         )),
-        KmsError::PlaintextTooLong { max, actual } => HuaweiError::invalid(format!(
+        KmsError::PlaintextTooLong { max, actual, .. } => HuaweiError::invalid(format!(
             "Invalid parameter: the plaintext is {actual} bytes; at most {max} are allowed."
         )),
         KmsError::InvalidSignature => {

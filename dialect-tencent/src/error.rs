@@ -240,7 +240,7 @@ pub fn from_core(err: &KmsError) -> TencentError {
             C::InvalidParameterValue,
             format!("MessageType {kind} cannot be used with {algorithm}."),
         ),
-        KmsError::PlaintextTooLong { max, actual } => e(
+        KmsError::PlaintextTooLong { max, actual, .. } => e(
             C::InvalidParameterValueInvalidPlaintext,
             format!("The plaintext is {actual} bytes; at most {max} are allowed."),
         ),

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::algorithm::{Algorithm, KeyUsage, MessageType, SigningAlgorithm};
+use crate::algorithm::{Algorithm, EncryptionAlgorithm, KeyUsage, MessageType, SigningAlgorithm};
 use crate::alias::AliasName;
 use crate::ids::KeyId;
 use crate::lifecycle::KeyStateKind;
@@ -162,9 +162,14 @@ pub enum KmsError {
     },
 
     #[error(
-        "the plaintext is {actual} bytes; at most {max} can be encrypted with this key and algorithm"
+        "{algorithm} with a {spec} key encrypts at most {max} bytes; the plaintext is {actual}"
     )]
-    PlaintextTooLong { max: usize, actual: usize },
+    PlaintextTooLong {
+        algorithm: EncryptionAlgorithm,
+        spec: KeySpec,
+        max: usize,
+        actual: usize,
+    },
 
     #[error("the signature is not valid for this key, algorithm and message")]
     InvalidSignature,

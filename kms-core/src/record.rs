@@ -223,6 +223,17 @@ mod tests {
             assert_eq!(decode(&bytes, &sealer, &k.tenant, &k.id).unwrap(), k);
             assert!(decode(&bytes, &sealer, &k.tenant, &KeyId::random()).is_err());
         }
+        // The usage is stored with the key.
+        let signing = Key {
+            spec: KeySpec::EccNistP256,
+            usage: KeyUsage::SignVerify,
+            ..key(KeyState::Enabled(m.clone()))
+        };
+        let bytes = encode(&signing, &sealer).unwrap();
+        assert_eq!(
+            decode(&bytes, &sealer, &signing.tenant, &signing.id).unwrap(),
+            signing
+        );
         let k = key(KeyState::Enabled(m));
         let bytes = encode(&k, &sealer).unwrap();
         let other = Sealer::new(&RootKey::from_bytes([4; 32]));

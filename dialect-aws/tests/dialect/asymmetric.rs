@@ -322,10 +322,14 @@ fn imported_rsa_key_needs_rsa_aes_key_wrap() {
         }),
         "ValidationException",
     );
-    h.err(
+    let body = h.err(
         "Encrypt",
         json!({ "KeyId": key, "Plaintext": b64(&[0; 191]), "EncryptionAlgorithm": "RSAES_OAEP_SHA_256" }),
         "ValidationException",
+    );
+    assert_eq!(
+        body["message"],
+        "Algorithm RSAES_OAEP_SHA_256 and key spec RSA_2048 cannot encrypt data larger than 190 bytes."
     );
     h.ok(
         "Encrypt",

@@ -35,12 +35,12 @@ fn canonical_der(key: &PrivateDecryptingKey) -> Option<SecretBytes> {
 
 pub(super) fn generate(spec: KeySpec) -> Result<SecretBytes, KmsError> {
     let size = match spec {
-        KeySpec::Rsa2048 => KeySize::Rsa2048,
-        KeySpec::Rsa3072 => KeySize::Rsa3072,
-        _ => KeySize::Rsa4096,
+        KeySpec::Rsa2048 => Some(KeySize::Rsa2048),
+        KeySpec::Rsa3072 => Some(KeySize::Rsa3072),
+        KeySpec::Rsa4096 => Some(KeySize::Rsa4096),
+        _ => None,
     };
-    PrivateDecryptingKey::generate(size)
-        .ok()
+    size.and_then(|size| PrivateDecryptingKey::generate(size).ok())
         .as_ref()
         .and_then(canonical_der)
         .ok_or(KmsError::Internal(InternalError::MaterialGeneration(spec)))
@@ -74,22 +74,35 @@ fn modulus_bits(der: &[u8]) -> Option<usize> {
     Some(key.n().bits())
 }
 
-/// A stored RSA key, parsed for use.
+/// A stored RSA key. aws-lc parses a key for signing and for decryption as different types
+/// (each with its consistency check), so each use parses the one it needs.
 pub(crate) struct RsaKey {
-    signing: RsaKeyPair,
-    decrypting: PrivateDecryptingKey,
+    spec: KeySpec,
+    der: SecretBytes,
+}
+
+fn corrupt() -> KmsError {
+    KmsError::Internal(InternalError::CorruptRecord("rsa key"))
 }
 
 impl RsaKey {
-    pub(super) fn open(material: &SecretBytes) -> Option<Self> {
-        Some(RsaKey {
-            signing: RsaKeyPair::from_pkcs8(material.expose()).ok()?,
-            decrypting: PrivateDecryptingKey::from_pkcs8(material.expose()).ok()?,
-        })
+    pub(super) fn open(spec: KeySpec, material: &SecretBytes) -> Self {
+        RsaKey {
+            spec,
+            der: material.clone(),
+        }
+    }
+
+    fn signing(&self) -> Result<RsaKeyPair, KmsError> {
+        RsaKeyPair::from_pkcs8(self.der.expose()).map_err(|_| corrupt())
+    }
+
+    fn decrypting(&self) -> Result<PrivateDecryptingKey, KmsError> {
+        PrivateDecryptingKey::from_pkcs8(self.der.expose()).map_err(|_| corrupt())
     }
 
     pub(super) fn public_key_der(&self) -> Option<Vec<u8>> {
-        let der: PublicKeyX509Der<'static> = self.decrypting.public_key().as_der().ok()?;
+        let der: PublicKeyX509Der<'static> = self.decrypting().ok()?.public_key().as_der().ok()?;
         Some(der.as_ref().to_vec())
     }
 
@@ -99,13 +112,12 @@ impl RsaKey {
         message: Message<'_>,
     ) -> Result<Vec<u8>, KmsError> {
         let (padding, hash, _) = scheme(algorithm)?;
-        let mut signature = vec![0u8; self.signing.public_modulus_len()];
+        let key = self.signing()?;
+        let mut signature = vec![0u8; key.public_modulus_len()];
         let signed = match message {
-            Message::Raw(m) => self
-                .signing
-                .sign(padding, &SystemRandom::new(), m, &mut signature),
+            Message::Raw(m) => key.sign(padding, &SystemRandom::new(), m, &mut signature),
             Message::Digest(d) => Digest::import_less_safe(d, hash)
-                .and_then(|d| self.signing.sign_digest(padding, &d, &mut signature)),
+                .and_then(|d| key.sign_digest(padding, &d, &mut signature)),
         };
         signed.map_err(|_| KmsError::Internal(InternalError::CorruptRecord("rsa signing")))?;
         Ok(signature)
@@ -118,7 +130,8 @@ impl RsaKey {
         signature: &[u8],
     ) -> Result<(), KmsError> {
         let (_, hash, verification) = scheme(algorithm)?;
-        let public = UnparsedPublicKey::new(verification, self.signing.public_key().as_ref());
+        let key = self.signing()?;
+        let public = UnparsedPublicKey::new(verification, key.public_key().as_ref());
         let verified = match message {
             Message::Raw(m) => public.verify(m, signature),
             Message::Digest(d) => {
@@ -129,14 +142,12 @@ impl RsaKey {
     }
 
     /// The largest plaintext OAEP fits in this key's block: k − 2·hLen − 2.
-    pub(super) fn max_plaintext(&self, algorithm: EncryptionAlgorithm) -> usize {
+    fn max_plaintext(key: &PrivateDecryptingKey, algorithm: EncryptionAlgorithm) -> usize {
         let hash_len = match algorithm {
             EncryptionAlgorithm::RsaesOaepSha1 => 20,
             _ => 32,
         };
-        self.decrypting
-            .key_size_bytes()
-            .saturating_sub(2 * hash_len + 2)
+        key.key_size_bytes().saturating_sub(2 * hash_len + 2)
     }
 
     pub(super) fn encrypt(
@@ -145,8 +156,17 @@ impl RsaKey {
         plaintext: &[u8],
     ) -> Result<Vec<u8>, KmsError> {
         let failed = || KmsError::Internal(InternalError::CorruptRecord("rsa encryption"));
-        let key =
-            OaepPublicEncryptingKey::new(self.decrypting.public_key()).map_err(|_| failed())?;
+        let private = self.decrypting()?;
+        let max = Self::max_plaintext(&private, algorithm);
+        if plaintext.len() > max {
+            return Err(KmsError::PlaintextTooLong {
+                algorithm,
+                spec: self.spec,
+                max,
+                actual: plaintext.len(),
+            });
+        }
+        let key = OaepPublicEncryptingKey::new(private.public_key()).map_err(|_| failed())?;
         let mut out = vec![0u8; key.ciphertext_size()];
         let written = key
             .encrypt(oaep(algorithm)?, plaintext, &mut out, None)
@@ -162,8 +182,7 @@ impl RsaKey {
         algorithm: EncryptionAlgorithm,
         ciphertext: &[u8],
     ) -> Result<SecretBytes, KmsError> {
-        let key = OaepPrivateDecryptingKey::new(self.decrypting.clone())
-            .map_err(|_| KmsError::Internal(InternalError::CorruptRecord("rsa decryption")))?;
+        let key = OaepPrivateDecryptingKey::new(self.decrypting()?).map_err(|_| corrupt())?;
         let mut out = Zeroizing::new(vec![0u8; key.key_size_bytes()]);
         let plain = key
             .decrypt(oaep(algorithm)?, ciphertext, &mut out, None)

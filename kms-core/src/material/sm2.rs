@@ -10,6 +10,7 @@ use sm2::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use sm2::pke::{DecryptingKey, EncryptingKey, Mode};
 
 use super::Message;
+use crate::algorithm::EncryptionAlgorithm;
 use crate::error::{InternalError, KmsError, MaterialProblem};
 use crate::secret::SecretBytes;
 use crate::spec::KeySpec;
@@ -18,7 +19,7 @@ use crate::spec::KeySpec;
 const DEFAULT_USER_ID: &str = "1234567812345678";
 
 /// SM2PKE encrypts at most this much (the AWS limit).
-pub(super) const MAX_PLAINTEXT: usize = 1024;
+const MAX_PLAINTEXT: usize = 1024;
 
 fn encode(key: &SecretKey) -> Option<SecretBytes> {
     let doc = key.to_pkcs8_der().ok()?;
@@ -80,6 +81,14 @@ impl Sm2Key {
     }
 
     pub(super) fn encrypt(&self, plaintext: &[u8]) -> Result<Vec<u8>, KmsError> {
+        if plaintext.len() > MAX_PLAINTEXT {
+            return Err(KmsError::PlaintextTooLong {
+                algorithm: EncryptionAlgorithm::Sm2Pke,
+                spec: KeySpec::Sm2,
+                max: MAX_PLAINTEXT,
+                actual: plaintext.len(),
+            });
+        }
         EncryptingKey::new_with_mode(self.secret.public_key(), Mode::C1C3C2)
             .encrypt_der(&mut getrandom::SysRng, plaintext)
             .map_err(|_| KmsError::Internal(InternalError::Randomness))

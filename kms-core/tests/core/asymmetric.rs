@@ -1,9 +1,9 @@
 //! Asymmetric keys: every spec generated and imported, signatures and ciphertexts checked
 //! against an independent implementation in both directions (vectors made by Python
 //! `cryptography` and the OpenSSL CLI, `make_asymmetric_vectors.py`; the core's own
-//! signatures verified by aws-lc for ECDSA and Ed25519 and by the `rsa` crate for RSA, which
-//! the core does not sign with), wrong material refused with its own error, and the usage,
-//! algorithm and message rules.
+//! signatures verified by aws-lc for ECDSA and Ed25519, by the `rsa` crate for RSA, which
+//! the core does not sign with, and for SM2 by the OpenSSL CLI when it is on PATH), wrong
+//! material refused with its own error, and the usage, algorithm and message rules.
 
 use std::sync::OnceLock;
 
@@ -143,8 +143,8 @@ fn hash(algorithm: SigningAlgorithm, message: &[u8]) -> Vec<u8> {
     }
 }
 
-/// A second implementation's verdict on a core signature (`None`: no second implementation
-/// here, SM2 only: its signatures are checked the other way, OpenSSL's verified by the core).
+/// A second implementation's verdict on a core signature (`None`: no second Rust
+/// implementation for SM2; `sm2_signatures_and_ciphertexts_open_with_openssl` asks OpenSSL).
 fn independently_valid(
     spec: KeySpec,
     spki: &[u8],
@@ -237,10 +237,11 @@ fn signs_every_way(f: &Fixture, id: &KeyId, spec: KeySpec, spki: &[u8]) {
     }
 }
 
-#[test]
-fn every_spec_is_generated_and_signs_verifiably() {
+/// Generation of one spec: the right usage and algorithms, a public key, and signatures a
+/// second implementation accepts.
+fn generated_and_signs_verifiably(spec: KeySpec) {
     let f = fixture();
-    for spec in ASYMMETRIC {
+    {
         let id = f.create_with(spec, KeyUsage::SignVerify, Origin::Generated);
         let d = f.describe(&id);
         assert_eq!(
@@ -252,6 +253,28 @@ fn every_spec_is_generated_and_signs_verifiably() {
         let public = f.kms.get_public_key(&f.tenant, &id).unwrap();
         assert_eq!(public.key.key_id, id);
         signs_every_way(&f, &id, spec, &public.spki_der);
+    }
+}
+
+// Three tests, so RSA-4096's seconds of key generation run beside the rest.
+#[test]
+fn rsa_2048_and_3072_are_generated_and_sign_verifiably() {
+    generated_and_signs_verifiably(KeySpec::Rsa2048);
+    generated_and_signs_verifiably(KeySpec::Rsa3072);
+}
+
+#[test]
+fn rsa_4096_is_generated_and_signs_verifiably() {
+    generated_and_signs_verifiably(KeySpec::Rsa4096);
+}
+
+#[test]
+fn ecc_and_sm2_specs_are_generated_and_sign_verifiably() {
+    for spec in ASYMMETRIC
+        .into_iter()
+        .filter(|s| s.family() != KeyFamily::Rsa)
+    {
+        generated_and_signs_verifiably(spec);
     }
 }
 
@@ -386,7 +409,7 @@ fn plaintext_limits_are_the_aws_ones() {
             assert!(encrypt(max).is_ok(), "{spec} {algorithm}");
             assert!(matches!(
                 encrypt(max + 1),
-                Err(KmsError::PlaintextTooLong { max: m, actual }) if m == max && actual == max + 1
+                Err(KmsError::PlaintextTooLong { max: m, actual, algorithm: a, spec: s }) if m == max && actual == max + 1 && a == algorithm && s == spec
             ));
         }
     }
@@ -924,4 +947,128 @@ fn asymmetric_keys_take_only_their_first_material() {
     f.import_wrapped(&id, &hex(&v["other_encoding_hex"]))
         .unwrap();
     assert_eq!(f.state(&id), KeyStateKind::Enabled);
+}
+
+/// SM2DSA's DIGEST form is e = SM3(Z_A ‖ M), Z_A = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA)
+/// with the default id (GB/T 32918.2 §5.5). Computed here from the standard's curve
+/// constants: a DIGEST signature verifies as RAW and OpenSSL's RAW one as DIGEST.
+#[test]
+fn sm2_digest_is_sm3_of_za_and_the_message() {
+    use sm3::Digest as _;
+    let v = vector_key(KeySpec::Sm2);
+    let spki = hex(&v["spki_hex"]);
+    let point = &spki[spki.len() - 64..];
+    let constants = hex::decode(concat!(
+        "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC",
+        "28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93",
+        "32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7",
+        "BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0",
+    ))
+    .unwrap();
+    let mut z = sm3::Sm3::new();
+    z.update([0x00, 0x80]);
+    z.update(b"1234567812345678");
+    z.update(&constants);
+    z.update(point);
+    let z = z.finalize();
+    let e = |message: &[u8]| {
+        sm3::Sm3::new()
+            .chain_update(z)
+            .chain_update(message)
+            .finalize()
+            .to_vec()
+    };
+
+    let f = fixture();
+    let id = f.imported(KeySpec::Sm2, KeyUsage::SignVerify, &hex(&v["pkcs8_hex"]));
+    let alg = SigningAlgorithm::Sm2Dsa;
+    let message = b"signed as a digest";
+    let signature = f.sign(&id, &e(message), MessageType::Digest, alg).unwrap();
+    f.verify(&id, message, MessageType::Raw, alg, &signature)
+        .unwrap();
+    let outside = &v["signatures"][0];
+    let (m, s) = (hex(&outside["message_hex"]), hex(&outside["signature_hex"]));
+    f.verify(&id, &e(&m), MessageType::Digest, alg, &s).unwrap();
+    assert!(matches!(
+        f.verify(&id, &e(b"other"), MessageType::Digest, alg, &s),
+        Err(KmsError::InvalidSignature)
+    ));
+}
+
+/// The core's SM2 signatures and ciphertexts, checked by the OpenSSL CLI when it is there
+/// (no Rust implementation of SM2 but the one the core uses exists to check them with).
+#[test]
+fn sm2_signatures_and_ciphertexts_open_with_openssl() {
+    use std::process::Command;
+    let openssl = |args: &[&str]| Command::new("openssl").args(args).output();
+    let has_sm2 = openssl(&["list", "-public-key-algorithms"])
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("SM2"));
+    if !has_sm2 {
+        eprintln!("skipped: no openssl with SM2 on PATH");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let v = vector_key(KeySpec::Sm2);
+    std::fs::write(path("key.der"), hex(&v["pkcs8_hex"])).unwrap();
+    std::fs::write(path("pub.der"), hex(&v["spki_hex"])).unwrap();
+    let f = fixture();
+    let signing = f.imported(KeySpec::Sm2, KeyUsage::SignVerify, &hex(&v["pkcs8_hex"]));
+    let message = b"checked by openssl";
+    let signature = f
+        .sign(
+            &signing,
+            message,
+            MessageType::Raw,
+            SigningAlgorithm::Sm2Dsa,
+        )
+        .unwrap();
+    std::fs::write(path("msg"), message).unwrap();
+    std::fs::write(path("sig"), &signature).unwrap();
+    let verified = openssl(&[
+        "dgst",
+        "-sm3",
+        "-keyform",
+        "DER",
+        "-verify",
+        &path("pub.der"),
+        "-sigopt",
+        "distid:1234567812345678",
+        "-signature",
+        &path("sig"),
+        &path("msg"),
+    ])
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&verified.stdout).contains("Verified OK"),
+        "{verified:?}"
+    );
+
+    let encrypting = f.imported(
+        KeySpec::Sm2,
+        KeyUsage::EncryptDecrypt,
+        &hex(&v["pkcs8_hex"]),
+    );
+    let ciphertext = f
+        .kms
+        .encrypt_asymmetric(
+            &f.tenant,
+            &encrypting,
+            b"for openssl",
+            EncryptionAlgorithm::Sm2Pke,
+        )
+        .unwrap();
+    std::fs::write(path("ct"), &ciphertext).unwrap();
+    let decrypted = openssl(&[
+        "pkeyutl",
+        "-decrypt",
+        "-keyform",
+        "DER",
+        "-inkey",
+        &path("key.der"),
+        "-in",
+        &path("ct"),
+    ])
+    .unwrap();
+    assert_eq!(decrypted.stdout, b"for openssl", "{decrypted:?}");
 }

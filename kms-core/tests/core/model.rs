@@ -1,6 +1,8 @@
 //! Property test: random operation sequences against a deliberately simple reference model
 //! of the key lifecycle. After every step the engine's answer and every key's visible state
-//! must match the model's.
+//! must match the model's. Keys are symmetric (AES_256, SM4), HMAC_256 or ECC_NIST_P256
+//! (SIGN_VERIFY); encrypt, sign and MAC succeed only for a key of their usage, and then only
+//! as its state allows.
 
 use std::time::Duration;
 
@@ -20,7 +22,7 @@ enum ExpiryChoice {
 enum Op {
     Create {
         external: bool,
-        sm4: bool,
+        kind: u8,
     },
     Import {
         key: usize,
@@ -33,6 +35,8 @@ enum Op {
     Schedule(usize, u32),
     Cancel(usize),
     Encrypt(usize),
+    Sign(usize),
+    Mac(usize),
     Advance(u64),
 }
 
@@ -43,7 +47,7 @@ fn op() -> impl Strategy<Value = Op> {
         Just(ExpiryChoice::Now),
     ];
     prop_oneof![
-        2 => (any::<bool>(), any::<bool>()).prop_map(|(external, sm4)| Op::Create { external, sm4 }),
+        2 => (any::<bool>(), 0u8..4).prop_map(|(external, kind)| Op::Create { external, kind }),
         4 => (0usize..8, 0u8..3, expiry).prop_map(|(key, material, expiry)| Op::Import { key, material, expiry }),
         1 => (0usize..8).prop_map(Op::DeleteMaterial),
         1 => (0usize..8).prop_map(Op::Enable),
@@ -51,6 +55,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..8, 7u32..=30).prop_map(|(k, d)| Op::Schedule(k, d)),
         1 => (0usize..8).prop_map(Op::Cancel),
         2 => (0usize..8).prop_map(Op::Encrypt),
+        2 => (0usize..8).prop_map(Op::Sign),
+        2 => (0usize..8).prop_map(Op::Mac),
         2 => prop_oneof![0u64..10_000, 0u64..(40 * 86_400)].prop_map(Op::Advance),
     ]
 }
@@ -65,6 +71,7 @@ enum Outcome {
     Disabled,
     Mismatch,
     InvalidExpiry,
+    WrongUsage,
 }
 
 fn outcome<T>(r: &Result<T, KmsError>) -> Outcome {
@@ -76,6 +83,7 @@ fn outcome<T>(r: &Result<T, KmsError>) -> Outcome {
         Err(KmsError::Disabled { .. }) => Outcome::Disabled,
         Err(KmsError::MaterialMismatch { .. }) => Outcome::Mismatch,
         Err(KmsError::InvalidExpiry { .. }) => Outcome::InvalidExpiry,
+        Err(KmsError::WrongKeyUsage { .. }) => Outcome::WrongUsage,
         Err(e) => panic!("unexpected error {e}"),
     }
 }
@@ -126,11 +134,33 @@ fn kind(s: State) -> KeyStateKind {
     }
 }
 
+/// Material number `choice` for `spec`: bytes, or a P-256 private key (scalar choice + 1).
 fn bytes_of(choice: u8, spec: KeySpec) -> Vec<u8> {
-    material(
-        choice.wrapping_mul(31).wrapping_add(1),
-        spec.material_len().unwrap(),
-    )
+    use p256::pkcs8::EncodePrivateKey;
+    match spec {
+        KeySpec::EccNistP256 => p256::SecretKey::from_slice(&[choice + 1; 32])
+            .unwrap()
+            .to_pkcs8_der()
+            .unwrap()
+            .as_bytes()
+            .to_vec(),
+        KeySpec::Hmac256 => material(choice.wrapping_mul(17).wrapping_add(5), 32),
+        _ => material(
+            choice.wrapping_mul(31).wrapping_add(1),
+            spec.material_len().unwrap(),
+        ),
+    }
+}
+
+/// What a use of a key's material answers: its usage first, then its state.
+fn use_outcome(k: &ModelKey, usage: KeyUsage) -> Outcome {
+    match (k.gone, k.spec.default_usage() == usage, k.state) {
+        (true, _, _) => Outcome::NotFound,
+        (_, false, _) => Outcome::WrongUsage,
+        (_, _, State::Enabled) => Outcome::Ok,
+        (_, _, State::Disabled) => Outcome::Disabled,
+        _ => Outcome::InvalidState,
+    }
 }
 
 fn run(ops: Vec<Op>) {
@@ -145,8 +175,13 @@ fn run(ops: Vec<Op>) {
             (!keys.is_empty()).then(|| i % keys.len())
         };
         match op {
-            Op::Create { external, sm4 } => {
-                let spec = if sm4 { KeySpec::Sm4 } else { KeySpec::Aes256 };
+            Op::Create { external, kind } => {
+                let spec = match kind {
+                    0 => KeySpec::Aes256,
+                    1 => KeySpec::Sm4,
+                    2 => KeySpec::Hmac256,
+                    _ => KeySpec::EccNistP256,
+                };
                 let origin = if external {
                     Origin::External
                 } else {
@@ -313,15 +348,58 @@ fn run(ops: Vec<Op>) {
                 };
                 let k = &keys[i];
                 let result = f.encrypt(&k.id, b"model");
-                let expected = match (k.gone, k.state) {
-                    (true, _) => Outcome::NotFound,
-                    (_, State::Enabled) => Outcome::Ok,
-                    (_, State::Disabled) => Outcome::Disabled,
-                    _ => Outcome::InvalidState,
-                };
-                assert_eq!(outcome(&result), expected, "{k:?}");
+                assert_eq!(
+                    outcome(&result),
+                    use_outcome(k, KeyUsage::EncryptDecrypt),
+                    "{k:?}"
+                );
                 if let Ok(blob) = result {
                     assert_eq!(f.decrypt(&blob).unwrap(), b"model");
+                }
+            }
+            Op::Sign(key) => {
+                let Some(i) = pick(key, &mut keys) else {
+                    continue;
+                };
+                let k = &keys[i];
+                let algorithm = SigningAlgorithm::EcdsaSha256;
+                let result = f
+                    .kms
+                    .sign(&f.tenant, &k.id, b"model", MessageType::Raw, algorithm);
+                assert_eq!(
+                    outcome(&result),
+                    use_outcome(k, KeyUsage::SignVerify),
+                    "{k:?}"
+                );
+                if let Ok(signature) = result {
+                    f.kms
+                        .verify(
+                            &f.tenant,
+                            &k.id,
+                            b"model",
+                            MessageType::Raw,
+                            algorithm,
+                            &signature.bytes,
+                        )
+                        .unwrap();
+                }
+            }
+            Op::Mac(key) => {
+                let Some(i) = pick(key, &mut keys) else {
+                    continue;
+                };
+                let k = &keys[i];
+                let algorithm = MacAlgorithm::HmacSha256;
+                let result = f.kms.generate_mac(&f.tenant, &k.id, b"model", algorithm);
+                assert_eq!(
+                    outcome(&result),
+                    use_outcome(k, KeyUsage::GenerateVerifyMac),
+                    "{k:?}"
+                );
+                if let Ok(mac) = result {
+                    f.kms
+                        .verify_mac(&f.tenant, &k.id, b"model", algorithm, &mac)
+                        .unwrap();
                 }
             }
         }
