@@ -157,7 +157,7 @@ def test_import_hmac_256_then_mac(kms):
                        Mac=mac["Mac"])
     with raises_code("InvalidKeyUsageException"):
         kms.generate_mac(KeyId=key_id, Message=MESSAGE, MacAlgorithm="HMAC_SHA_512")
-    with pytest.raises(Exception):
+    with raises_code("UnsupportedOperationException"):
         kms.get_public_key(KeyId=key_id)
 
 
