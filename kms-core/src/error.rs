@@ -24,7 +24,9 @@ pub enum Operation {
     DeleteImportedKeyMaterial,
     /// Encrypt, decrypt, re-encrypt, generate data key.
     Cryptography,
-    /// Changing a description or tags, or pointing an alias at the key.
+    /// Changing a description or tags, pointing an alias at the key, or changing or
+    /// performing its rotation (which has no operation of its own yet: dialects match this
+    /// enum exhaustively).
     ChangeAttributes,
     Sign,
     Verify,
@@ -44,7 +46,7 @@ impl fmt::Display for Operation {
             Operation::ImportKeyMaterial => "import key material",
             Operation::DeleteImportedKeyMaterial => "delete imported key material",
             Operation::Cryptography => "cryptographic use",
-            Operation::ChangeAttributes => "changing its description, tags or aliases",
+            Operation::ChangeAttributes => "changing its description, tags, aliases or rotation",
             Operation::Sign => "sign",
             Operation::Verify => "verify",
             Operation::GenerateMac => "generate MAC",

@@ -2,13 +2,18 @@
 //! methods here, each delegating the state question to [`KeyState`].
 
 use crate::algorithm::{Algorithm, EncryptionAlgorithm, KeyUsage, MacAlgorithm, SigningAlgorithm};
+use crate::engine::NewMaterialOptions;
 use crate::error::{KmsError, MaterialProblem, Operation};
 use crate::ids::{KeyId, TenantId};
-use crate::lifecycle::{DeletionPolicy, ImportPolicy, KeyState, KeyStateKind, Material, Refusal};
+use crate::key_materials::{Entry, KeyMaterialInfo, Rotation, RotationType};
+use crate::lifecycle::{
+    Aged, Arrival, DeletionPolicy, ImportPolicy, KeyState, KeyStateKind, Material, Refusal,
+};
 use crate::material::Accepted;
+use crate::rotation::{RotationPeriod, RotationStatus, Schedule};
 use crate::seal::MaterialId;
 use crate::secret::SecretBytes;
-use crate::spec::{Expiry, KeySpec, Origin};
+use crate::spec::{Expiry, KeyFamily, KeySpec, Origin};
 use crate::tags::Tags;
 use crate::time::Timestamp;
 
@@ -22,12 +27,25 @@ pub(crate) struct Key {
     pub(crate) origin: Origin,
     pub(crate) description: String,
     pub(crate) created_at: Timestamp,
-    /// The only material this key will ever accept, fixed by its first import (or by
-    /// generation). Kept after the material itself is deleted or expires.
-    pub(crate) material_id: Option<MaterialId>,
     pub(crate) tags: Tags,
+    /// The materials live in the state (see [`KeyState::materials`]).
     pub(crate) state: KeyState,
+    /// Automatic rotation, while enabled (generated symmetric keys only).
+    pub(crate) rotation: Option<Schedule>,
 }
+
+/// What time did to a key (its state's aging, then its rotation schedule).
+#[derive(Debug)]
+pub(crate) enum AgedKey {
+    Unchanged,
+    /// Boxed: a key is large, and most agings change nothing.
+    Changed(Box<Key>),
+    Purged,
+}
+
+/// At most this many automatic rotations are caught up in one aging (a clock moved by years
+/// over a short period); the schedule then restarts from now.
+const MAX_CATCH_UP: usize = 64;
 
 /// What a key looks like from outside.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,13 +62,20 @@ pub struct KeyDescription {
     pub deletion_date: Option<Timestamp>,
     /// The expiry of the material the key holds now; `None` when it holds none.
     pub material_expiry: Option<Expiry>,
-    /// The material the key accepts (see [`MaterialId`]); `None` until the first import.
+    /// The key's current material (see [`MaterialId`]), also while it is deleted or expired;
+    /// `None` until the first import. A material pending rotation is not current.
     pub material_id: Option<MaterialId>,
     pub tags: Tags,
 }
 
 impl KeyDescription {
-    /// Whether the key holds material right now.
+    /// The current material's id (what DescribeKey-like answers call the current key
+    /// material); the same as `material_id`.
+    pub fn current_material_id(&self) -> Option<MaterialId> {
+        self.material_id
+    }
+
+    /// Whether the key holds its current material right now.
     pub fn has_material(&self) -> bool {
         self.material_expiry.is_some()
     }
@@ -96,12 +121,14 @@ pub(crate) enum Use {
 /// state, before any unwrapping, and again inside the atomic import.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MaterialClaim {
-    /// No claim: the first material, or the same material again.
+    /// No claim: the first material, or a material the key had, again.
     #[default]
     Unspecified,
-    /// Material for a key that has never had any.
+    /// New material: the first of a key, or (symmetric keys that have material) one that
+    /// waits pending rotation. Asymmetric and HMAC keys refuse it once they have material
+    /// (`MaterialAlreadySet`), as does every key for material it already has.
     New,
-    /// The material the key already had; when an id is given, the material with that id.
+    /// A material the key had; when an id is given, the material with that id.
     Existing(Option<MaterialId>),
 }
 
@@ -114,6 +141,10 @@ impl Key {
                 operation,
             },
             Refusal::Disabled => KmsError::Disabled { key_id: self.id },
+            Refusal::MaterialAlreadySet => KmsError::MaterialAlreadySet { key_id: self.id },
+            Refusal::NoMaterialYet => KmsError::NoMaterialYet { key_id: self.id },
+            Refusal::MaterialMismatch => KmsError::MaterialMismatch { key_id: self.id },
+            Refusal::UnknownMaterial => KmsError::UnknownMaterial { key_id: self.id },
         }
     }
 
@@ -136,8 +167,8 @@ impl Key {
             created_at: self.created_at,
             state: self.state.kind(),
             deletion_date: self.state.deletion_date(),
-            material_expiry: self.state.material().map(|m| m.expiry),
-            material_id: self.material_id,
+            material_expiry: self.state.current_material().map(|e| e.expiry),
+            material_id: self.material_id(),
             tags: self.tags.clone(),
         }
     }
@@ -149,8 +180,16 @@ impl Key {
         }
     }
 
-    pub(crate) fn enable(&self) -> Result<Key, KmsError> {
-        self.with_state(self.state.enable())
+    /// A key does not rotate while it cannot be used; enabled again after a missed rotation
+    /// date it rotates once, at `now` (its next access), and every period from then, not
+    /// once for every date it missed.
+    pub(crate) fn enable(&self, now: Timestamp) -> Result<Key, KmsError> {
+        let next = self.with_state(self.state.enable())?;
+        let rotation = match self.rotation {
+            Some(s) if s.next < now => Some(Schedule { next: now, ..s }),
+            schedule => schedule,
+        };
+        Ok(Key { rotation, ..next })
     }
 
     pub(crate) fn disable(&self) -> Result<Key, KmsError> {
@@ -204,27 +243,39 @@ impl Key {
             .map_err(|r| self.refused(r))
     }
 
+    /// The current material's id, kept while it is deleted or expired.
+    pub(crate) fn material_id(&self) -> Option<MaterialId> {
+        self.state.materials().map(|m| m.current.id)
+    }
+
+    /// Whether the key knows this material (any role, held or not).
+    pub(crate) fn knows_material(&self, id: &MaterialId) -> bool {
+        self.state.materials().is_some_and(|m| m.find(id).is_some())
+    }
+
+    /// Symmetric encryption keys take new material and rotate; asymmetric and HMAC keys
+    /// keep their first material for good.
+    fn rotates(&self) -> bool {
+        self.spec.family() == KeyFamily::Symmetric
+    }
+
     /// The checks an import can make before the material is unwrapped: origin, state, then
     /// what the caller claims about the material.
     pub(crate) fn check_import(
         &self,
         policy: ImportPolicy,
         claim: MaterialClaim,
+        offers_rotation: bool,
     ) -> Result<(), KmsError> {
         self.require_external()?;
         self.state
-            .permits_import(policy)
-            .map_err(|r| self.refused(r))?;
-        match (claim, &self.material_id) {
-            (MaterialClaim::New, Some(_)) => Err(KmsError::MaterialAlreadySet { key_id: self.id }),
-            (MaterialClaim::Existing(_), None) => Err(KmsError::NoMaterialYet { key_id: self.id }),
-            (MaterialClaim::Existing(Some(named)), Some(accepted)) if !accepted.matches(&named) => {
-                Err(KmsError::MaterialMismatch { key_id: self.id })
-            }
-            _ => Ok(()),
-        }
+            .permits_import(policy, claim, offers_rotation && self.rotates())
+            .map_err(|r| self.refused(r))
     }
 
+    // The import's parts as the engine has them after unwrapping (seeding passes the same);
+    // a struct for them would be built only to be taken apart here.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn import(
         &self,
         material: Accepted,
@@ -232,9 +283,10 @@ impl Key {
         expiry: Expiry,
         policy: ImportPolicy,
         claim: MaterialClaim,
+        options: NewMaterialOptions,
         now: Timestamp,
     ) -> Result<Key, KmsError> {
-        self.check_import(policy, claim)?;
+        self.check_import(policy, claim, options.rotation)?;
         // Accepted for another spec: only a declared (seeded) id reused for another key.
         if material.spec() != self.spec {
             return Err(KmsError::MaterialNotForSpec {
@@ -242,33 +294,160 @@ impl Key {
                 problem: MaterialProblem::WrongAlgorithm,
             });
         }
-        let secret = material.into_secret();
-        if let Some(accepted) = &self.material_id
-            && !accepted.matches(&material_id)
-        {
-            return Err(KmsError::MaterialMismatch { key_id: self.id });
-        }
+        let arrival = Arrival {
+            id: material_id,
+            material: Material {
+                secret: material.into_secret(),
+                expiry,
+            },
+            origin: self.origin,
+            description: options.description,
+            now,
+            may_rotate: options.rotation && self.rotates(),
+        };
+        // Whether the material is one the key may take is decided before its expiry is.
+        let next = self.with_state(self.state.import(arrival, policy, claim))?;
         if let Expiry::At(at) = expiry
             && at <= now
         {
             return Err(KmsError::InvalidExpiry { expiry: at, now });
         }
-        let state = self.state.import(Material { secret, expiry }, policy);
-        let mut next = self.with_state(state)?;
-        next.material_id = Some(material_id);
         Ok(next)
     }
 
-    /// Erases the material; with `named`, only if it is the material that id names.
+    /// Erases the current material, or the one `named` names.
     pub(crate) fn delete_material(&self, named: Option<&MaterialId>) -> Result<Key, KmsError> {
         self.require_external()?;
-        let next = self.with_state(self.state.delete_material())?;
-        if let Some(named) = named
-            && !self.material_id.is_some_and(|m| m.matches(named))
-        {
-            return Err(KmsError::UnknownMaterial { key_id: self.id });
+        self.with_state(self.state.delete_material(named))
+    }
+
+    /// Rotation is for symmetric encryption keys; generated ones get new material from
+    /// `fresh`, imported ones make their pending material current.
+    pub(crate) fn rotate_on_demand(
+        &self,
+        now: Timestamp,
+        fresh: &mut dyn FnMut(Timestamp) -> Result<Entry, KmsError>,
+    ) -> Result<Key, KmsError> {
+        self.require_rotatable()?;
+        let fresh = match self.origin {
+            Origin::Generated if self.state.usable_materials().is_ok() => Some(fresh(now)?),
+            Origin::Generated | Origin::External => None,
+        };
+        let rotation = Rotation {
+            at: now,
+            kind: RotationType::OnDemand,
+        };
+        self.with_state(self.state.rotate(fresh, rotation))
+    }
+
+    /// Asymmetric and HMAC keys never rotate: SYMMETRIC_DEFAULT is the algorithm rotation is
+    /// for (the closest existing refusal; see the crate's error notes).
+    fn require_rotatable(&self) -> Result<(), KmsError> {
+        if self.rotates() {
+            Ok(())
+        } else {
+            Err(KmsError::AlgorithmNotForKey {
+                key_id: self.id,
+                spec: self.spec,
+                algorithm: Algorithm::Encryption(EncryptionAlgorithm::SymmetricDefault),
+            })
         }
-        Ok(next)
+    }
+
+    /// Automatic rotation: generated symmetric keys only (an external key's material comes
+    /// only from imports, so it is refused as material that is already set), in any state
+    /// that allows attribute changes.
+    pub(crate) fn with_rotation(
+        &self,
+        period: Option<RotationPeriod>,
+        now: Timestamp,
+    ) -> Result<Key, KmsError> {
+        self.require_rotatable()?;
+        if self.origin == Origin::External {
+            return Err(KmsError::MaterialAlreadySet { key_id: self.id });
+        }
+        self.permit_attribute_change()?;
+        let rotation = match period {
+            None => None,
+            // The same period again keeps the date already planned.
+            Some(p) if self.rotation.is_some_and(|s| s.period == p) => self.rotation,
+            Some(p) => Some(Schedule::starting(p, now)),
+        };
+        Ok(Key {
+            rotation,
+            ..self.clone()
+        })
+    }
+
+    pub(crate) fn rotation_status(&self) -> Result<RotationStatus, KmsError> {
+        self.require_rotatable()?;
+        // A key pending deletion does not rotate; its schedule returns if the deletion is
+        // cancelled.
+        let pending_deletion = self.state.kind() == KeyStateKind::PendingDeletion;
+        Ok(RotationStatus {
+            key_id: self.id,
+            enabled: self.rotation.is_some() && !pending_deletion,
+            period: self.rotation.map(|s| s.period),
+            next_rotation: self.rotation.map(|s| s.next),
+        })
+    }
+
+    /// Every material the key knows, in creation order (empty before the first).
+    pub(crate) fn material_infos(&self) -> Vec<KeyMaterialInfo> {
+        self.state
+            .materials()
+            .map(|m| m.infos())
+            .unwrap_or_default()
+    }
+
+    /// Whether time changes this key at `now` (cheap: no material is generated).
+    pub(crate) fn is_due(&self, now: Timestamp) -> bool {
+        self.state.age(now) != Aged::Unchanged || self.rotation_due(now)
+    }
+
+    fn rotation_due(&self, now: Timestamp) -> bool {
+        matches!(self.state, KeyState::Enabled(_)) && self.rotation.is_some_and(|s| s.next <= now)
+    }
+
+    /// What time does: the state ages (expiry, purge), then an Enabled key rotates for each
+    /// scheduled date that has passed, each rotation dated at its schedule. `fresh` makes
+    /// generated material (with its id).
+    pub(crate) fn age(
+        &self,
+        now: Timestamp,
+        fresh: &mut dyn FnMut(Timestamp) -> Result<Entry, KmsError>,
+    ) -> Result<AgedKey, KmsError> {
+        let mut key = match self.state.age(now) {
+            Aged::Purged => return Ok(AgedKey::Purged),
+            Aged::Changed(state) => Key {
+                state: *state,
+                ..self.clone()
+            },
+            Aged::Unchanged if !self.rotation_due(now) => return Ok(AgedKey::Unchanged),
+            Aged::Unchanged => self.clone(),
+        };
+        let mut caught_up = 0;
+        while let Some(schedule) = key.rotation.filter(|_| key.rotation_due(now)) {
+            if caught_up == MAX_CATCH_UP {
+                key.rotation = Some(Schedule::starting(schedule.period, now));
+                break;
+            }
+            let rotation = Rotation {
+                at: schedule.next,
+                kind: RotationType::Automatic,
+            };
+            let state = key
+                .state
+                .rotate(Some(fresh(schedule.next)?), rotation)
+                .map_err(|r| key.refused(r))?;
+            key = Key {
+                state,
+                rotation: Some(schedule.after_rotation()),
+                ..key
+            };
+            caught_up += 1;
+        }
+        Ok(AgedKey::Changed(Box::new(key)))
     }
 
     /// The material for one use of the key: its usage must fit the use and its spec offer
@@ -319,11 +498,37 @@ impl Key {
         self.usable_material()
     }
 
+    /// The current material, when the state lets the key be used.
     pub(crate) fn usable_material(&self) -> Result<&SecretBytes, KmsError> {
-        self.state
-            .usable_material()
-            .map(|m| &m.secret)
-            .map_err(|r| self.refused(r))
+        self.current_usable().map(|(_, s)| s)
+    }
+
+    /// The current material with its id, when the state lets the key be used.
+    pub(crate) fn current_usable(&self) -> Result<(MaterialId, &SecretBytes), KmsError> {
+        let materials = self.state.usable_materials().map_err(|r| self.refused(r))?;
+        let current = &materials.current;
+        // Enabled sets are complete (`KeyState::holding`), so this is only a corrupt record.
+        let secret = current.secret.as_ref().ok_or(KmsError::Internal(
+            crate::error::InternalError::CorruptRecord("current material missing"),
+        ))?;
+        Ok((current.id, secret))
+    }
+
+    /// The materials a ciphertext may have been made with: the one it names, or (blobs of
+    /// the first format name none) every held material, newest first. The use is checked as
+    /// for [`Key::material_for`].
+    pub(crate) fn decrypting_materials(
+        &self,
+        use_: Use,
+        named: Option<&MaterialId>,
+    ) -> Result<Vec<(MaterialId, &SecretBytes)>, KmsError> {
+        self.material_for(use_)?;
+        let materials = self.state.usable_materials().map_err(|r| self.refused(r))?;
+        Ok(materials
+            .decrypting()
+            .filter(|(id, _)| named.is_none_or(|n| n.matches(id)))
+            .map(|(id, s)| (*id, s))
+            .collect())
     }
 }
 

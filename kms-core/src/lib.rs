@@ -41,9 +41,11 @@ mod engine;
 mod error;
 mod ids;
 mod key;
+mod key_materials;
 mod lifecycle;
 mod material;
 mod record;
+mod rotation;
 mod seal;
 mod secret;
 mod spec;
@@ -59,18 +61,20 @@ pub use algorithm::{
     Algorithm, EncryptionAlgorithm, KeyUsage, MacAlgorithm, MessageType, SigningAlgorithm,
 };
 pub use alias::{AliasEntry, AliasName};
-pub use ciphertext::{BLOB_OVERHEAD, EncryptionContext};
+pub use ciphertext::{BLOB_MATERIAL_ID_LEN, BLOB_OVERHEAD, EncryptionContext};
 pub use data_dir::{DATABASE_FILE, DataDir, DataDirError, ROOT_KEY_FILE};
 pub use engine::{
     AliasPage, CreateKey, DEFAULT_IMPORT_TOKEN_TTL, DataKey, Decrypted, ImportLayers,
     ImportOutcome, ImportParameters, ImportRequest, KeyPage, KeyStateCounts, Kms, KmsBuilder,
-    PageSize, PublicKey, ReEncrypted, ResetReport, SeedConflict, SeedError, SeedKey, SeedMaterial,
-    Seeded, Signature, SweepReport, SweepStats, Sweeper, UpgradeReport,
+    NewMaterialOptions, PageSize, PublicKey, ReEncrypted, ResetReport, SeedConflict, SeedError,
+    SeedKey, SeedMaterial, Seeded, Signature, SweepReport, SweepStats, Sweeper, UpgradeReport,
 };
 pub use error::{InternalError, KmsError, MaterialProblem, Operation, ValidationError};
 pub use ids::{KeyId, TenantId};
 pub use key::{KeyDescription, MaterialClaim};
+pub use key_materials::{KeyMaterialInfo, MaterialPresence, MaterialRole, Rotation, RotationType};
 pub use lifecycle::{DeletionPolicy, ImportPolicy, KeyStateKind};
+pub use rotation::{RotationPeriod, RotationPeriodOutOfRange, RotationStatus};
 pub use seal::{MaterialId, RootKey};
 pub use secret::SecretBytes;
 pub use spec::{

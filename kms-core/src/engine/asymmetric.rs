@@ -39,7 +39,7 @@ impl Kms {
     fn private_key(&self, tenant: &TenantId, key_id: &KeyId, use_: Use) -> Result<InUse, KmsError> {
         let (spec, secret, description, material_id) = self.read_key(tenant, key_id, |k, _| {
             let secret = k.material_for(use_)?.clone();
-            Ok((k.spec, secret, k.describe(), k.material_id))
+            Ok((k.spec, secret, k.describe(), k.material_id()))
         })?;
         Ok(InUse {
             key: PrivateKey::open(spec, &secret)?,

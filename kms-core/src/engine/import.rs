@@ -55,6 +55,37 @@ pub struct ImportRequest {
     pub claim: MaterialClaim,
 }
 
+/// What an import says of its material beyond [`ImportRequest`] (kept apart so that struct
+/// stays as dialects build it). Built with [`NewMaterialOptions::new`] and its setters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NewMaterialOptions {
+    /// Stored with the material (new material), or replacing its description (re-import).
+    pub description: Option<String>,
+    /// The caller offers rotation: NEW material into a symmetric key that already has some
+    /// waits pending rotation. Without it such an import is refused (`MaterialAlreadySet`), as
+    /// it must be for a front end that cannot rotate the key afterwards.
+    pub rotation: bool,
+}
+
+impl NewMaterialOptions {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The material's description (opaque to the core; the dialect checks its syntax).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// See [`NewMaterialOptions::rotation`].
+    pub fn for_rotation(mut self) -> Self {
+        self.rotation = true;
+        self
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ImportOutcome {
     pub key: KeyDescription,
@@ -134,10 +165,27 @@ impl Kms {
     /// unwraps; it fits the key spec (length, or PKCS#8 algorithm, curve and size; kept in
     /// its canonical encoding); it is the material the key already had (if any); the expiry
     /// is in the future. A refused import changes nothing.
+    ///
+    /// `request.claim` is the import type: [`MaterialClaim::New`] into a symmetric key that
+    /// has material adds it pending rotation (one at a time; asymmetric and HMAC keys refuse
+    /// with `MaterialAlreadySet`); [`MaterialClaim::Existing`] (or no claim) brings back a
+    /// material the key had, restoring the key from PendingImport once nothing else is
+    /// missing.
     pub fn import_key_material(
         &self,
         tenant: &TenantId,
         request: ImportRequest,
+    ) -> Result<ImportOutcome, KmsError> {
+        self.import_key_material_as(tenant, request, NewMaterialOptions::default())
+    }
+
+    /// [`Kms::import_key_material`] with what the request says of its material beyond the
+    /// import type (its description).
+    pub fn import_key_material_as(
+        &self,
+        tenant: &TenantId,
+        request: ImportRequest,
+        options: NewMaterialOptions,
     ) -> Result<ImportOutcome, KmsError> {
         let ImportRequest {
             key_id,
@@ -150,7 +198,7 @@ impl Kms {
         } = request;
         // Cheap checks first, so a request for a missing or wrong key is not an RSA decryption.
         let spec = self.read_key(tenant, &key_id, |k, _| {
-            k.check_import(policy, claim)?;
+            k.check_import(policy, claim, options.rotation)?;
             Ok(k.spec)
         })?;
         let (algorithm, key_pair) = token::open(
@@ -181,7 +229,7 @@ impl Kms {
         let material_id = self.sealer.material_id(&key_id, accepted.secret().expose());
         // The decision proper: re-checked against the key as it is now, atomically.
         self.with_key(tenant, &key_id, |k, now| {
-            let next = k.import(accepted, material_id, expiry, policy, claim, now)?;
+            let next = k.import(accepted, material_id, expiry, policy, claim, options, now)?;
             let outcome = ImportOutcome {
                 key: next.describe(),
                 material_id,
@@ -190,8 +238,8 @@ impl Kms {
         })
     }
 
-    /// Erases the material; the key waits in PendingImport (or stays PendingDeletion) until
-    /// the same material is imported again.
+    /// Erases the current material; the key waits in PendingImport (or stays
+    /// PendingDeletion) until the same material is imported again.
     pub fn delete_imported_key_material(
         &self,
         tenant: &TenantId,
@@ -200,8 +248,10 @@ impl Kms {
         self.transition(tenant, key_id, |k| k.delete_material(None))
     }
 
-    /// Like [`Kms::delete_imported_key_material`], but only if the key's material is the one
-    /// `material` names (`UnknownMaterial` otherwise, after the origin and state checks).
+    /// Erases the material `material` names (`UnknownMaterial` when the key has no such
+    /// material, after the origin and state checks): a material pending rotation just goes
+    /// (the key stays as it is); any other leaves the key PendingImport (or PendingDeletion)
+    /// until it is imported again.
     pub fn delete_named_key_material(
         &self,
         tenant: &TenantId,

@@ -5,7 +5,8 @@ use crate::algorithm::KeyUsage;
 use crate::error::{InternalError, KmsError, ValidationError};
 use crate::ids::{KeyId, TenantId};
 use crate::key::{Key, KeyDescription};
-use crate::lifecycle::{DeletionPolicy, KeyState, Material};
+use crate::key_materials::Entry;
+use crate::lifecycle::{DeletionPolicy, KeyState};
 use crate::material;
 use crate::record;
 use crate::spec::{DeletionWindow, Expiry, KeySpec, Origin};
@@ -67,18 +68,15 @@ impl Kms {
         }
         let now = self.clock.now();
         let id = KeyId::random();
-        let (state, material_id) = match request.origin {
+        let state = match request.origin {
             Origin::Generated => {
                 // RSA takes up to seconds; no lock is held yet.
                 let secret = material::generate(request.spec)?.into_secret();
                 let material_id = self.sealer.material_id(&id, secret.expose());
-                let material = Material {
-                    secret,
-                    expiry: Expiry::Never,
-                };
-                (KeyState::Enabled(material), Some(material_id))
+                let entry = Entry::new(material_id, secret, Expiry::Never, Origin::Generated, now);
+                KeyState::first(entry, false)
             }
-            Origin::External => (KeyState::PendingImport, None),
+            Origin::External => KeyState::PendingImport(None),
         };
         let key = Key {
             id,
@@ -88,9 +86,9 @@ impl Kms {
             origin: request.origin,
             description: request.description,
             created_at: now,
-            material_id,
             tags: request.tags,
             state,
+            rotation: None,
         };
         let bytes = record::encode(&key, &self.sealer)?;
         let mut fresh = false;
@@ -145,7 +143,11 @@ impl Kms {
     }
 
     pub fn enable_key(&self, tenant: &TenantId, id: &KeyId) -> Result<KeyDescription, KmsError> {
-        self.transition(tenant, id, Key::enable)
+        self.with_key(tenant, id, |k, now| {
+            let next = k.enable(now)?;
+            let description = next.describe();
+            Ok((Some(next), description))
+        })
     }
 
     pub fn disable_key(&self, tenant: &TenantId, id: &KeyId) -> Result<KeyDescription, KmsError> {

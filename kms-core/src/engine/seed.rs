@@ -10,10 +10,12 @@ use std::fmt;
 
 use super::Kms;
 use crate::alias::AliasName;
+use crate::engine::NewMaterialOptions;
 use crate::error::{InternalError, KmsError};
 use crate::ids::{KeyId, TenantId};
-use crate::key::{Key, MaterialClaim};
-use crate::lifecycle::{Aged, ImportPolicy, KeyState, Material};
+use crate::key::{AgedKey, Key, MaterialClaim};
+use crate::key_materials::Entry;
+use crate::lifecycle::{ImportPolicy, KeyState};
 use crate::material;
 use crate::record;
 use crate::secret::SecretBytes;
@@ -140,10 +142,10 @@ impl Kms {
             return creatable(seed, now);
         };
         let key = record::decode(&bytes, &self.sealer, tenant, &seed.id)?;
-        let key = match key.state.age(now) {
-            Aged::Purged => return creatable(seed, now),
-            Aged::Changed(state) => Key { state, ..key },
-            Aged::Unchanged => key,
+        let key = match self.age(&key, now)? {
+            AgedKey::Purged => return creatable(seed, now),
+            AgedKey::Changed(next) => *next,
+            AgedKey::Unchanged => key,
         };
         Ok(match reconcile(&key, seed, &fresh, now)? {
             Some(_) => Seeded::Imported,
@@ -181,13 +183,13 @@ impl Kms {
                 *expiry,
             ),
         };
-        let material_id = secret
-            .as_ref()
-            .map(|s| self.sealer.material_id(&seed.id, s.expose()));
         let state = match secret {
-            None => KeyState::PendingImport,
-            Some(secret) if seed.enabled => KeyState::Enabled(Material { secret, expiry }),
-            Some(secret) => KeyState::Disabled(Material { secret, expiry }),
+            None => KeyState::PendingImport(None),
+            Some(secret) => {
+                let material_id = self.sealer.material_id(&seed.id, secret.expose());
+                let entry = Entry::new(material_id, secret, expiry, seed.origin, now);
+                KeyState::first(entry, !seed.enabled)
+            }
         };
         Ok(Key {
             id: seed.id,
@@ -197,9 +199,9 @@ impl Kms {
             origin: seed.origin,
             description: seed.description.clone(),
             created_at: now,
-            material_id,
             tags: seed.tags.clone(),
             state,
+            rotation: None,
         })
     }
 
@@ -241,10 +243,14 @@ impl Kms {
                         outcome = Some(Err(e.into()));
                         return Change::Keep;
                     }
-                    Some(Ok(key)) => match key.state.age(now) {
-                        Aged::Purged => None,
-                        Aged::Changed(state) => Some(Key { state, ..key }),
-                        Aged::Unchanged => Some(key),
+                    Some(Ok(key)) => match self.age(&key, now) {
+                        Ok(AgedKey::Purged) => None,
+                        Ok(AgedKey::Changed(next)) => Some(*next),
+                        Ok(AgedKey::Unchanged) => Some(key),
+                        Err(e) => {
+                            outcome = Some(Err(e.into()));
+                            return Change::Keep;
+                        }
                     },
                 };
                 let Some(key) = existing else {
@@ -321,21 +327,23 @@ fn reconcile(
     }
     // Only material the entry gives is compared: random or pending declarations accept
     // whatever the key got since.
+    // A key rotated since still has its declared material, among its previous ones.
     let (SeedMaterial::Given { secret, expiry }, Some(declared)) =
-        (&seed.material, &fresh.material_id)
+        (&seed.material, fresh.material_id())
     else {
         return Ok(None);
     };
-    match &existing.material_id {
-        Some(accepted) if accepted.matches(declared) => Ok(None),
+    match existing.material_id() {
+        Some(_) if existing.knows_material(&declared) => Ok(None),
         Some(_) => differs("material"),
         None => {
             let imported = existing.import(
                 material::accept(seed.spec, secret.clone())?,
-                *declared,
+                declared,
                 *expiry,
                 ImportPolicy::default(),
                 MaterialClaim::Unspecified,
+                NewMaterialOptions::default(),
                 now,
             )?;
             if seed.enabled {

@@ -15,8 +15,11 @@ mod import_lifecycle;
 mod keys;
 mod mac;
 mod model;
+mod old_formats;
 mod operator;
 mod reads;
 mod rewind;
+mod rotation;
 mod seed;
+
 mod vectors;
