@@ -219,6 +219,39 @@ def test_aws_log_has_no_secrets(server_logs, fmt):
         s.add("byok ciphertext", byok)
         kms.delete_imported_key_material(KeyId=ext)
 
+        # asymmetric and HMAC keys (#16): the imported private key, messages, signatures, MACs
+        # and public-key ciphertexts stay out of the log
+        import kmsgate_asymmetric as asym
+
+        signer = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY",
+                                Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+        private_key, _ = asym.genpkey("ECC_NIST_P256")
+        s.add("private key", private_key)
+        p = kmsgate_sdk.import_params(kms, signer, "RSA_2048", "RSAES_OAEP_SHA_256")
+        s.add("import token (asymmetric)", p["ImportToken"])
+        wrapped_key = kmsgate_wrap.wrap_material(p["PublicKey"], "RSAES_OAEP_SHA_256", private_key)
+        s.add("wrapped private key", wrapped_key)
+        kms.import_key_material(KeyId=signer, ImportToken=p["ImportToken"], EncryptedKeyMaterial=wrapped_key,
+                                ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+        message = marker_bytes("SIGNED-MESSAGE", 48)
+        s.add("signed message", message)
+        sig = kms.sign(KeyId=signer, Message=message, MessageType="RAW",
+                       SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+        s.add("signature", sig)
+        assert kms.verify(KeyId=signer, Message=message, MessageType="RAW", Signature=sig,
+                          SigningAlgorithm="ECDSA_SHA_256")["SignatureValid"]
+        kms.get_public_key(KeyId=signer)
+        mac_key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["KeyId"]
+        mac = kms.generate_mac(KeyId=mac_key, Message=message, MacAlgorithm="HMAC_SHA_256")["Mac"]
+        s.add("MAC", mac)
+        assert kms.verify_mac(KeyId=mac_key, Message=message, MacAlgorithm="HMAC_SHA_256", Mac=mac)["MacValid"]
+        rsa_key = kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"]
+        oaep = kms.encrypt(KeyId=rsa_key, Plaintext=plaintext,
+                           EncryptionAlgorithm="RSAES_OAEP_SHA_256")["CiphertextBlob"]
+        s.add("RSA-OAEP ciphertext", oaep)
+        assert kms.decrypt(KeyId=rsa_key, CiphertextBlob=oaep,
+                           EncryptionAlgorithm="RSAES_OAEP_SHA_256")["Plaintext"] == plaintext
+
         # strict signatures: a wrong secret is refused, and neither it nor its signature is logged
         wrong_secret = marker("WRONG-SECRET")
         s.add("wrong secret", wrong_secret)

@@ -55,6 +55,7 @@ EXPECTED_OUTPUT = {
     "aws": ["Enabled", "hello, BYOK"],
     "aws-kmsgate-wrap": ["Enabled", "hello, BYOK"],
     "aws-sm": ["Enabled", "hello, SM4"],
+    "aws-asym": ["Enabled", "Verified OK"],
     "tencent": ["Enabled", "hello, BYOK"],
     "tencent-sm": ["Enabled 4", "hello, SM4"],
     "huawei": ["2", "hello, BYOK"],
