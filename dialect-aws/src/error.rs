@@ -24,6 +24,7 @@ pub enum ErrorCode {
     InvalidSignatureException,
     KmsInternalException,
     KmsInvalidStateException,
+    LimitExceededException,
     MissingAuthenticationTokenException,
     NotFoundException,
     TagException,
@@ -53,6 +54,7 @@ impl ErrorCode {
             ErrorCode::InvalidSignatureException => "InvalidSignatureException",
             ErrorCode::KmsInternalException => "KMSInternalException",
             ErrorCode::KmsInvalidStateException => "KMSInvalidStateException",
+            ErrorCode::LimitExceededException => "LimitExceededException",
             ErrorCode::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
             ErrorCode::NotFoundException => "NotFoundException",
             ErrorCode::TagException => "TagException",
@@ -85,6 +87,7 @@ impl ErrorCode {
             | ErrorCode::InvalidMarkerException
             | ErrorCode::InvalidSignatureException
             | ErrorCode::KmsInvalidStateException
+            | ErrorCode::LimitExceededException
             | ErrorCode::NotFoundException
             | ErrorCode::TagException
             | ErrorCode::UnknownOperationException
@@ -178,7 +181,7 @@ pub fn from_core(err: &KmsError, names: &dyn KeyNamer) -> AwsError {
         KmsError::MaterialAlreadySet { key_id } => e(
             C::UnsupportedOperationException,
             format!(
-                "{} already has key material; importing NEW_KEY_MATERIAL (rotation on demand) is not supported by kmsgate.",
+                "{} cannot take NEW_KEY_MATERIAL: asymmetric and HMAC KMS keys keep their first key material, and key material the key already has cannot be imported as new.",
                 names.key_arn(key_id)
             ),
         ),

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use kms_core::{
     EncryptedMaterial, Expiry, ImportPolicy, ImportRequest, ImportToken, KmsError, MaterialClaim,
-    MaterialId, WrappingAlgorithm, WrappingKeySpec,
+    MaterialId, NewMaterialOptions, WrappingAlgorithm, WrappingKeySpec,
 };
 use serde_json::{Value, json};
 
@@ -96,6 +96,7 @@ struct ImportKeyMaterialRequest {
     material: EncryptedMaterial,
     expiry: Expiry,
     claim: MaterialClaim,
+    description: Option<String>,
 }
 
 /// `KeyMaterialId`: exactly 64 lowercase hex digits.
@@ -149,14 +150,15 @@ impl ImportKeyMaterialRequest {
                 Expiry::At(at)
             }
         };
-        if let Some(d) = input.string("KeyMaterialDescription", 0..=256)?
+        let description = input.string("KeyMaterialDescription", 0..=256)?;
+        if let Some(d) = &description
             && !d
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c.is_whitespace() || ":/_.-".contains(c))
         {
             return Err(invalid(
                 "KeyMaterialDescription",
-                Some(&d),
+                Some(d),
                 "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_\\s.-]+$",
             ));
         }
@@ -183,6 +185,7 @@ impl ImportKeyMaterialRequest {
             material: EncryptedMaterial::new(material).map_err(core_validation)?,
             expiry,
             claim,
+            description,
         })
     }
 }
@@ -190,9 +193,14 @@ impl ImportKeyMaterialRequest {
 pub(super) fn import_key_material(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
     let request = ImportKeyMaterialRequest::parse(ctx, input)?;
     let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
+    // AWS rotates imported material on demand, so NEW_KEY_MATERIAL may wait pending rotation.
+    let mut options = NewMaterialOptions::new().for_rotation();
+    if let Some(d) = request.description {
+        options = options.description(d);
+    }
     let outcome = ctx
         .kms
-        .import_key_material(
+        .import_key_material_as(
             &ctx.caller.tenant,
             ImportRequest {
                 key_id: id,
@@ -203,6 +211,7 @@ pub(super) fn import_key_material(ctx: &Ctx<'_>, input: &Input) -> Result<Option
                 policy: ImportPolicy::default(),
                 claim: request.claim,
             },
+            options,
         )
         .map_err(|e| ctx.core(e))?;
     Ok(Some(json!({

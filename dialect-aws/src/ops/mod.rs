@@ -6,6 +6,7 @@ mod crypto;
 mod import;
 mod keys;
 mod metadata;
+mod rotation;
 mod tags;
 
 use std::cell::Cell;
@@ -120,6 +121,11 @@ operations! {
     TagResource => tags::tag_resource,
     UntagResource => tags::untag_resource,
     ListResourceTags => tags::list_resource_tags,
+    EnableKeyRotation => rotation::enable_key_rotation,
+    DisableKeyRotation => rotation::disable_key_rotation,
+    GetKeyRotationStatus => rotation::get_key_rotation_status,
+    RotateKeyOnDemand => rotation::rotate_key_on_demand,
+    ListKeyRotations => rotation::list_key_rotations,
 }
 
 impl Operation {

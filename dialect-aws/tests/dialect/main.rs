@@ -9,4 +9,5 @@ mod byok;
 mod captures;
 mod fuzz;
 mod management;
+mod rotation;
 mod surface;
