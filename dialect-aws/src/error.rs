@@ -26,6 +26,7 @@ pub enum ErrorCode {
     KmsInvalidMacException,
     KmsInvalidSignatureException,
     KmsInvalidStateException,
+    LimitExceededException,
     MissingAuthenticationTokenException,
     NotFoundException,
     TagException,
@@ -57,6 +58,7 @@ impl ErrorCode {
             ErrorCode::KmsInvalidMacException => "KMSInvalidMacException",
             ErrorCode::KmsInvalidSignatureException => "KMSInvalidSignatureException",
             ErrorCode::KmsInvalidStateException => "KMSInvalidStateException",
+            ErrorCode::LimitExceededException => "LimitExceededException",
             ErrorCode::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
             ErrorCode::NotFoundException => "NotFoundException",
             ErrorCode::TagException => "TagException",
@@ -91,6 +93,7 @@ impl ErrorCode {
             | ErrorCode::KmsInvalidMacException
             | ErrorCode::KmsInvalidSignatureException
             | ErrorCode::KmsInvalidStateException
+            | ErrorCode::LimitExceededException
             | ErrorCode::NotFoundException
             | ErrorCode::TagException
             | ErrorCode::UnknownOperationException
@@ -250,7 +253,7 @@ pub fn from_core_during(err: &KmsError, names: &dyn KeyNamer, operation: &str) -
         KmsError::MaterialAlreadySet { key_id } => e(
             C::UnsupportedOperationException,
             format!(
-                "{} already has key material; importing NEW_KEY_MATERIAL (rotation on demand) is not supported by kmsgate.",
+                "{} cannot take NEW_KEY_MATERIAL: asymmetric and HMAC KMS keys keep their first key material, and key material the key already has cannot be imported as new.",
                 names.key_arn(key_id)
             ),
         ),

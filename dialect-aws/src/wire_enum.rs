@@ -181,3 +181,8 @@ mod tests {
         assert_eq!(AlgorithmSpecWire::from_wire("rsaes_oaep_sha_1"), None);
     }
 }
+
+wire_enum!(IncludeKeyMaterialWire {
+    AllKeyMaterial = "ALL_KEY_MATERIAL",
+    RotationsOnly = "ROTATIONS_ONLY",
+});

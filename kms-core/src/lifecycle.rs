@@ -407,6 +407,8 @@ impl KeyState {
                 .rotate(fresh, rotation)
                 .map(|next| self.with_materials(next))
                 .map_err(|_| self.refuse(Operation::ChangeAttributes)),
+            // As for any use of a disabled key's material.
+            KeyState::Disabled(_) => Err(Refusal::Disabled),
             _ => Err(self.refuse(Operation::ChangeAttributes)),
         }
     }

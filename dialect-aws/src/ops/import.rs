@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use kms_core::{
     EncryptedMaterial, Expiry, ImportPolicy, ImportRequest, ImportToken, KeyFamily, KmsError,
-    MaterialClaim, MaterialId, WrappingAlgorithm, WrappingKeySpec,
+    MaterialClaim, MaterialId, NewMaterialOptions, WrappingAlgorithm, WrappingKeySpec,
 };
 use serde_json::{Value, json};
 
@@ -99,6 +99,7 @@ struct ImportKeyMaterialRequest {
     /// Whether the request used a member the model calls "only usable with symmetric
     /// encryption keys" (ImportType, KeyMaterialId, KeyMaterialDescription).
     names_symmetric_only: bool,
+    description: Option<String>,
 }
 
 /// `KeyMaterialId`: exactly 64 lowercase hex digits.
@@ -152,14 +153,15 @@ impl ImportKeyMaterialRequest {
                 Expiry::At(at)
             }
         };
-        if let Some(d) = input.string("KeyMaterialDescription", 0..=256)?
+        let description = input.string("KeyMaterialDescription", 0..=256)?;
+        if let Some(d) = &description
             && !d
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c.is_whitespace() || ":/_.-".contains(c))
         {
             return Err(invalid(
                 "KeyMaterialDescription",
-                Some(&d),
+                Some(d),
                 "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_\\s.-]+$",
             ));
         }
@@ -190,6 +192,7 @@ impl ImportKeyMaterialRequest {
             expiry,
             claim,
             names_symmetric_only,
+            description,
         })
     }
 }
@@ -212,9 +215,14 @@ pub(super) fn import_key_material(ctx: &Ctx<'_>, input: &Input) -> Result<Option
             )));
         }
     }
+    // AWS rotates imported material on demand, so NEW_KEY_MATERIAL may wait pending rotation.
+    let mut options = NewMaterialOptions::new().for_rotation();
+    if let Some(d) = request.description {
+        options = options.description(d);
+    }
     let outcome = ctx
         .kms
-        .import_key_material(
+        .import_key_material_as(
             &ctx.caller.tenant,
             ImportRequest {
                 key_id: id,
@@ -225,6 +233,7 @@ pub(super) fn import_key_material(ctx: &Ctx<'_>, input: &Input) -> Result<Option
                 policy: ImportPolicy::default(),
                 claim: request.claim,
             },
+            options,
         )
         .map_err(|e| ctx.core(e))?;
     Ok(Some(json!({
@@ -245,8 +254,10 @@ pub(super) fn delete_imported_key_material(
         None => ctx.kms.delete_imported_key_material(tenant, &id),
     }
     .map_err(|e| ctx.core(e))?;
+    // The material deleted: the one named, else the current one.
+    let deleted = named.or(key.material_id);
     Ok(Some(json!({
         "KeyId": ctx.caller.key_arn(&id),
-        "KeyMaterialId": key.material_id.map(|m| m.to_string()).unwrap_or_default(),
+        "KeyMaterialId": deleted.map(|m| m.to_string()).unwrap_or_default(),
     })))
 }

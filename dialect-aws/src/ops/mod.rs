@@ -10,6 +10,7 @@ mod keys;
 mod mac;
 mod metadata;
 mod public_key;
+mod rotation;
 mod signing;
 mod tags;
 mod wire;
@@ -133,6 +134,11 @@ operations! {
     TagResource => tags::tag_resource,
     UntagResource => tags::untag_resource,
     ListResourceTags => tags::list_resource_tags,
+    EnableKeyRotation => rotation::enable_key_rotation,
+    DisableKeyRotation => rotation::disable_key_rotation,
+    GetKeyRotationStatus => rotation::get_key_rotation_status,
+    RotateKeyOnDemand => rotation::rotate_key_on_demand,
+    ListKeyRotations => rotation::list_key_rotations,
 }
 
 impl Operation {

@@ -29,7 +29,7 @@ const STRICT_ACCESS_KEY: &str = "AKIAFUZZSTRICT000001";
 const STRICT_SECRET: &str = "fuzz/strict+secret";
 const SIGNED_HEADERS: [&str; 4] = ["content-type", "host", "x-amz-date", "x-amz-target"];
 
-const OPERATIONS: [&str; 29] = [
+const OPERATIONS: [&str; 34] = [
     "CreateKey",
     "DescribeKey",
     "ListKeys",
@@ -59,6 +59,11 @@ const OPERATIONS: [&str; 29] = [
     "Verify",
     "GenerateMac",
     "VerifyMac",
+    "EnableKeyRotation",
+    "DisableKeyRotation",
+    "GetKeyRotationStatus",
+    "RotateKeyOnDemand",
+    "ListKeyRotations",
 ];
 
 /// An OpenSSL-made P-256 private key (PKCS#8), the asymmetric import template's material.
@@ -484,6 +489,19 @@ impl Target for Aws {
                 "ListResourceTags",
                 "",
                 json!({ "KeyId": generated, "Limit": 10 }),
+            ),
+            (
+                "EnableKeyRotation",
+                "",
+                json!({ "KeyId": generated, "RotationPeriodInDays": 180 }),
+            ),
+            ("DisableKeyRotation", "", json!({ "KeyId": generated })),
+            ("GetKeyRotationStatus", "", json!({ "KeyId": generated })),
+            ("RotateKeyOnDemand", "", json!({ "KeyId": generated })),
+            (
+                "ListKeyRotations",
+                "",
+                json!({ "KeyId": generated, "IncludeKeyMaterial": "ALL_KEY_MATERIAL", "Limit": 2 }),
             ),
             (
                 "CreateKey",

@@ -10,4 +10,5 @@ mod byok;
 mod captures;
 mod fuzz;
 mod management;
+mod rotation;
 mod surface;

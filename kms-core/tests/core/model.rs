@@ -440,6 +440,8 @@ fn run(ops: Vec<Op>) {
                     Outcome::NotFound
                 } else if !KeySpec::SYMMETRIC.contains(&k.spec) {
                     Outcome::NotRotatable
+                } else if k.state == State::Disabled {
+                    Outcome::Disabled
                 } else if k.state != State::Enabled || (k.external && k.pending.is_none()) {
                     Outcome::InvalidState
                 } else {

@@ -220,7 +220,7 @@ fn generated_keys_rotate_on_demand_and_keep_decrypting() {
     f.kms.disable_key(&f.tenant, &key).unwrap();
     assert!(matches!(
         f.kms.rotate_key_on_demand(&f.tenant, &key),
-        Err(KmsError::InvalidState { .. })
+        Err(KmsError::Disabled { .. })
     ));
 }
 
