@@ -89,6 +89,11 @@ failures! {
         SignatureInvalid,
         /// A MAC checked against another message.
         MacInvalid,
+        /// Rotating a key with imported material (after new material was imported, where
+        /// the dialect can import it).
+        ImportedKeyRotation,
+        /// New material while another waits pending rotation.
+        SecondPendingMaterial,
     }
 }
 
@@ -120,6 +125,8 @@ impl Failure {
             Failure::MaterialNotForSpec => Outcome::WrongMaterial,
             Failure::SignatureInvalid => Outcome::InvalidSignature,
             Failure::MacInvalid => Outcome::InvalidMac,
+            Failure::ImportedKeyRotation => Outcome::NotOffered,
+            Failure::SecondPendingMaterial => Outcome::InvalidState,
         }
     }
 
@@ -157,6 +164,10 @@ impl Failure {
             }
             Failure::SignatureInvalid => "verify a signature against another message",
             Failure::MacInvalid => "verify a MAC against another message",
+            Failure::ImportedKeyRotation => "rotate a key with imported material",
+            Failure::SecondPendingMaterial => {
+                "import new material while other new material waits pending rotation"
+            }
         }
     }
 }
@@ -228,6 +239,9 @@ fn aws(f: Failure) -> Expect {
         Failure::MaterialNotForSpec => code(400, "IncorrectKeyMaterialException"),
         Failure::SignatureInvalid => code(400, "KMSInvalidSignatureException"),
         Failure::MacInvalid => code(400, "KMSInvalidMacException"),
+        // RotateKeyOnDemand makes the material pending rotation current.
+        Failure::ImportedKeyRotation => Expect::Accepted,
+        Failure::SecondPendingMaterial => code(400, "KMSInvalidStateException"),
     }
 }
 
@@ -270,6 +284,11 @@ fn tencent(f: Failure) -> Expect {
         Failure::MaterialNotForSpec | Failure::SignatureInvalid | Failure::MacInvalid => {
             Expect::NotExpressible("Tencent imports no asymmetric or HMAC material")
         }
+        // EnableKeyRotation on an EXTERNAL key (the SDK's error list).
+        Failure::ImportedKeyRotation => code(200, "UnsupportedOperation.ExternalCmkCanNotRotate"),
+        Failure::SecondPendingMaterial => {
+            Expect::NotExpressible("imported keys take no new material")
+        }
     }
 }
 
@@ -302,6 +321,11 @@ fn huawei(f: Failure) -> Expect {
         Failure::MaterialNotForSpec => code(400, "KMS.0308"),
         // verify answers signature_valid "false"; verify-mac mac_valid false.
         Failure::SignatureInvalid | Failure::MacInvalid => Expect::Accepted,
+        // "External keys cannot be rotated" (Huawei's error-code page).
+        Failure::ImportedKeyRotation => code(400, "KMS.0312"),
+        Failure::SecondPendingMaterial => {
+            Expect::NotExpressible("imported keys take no new material")
+        }
     }
 }
 

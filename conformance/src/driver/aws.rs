@@ -171,6 +171,24 @@ impl Driver for AwsDriver {
         self.key_call(key, "ImportKeyMaterial", body).map(drop)
     }
 
+    fn imported_rotation_support(&self) -> Support {
+        Support::Offered
+    }
+
+    fn import_new_material(&self, key: &KeyHandle, token: &[u8], wrapped: &[u8]) -> Call<()> {
+        let body = json!({
+            "ImportToken": b64(token),
+            "EncryptedKeyMaterial": b64(wrapped),
+            "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE",
+            "ImportType": "NEW_KEY_MATERIAL",
+        });
+        self.key_call(key, "ImportKeyMaterial", body).map(drop)
+    }
+
+    fn rotate(&self, key: &KeyHandle) -> Call<()> {
+        self.key_call(key, "RotateKeyOnDemand", json!({})).map(drop)
+    }
+
     fn delete_material(&self, key: &KeyHandle) -> Call<()> {
         self.key_call(key, "DeleteImportedKeyMaterial", json!({}))
             .map(drop)

@@ -180,6 +180,15 @@ impl Driver for HuaweiDriver {
         self.key_call(key, "import-key-material", body).map(drop)
     }
 
+    fn imported_rotation_support(&self) -> Support {
+        Support::Refused("keys with imported material do not rotate")
+    }
+
+    fn rotate(&self, key: &KeyHandle) -> Call<()> {
+        self.key_call(key, "enable-key-rotation", json!({}))
+            .map(drop)
+    }
+
     fn delete_material(&self, key: &KeyHandle) -> Call<()> {
         self.key_call(key, "delete-imported-key-material", json!({}))
             .map(drop)

@@ -126,6 +126,26 @@ pub trait Driver: Send + Sync + fmt::Debug {
     /// Every key id the caller can list (all specs' caller contexts).
     fn list_key_ids(&self) -> Call<Vec<String>>;
 
+    // ---- rotation of imported material (issue #17); a dialect without it keeps the defaults ----
+
+    /// Whether a key with imported material rotates (Refused: the rotation request can be made
+    /// and must be refused as the ledger says).
+    fn imported_rotation_support(&self) -> Support {
+        Support::NotExpressible("the dialect cannot rotate keys")
+    }
+    /// Imports `wrapped` as new material for a rotation (pending until the key rotates).
+    fn import_new_material(&self, key: &KeyHandle, _token: &[u8], _wrapped: &[u8]) -> Call<()> {
+        Err(CallError::broken(format!(
+            "no rotation of imported material for key {}",
+            key.id
+        )))
+    }
+    /// Rotates the key now (a dialect that refuses rotation of imported keys is asked to turn
+    /// rotation on, the request it documents the refusal for).
+    fn rotate(&self, key: &KeyHandle) -> Call<()> {
+        Err(CallError::broken(format!("no rotation for key {}", key.id)))
+    }
+
     // ---- asymmetric and HMAC keys (issue #16); a dialect without them keeps the defaults ----
 
     /// Whether an EXTERNAL key of this kind can be created (Refused: the create request can be

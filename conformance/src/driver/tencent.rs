@@ -166,6 +166,14 @@ impl Driver for TencentDriver {
         .map(drop)
     }
 
+    fn imported_rotation_support(&self) -> Support {
+        Support::Refused("keys with imported material do not rotate")
+    }
+
+    fn rotate(&self, key: &KeyHandle) -> Call<()> {
+        self.key_call(key, "EnableKeyRotation", json!({})).map(drop)
+    }
+
     fn delete_material(&self, key: &KeyHandle) -> Call<()> {
         self.key_call(key, "DeleteImportedKeyMaterial", json!({}))
             .map(drop)

@@ -8,6 +8,7 @@ mod import;
 mod lifecycle;
 mod material;
 mod restart;
+mod rotation;
 mod tokens;
 
 use std::fmt::Debug;
@@ -156,6 +157,12 @@ pub const ALL: &[Scenario] = &[
         id: "s17_hmac_import",
         title: "HMAC material imported; MACs are HMAC-SHA-256 of it; wrong length refused",
         run: asymmetric::hmac_import,
+        far_future: false,
+    },
+    Scenario {
+        id: "s18_imported_rotation",
+        title: "imported material rotates on demand (or is refused); every material's ciphertexts decrypt",
+        run: rotation::imported_rotation,
         far_future: false,
     },
 ];
