@@ -6,6 +6,7 @@ mod import;
 pub(crate) mod keys;
 mod listing;
 pub(crate) mod metadata;
+mod rotation;
 mod status;
 
 use std::fmt;
@@ -185,6 +186,10 @@ actions! {
     ],
     GenerateRandom => crypto::generate_random, ["NumberOfBytes"],
     GetServiceStatus => status::get_service_status, [],
+    EnableKeyRotation => rotation::enable_key_rotation, ["KeyId", "RotateDays", "MemberAccount"],
+    DisableKeyRotation => rotation::disable_key_rotation, ["KeyId", "MemberAccount"],
+    GetKeyRotationStatus => rotation::get_key_rotation_status, ["KeyId", "MemberAccount"],
+    RotateKey => rotation::rotate_key, ["KeyId", "MemberAccount"],
 }
 
 impl Action {
@@ -244,7 +249,7 @@ impl fmt::Display for Action {
 }
 
 /// Actions of Tencent KMS 2019-01-18 that kmsgate does not emulate (asymmetric keys,
-/// rotation, data keys, white-box keys, post-quantum, cloud resource bindings, batches).
+/// data keys, white-box keys, post-quantum, cloud resource bindings, batches).
 const NOT_EMULATED: &[&str] = &[
     "ArchiveKey",
     "AsymmetricRsaDecrypt",
@@ -263,20 +268,17 @@ const NOT_EMULATED: &[&str] = &[
     "DescribeWhiteBoxServiceStatus",
     "DisableDataKey",
     "DisableDataKeys",
-    "DisableKeyRotation",
     "DisableKeys",
     "DisableWhiteBoxKey",
     "DisableWhiteBoxKeys",
     "EnableDataKey",
     "EnableDataKeys",
-    "EnableKeyRotation",
     "EnableKeys",
     "EnableWhiteBoxKey",
     "EnableWhiteBoxKeys",
     "EncryptByWhiteBox",
     "GetDataKeyCiphertextBlob",
     "GetDataKeyPlaintext",
-    "GetKeyRotationStatus",
     "GetPublicKey",
     "GetRegions",
     "ImportDataKey",
@@ -288,7 +290,6 @@ const NOT_EMULATED: &[&str] = &[
     "PostQuantumCryptoEncrypt",
     "PostQuantumCryptoSign",
     "PostQuantumCryptoVerify",
-    "RotateKey",
     "ScheduleDataKeyDeletion",
     "SignByAsymmetricKey",
     "UnbindCloudResource",
