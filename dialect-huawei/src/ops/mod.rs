@@ -9,6 +9,7 @@ mod details;
 mod import;
 pub(crate) mod key_alias;
 mod keys;
+mod rotation;
 
 use http::Method;
 use kms_core::{Kms, KmsError};
@@ -90,6 +91,12 @@ operations! {
     ListAliases => GET "aliases" => aliases::list_aliases,
     DeleteAlias => DELETE "aliases" => aliases::delete_alias,
     AssociateAlias => POST "alias/associate" => aliases::associate_alias,
+    // Rotation (#17); the SDK's show_key_rotation_status is get-key-rotation-status.
+    EnableKeyRotation => POST "enable-key-rotation" => rotation::enable_key_rotation,
+    DisableKeyRotation => POST "disable-key-rotation" => rotation::disable_key_rotation,
+    ShowKeyRotationStatus => POST "get-key-rotation-status" => rotation::get_key_rotation_status,
+    UpdateKeyRotationInterval => POST "update-key-rotation-interval" => rotation::update_key_rotation_interval,
+    RotateOnDemand => POST "rotate-on-demand" => rotation::rotate_on_demand,
 }
 
 impl Operation {

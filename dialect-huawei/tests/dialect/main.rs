@@ -12,3 +12,4 @@ mod captures;
 mod crypto;
 mod fuzz;
 mod management;
+mod rotation;
