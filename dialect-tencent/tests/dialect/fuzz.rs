@@ -305,6 +305,11 @@ impl Target for Tencent {
             json!({ "KeyId": imported, "Plaintext": b64(b"byok") }),
         )["CiphertextBlob"]
             .clone();
+        // RotateKey needs rotation enabled.
+        s.call(
+            "EnableKeyRotation",
+            json!({ "KeyId": generated, "RotateDays": 30 }),
+        );
         let sm_setup = Setup {
             dialect: &self.lanes[2],
             region: SM_REGION,
@@ -423,6 +428,15 @@ impl Target for Tencent {
             ),
             ("GenerateRandom", "", json!({ "NumberOfBytes": 32 })),
             ("GetServiceStatus", "", json!({})),
+            // Rotation (#17); an imported key only answers the status.
+            (
+                "EnableKeyRotation",
+                "",
+                json!({ "KeyId": generated, "RotateDays": 7 }),
+            ),
+            ("RotateKey", "", json!({ "KeyId": generated })),
+            ("GetKeyRotationStatus", "", json!({ "KeyId": imported })),
+            ("DisableKeyRotation", "", json!({ "KeyId": generated })),
         ];
         let mut templates: Vec<Template> = Vec::new();
         let strict_actions = [
