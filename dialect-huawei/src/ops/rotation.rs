@@ -172,8 +172,9 @@ fn status_body(status: Option<&RotationStatus>, materials: &[KeyMaterialInfo]) -
         .and_then(|s| s.period)
         .map_or(DEFAULT_INTERVAL_DAYS, RotationPeriod::days);
     let rotations: Vec<_> = materials.iter().filter_map(|m| m.rotation).collect();
-    // Times in milliseconds, as every other Huawei time kmsgate answers (KeyDetails); the
-    // model's text says seconds, Huawei's published examples show milliseconds.
+    // Milliseconds, as every other Huawei time kmsgate answers (KeyDetails): the model's
+    // text says seconds, but Huawei's published example for this API answers
+    // "last_rotation_time": "1501578672000".
     let last = rotations.iter().map(|r| r.at).max().map(ms);
     let items: Vec<Value> = materials.iter().map(material).collect();
     json!({

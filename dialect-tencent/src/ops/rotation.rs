@@ -71,10 +71,19 @@ pub(super) fn enable_key_rotation(ctx: &Ctx<'_>, params: &Params) -> Answer {
     Ok(Map::new())
 }
 
+/// DisableKeyRotation's documented errors name no rotation refusal (neither
+/// ExternalCmkCanNotRotate nor RotateNotSupported), so a key that never rotates (imported,
+/// asymmetric) is answered as already off, changing nothing (inferred from that list).
 pub(super) fn disable_key_rotation(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let id = ctx.key_id(params, "KeyId")?;
     refuse_member_account(params)?;
-    rotatable(ctx, &id)?;
+    let key = ctx
+        .kms
+        .describe_key(&ctx.caller.tenant, &id)
+        .map_err(core)?;
+    if !may_rotate(&key) {
+        return Ok(Map::new());
+    }
     ctx.kms
         .disable_key_rotation(&ctx.caller.tenant, &id)
         .map_err(core)?;
@@ -103,16 +112,31 @@ pub(super) fn get_key_rotation_status(ctx: &Ctx<'_>, params: &Params) -> Answer 
     Ok(out)
 }
 
-/// RotateKey: a new material now. RotateNotSupported lists "未开启轮转" (rotation not
-/// enabled) among its causes, so a key must have rotation enabled first. Tencent runs the
+/// RotateKey: a new material now. RotateNotSupported is "不支持轮转（未开启轮转、外部密钥、副本
+/// 密钥）": rotation not enabled, an external key, a replica. So RotateKey answers it for
+/// imported keys too (the older ExternalCmkCanNotRotate stays with EnableKeyRotation), and a
+/// key must have rotation enabled first. Tencent runs the
 /// rotation as a task (`TaskId`); kmsgate rotates before answering, so DescribeKey shows the
 /// new LastRotateTime at once. Tencent's once-per-24-hours limit
 /// (`RequestLimitExceeded.RotateRateLimited`) is not emulated.
 pub(super) fn rotate_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let id = ctx.key_id(params, "KeyId")?;
     refuse_member_account(params)?;
-    rotatable(ctx, &id)?;
     let tenant = &ctx.caller.tenant;
+    let key = ctx.kms.describe_key(tenant, &id).map_err(core)?;
+    if !may_rotate(&key) {
+        return Err(TencentError::new(
+            ErrorCode::UnsupportedOperationRotateNotSupported,
+            match key.origin {
+                Origin::External => format!(
+                    "The CMK `{id}` has imported key material (EXTERNAL) and cannot rotate."
+                ),
+                Origin::Generated => format!(
+                    "The CMK `{id}` is not a symmetric ENCRYPT_DECRYPT key and cannot rotate."
+                ),
+            },
+        ));
+    }
     let status = ctx.kms.key_rotation_status(tenant, &id).map_err(core)?;
     if !status.enabled {
         return Err(TencentError::new(

@@ -164,11 +164,17 @@ fn imported_keys_cannot_rotate() {
             "EnableKeyRotation",
             json!({ "KeyId": key, "RotateDays": 30 }),
         ),
-        ("DisableKeyRotation", json!({ "KeyId": key })),
-        ("RotateKey", json!({ "KeyId": key })),
     ] {
         h.err(action, body, "UnsupportedOperation.ExternalCmkCanNotRotate");
     }
+    // RotateNotSupported's causes name external keys ("外部密钥").
+    h.err(
+        "RotateKey",
+        json!({ "KeyId": key }),
+        "UnsupportedOperation.RotateNotSupported",
+    );
+    // DisableKeyRotation documents no rotation refusal: rotation is already off.
+    h.ok("DisableKeyRotation", json!({ "KeyId": key }));
     // A read answers.
     assert_eq!(enabled(&h, &key), false);
     assert_eq!(h.describe(&key)["KeyRotationEnabled"], false);
@@ -205,5 +211,6 @@ fn asymmetric_keys_cannot_rotate() {
         json!({ "KeyId": key }),
         "UnsupportedOperation.RotateNotSupported",
     );
+    h.ok("DisableKeyRotation", json!({ "KeyId": key }));
     assert_eq!(enabled(&h, &key), false);
 }

@@ -1,7 +1,8 @@
 """Key rotation through the Tencent SDK (issue #17): EnableKeyRotation (RotateDays 7-365,
 default 365), DisableKeyRotation, GetKeyRotationStatus, RotateKey, the rotation fields of
 KeyMetadata, automatic rotation on the emulated clock (POST /_kmsgate/clock/advance), old
-ciphertexts after rotations, and UnsupportedOperation.ExternalCmkCanNotRotate for imported keys."""
+ciphertexts after rotations, and the refusals for imported keys (EnableKeyRotation:
+UnsupportedOperation.ExternalCmkCanNotRotate; RotateKey: UnsupportedOperation.RotateNotSupported)."""
 
 from __future__ import annotations
 
@@ -81,9 +82,13 @@ def test_rotate_key_now(tc, tencent_server):
 def test_imported_keys_cannot_rotate(tc):
     key = create_external(tc)
     import_material(tc, key, material("fips"))
-    for action, params in (("EnableKeyRotation", {}), ("EnableKeyRotation", {"RotateDays": 90}),
-                           ("DisableKeyRotation", {}), ("RotateKey", {})):
+    for params in ({}, {"RotateDays": 90}):
         with raises_code("UnsupportedOperation.ExternalCmkCanNotRotate"):
-            call(tc, action, KeyId=key, **params)
+            call(tc, "EnableKeyRotation", KeyId=key, **params)
+    # RotateNotSupported's causes name external keys ("外部密钥").
+    with raises_code("UnsupportedOperation.RotateNotSupported"):
+        call(tc, "RotateKey", KeyId=key)
+    # DisableKeyRotation documents no rotation refusal: rotation is already off.
+    call(tc, "DisableKeyRotation", KeyId=key)
     assert _enabled(tc, key) is False
     assert describe(tc, key)["KeyRotationEnabled"] is False
