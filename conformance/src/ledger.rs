@@ -25,6 +25,8 @@ pub enum Outcome {
     InvalidCiphertext,
     NotOffered,
     Throttled,
+    InvalidSignature,
+    InvalidMac,
 }
 
 /// Declares the [`Failure`] enum and its `ALL` from one list of variants, so a new variant
@@ -77,6 +79,16 @@ failures! {
         WrappingNotOffered,
         /// More imports at once than the dialect's request quota allows.
         Throttled,
+        /// An EXTERNAL key of an asymmetric (signing) spec.
+        AsymmetricImport,
+        /// An EXTERNAL HMAC key.
+        HmacImport,
+        /// Private key material of another curve or algorithm than the key's spec.
+        MaterialNotForSpec,
+        /// A signature checked against another message.
+        SignatureInvalid,
+        /// A MAC checked against another message.
+        MacInvalid,
     }
 }
 
@@ -101,8 +113,13 @@ impl Failure {
             Failure::MaterialLength => Outcome::BadLength,
             Failure::MaterialMismatch => Outcome::WrongMaterial,
             Failure::CiphertextCorrupt | Failure::CiphertextOtherKey => Outcome::InvalidCiphertext,
-            Failure::WrappingNotOffered => Outcome::NotOffered,
+            Failure::WrappingNotOffered | Failure::AsymmetricImport | Failure::HmacImport => {
+                Outcome::NotOffered
+            }
             Failure::Throttled => Outcome::Throttled,
+            Failure::MaterialNotForSpec => Outcome::WrongMaterial,
+            Failure::SignatureInvalid => Outcome::InvalidSignature,
+            Failure::MacInvalid => Outcome::InvalidMac,
         }
     }
 
@@ -133,6 +150,13 @@ impl Failure {
                 "a wrapping algorithm / key spec the dialect does not offer"
             }
             Failure::Throttled => "imports beyond the dialect's request quota (32 at once)",
+            Failure::AsymmetricImport => "an EXTERNAL key of an asymmetric signing spec",
+            Failure::HmacImport => "an EXTERNAL HMAC key",
+            Failure::MaterialNotForSpec => {
+                "private key material of another curve or algorithm than the key's"
+            }
+            Failure::SignatureInvalid => "verify a signature against another message",
+            Failure::MacInvalid => "verify a MAC against another message",
         }
     }
 }
@@ -200,6 +224,10 @@ fn aws(f: Failure) -> Expect {
         Failure::CiphertextOtherKey => code(400, "IncorrectKeyException"),
         Failure::WrappingNotOffered => code(400, "ValidationException"),
         Failure::Throttled => Expect::NotExpressible("kmsgate emulates no AWS request quota"),
+        Failure::AsymmetricImport | Failure::HmacImport => Expect::Accepted,
+        Failure::MaterialNotForSpec => code(400, "IncorrectKeyMaterialException"),
+        Failure::SignatureInvalid => code(400, "KMSInvalidSignatureException"),
+        Failure::MacInvalid => code(400, "KMSInvalidMacException"),
     }
 }
 
@@ -235,6 +263,13 @@ fn tencent(f: Failure) -> Expect {
         Failure::WrappingNotOffered => code(200, "InvalidParameterValue"),
         // "At most 10 ImportKeyMaterial requests per second" per account and region.
         Failure::Throttled => code(200, "RequestLimitExceeded"),
+        // Tencent imports symmetric material only; KeyUsage is the parameter an EXTERNAL key
+        // cannot take (docs/tencent.md).
+        Failure::AsymmetricImport => code(200, "InvalidParameterValue.InvalidKeyUsage"),
+        Failure::HmacImport => Expect::NotExpressible("Tencent has no HMAC keys"),
+        Failure::MaterialNotForSpec | Failure::SignatureInvalid | Failure::MacInvalid => {
+            Expect::NotExpressible("Tencent imports no asymmetric or HMAC material")
+        }
     }
 }
 
@@ -260,6 +295,13 @@ fn huawei(f: Failure) -> Expect {
         Failure::CiphertextOtherKey => code(400, "KMS.0308"),
         Failure::WrappingNotOffered => code(400, "KMS.0308"),
         Failure::Throttled => Expect::NotExpressible("kmsgate emulates no Huawei request quota"),
+        Failure::AsymmetricImport => Expect::Accepted,
+        // Huawei's import guide: HMAC keys cannot import material (create-key refuses
+        // origin=external for them; docs/huawei.md).
+        Failure::HmacImport => code(400, "KMS.0308"),
+        Failure::MaterialNotForSpec => code(400, "KMS.0308"),
+        // verify answers signature_valid "false"; verify-mac mac_valid false.
+        Failure::SignatureInvalid | Failure::MacInvalid => Expect::Accepted,
     }
 }
 

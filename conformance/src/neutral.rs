@@ -169,3 +169,44 @@ impl fmt::Display for Dialect {
         f.write_str(self.name())
     }
 }
+
+/// Non-symmetric keys whose material the suite imports (issue #16): two signing key pairs and
+/// an HMAC key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AsymSpec {
+    EccP256,
+    Rsa2048,
+    Hmac256,
+}
+
+impl AsymSpec {
+    pub const SIGNING: [AsymSpec; 2] = [AsymSpec::EccP256, AsymSpec::Rsa2048];
+}
+
+impl fmt::Display for AsymSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AsymSpec::EccP256 => "EC P-256",
+            AsymSpec::Rsa2048 => "RSA-2048",
+            AsymSpec::Hmac256 => "HMAC-256",
+        })
+    }
+}
+
+/// An asymmetric or HMAC key as the suite knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AsymHandle {
+    pub id: String,
+    pub spec: AsymSpec,
+}
+
+impl AsymHandle {
+    /// The same key for the calls every key takes (describe, state): non-symmetric keys live
+    /// where a dialect's AES-256 keys live.
+    pub fn as_key(&self) -> KeyHandle {
+        KeyHandle {
+            id: self.id.clone(),
+            spec: KeySpec::Aes256,
+        }
+    }
+}

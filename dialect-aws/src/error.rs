@@ -1,6 +1,6 @@
 //! AWS error codes, their HTTP statuses, and the one mapping from core errors to them.
 
-use kms_core::{KmsError, ValidationError};
+use kms_core::{KeyFamily, KeySpec, KeyUsage, KmsError, MaterialProblem, ValidationError};
 
 use crate::sigv4::AuthError;
 
@@ -23,6 +23,8 @@ pub enum ErrorCode {
     InvalidMarkerException,
     InvalidSignatureException,
     KmsInternalException,
+    KmsInvalidMacException,
+    KmsInvalidSignatureException,
     KmsInvalidStateException,
     MissingAuthenticationTokenException,
     NotFoundException,
@@ -52,6 +54,8 @@ impl ErrorCode {
             ErrorCode::InvalidMarkerException => "InvalidMarkerException",
             ErrorCode::InvalidSignatureException => "InvalidSignatureException",
             ErrorCode::KmsInternalException => "KMSInternalException",
+            ErrorCode::KmsInvalidMacException => "KMSInvalidMacException",
+            ErrorCode::KmsInvalidSignatureException => "KMSInvalidSignatureException",
             ErrorCode::KmsInvalidStateException => "KMSInvalidStateException",
             ErrorCode::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
             ErrorCode::NotFoundException => "NotFoundException",
@@ -84,6 +88,8 @@ impl ErrorCode {
             | ErrorCode::InvalidKeyUsageException
             | ErrorCode::InvalidMarkerException
             | ErrorCode::InvalidSignatureException
+            | ErrorCode::KmsInvalidMacException
+            | ErrorCode::KmsInvalidSignatureException
             | ErrorCode::KmsInvalidStateException
             | ErrorCode::NotFoundException
             | ErrorCode::TagException
@@ -121,9 +127,75 @@ pub trait KeyNamer {
     fn alias_arn(&self, alias: &kms_core::AliasName) -> String;
 }
 
-/// The one mapping from core errors to AWS errors; no wildcard arm, so a new core error
-/// cannot compile until it is given its AWS code here.
+/// A spec as AWS names it: both symmetric ciphers are SYMMETRIC_DEFAULT on the wire.
+pub(crate) fn spec_name(spec: KeySpec) -> String {
+    match spec.family() {
+        KeyFamily::Symmetric => "SYMMETRIC_DEFAULT".to_owned(),
+        _ => spec.to_string(),
+    }
+}
+
+/// AWS's recorded wording: "KeyUsage KEY_AGREEMENT is not compatible with KeySpec RSA_2048".
+pub(crate) fn usage_not_compatible(usage: &str, spec: KeySpec) -> AwsError {
+    AwsError::new(
+        ErrorCode::ValidationException,
+        format!(
+            "KeyUsage {usage} is not compatible with KeySpec {}",
+            spec_name(spec)
+        ),
+    )
+}
+
+/// AWS's recorded wording: "<key ARN> key usage is SIGN_VERIFY which is not valid for Encrypt."
+pub(crate) fn wrong_key_usage(arn: &str, usage: KeyUsage, operation: &str) -> AwsError {
+    AwsError::new(
+        ErrorCode::InvalidKeyUsageException,
+        format!("{arn} key usage is {usage} which is not valid for {operation}."),
+    )
+}
+
+/// AWS's recorded wording: "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_4096."
+pub(crate) fn incompatible_algorithm(algorithm: &str, spec: &str) -> AwsError {
+    AwsError::new(
+        ErrorCode::InvalidKeyUsageException,
+        format!("Algorithm {algorithm} is incompatible with key spec {spec}."),
+    )
+}
+
+fn material_problem(spec: KeySpec, problem: &MaterialProblem) -> String {
+    let spec = spec_name(spec);
+    match problem {
+        MaterialProblem::NotPkcs8 => {
+            "The key material is not a DER-encoded PKCS #8 private key.".to_owned()
+        }
+        MaterialProblem::WrongAlgorithm => {
+            format!("The key material is a private key of another algorithm than {spec}.")
+        }
+        MaterialProblem::WrongCurve => {
+            format!("The key material is a private key on another curve than {spec}.")
+        }
+        MaterialProblem::WrongModulus { bits } => {
+            format!("The key material is a {bits}-bit RSA private key, not {spec}.")
+        }
+        MaterialProblem::Length { min, max, actual } => format!(
+            "Key material is {actual} bytes long; {spec} key material must be {min} to {max} bytes."
+        ),
+        MaterialProblem::InvalidKey => {
+            format!("The key material is not a valid {spec} private key.")
+        }
+    }
+}
+
+/// The one mapping from core errors to AWS errors (without the operation's name, for the few
+/// places that have none).
 pub fn from_core(err: &KmsError, names: &dyn KeyNamer) -> AwsError {
+    from_core_during(err, names, "this operation")
+}
+
+/// The one mapping from core errors to AWS errors; no wildcard arm, so a new core error
+/// cannot compile until it is given its AWS code here. `operation` is the AWS operation being
+/// answered (AWS names it in key usage refusals).
+pub fn from_core_during(err: &KmsError, names: &dyn KeyNamer, operation: &str) -> AwsError {
     use ErrorCode as C;
     let e = |code, message: String| AwsError::new(code, message);
     match err {
@@ -220,53 +292,73 @@ pub fn from_core(err: &KmsError, names: &dyn KeyNamer) -> AwsError {
             C::TagException,
             format!("A KMS key can have at most {limit} tags."),
         ),
-        // Asymmetric and HMAC keys (#16): the closest existing codes until the dialect maps
-        // them as AWS does.
-        KmsError::UsageNotAllowed { spec, usage } => e(
-            C::ValidationException,
-            format!("KeyUsage {usage} is not compatible with KeySpec {spec}."),
-        ),
-        KmsError::WrongKeyUsage { key_id, usage, .. } => e(
-            C::InvalidKeyUsageException,
+        // AWS: "You must specify a KeyUsage value..." for a missing one (answered by the
+        // dialect); this recorded wording for one the spec does not take.
+        KmsError::UsageNotAllowed { spec, usage } => {
+            usage_not_compatible(&usage.to_string(), *spec)
+        }
+        // GetPublicKey of a key without a public half is "not valid for this resource"
+        // (UnsupportedOperationException, as GetPublicKey's error list has it).
+        KmsError::WrongKeyUsage {
+            key_id,
+            operation: kms_core::Operation::GetPublicKey,
+            ..
+        } => e(
+            C::UnsupportedOperationException,
             format!(
-                "{} key usage is {usage} which is not valid for this operation.",
+                "{} is not an asymmetric KMS key; GetPublicKey is valid only for asymmetric KMS keys.",
                 names.key_arn(key_id)
             ),
         ),
+        KmsError::WrongKeyUsage { key_id, usage, .. } => {
+            wrong_key_usage(&names.key_arn(key_id), *usage, operation)
+        }
         KmsError::AlgorithmNotForKey {
-            key_id, algorithm, ..
-        } => e(
-            C::InvalidKeyUsageException,
-            format!(
-                "Algorithm {algorithm} is not compatible with key {}.",
-                names.key_arn(key_id)
-            ),
-        ),
-        KmsError::DigestLength {
-            algorithm,
-            expected,
-            actual,
-        } => e(
+            spec, algorithm, ..
+        } => incompatible_algorithm(&algorithm.to_string(), &spec_name(*spec)),
+        KmsError::DigestLength { algorithm, .. } => e(
             C::ValidationException,
-            format!("Digest is {actual} bytes; {algorithm} takes {expected}."),
+            format!("Digest is invalid length for algorithm {algorithm}."),
         ),
+        // The developer guide: ED25519_SHA_512 "requires MessageType:RAW"; wording ours.
         KmsError::MessageTypeNotAllowed { algorithm, kind } => e(
             C::ValidationException,
-            format!("MessageType {kind} is not supported with {algorithm}."),
+            format!("MessageType {kind} is not valid for signing algorithm {algorithm}."),
         ),
-        KmsError::PlaintextTooLong { max, actual, .. } => e(
+        // AWS's recorded wording.
+        KmsError::PlaintextTooLong {
+            algorithm,
+            spec,
+            max,
+            ..
+        } => e(
             C::ValidationException,
-            format!("Plaintext is {actual} bytes; at most {max} are allowed."),
+            format!(
+                "Algorithm {algorithm} and key spec {} cannot encrypt data larger than {max} bytes.",
+                spec_name(*spec)
+            ),
         ),
-        KmsError::InvalidSignature => e(C::InvalidSignatureException, String::new()),
-        KmsError::InvalidMac => e(C::InvalidSignatureException, String::new()),
+        // AWS answers both with an empty message.
+        KmsError::InvalidSignature => e(C::KmsInvalidSignatureException, String::new()),
+        KmsError::InvalidMac => e(C::KmsInvalidMacException, String::new()),
         KmsError::MaterialNotForSpec { spec, problem } => e(
             C::IncorrectKeyMaterialException,
-            format!("The key material is not valid for {spec}: {problem}."),
+            material_problem(*spec, problem),
         ),
+        // AWS documents the rule (GetParametersForImport's WrappingAlgorithm) but not the
+        // refusal; a request parameter that cannot work is a ValidationException here.
         KmsError::WrappingNotForMaterial { algorithm, spec } => e(
             C::ValidationException,
-            format!("WrappingAlgorithm {algorithm} cannot be used with KeySpec {spec}."),
+            match spec.family() {
+                KeyFamily::Rsa => format!(
+                    "WrappingAlgorithm {algorithm} cannot wrap {} key material: RSA private keys are imported with RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256.",
+                    spec_name(*spec)
+                ),
+                _ => format!(
+                    "WrappingAlgorithm {algorithm} with this wrapping key spec cannot wrap {} key material; use an RSA_AES_KEY_WRAP_* algorithm or a longer wrapping key.",
+                    spec_name(*spec)
+                ),
+            },
         ),
         KmsError::Validation(v) => from_validation(v),
         KmsError::Internal(_) => e(C::KmsInternalException, "Internal error.".into()),
@@ -465,6 +557,90 @@ mod tests {
             ),
             (KmsError::TooManyTags { limit: 50 }, "TagException", 400),
             (
+                KmsError::UsageNotAllowed {
+                    spec: KeySpec::Hmac256,
+                    usage: KeyUsage::SignVerify,
+                },
+                "ValidationException",
+                400,
+            ),
+            (
+                KmsError::WrongKeyUsage {
+                    key_id: id,
+                    usage: KeyUsage::SignVerify,
+                    operation: Operation::Cryptography,
+                },
+                "InvalidKeyUsageException",
+                400,
+            ),
+            (
+                KmsError::WrongKeyUsage {
+                    key_id: id,
+                    usage: KeyUsage::EncryptDecrypt,
+                    operation: Operation::GetPublicKey,
+                },
+                "UnsupportedOperationException",
+                400,
+            ),
+            (
+                KmsError::AlgorithmNotForKey {
+                    key_id: id,
+                    spec: KeySpec::EccNistP256,
+                    algorithm: Algorithm::Signing(SigningAlgorithm::EcdsaSha384),
+                },
+                "InvalidKeyUsageException",
+                400,
+            ),
+            (
+                KmsError::DigestLength {
+                    algorithm: SigningAlgorithm::EcdsaSha256,
+                    expected: 32,
+                    actual: 5,
+                },
+                "ValidationException",
+                400,
+            ),
+            (
+                KmsError::MessageTypeNotAllowed {
+                    algorithm: SigningAlgorithm::Ed25519Sha512,
+                    kind: MessageType::Digest,
+                },
+                "ValidationException",
+                400,
+            ),
+            (
+                KmsError::PlaintextTooLong {
+                    algorithm: EncryptionAlgorithm::RsaesOaepSha256,
+                    spec: KeySpec::Rsa2048,
+                    max: 190,
+                    actual: 191,
+                },
+                "ValidationException",
+                400,
+            ),
+            (
+                KmsError::InvalidSignature,
+                "KMSInvalidSignatureException",
+                400,
+            ),
+            (KmsError::InvalidMac, "KMSInvalidMacException", 400),
+            (
+                KmsError::MaterialNotForSpec {
+                    spec: KeySpec::EccNistP256,
+                    problem: MaterialProblem::WrongCurve,
+                },
+                "IncorrectKeyMaterialException",
+                400,
+            ),
+            (
+                KmsError::WrappingNotForMaterial {
+                    algorithm: WrappingAlgorithm::RsaesOaepSha256,
+                    spec: KeySpec::Rsa2048,
+                },
+                "ValidationException",
+                400,
+            ),
+            (
                 KmsError::Validation(ValidationError::MalformedAlias),
                 "InvalidAliasNameException",
                 400,
@@ -489,6 +665,42 @@ mod tests {
             let aws = from_core(&err, &Arns);
             assert_eq!((aws.code.as_str(), aws.status()), (code, status), "{err}");
         }
+        // AWS's recorded wordings.
+        let during = |err: KmsError, op: &str| from_core_during(&err, &Arns, op).message;
+        assert_eq!(
+            during(
+                KmsError::WrongKeyUsage {
+                    key_id: id,
+                    usage: KeyUsage::SignVerify,
+                    operation: Operation::Cryptography,
+                },
+                "Encrypt"
+            ),
+            "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab key usage is SIGN_VERIFY which is not valid for Encrypt."
+        );
+        assert_eq!(
+            during(
+                KmsError::AlgorithmNotForKey {
+                    key_id: id,
+                    spec: KeySpec::Aes256,
+                    algorithm: Algorithm::Encryption(EncryptionAlgorithm::RsaesOaepSha1),
+                },
+                "Encrypt"
+            ),
+            "Algorithm RSAES_OAEP_SHA_1 is incompatible with key spec SYMMETRIC_DEFAULT."
+        );
+        assert_eq!(
+            during(
+                KmsError::PlaintextTooLong {
+                    algorithm: EncryptionAlgorithm::RsaesOaepSha256,
+                    spec: KeySpec::Rsa2048,
+                    max: 190,
+                    actual: 191,
+                },
+                "Encrypt"
+            ),
+            "Algorithm RSAES_OAEP_SHA_256 and key spec RSA_2048 cannot encrypt data larger than 190 bytes."
+        );
         let msg = from_core(&KmsError::KeyNotFound { key_id: id }, &Arns).message;
         assert_eq!(
             msg,

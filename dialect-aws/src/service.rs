@@ -60,6 +60,7 @@ impl AwsDialect {
             kms: &self.kms,
             caller: &caller,
             settings: &self.settings,
+            operation,
             key: Cell::new(None),
         };
         let result = operation.run(&ctx, &input);
@@ -98,7 +99,7 @@ impl Dialect for AwsDialect {
             .get("x-amz-target")
             .and_then(|v| v.to_str().ok())
             .and_then(Operation::from_target)
-            .is_some_and(Operation::is_quick)
+            .is_some_and(|o| o.is_quick(request.body()))
     }
 
     fn tenant(&self, terms: &BTreeMap<String, String>) -> Result<String, String> {

@@ -131,6 +131,35 @@ wire_enum!(EncryptionAlgorithmWire {
     Sm2Pke = "SM2PKE",
 });
 
+wire_enum!(SigningAlgorithmWire {
+    RsassaPssSha256 = "RSASSA_PSS_SHA_256",
+    RsassaPssSha384 = "RSASSA_PSS_SHA_384",
+    RsassaPssSha512 = "RSASSA_PSS_SHA_512",
+    RsassaPkcs1V15Sha256 = "RSASSA_PKCS1_V1_5_SHA_256",
+    RsassaPkcs1V15Sha384 = "RSASSA_PKCS1_V1_5_SHA_384",
+    RsassaPkcs1V15Sha512 = "RSASSA_PKCS1_V1_5_SHA_512",
+    EcdsaSha256 = "ECDSA_SHA_256",
+    EcdsaSha384 = "ECDSA_SHA_384",
+    EcdsaSha512 = "ECDSA_SHA_512",
+    Sm2Dsa = "SM2DSA",
+    MlDsaShake256 = "ML_DSA_SHAKE_256",
+    Ed25519Sha512 = "ED25519_SHA_512",
+    Ed25519PhSha512 = "ED25519_PH_SHA_512",
+});
+
+wire_enum!(MessageTypeWire {
+    Raw = "RAW",
+    Digest = "DIGEST",
+    ExternalMu = "EXTERNAL_MU",
+});
+
+wire_enum!(MacAlgorithmWire {
+    HmacSha224 = "HMAC_SHA_224",
+    HmacSha256 = "HMAC_SHA_256",
+    HmacSha384 = "HMAC_SHA_384",
+    HmacSha512 = "HMAC_SHA_512",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +170,13 @@ mod tests {
             assert_eq!(AlgorithmSpecWire::from_wire(v).unwrap().as_str(), *v);
         }
         assert_eq!(KeySpecWire::VALUES.len(), 20);
+        // The sets of the botocore model this dialect was written against.
+        assert_eq!(SigningAlgorithmWire::VALUES.len(), 13);
+        assert_eq!(MessageTypeWire::VALUES.len(), 3);
+        assert_eq!(MacAlgorithmWire::VALUES.len(), 4);
+        for v in SigningAlgorithmWire::VALUES {
+            assert_eq!(SigningAlgorithmWire::from_wire(v).unwrap().as_str(), *v);
+        }
         assert_eq!(AlgorithmSpecWire::from_wire("NOPE"), None);
         assert_eq!(AlgorithmSpecWire::from_wire("rsaes_oaep_sha_1"), None);
     }

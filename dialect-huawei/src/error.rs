@@ -8,9 +8,13 @@
 //! huaweicloudsdkcore parses all three (it looks for `error_code`/`error_msg`, then
 //! `code`/`message`, recursing into nested objects).
 
-use kms_core::{KeyStateKind, KmsError, Operation, ValidationError};
+use kms_core::{Algorithm, KeyStateKind, KmsError, Operation, ValidationError, WrappingAlgorithm};
 
 use crate::auth::AuthError;
+use crate::ops::wire_names::{
+    encryption_algorithm_name, key_spec_name, key_usage_name, mac_algorithm_name,
+    signing_algorithm_name,
+};
 
 /// Every code this dialect answers with. KMS codes are from Huawei's public DEW error-code
 /// pages; where that (partial) list has nothing for a case, the closest documented code is
@@ -365,46 +369,118 @@ pub fn from_core(err: &KmsError) -> HuaweiError {
         KmsError::TooManyTags { limit } => HuaweiError::invalid(format!(
             "Invalid parameter: a key can carry at most {limit} tags."
         )),
-        // Asymmetric and HMAC keys (#16): the closest existing codes until the dialect maps
-        // them.
+        // Asymmetric and HMAC keys (#16). Huawei's error pages have no code for a key usage,
+        // algorithm, digest, signature or material problem; each of these is a parameter the
+        // request got wrong (key_usage, signing_algorithm, message, message_type, plain_text,
+        // encrypted_privatekey), so KMS.0308 "Invalid parameter", as for symmetric material.
         KmsError::UsageNotAllowed { spec, usage } => HuaweiError::invalid(format!(
-            "Invalid parameter: key_usage {usage} cannot be used with key_spec {spec}."
+            "Invalid parameter: key_usage {} cannot be used with key_spec {}.",
+            key_usage_name(*usage),
+            key_spec_name(*spec)
         )),
-        KmsError::WrongKeyUsage { key_id, usage, .. } => HuaweiError::invalid(format!(
-            "Invalid parameter: key {key_id} has key_usage {usage}, which does not allow this operation."
+        KmsError::WrongKeyUsage {
+            key_id,
+            usage,
+            operation,
+        } => HuaweiError::invalid(format!(
+            "Invalid parameter: key {key_id} has key_usage {}; {}.",
+            key_usage_name(*usage),
+            needed_for(*operation)
         )),
         KmsError::AlgorithmNotForKey {
-            key_id, algorithm, ..
+            key_id,
+            spec,
+            algorithm,
         } => HuaweiError::invalid(format!(
-            "Invalid parameter: algorithm {algorithm} cannot be used with key {key_id}."
+            "Invalid parameter: {} cannot be used with key {key_id} ({}).",
+            algorithm_name(*algorithm),
+            key_spec_name(*spec)
         )),
         KmsError::DigestLength {
             algorithm,
             expected,
             actual,
         } => HuaweiError::invalid(format!(
-            "Invalid parameter: the digest is {actual} bytes; {algorithm} takes {expected}."
+            "Invalid parameter: message is a {actual}-byte digest; {} with message_type DIGEST takes a {expected}-byte digest (or send the message with message_type RAW).",
+            signing_algorithm_name(*algorithm)
         )),
         KmsError::MessageTypeNotAllowed { algorithm, kind } => HuaweiError::invalid(format!(
-            "Invalid parameter: message_type {kind} cannot be used with {algorithm}."
+            "Invalid parameter: message_type {kind} cannot be used with {}.",
+            signing_algorithm_name(*algorithm)
         )),
-        KmsError::PlaintextTooLong { max, actual, .. } => HuaweiError::invalid(format!(
-            "Invalid parameter: the plaintext is {actual} bytes; at most {max} are allowed."
+        KmsError::PlaintextTooLong {
+            max,
+            actual,
+            algorithm,
+            spec,
+        } => HuaweiError::invalid(format!(
+            "Invalid parameter: plain_text is {actual} bytes; encryption_algorithm {} with a {} key encrypts at most {max}.",
+            encryption_algorithm_name(*algorithm),
+            key_spec_name(*spec)
         )),
-        KmsError::InvalidSignature => {
-            HuaweiError::invalid("Invalid parameter: the signature does not verify.")
-        }
-        KmsError::InvalidMac => HuaweiError::invalid("Invalid parameter: the MAC does not verify."),
+        // verify and verify-mac answer "false" for these; they reach here only from elsewhere.
+        KmsError::InvalidSignature => HuaweiError::invalid(
+            "Invalid parameter: signature is not valid for this key, algorithm and message.",
+        ),
+        KmsError::InvalidMac => HuaweiError::invalid(
+            "Invalid parameter: mac is not valid for this key, algorithm and message.",
+        ),
         KmsError::MaterialNotForSpec { spec, problem } => HuaweiError::invalid(format!(
-            "Invalid parameter: the key material is not valid for {spec}: {problem}."
+            "Invalid parameter: the imported private key is not a {} key: {problem}.",
+            key_spec_name(*spec)
         )),
         KmsError::WrappingNotForMaterial { algorithm, spec } => HuaweiError::invalid(format!(
-            "Invalid parameter: wrapping algorithm {algorithm} cannot carry {spec} key material."
+            "Invalid parameter: wrapping_algorithm {} cannot carry the key material of a {} key.",
+            wrapping_name(*algorithm),
+            key_spec_name(*spec)
         )),
         KmsError::Validation(v) => from_validation(v),
         // Documented with status 400, but it is the service's fault: 500 makes the SDK raise
         // ServerResponseException, which is what retry logic looks for.
         KmsError::Internal(_) => HuaweiError::internal(),
+    }
+}
+
+/// What a key's usage must be for an operation, in Huawei's words.
+fn needed_for(operation: Operation) -> &'static str {
+    match operation {
+        Operation::Sign | Operation::Verify => "sign and verify need a SIGN_VERIFY key",
+        Operation::GenerateMac | Operation::VerifyMac => {
+            "generate-mac and verify-mac need a GENERATE_VERIFY_MAC key"
+        }
+        Operation::GetPublicKey => "only asymmetric keys have a public key",
+        Operation::Cryptography => {
+            "encryption, decryption and data keys need an ENCRYPT_DECRYPT key"
+        }
+        Operation::Enable
+        | Operation::Disable
+        | Operation::ScheduleDeletion
+        | Operation::CancelDeletion
+        | Operation::GetParametersForImport
+        | Operation::ImportKeyMaterial
+        | Operation::DeleteImportedKeyMaterial
+        | Operation::ChangeAttributes => "this operation does not fit it",
+    }
+}
+
+fn algorithm_name(algorithm: Algorithm) -> String {
+    match algorithm {
+        Algorithm::Signing(a) => format!("signing_algorithm {}", signing_algorithm_name(a)),
+        Algorithm::Encryption(a) => {
+            format!("encryption_algorithm {}", encryption_algorithm_name(a))
+        }
+        Algorithm::Mac(a) => format!("mac_algorithm {}", mac_algorithm_name(a)),
+    }
+}
+
+fn wrapping_name(algorithm: WrappingAlgorithm) -> &'static str {
+    match algorithm {
+        WrappingAlgorithm::Sm2Pke => "SM2_ENCRYPT",
+        WrappingAlgorithm::RsaesPkcs1V15 => "RSAES_PKCS1_V1_5",
+        WrappingAlgorithm::RsaesOaepSha1 => "RSAES_OAEP_SHA_1",
+        WrappingAlgorithm::RsaesOaepSha256 => "RSAES_OAEP_SHA_256",
+        WrappingAlgorithm::RsaAesKeyWrapSha1 => "RSA_AES_KEY_WRAP_SHA_1",
+        WrappingAlgorithm::RsaAesKeyWrapSha256 => "RSA_AES_KEY_WRAP_SHA_256",
     }
 }
 
@@ -635,6 +711,77 @@ mod tests {
                 "KMS.0308",
             ),
             (
+                KmsError::UsageNotAllowed {
+                    spec: KeySpec::EccNistP256,
+                    usage: KeyUsage::EncryptDecrypt,
+                },
+                400,
+                "KMS.0308",
+            ),
+            (
+                KmsError::WrongKeyUsage {
+                    key_id: id(),
+                    usage: KeyUsage::EncryptDecrypt,
+                    operation: O::Sign,
+                },
+                400,
+                "KMS.0308",
+            ),
+            (
+                KmsError::AlgorithmNotForKey {
+                    key_id: id(),
+                    spec: KeySpec::Sm2,
+                    algorithm: Algorithm::Signing(SigningAlgorithm::EcdsaSha256),
+                },
+                400,
+                "KMS.0308",
+            ),
+            (
+                KmsError::DigestLength {
+                    algorithm: SigningAlgorithm::Sm2Dsa,
+                    expected: 32,
+                    actual: 31,
+                },
+                400,
+                "KMS.0308",
+            ),
+            (
+                KmsError::MessageTypeNotAllowed {
+                    algorithm: SigningAlgorithm::Ed25519Sha512,
+                    kind: MessageType::Digest,
+                },
+                400,
+                "KMS.0308",
+            ),
+            (
+                KmsError::PlaintextTooLong {
+                    max: 190,
+                    actual: 191,
+                    algorithm: EncryptionAlgorithm::RsaesOaepSha256,
+                    spec: KeySpec::Rsa2048,
+                },
+                400,
+                "KMS.0308",
+            ),
+            (KmsError::InvalidSignature, 400, "KMS.0308"),
+            (KmsError::InvalidMac, 400, "KMS.0308"),
+            (
+                KmsError::MaterialNotForSpec {
+                    spec: KeySpec::EccNistP256,
+                    problem: MaterialProblem::WrongCurve,
+                },
+                400,
+                "KMS.0308",
+            ),
+            (
+                KmsError::WrappingNotForMaterial {
+                    algorithm: WrappingAlgorithm::Sm2Pke,
+                    spec: KeySpec::Rsa2048,
+                },
+                400,
+                "KMS.0308",
+            ),
+            (
                 KmsError::Internal(InternalError::Randomness),
                 500,
                 "KMS.0105",
@@ -711,6 +858,37 @@ mod tests {
                 "SM2 private key",
             ),
             (KmsError::NotExternal { key_id: id() }, "has origin kms"),
+            // Huawei's names, not AWS's
+            (
+                KmsError::UsageNotAllowed {
+                    spec: KeySpec::EccNistP256,
+                    usage: KeyUsage::EncryptDecrypt,
+                },
+                "ENCRYPT_DECRYPT cannot be used with key_spec EC_P256",
+            ),
+            (
+                KmsError::DigestLength {
+                    algorithm: SigningAlgorithm::Sm2Dsa,
+                    expected: 32,
+                    actual: 31,
+                },
+                "SM2DSA_SM3 with message_type DIGEST takes a 32-byte digest",
+            ),
+            (
+                KmsError::WrappingNotForMaterial {
+                    algorithm: WrappingAlgorithm::Sm2Pke,
+                    spec: KeySpec::Rsa2048,
+                },
+                "SM2_ENCRYPT cannot carry the key material of a RSA_2048 key",
+            ),
+            (
+                KmsError::WrongKeyUsage {
+                    key_id: id(),
+                    usage: KeyUsage::SignVerify,
+                    operation: kms_core::Operation::GenerateMac,
+                },
+                "need a GENERATE_VERIFY_MAC key",
+            ),
         ] {
             let msg = from_core(&err).message;
             assert!(msg.contains(says), "{err}: {msg}");

@@ -119,7 +119,8 @@ impl Dialect for HuaweiDialect {
         // IAM's token call is not: issuing a token writes nothing, but it is rare.
         matches!(
             route(request.method(), request.uri().path()),
-            Ok(Route::Kms { operation, .. }) if operation.is_quick()
+            Ok(Route::Kms { operation, .. })
+                if operation.is_quick() && !operation.may_be_asymmetric(request.body())
         )
     }
 

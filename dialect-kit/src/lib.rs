@@ -13,6 +13,7 @@ mod dialect;
 #[cfg(feature = "fuzz")]
 pub mod fuzz;
 mod listen;
+pub mod pem;
 pub mod percent;
 mod request_id;
 pub mod seed;

@@ -214,29 +214,33 @@ pub fn from_core(err: &KmsError) -> TencentError {
             C::LimitExceeded,
             format!("A CMK can carry at most {limit} tags."),
         ),
-        // Asymmetric and HMAC keys (#16): the closest existing codes until the dialect maps
-        // them.
+        // Asymmetric keys (#16): generated only (Tencent imports symmetric material only,
+        // and CreateKey refuses an EXTERNAL asymmetric key), never HMAC. Tencent's error list
+        // has no code for signature, digest or algorithm problems; each takes the SDK
+        // error-list code of the parameter that is wrong: KeyUsage for usage refusals
+        // (InvalidKeyUsage), the material for material refusals (reached only if an import
+        // into a non-symmetric key could happen), the generic InvalidParameterValue for
+        // Algorithm, Message and SignatureValue values.
         KmsError::UsageNotAllowed { spec, usage } => e(
             C::InvalidParameterValueInvalidKeyUsage,
             format!("KeyUsage {usage} cannot be used with {spec} keys."),
         ),
-        KmsError::WrongKeyUsage { key_id, usage, .. } => e(
+        // Messages name no algorithm or usage: the core's names are AWS's, not Tencent's.
+        KmsError::WrongKeyUsage { key_id, .. } => e(
             C::InvalidParameterValueInvalidKeyUsage,
-            format!("The CMK `{key_id}` has KeyUsage {usage}, which does not allow this action."),
+            format!("The KeyUsage of the CMK `{key_id}` does not allow this action."),
         ),
-        KmsError::AlgorithmNotForKey {
-            key_id, algorithm, ..
-        } => e(
+        KmsError::AlgorithmNotForKey { key_id, .. } => e(
             C::InvalidParameterValue,
-            format!("The algorithm {algorithm} cannot be used with the CMK `{key_id}`."),
+            format!(
+                "The Algorithm cannot be used with the CMK `{key_id}`: use one ListAlgorithms gives for its KeyUsage."
+            ),
         ),
         KmsError::DigestLength {
-            algorithm,
-            expected,
-            actual,
+            expected, actual, ..
         } => e(
             C::InvalidParameterValue,
-            format!("The digest is {actual} bytes; {algorithm} takes {expected}."),
+            format!("A DIGEST Message must be {expected} bytes; it is {actual}."),
         ),
         KmsError::MessageTypeNotAllowed { algorithm, kind } => e(
             C::InvalidParameterValue,
@@ -497,6 +501,69 @@ mod tests {
                 "ResourceNotFound",
             ),
             (KmsError::TooManyTags { limit: 50 }, "LimitExceeded"),
+            (
+                KmsError::UsageNotAllowed {
+                    spec: KeySpec::EccNistP256,
+                    usage: KeyUsage::EncryptDecrypt,
+                },
+                "InvalidParameterValue.InvalidKeyUsage",
+            ),
+            (
+                KmsError::WrongKeyUsage {
+                    key_id: id,
+                    usage: KeyUsage::EncryptDecrypt,
+                    operation: kms_core::Operation::Sign,
+                },
+                "InvalidParameterValue.InvalidKeyUsage",
+            ),
+            (
+                KmsError::AlgorithmNotForKey {
+                    key_id: id,
+                    spec: KeySpec::Sm2,
+                    algorithm: Algorithm::Signing(SigningAlgorithm::EcdsaSha256),
+                },
+                "InvalidParameterValue",
+            ),
+            (
+                KmsError::DigestLength {
+                    algorithm: SigningAlgorithm::Sm2Dsa,
+                    expected: 32,
+                    actual: 31,
+                },
+                "InvalidParameterValue",
+            ),
+            (
+                KmsError::MessageTypeNotAllowed {
+                    algorithm: SigningAlgorithm::Ed25519Sha512,
+                    kind: MessageType::Digest,
+                },
+                "InvalidParameterValue",
+            ),
+            (
+                KmsError::PlaintextTooLong {
+                    algorithm: EncryptionAlgorithm::RsaesOaepSha256,
+                    spec: KeySpec::Rsa2048,
+                    max: 190,
+                    actual: 191,
+                },
+                "InvalidParameterValue.InvalidPlaintext",
+            ),
+            (KmsError::InvalidSignature, "InvalidParameterValue"),
+            (KmsError::InvalidMac, "InvalidParameterValue"),
+            (
+                KmsError::MaterialNotForSpec {
+                    spec: KeySpec::Rsa2048,
+                    problem: MaterialProblem::NotPkcs8,
+                },
+                "InvalidParameterValue.InvalidImportKeyMaterial",
+            ),
+            (
+                KmsError::WrappingNotForMaterial {
+                    algorithm: WrappingAlgorithm::Sm2Pke,
+                    spec: KeySpec::Rsa2048,
+                },
+                "InvalidParameterValue",
+            ),
             (
                 KmsError::Validation(ValidationError::MalformedKeyId),
                 "InvalidParameterValue.InvalidKeyId",

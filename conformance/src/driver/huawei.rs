@@ -5,11 +5,13 @@
 use serde_json::{Value, json};
 
 use super::{
-    Call, CallError, DataKey, Driver, Endpoints, Support, WireError, b64, json_body, string, unb64,
+    Call, CallError, DataKey, Driver, Endpoints, Support, WireError, b64, json_body, kwp_len,
+    string, unb64,
 };
 use crate::http;
 use crate::neutral::{
-    Dialect, Expiry, ImportParams, KeyHandle, KeySpec, KeyView, State, WrapAlg, WrapSpec,
+    AsymHandle, AsymSpec, Dialect, Expiry, ImportParams, KeyHandle, KeySpec, KeyView, State,
+    WrapAlg, WrapSpec,
 };
 use crate::sign::sdk_hmac::{self, Credentials};
 use crate::sign::unix_now;
@@ -63,6 +65,17 @@ impl HuaweiDriver {
     fn key_call(&self, key: &KeyHandle, action: &str, mut body: Value) -> Call<Value> {
         body["key_id"] = json!(key.id);
         self.call(key.spec, action, body)
+    }
+
+    fn asym_call(&self, key: &AsymHandle, action: &str, body: Value) -> Call<Value> {
+        self.key_call(&key.as_key(), action, body)
+    }
+
+    fn signing_algorithm(spec: AsymSpec) -> &'static str {
+        match spec {
+            AsymSpec::EccP256 => "ECDSA_SHA_256",
+            AsymSpec::Rsa2048 | AsymSpec::Hmac256 => "RSASSA_PSS_SHA_256",
+        }
     }
 
     fn wire_algorithm(alg: WrapAlg) -> &'static str {
@@ -260,6 +273,118 @@ impl Driver for HuaweiDriver {
         )?;
         hex::decode(string(&v["data_key"], "data_key")?)
             .map_err(|e| CallError::broken(format!("data_key is not hex: {e}")))
+    }
+
+    /// Huawei's import guide: asymmetric material yes (RSA, EC_P256, ...), HMAC material no.
+    fn asym_support(&self, spec: AsymSpec) -> Support {
+        match spec {
+            AsymSpec::EccP256 | AsymSpec::Rsa2048 => Support::Offered,
+            AsymSpec::Hmac256 => Support::Refused("Huawei imports no HMAC key material"),
+        }
+    }
+
+    fn create_asym_key(&self, spec: AsymSpec) -> Call<AsymHandle> {
+        let (key_spec, usage) = match spec {
+            AsymSpec::EccP256 => ("EC_P256", "SIGN_VERIFY"),
+            AsymSpec::Rsa2048 => ("RSA_2048", "SIGN_VERIFY"),
+            AsymSpec::Hmac256 => ("HMAC_256", "GENERATE_VERIFY_MAC"),
+        };
+        let alias = format!("conf-{}", uuid::Uuid::new_v4().simple());
+        let v = self.call(
+            KeySpec::Aes256,
+            "create-key",
+            json!({"key_alias": alias, "key_spec": key_spec, "key_usage": usage,
+                   "key_description": "conformance", "origin": "external"}),
+        )?;
+        Ok(AsymHandle {
+            id: string(&v["key_info"]["key_id"], "key_info.key_id")?,
+            spec,
+        })
+    }
+
+    /// Huawei's two layers: a temporary AES-256 key under RSAES_OAEP_SHA_256 in
+    /// `encrypted_key_material`, the PKCS#8 key under it (RFC 5649) in `encrypted_privatekey`.
+    /// That is RSA_AES_KEY_WRAP_SHA_256's output cut where its RSA block ends.
+    fn import_asym(&self, key: &AsymHandle, material: &[u8]) -> Call<()> {
+        let handle = key.as_key();
+        let params = self.get_parameters(&handle, WrapAlg::RsaesOaepSha256, WrapSpec::Rsa2048)?;
+        let wrapped = crate::wrap::wrap(
+            &params.public_key_der,
+            WrapAlg::RsaAesKeyWrapSha256,
+            material,
+        )
+        .map_err(CallError::broken)?;
+        let split = wrapped
+            .len()
+            .checked_sub(kwp_len(material.len()))
+            .ok_or_else(|| CallError::broken("RSA_AES_KEY_WRAP output shorter than its parts"))?;
+        let (temporary, private_key) = wrapped.split_at(split);
+        self.key_call(
+            &handle,
+            "import-key-material",
+            json!({"import_token": b64(&params.token), "encrypted_key_material": b64(temporary),
+                   "encrypted_privatekey": b64(private_key)}),
+        )
+        .map(drop)
+    }
+
+    /// `public_key` is PEM here.
+    fn public_key(&self, key: &AsymHandle) -> Call<Vec<u8>> {
+        let v = self.asym_call(key, "get-publickey", json!({}))?;
+        let pem = string(&v["public_key"], "public_key")?;
+        let body: String = pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect::<Vec<_>>()
+            .concat();
+        unb64(&json!(body), "public_key (PEM body)")
+    }
+
+    fn sign(&self, key: &AsymHandle, message: &[u8]) -> Call<Vec<u8>> {
+        let v = self.asym_call(
+            key,
+            "sign",
+            json!({"message": b64(message), "message_type": "RAW",
+                   "signing_algorithm": Self::signing_algorithm(key.spec)}),
+        )?;
+        unb64(&v["signature"], "signature")
+    }
+
+    /// `signature_valid` is the string "true" or "false".
+    fn verify(&self, key: &AsymHandle, message: &[u8], signature: &[u8]) -> Call<bool> {
+        let v = self.asym_call(
+            key,
+            "verify",
+            json!({"message": b64(message), "message_type": "RAW", "signature": b64(signature),
+                   "signing_algorithm": Self::signing_algorithm(key.spec)}),
+        )?;
+        match &v["signature_valid"] {
+            Value::String(s) => Ok(s == "true"),
+            Value::Bool(b) => Ok(*b),
+            other => Err(CallError::broken(format!("signature_valid {other}"))),
+        }
+    }
+
+    fn generate_mac(&self, key: &AsymHandle, message: &[u8]) -> Call<Vec<u8>> {
+        let v = self.asym_call(
+            key,
+            "generate-mac",
+            json!({"message": b64(message), "mac_algorithm": "HMAC_SHA_256"}),
+        )?;
+        unb64(&v["mac"], "mac")
+    }
+
+    fn verify_mac(&self, key: &AsymHandle, message: &[u8], mac: &[u8]) -> Call<bool> {
+        let v = self.asym_call(
+            key,
+            "verify-mac",
+            json!({"message": b64(message), "mac_algorithm": "HMAC_SHA_256", "mac": b64(mac)}),
+        )?;
+        match &v["mac_valid"] {
+            Value::String(s) => Ok(s == "true"),
+            Value::Bool(b) => Ok(*b),
+            other => Err(CallError::broken(format!("mac_valid {other}"))),
+        }
     }
 
     fn list_key_ids(&self) -> Call<Vec<String>> {

@@ -18,7 +18,8 @@ use serde_json::Value;
 use crate::http;
 use crate::ledger::{self, Outcome};
 use crate::neutral::{
-    Dialect, Expiry, ImportParams, KeyHandle, KeySpec, KeyView, WrapAlg, WrapSpec,
+    AsymHandle, AsymSpec, Dialect, Expiry, ImportParams, KeyHandle, KeySpec, KeyView, WrapAlg,
+    WrapSpec,
 };
 
 /// An error the server answered, as the wire carries it.
@@ -124,6 +125,68 @@ pub trait Driver: Send + Sync + fmt::Debug {
     }
     /// Every key id the caller can list (all specs' caller contexts).
     fn list_key_ids(&self) -> Call<Vec<String>>;
+
+    // ---- asymmetric and HMAC keys (issue #16); a dialect without them keeps the defaults ----
+
+    /// Whether an EXTERNAL key of this kind can be created (Refused: the create request can be
+    /// made and must be refused as the ledger says).
+    fn asym_support(&self, _spec: AsymSpec) -> Support {
+        Support::NotExpressible("the dialect has no non-symmetric keys")
+    }
+    /// An EXTERNAL key of `spec`, signing keys with the signing usage.
+    fn create_asym_key(&self, spec: AsymSpec) -> Call<AsymHandle> {
+        Err(CallError::broken(format!("no {spec} keys in this dialect")))
+    }
+    /// Import parameters, the dialect's documented wrapping of `material` (a PKCS#8 DER
+    /// private key, or HMAC key bytes), and the import, material never expiring.
+    fn import_asym(&self, key: &AsymHandle, _material: &[u8]) -> Call<()> {
+        Err(CallError::broken(format!(
+            "no {} keys in this dialect",
+            key.spec
+        )))
+    }
+    /// The DER SubjectPublicKeyInfo.
+    fn public_key(&self, key: &AsymHandle) -> Call<Vec<u8>> {
+        Err(CallError::broken(format!(
+            "no {} keys in this dialect",
+            key.spec
+        )))
+    }
+    /// Signs the whole `message` (RAW) with the key spec's SHA-256 algorithm (ECDSA_SHA_256,
+    /// RSASSA_PSS_SHA_256).
+    fn sign(&self, key: &AsymHandle, _message: &[u8]) -> Call<Vec<u8>> {
+        Err(CallError::broken(format!(
+            "no {} keys in this dialect",
+            key.spec
+        )))
+    }
+    /// Whether the dialect calls the signature valid (a dialect may refuse an invalid one
+    /// instead, as the ledger says).
+    fn verify(&self, key: &AsymHandle, _message: &[u8], _signature: &[u8]) -> Call<bool> {
+        Err(CallError::broken(format!(
+            "no {} keys in this dialect",
+            key.spec
+        )))
+    }
+    /// HMAC-SHA-256 of `message`.
+    fn generate_mac(&self, key: &AsymHandle, _message: &[u8]) -> Call<Vec<u8>> {
+        Err(CallError::broken(format!(
+            "no {} keys in this dialect",
+            key.spec
+        )))
+    }
+    fn verify_mac(&self, key: &AsymHandle, _message: &[u8], _mac: &[u8]) -> Call<bool> {
+        Err(CallError::broken(format!(
+            "no {} keys in this dialect",
+            key.spec
+        )))
+    }
+}
+
+/// The length of RFC 5649 key wrap with padding of `n` bytes: the padded length plus the
+/// 8-byte integrity block (what follows the RSA block in RSA_AES_KEY_WRAP).
+pub(crate) fn kwp_len(n: usize) -> usize {
+    n.div_ceil(8) * 8 + 8
 }
 
 /// The server endpoint (`http://127.0.0.1:PORT`) for each key spec served.

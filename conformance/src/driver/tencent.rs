@@ -9,7 +9,8 @@ use super::{
 };
 use crate::http;
 use crate::neutral::{
-    Dialect, Expiry, ImportParams, KeyHandle, KeySpec, KeyView, State, WrapAlg, WrapSpec,
+    AsymHandle, AsymSpec, Dialect, Expiry, ImportParams, KeyHandle, KeySpec, KeyView, State,
+    WrapAlg, WrapSpec,
 };
 use crate::sign::tc3::{self, Credentials};
 use crate::sign::unix_now;
@@ -234,6 +235,37 @@ impl Driver for TencentDriver {
         Ok(DataKey {
             plaintext: unb64(&v["Plaintext"], "Plaintext")?,
             ciphertext: unb64(&v["CiphertextBlob"], "CiphertextBlob")?,
+        })
+    }
+
+    /// Tencent imports symmetric material only and has no HMAC keys.
+    fn asym_support(&self, spec: AsymSpec) -> Support {
+        match spec {
+            AsymSpec::EccP256 | AsymSpec::Rsa2048 => {
+                Support::Refused("Tencent imports symmetric material only")
+            }
+            AsymSpec::Hmac256 => Support::NotExpressible("Tencent has no HMAC keys"),
+        }
+    }
+
+    /// An EXTERNAL (Type 2) key of an asymmetric usage: what Tencent refuses.
+    fn create_asym_key(&self, spec: AsymSpec) -> Call<AsymHandle> {
+        let usage = match spec {
+            AsymSpec::EccP256 => "ASYMMETRIC_SIGN_VERIFY_ECC",
+            AsymSpec::Rsa2048 => "ASYMMETRIC_SIGN_VERIFY_RSA_2048",
+            AsymSpec::Hmac256 => {
+                return Err(CallError::broken("Tencent has no HMAC keys"));
+            }
+        };
+        let alias = format!("conf-{}", uuid::Uuid::new_v4().simple());
+        let v = self.call(
+            KeySpec::Aes256,
+            "CreateKey",
+            json!({"Alias": alias, "Description": "conformance", "KeyUsage": usage, "Type": 2}),
+        )?;
+        Ok(AsymHandle {
+            id: string(&v["KeyId"], "KeyId")?,
+            spec,
         })
     }
 

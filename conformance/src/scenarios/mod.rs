@@ -2,6 +2,7 @@
 //! [`Run`] (one dialect's driver plus the server under test behind the [`Server`] seam, which
 //! a harness implements with real servers).
 
+mod asymmetric;
 mod concurrency;
 mod import;
 mod lifecycle;
@@ -143,6 +144,18 @@ pub const ALL: &[Scenario] = &[
         id: "s15_restart",
         title: "a restart between steps changes nothing observable",
         run: restart::restart,
+        far_future: false,
+    },
+    Scenario {
+        id: "s16_asymmetric_import",
+        title: "OpenSSL-made EC and RSA private keys imported, sign, verify outside; wrong kind refused",
+        run: asymmetric::asymmetric_import,
+        far_future: false,
+    },
+    Scenario {
+        id: "s17_hmac_import",
+        title: "HMAC material imported; MACs are HMAC-SHA-256 of it; wrong length refused",
+        run: asymmetric::hmac_import,
         far_future: false,
     },
 ];

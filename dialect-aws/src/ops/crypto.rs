@@ -1,20 +1,25 @@
-//! Encrypt, Decrypt, ReEncrypt, GenerateDataKey(WithoutPlaintext), GenerateRandom.
+//! Encrypt, Decrypt and ReEncrypt. SYMMETRIC_DEFAULT (the default) is kmsgate's own blob,
+//! which names its key; RSAES_OAEP_SHA_1/256 and SM2PKE are raw public-key ciphertexts,
+//! which name nothing, so decrypting one needs the key named in the request.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use kms_core::{ByteCount, DataKeySpec, EncryptionContext, KeyId, MaterialId};
+use kms_core::{
+    Algorithm, Decrypted, EncryptionAlgorithm, EncryptionContext, KeyDescription, KeyFamily,
+    KeyUsage, KmsError, MaterialId,
+};
 use serde_json::{Value, json};
 
 use super::Ctx;
+use super::algorithms::encryption_algorithm;
+use super::wire::{b64, dry_run, grant_tokens};
 use crate::error::{AwsError, ErrorCode, KeyNamer};
-use crate::input::{Input, invalid};
-use crate::key_ref::{Accepts, KeyRef, parse_key_ref};
-use crate::wire_enum::{DataKeySpecWire, EncryptionAlgorithmWire};
+use crate::input::Input;
+use crate::key_ref::{Accepts, parse_key_ref};
+use crate::wire_enum::EncryptionAlgorithmWire;
 
 const PLAINTEXT_LEN: std::ops::RangeInclusive<usize> = 1..=4096;
 const CIPHERTEXT_LEN: std::ops::RangeInclusive<usize> = 1..=6144;
 
-fn context(input: &Input, member: &str) -> Result<EncryptionContext, AwsError> {
+pub(super) fn context(input: &Input, member: &str) -> Result<EncryptionContext, AwsError> {
     let mut ctx = EncryptionContext::new();
     for (k, v) in input.string_map(member)? {
         ctx.insert(k, v);
@@ -22,23 +27,16 @@ fn context(input: &Input, member: &str) -> Result<EncryptionContext, AwsError> {
     Ok(ctx)
 }
 
-/// Symmetric keys take only SYMMETRIC_DEFAULT; the others name asymmetric algorithms.
-fn algorithm(input: &Input, member: &str) -> Result<(), AwsError> {
-    match input.enumeration::<EncryptionAlgorithmWire>(member)? {
-        None | Some(EncryptionAlgorithmWire::SymmetricDefault) => Ok(()),
-        Some(a) => Err(AwsError::new(
-            ErrorCode::InvalidKeyUsageException,
-            format!(
-                "{} is not a valid encryption algorithm for a symmetric KMS key",
-                a.as_str()
-            ),
-        )),
-    }
+/// An `EncryptionAlgorithm`-like member; SYMMETRIC_DEFAULT when absent, as the model says.
+fn algorithm(input: &Input, member: &str) -> Result<EncryptionAlgorithm, AwsError> {
+    Ok(input
+        .enumeration::<EncryptionAlgorithmWire>(member)?
+        .map_or(EncryptionAlgorithm::SymmetricDefault, encryption_algorithm))
 }
 
 /// Members that change nothing here but must still be well-formed.
-fn common(input: &Input) -> Result<(), AwsError> {
-    input.string_list("GrantTokens", 1..=8192, 10)?;
+pub(super) fn common(input: &Input) -> Result<(), AwsError> {
+    grant_tokens(input)?;
     if input.present("Recipient") {
         return Err(AwsError::new(
             ErrorCode::UnsupportedOperationException,
@@ -48,215 +46,199 @@ fn common(input: &Input) -> Result<(), AwsError> {
     Ok(())
 }
 
-fn dry_run(input: &Input) -> Result<(), AwsError> {
-    if input.boolean("DryRun")? {
-        return Err(AwsError::new(
-            ErrorCode::DryRunOperationException,
-            "The request would have succeeded, but the DryRun option is set.",
-        ));
-    }
-    Ok(())
-}
-
-fn b64(bytes: &[u8]) -> Value {
-    json!(STANDARD.encode(bytes))
-}
-
-fn with_material_id(mut out: Value, member: &str, id: Option<MaterialId>) -> Value {
+pub(super) fn with_material_id(mut out: Value, member: &str, id: Option<MaterialId>) -> Value {
     if let Some(id) = id {
         out[member] = json!(id.to_string());
     }
     out
 }
 
+/// "An encryption context is valid only for cryptographic operations with a symmetric
+/// encryption KMS key" (the model's Decrypt documentation); the wording and code are ours.
+fn refuse_context_for(
+    algorithm: EncryptionAlgorithm,
+    context: &EncryptionContext,
+) -> Result<(), AwsError> {
+    if algorithm == EncryptionAlgorithm::SymmetricDefault || context.is_empty() {
+        return Ok(());
+    }
+    Err(AwsError::new(
+        ErrorCode::ValidationException,
+        format!(
+            "An encryption context is valid only with SYMMETRIC_DEFAULT, not with {algorithm}."
+        ),
+    ))
+}
+
+/// Encrypts under `key` with `algorithm`: the ciphertext and, for a symmetric blob, the
+/// material that made it.
+fn encrypt_with(
+    ctx: &Ctx<'_>,
+    key: &kms_core::KeyId,
+    plaintext: &[u8],
+    algorithm: EncryptionAlgorithm,
+    context: &EncryptionContext,
+) -> Result<(Vec<u8>, Option<MaterialId>), AwsError> {
+    refuse_context_for(algorithm, context)?;
+    let tenant = &ctx.caller.tenant;
+    match algorithm {
+        EncryptionAlgorithm::SymmetricDefault => ctx
+            .kms
+            .encrypt_noting_material(tenant, key, plaintext, context),
+        asymmetric => ctx
+            .kms
+            .encrypt_asymmetric(tenant, key, plaintext, asymmetric)
+            .map(|c| (c, None)),
+    }
+    .map_err(|e| ctx.core(e))
+}
+
 pub(super) fn encrypt(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
     let plaintext = input.required_blob("Plaintext", PLAINTEXT_LEN)?;
     let enc_ctx = context(input, "EncryptionContext")?;
-    algorithm(input, "EncryptionAlgorithm")?;
+    let algorithm = algorithm(input, "EncryptionAlgorithm")?;
     common(input)?;
     let id = ctx.key(input, "KeyId", Accepts::KeyOrAlias)?;
-    let blob = ctx
-        .kms
-        .encrypt(&ctx.caller.tenant, &id, &plaintext, &enc_ctx)
-        .map_err(|e| ctx.core(e))?;
+    let (blob, _) = encrypt_with(ctx, &id, &plaintext, algorithm, &enc_ctx)?;
     dry_run(input)?;
     Ok(Some(json!({
         "CiphertextBlob": b64(&blob),
         "KeyId": ctx.caller.key_arn(&id),
-        "EncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+        "EncryptionAlgorithm": algorithm.to_string(),
     })))
 }
 
-/// An optional `KeyId`-like member that must name the key the ciphertext was made under.
-fn expected_key(ctx: &Ctx<'_>, input: &Input, member: &str) -> Result<Option<KeyId>, AwsError> {
+/// An optional `KeyId`-like member naming the key a ciphertext must have been made under.
+fn named_key(
+    ctx: &Ctx<'_>,
+    input: &Input,
+    member: &str,
+) -> Result<Option<KeyDescription>, AwsError> {
     match input.string(member, 1..=2048)? {
         None => Ok(None),
         Some(text) => {
-            let key: KeyRef = parse_key_ref(&text, ctx.caller, Accepts::KeyOrAlias)?;
-            let id = ctx.resolve(&key)?;
-            ctx.kms
+            let id = ctx.resolve(&parse_key_ref(&text, ctx.caller, Accepts::KeyOrAlias)?)?;
+            let key = ctx
+                .kms
                 .describe_key(&ctx.caller.tenant, &id)
                 .map_err(|e| ctx.core(e))?;
-            Ok(Some(id))
+            Ok(Some(key))
         }
     }
 }
 
-fn check_expected(expected: Option<KeyId>, actual: KeyId) -> Result<(), AwsError> {
-    match expected {
-        Some(e) if e != actual => Err(AwsError::new(
-            ErrorCode::IncorrectKeyException,
-            "The key ID in the request does not identify a KMS key that can perform this operation.",
-        )),
-        _ => Ok(()),
+/// AWS's recorded wording (Decrypt and ReEncrypt naming a key other than the ciphertext's).
+fn incorrect_key() -> AwsError {
+    AwsError::new(
+        ErrorCode::IncorrectKeyException,
+        "The key ID in the request does not identify a CMK that can perform this operation.",
+    )
+}
+
+/// Decrypts `blob` as `algorithm` says: a symmetric blob finds its own key (and must be of
+/// the key named, if any); a public-key ciphertext needs the key named in `member`.
+fn decrypt_with(
+    ctx: &Ctx<'_>,
+    blob: &[u8],
+    algorithm: EncryptionAlgorithm,
+    context: &EncryptionContext,
+    named: Option<KeyDescription>,
+    member: &str,
+) -> Result<Decrypted, AwsError> {
+    refuse_context_for(algorithm, context)?;
+    let tenant = &ctx.caller.tenant;
+    if algorithm != EncryptionAlgorithm::SymmetricDefault {
+        let key = named.ok_or_else(|| {
+            AwsError::new(
+                ErrorCode::ValidationException,
+                format!(
+                    "{member} is required to decrypt ciphertext made with the asymmetric algorithm {algorithm}."
+                ),
+            )
+        })?;
+        return ctx
+            .kms
+            .decrypt_asymmetric(tenant, &key.key_id, blob, algorithm)
+            .map_err(|e| ctx.core(e));
+    }
+    // An asymmetric encryption key named with SYMMETRIC_DEFAULT: the algorithm is wrong for
+    // the key, whatever the blob holds (AWS checks the key before the ciphertext).
+    if let Some(key) = &named
+        && key.usage == KeyUsage::EncryptDecrypt
+        && key.spec.family() != KeyFamily::Symmetric
+    {
+        return Err(ctx.core(KmsError::AlgorithmNotForKey {
+            key_id: key.key_id,
+            spec: key.spec,
+            algorithm: Algorithm::Encryption(algorithm),
+        }));
+    }
+    let plain = ctx
+        .kms
+        .decrypt(tenant, blob, context)
+        .map_err(|e| ctx.core(e))?;
+    match named {
+        Some(key) if key.key_id != plain.key_id => Err(incorrect_key()),
+        _ => Ok(plain),
     }
 }
 
 pub(super) fn decrypt(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
     let blob = input.required_blob("CiphertextBlob", CIPHERTEXT_LEN)?;
     let enc_ctx = context(input, "EncryptionContext")?;
-    algorithm(input, "EncryptionAlgorithm")?;
+    let algorithm = algorithm(input, "EncryptionAlgorithm")?;
     common(input)?;
-    let expected = expected_key(ctx, input, "KeyId")?;
-    let plain = ctx
-        .kms
-        .decrypt(&ctx.caller.tenant, &blob, &enc_ctx)
-        .map_err(|e| ctx.core(e))?;
-    check_expected(expected, plain.key_id)?;
+    let named = named_key(ctx, input, "KeyId")?;
+    let plain = decrypt_with(ctx, &blob, algorithm, &enc_ctx, named, "KeyId")?;
     dry_run(input)?;
     let out = json!({
         "KeyId": ctx.caller.key_arn(&plain.key_id),
         "Plaintext": b64(plain.plaintext.expose()),
-        "EncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+        "EncryptionAlgorithm": algorithm.to_string(),
     });
-    Ok(Some(with_material_id(
-        out,
-        "KeyMaterialId",
-        plain.material_id,
-    )))
+    // The model: "present only when the operation uses a symmetric encryption KMS key".
+    let material = plain
+        .material_id
+        .filter(|_| algorithm == EncryptionAlgorithm::SymmetricDefault);
+    Ok(Some(with_material_id(out, "KeyMaterialId", material)))
 }
 
 pub(super) fn re_encrypt(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
     let blob = input.required_blob("CiphertextBlob", CIPHERTEXT_LEN)?;
     let source_ctx = context(input, "SourceEncryptionContext")?;
     let destination_ctx = context(input, "DestinationEncryptionContext")?;
-    algorithm(input, "SourceEncryptionAlgorithm")?;
-    algorithm(input, "DestinationEncryptionAlgorithm")?;
+    let source_algorithm = algorithm(input, "SourceEncryptionAlgorithm")?;
+    let destination_algorithm = algorithm(input, "DestinationEncryptionAlgorithm")?;
     common(input)?;
     let destination = ctx.key(input, "DestinationKeyId", Accepts::KeyOrAlias)?;
-    let expected = expected_key(ctx, input, "SourceKeyId")?;
-    let tenant = &ctx.caller.tenant;
-    let source = ctx
-        .kms
-        .decrypt(tenant, &blob, &source_ctx)
-        .map_err(|e| ctx.core(e))?;
-    check_expected(expected, source.key_id)?;
-    let (ciphertext, destination_material) = ctx
-        .kms
-        .encrypt_noting_material(
-            tenant,
-            &destination,
-            source.plaintext.expose(),
-            &destination_ctx,
-        )
-        .map_err(|e| ctx.core(e))?;
+    let named = named_key(ctx, input, "SourceKeyId")?;
+    let source = decrypt_with(
+        ctx,
+        &blob,
+        source_algorithm,
+        &source_ctx,
+        named,
+        "SourceKeyId",
+    )?;
+    let (ciphertext, destination_material) = encrypt_with(
+        ctx,
+        &destination,
+        source.plaintext.expose(),
+        destination_algorithm,
+        &destination_ctx,
+    )?;
     dry_run(input)?;
     let mut response = json!({
         "CiphertextBlob": b64(&ciphertext),
         "SourceKeyId": ctx.caller.key_arn(&source.key_id),
         "KeyId": ctx.caller.key_arn(&destination),
-        "SourceEncryptionAlgorithm": "SYMMETRIC_DEFAULT",
-        "DestinationEncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+        "SourceEncryptionAlgorithm": source_algorithm.to_string(),
+        "DestinationEncryptionAlgorithm": destination_algorithm.to_string(),
     });
-    response = with_material_id(response, "SourceKeyMaterialId", source.material_id);
+    let source_material = source
+        .material_id
+        .filter(|_| source_algorithm == EncryptionAlgorithm::SymmetricDefault);
+    response = with_material_id(response, "SourceKeyMaterialId", source_material);
     response = with_material_id(response, "DestinationKeyMaterialId", destination_material);
     Ok(Some(response))
-}
-
-fn data_key_spec(input: &Input) -> Result<DataKeySpec, AwsError> {
-    let spec = input.enumeration::<DataKeySpecWire>("KeySpec")?;
-    let bytes = input.integer("NumberOfBytes", 1..=1024)?;
-    match (spec, bytes) {
-        (Some(DataKeySpecWire::Aes128), None) => Ok(DataKeySpec::Aes128),
-        (Some(DataKeySpecWire::Aes256), None) => Ok(DataKeySpec::Aes256),
-        (None, Some(n)) => usize::try_from(n)
-            .ok()
-            .and_then(|n| ByteCount::new(n).ok())
-            .map(DataKeySpec::Bytes)
-            .ok_or_else(|| {
-                invalid(
-                    "NumberOfBytes",
-                    Some(&n.to_string()),
-                    "Member must have value between 1 and 1024",
-                )
-            }),
-        (Some(_), Some(_)) => Err(AwsError::new(
-            ErrorCode::ValidationException,
-            "Please specify either number of bytes or key spec, not both.",
-        )),
-        (None, None) => Err(AwsError::new(
-            ErrorCode::ValidationException,
-            "Please specify either number of bytes or key spec.",
-        )),
-    }
-}
-
-fn data_key(ctx: &Ctx<'_>, input: &Input, with_plaintext: bool) -> Result<Option<Value>, AwsError> {
-    let enc_ctx = context(input, "EncryptionContext")?;
-    let spec = data_key_spec(input)?;
-    common(input)?;
-    let id = ctx.key(input, "KeyId", Accepts::KeyOrAlias)?;
-    let key = ctx
-        .kms
-        .generate_data_key(&ctx.caller.tenant, &id, spec, &enc_ctx)
-        .map_err(|e| ctx.core(e))?;
-    dry_run(input)?;
-    let mut out = json!({
-        "CiphertextBlob": b64(&key.ciphertext),
-        "KeyId": ctx.caller.key_arn(&id),
-    });
-    if with_plaintext {
-        out["Plaintext"] = b64(key.plaintext.expose());
-    }
-    Ok(Some(with_material_id(
-        out,
-        "KeyMaterialId",
-        key.material_id,
-    )))
-}
-
-pub(super) fn generate_data_key(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
-    data_key(ctx, input, true)
-}
-
-pub(super) fn generate_data_key_without_plaintext(
-    ctx: &Ctx<'_>,
-    input: &Input,
-) -> Result<Option<Value>, AwsError> {
-    data_key(ctx, input, false)
-}
-
-pub(super) fn generate_random(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
-    let n = input
-        .integer("NumberOfBytes", 1..=1024)?
-        .ok_or_else(|| invalid("NumberOfBytes", None, "Member must not be null"))?;
-    if input.string("CustomKeyStoreId", 1..=64)?.is_some() {
-        return Err(AwsError::new(
-            ErrorCode::UnsupportedOperationException,
-            "kmsgate does not emulate custom key stores",
-        ));
-    }
-    common(input)?;
-    let count = usize::try_from(n)
-        .ok()
-        .and_then(|n| ByteCount::new(n).ok())
-        .ok_or_else(|| {
-            invalid(
-                "NumberOfBytes",
-                Some(&n.to_string()),
-                "Member must have value between 1 and 1024",
-            )
-        })?;
-    let bytes = ctx.kms.generate_random(count).map_err(|e| ctx.core(e))?;
-    Ok(Some(json!({ "Plaintext": b64(bytes.expose()) })))
 }

@@ -6,13 +6,13 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use kms_core::{
-    EncryptedMaterial, Expiry, ImportPolicy, ImportRequest, ImportToken, KmsError, MaterialClaim,
-    MaterialId, WrappingAlgorithm, WrappingKeySpec,
+    EncryptedMaterial, Expiry, ImportPolicy, ImportRequest, ImportToken, KeyFamily, KmsError,
+    MaterialClaim, MaterialId, WrappingAlgorithm, WrappingKeySpec,
 };
 use serde_json::{Value, json};
 
 use super::{Ctx, epoch};
-use crate::error::{AwsError, ErrorCode, KeyNamer};
+use crate::error::{AwsError, ErrorCode, KeyNamer, spec_name};
 use crate::input::{Input, invalid};
 use crate::key_ref::Accepts;
 use crate::wire_enum::{
@@ -96,6 +96,9 @@ struct ImportKeyMaterialRequest {
     material: EncryptedMaterial,
     expiry: Expiry,
     claim: MaterialClaim,
+    /// Whether the request used a member the model calls "only usable with symmetric
+    /// encryption keys" (ImportType, KeyMaterialId, KeyMaterialDescription).
+    names_symmetric_only: bool,
 }
 
 /// `KeyMaterialId`: exactly 64 lowercase hex digits.
@@ -161,6 +164,9 @@ impl ImportKeyMaterialRequest {
             ));
         }
         let material_id = material_id_member(input)?;
+        let names_symmetric_only = ["ImportType", "KeyMaterialId", "KeyMaterialDescription"]
+            .iter()
+            .any(|m| input.present(m));
         // Without an ImportType, AWS means "new" for a key that never had material and
         // "existing" otherwise, which is exactly the core's unspecified claim.
         let claim = match (
@@ -183,6 +189,7 @@ impl ImportKeyMaterialRequest {
             material: EncryptedMaterial::new(material).map_err(core_validation)?,
             expiry,
             claim,
+            names_symmetric_only,
         })
     }
 }
@@ -190,6 +197,21 @@ impl ImportKeyMaterialRequest {
 pub(super) fn import_key_material(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
     let request = ImportKeyMaterialRequest::parse(ctx, input)?;
     let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
+    if request.names_symmetric_only {
+        // Asymmetric and HMAC material never changes after the first import, so the
+        // multi-material members mean nothing for them; the model says they are refused.
+        let key = ctx
+            .kms
+            .describe_key(&ctx.caller.tenant, &id)
+            .map_err(|e| ctx.core(e))?;
+        if key.spec.family() != KeyFamily::Symmetric {
+            return Err(validation(format!(
+                "ImportType, KeyMaterialId and KeyMaterialDescription are only usable with symmetric encryption keys; {} is {}.",
+                ctx.caller.key_arn(&id),
+                spec_name(key.spec)
+            )));
+        }
+    }
     let outcome = ctx
         .kms
         .import_key_material(

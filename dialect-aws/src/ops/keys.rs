@@ -1,76 +1,88 @@
 //! Key management: CreateKey, DescribeKey, ListKeys, Enable/DisableKey, deletion scheduling,
 //! descriptions.
 
-use kms_core::{CreateKey, DeletionPolicy, DeletionWindow, KeyId, KeySpec, KeyUsage, Origin, Tags};
+use kms_core::{
+    CreateKey, DeletionPolicy, DeletionWindow, KeyFamily, KeyId, KeySpec, KeyUsage, Origin, Tags,
+};
 use serde_json::{Value, json};
 
 use super::metadata::{key_metadata, key_state};
 use super::tags::parse_tags;
-use super::{Ctx, epoch, invalid_marker, page_size};
+use super::{Ctx, algorithms, epoch, invalid_marker, page_size};
 use crate::error::KeyNamer;
-use crate::error::{AwsError, ErrorCode};
+use crate::error::{AwsError, ErrorCode, usage_not_compatible};
 use crate::input::{Input, invalid};
 use crate::key_ref::Accepts;
-use crate::wire_enum::{CustomerMasterKeySpecWire, KeySpecWire, KeyUsageWire, OriginWire};
+use crate::wire_enum::{
+    CustomerMasterKeySpecWire, KeySpecWire, KeyUsageWire, OriginWire, WireEnum,
+};
 
 const DESCRIPTION_LEN: std::ops::RangeInclusive<usize> = 0..=8192;
 
 struct CreateKeyRequest {
+    spec: KeySpec,
+    usage: KeyUsage,
     origin: Origin,
     description: String,
     tags: Tags,
 }
 
 impl CreateKeyRequest {
-    fn parse(input: &Input) -> Result<Self, AwsError> {
+    fn parse(input: &Input, china: bool) -> Result<Self, AwsError> {
         let unsupported = |what: &str| {
             AwsError::new(
                 ErrorCode::UnsupportedOperationException,
-                format!("kmsgate emulates symmetric encryption keys only; {what} is not supported"),
+                format!("kmsgate does not emulate {what}"),
             )
         };
         let spec = input.enumeration::<KeySpecWire>("KeySpec")?;
         let legacy = input.enumeration::<CustomerMasterKeySpecWire>("CustomerMasterKeySpec")?;
-        if spec.is_some() && legacy.is_some() {
-            return Err(AwsError::new(
-                ErrorCode::ValidationException,
-                "You cannot specify KeySpec and CustomerMasterKeySpec in the same request.",
-            ));
-        }
-        if let Some(s) = spec.filter(|s| *s != KeySpecWire::SymmetricDefault) {
-            return Err(unsupported(&format!("KeySpec {}", s.as_str())));
-        }
-        if let Some(s) = legacy.filter(|s| *s != CustomerMasterKeySpecWire::SymmetricDefault) {
-            return Err(unsupported(&format!(
-                "CustomerMasterKeySpec {}",
-                s.as_str()
-            )));
-        }
-        match input.enumeration::<KeyUsageWire>("KeyUsage")? {
-            None | Some(KeyUsageWire::EncryptDecrypt) => {}
-            Some(u) => {
+        let wire = match (spec, legacy) {
+            (Some(_), Some(_)) => {
                 return Err(AwsError::new(
                     ErrorCode::ValidationException,
-                    format!(
-                        "KeyUsage {} is not compatible with KeySpec SYMMETRIC_DEFAULT",
-                        u.as_str()
-                    ),
+                    "You cannot specify KeySpec and CustomerMasterKeySpec in the same request.",
                 ));
             }
-        }
+            (Some(s), None) => s,
+            // The deprecated member's values are all KeySpec values.
+            (None, Some(l)) => KeySpecWire::from_wire(l.as_str())
+                .ok_or_else(|| unsupported(&format!("CustomerMasterKeySpec {}", l.as_str())))?,
+            (None, None) => KeySpecWire::SymmetricDefault,
+        };
+        let spec = algorithms::key_spec(wire, china)?;
+        let usage = match input.enumeration::<KeyUsageWire>("KeyUsage")? {
+            None if spec.family() == KeyFamily::Symmetric => KeyUsage::EncryptDecrypt,
+            // AWS's recorded wording.
+            None => {
+                return Err(AwsError::new(
+                    ErrorCode::ValidationException,
+                    "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.",
+                ));
+            }
+            Some(u) => match algorithms::key_usage(u) {
+                Some(usage) => usage,
+                None if algorithms::aws_offers_unemulated(u, spec) => {
+                    return Err(unsupported(&format!("KeyUsage {}", u.as_str())));
+                }
+                None => return Err(usage_not_compatible(u.as_str(), spec)),
+            },
+        };
         let origin = match input.enumeration::<OriginWire>("Origin")? {
             None | Some(OriginWire::AwsKms) => Origin::Generated,
             Some(OriginWire::External) => Origin::External,
             Some(o) => return Err(unsupported(&format!("Origin {}", o.as_str()))),
         };
         if input.string("CustomKeyStoreId", 1..=64)?.is_some() {
-            return Err(unsupported("a custom key store"));
+            return Err(unsupported("custom key stores"));
         }
         if input.boolean("MultiRegion")? {
-            return Err(unsupported("a multi-Region key"));
+            return Err(unsupported("multi-Region keys"));
         }
         input.string("Policy", 1..=131_072)?;
         Ok(CreateKeyRequest {
+            spec,
+            usage,
             origin,
             description: input
                 .string("Description", DESCRIPTION_LEN)?
@@ -81,20 +93,14 @@ impl CreateKeyRequest {
 }
 
 pub(super) fn create_key(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
-    let request = CreateKeyRequest::parse(input)?;
-    // One spec name on the wire, two ciphers behind it: China regions get SM4.
-    let spec = if ctx.caller.is_china() {
-        KeySpec::Sm4
-    } else {
-        KeySpec::Aes256
-    };
+    let request = CreateKeyRequest::parse(input, ctx.caller.is_china())?;
     let key = ctx
         .kms
         .create_key(
             &ctx.caller.tenant,
             CreateKey {
-                spec,
-                usage: KeyUsage::EncryptDecrypt,
+                spec: request.spec,
+                usage: request.usage,
                 origin: request.origin,
                 description: request.description,
                 tags: request.tags,

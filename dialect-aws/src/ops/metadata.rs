@@ -1,11 +1,12 @@
 //! `KeyMetadata`, as DescribeKey, CreateKey and friends return it.
 
-use kms_core::{Expiry, KeyDescription, KeyStateKind, Origin};
+use kms_core::{Expiry, KeyDescription, KeyFamily, KeyStateKind, KeyUsage, Origin};
 use serde_json::{Map, Value, json};
 
+use super::algorithms::{encryption_list, mac_list, signing_list};
 use super::epoch;
 use crate::caller::Caller;
-use crate::error::KeyNamer;
+use crate::error::{KeyNamer, spec_name};
 
 pub(crate) fn key_state(state: KeyStateKind) -> &'static str {
     match state {
@@ -31,7 +32,7 @@ pub(crate) fn key_metadata(caller: &Caller, key: &KeyDescription) -> Value {
     m.insert("CreationDate".into(), epoch(key.created_at));
     m.insert("Enabled".into(), json!(key.state == KeyStateKind::Enabled));
     m.insert("Description".into(), json!(key.description));
-    m.insert("KeyUsage".into(), json!("ENCRYPT_DECRYPT"));
+    m.insert("KeyUsage".into(), json!(key.usage.to_string()));
     m.insert("KeyState".into(), json!(key_state(key.state)));
     if let Some(date) = key.deletion_date {
         m.insert("DeletionDate".into(), epoch(date));
@@ -54,11 +55,31 @@ pub(crate) fn key_metadata(caller: &Caller, key: &KeyDescription) -> Value {
         }
     }
     m.insert("KeyManager".into(), json!("CUSTOMER"));
-    m.insert("CustomerMasterKeySpec".into(), json!("SYMMETRIC_DEFAULT"));
-    m.insert("KeySpec".into(), json!("SYMMETRIC_DEFAULT"));
-    m.insert("EncryptionAlgorithms".into(), json!(["SYMMETRIC_DEFAULT"]));
+    let spec = spec_name(key.spec);
+    m.insert("CustomerMasterKeySpec".into(), json!(spec));
+    m.insert("KeySpec".into(), json!(spec));
+    // Each list only with its usage, as the model documents.
+    match key.usage {
+        KeyUsage::EncryptDecrypt => {
+            m.insert(
+                "EncryptionAlgorithms".into(),
+                encryption_list(key.encryption_algorithms()),
+            );
+        }
+        KeyUsage::SignVerify => {
+            m.insert(
+                "SigningAlgorithms".into(),
+                signing_list(key.signing_algorithms()),
+            );
+        }
+        KeyUsage::GenerateVerifyMac => {
+            m.insert("MacAlgorithms".into(), mac_list(key.mac_algorithms()));
+        }
+    }
     m.insert("MultiRegion".into(), json!(false));
+    // "Present for symmetric encryption keys" only (the model's CurrentKeyMaterialId).
     if key.has_material()
+        && key.spec.family() == KeyFamily::Symmetric
         && let Some(id) = &key.material_id
     {
         m.insert("CurrentKeyMaterialId".into(), json!(id.to_string()));

@@ -1,12 +1,18 @@
 //! The operations: one typed request per operation, parsed from the body, run on the core,
 //! answered as AWS does. The routing table is [`Operation`].
 
+mod algorithms;
 mod aliases;
 mod crypto;
+mod data_keys;
 mod import;
 mod keys;
+mod mac;
 mod metadata;
+mod public_key;
+mod signing;
 mod tags;
+mod wire;
 
 use std::cell::Cell;
 
@@ -14,7 +20,7 @@ use kms_core::{KeyId, Kms, KmsError};
 use serde_json::Value;
 
 use crate::caller::Caller;
-use crate::error::{AwsError, ErrorCode, from_core};
+use crate::error::{AwsError, ErrorCode, from_core, from_core_during};
 use crate::input::Input;
 use crate::key_ref::{Accepts, KeyRef, parse_key_ref};
 use crate::settings::Settings;
@@ -24,6 +30,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) kms: &'a Kms,
     pub(crate) caller: &'a Caller,
     pub(crate) settings: &'a Settings,
+    /// The operation being answered, which some AWS messages name.
+    pub(crate) operation: Operation,
     /// The key the request named or created, for the request log.
     pub(crate) key: Cell<Option<KeyId>>,
 }
@@ -35,7 +43,7 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn core(&self, err: KmsError) -> AwsError {
-        from_core(&err, self.caller)
+        from_core_during(&err, self.caller, self.operation.name())
     }
 
     /// Resolves a `KeyId`-like member to the key it names now.
@@ -110,9 +118,14 @@ operations! {
     Encrypt => crypto::encrypt,
     Decrypt => crypto::decrypt,
     ReEncrypt => crypto::re_encrypt,
-    GenerateDataKey => crypto::generate_data_key,
-    GenerateDataKeyWithoutPlaintext => crypto::generate_data_key_without_plaintext,
-    GenerateRandom => crypto::generate_random,
+    GenerateDataKey => data_keys::generate_data_key,
+    GenerateDataKeyWithoutPlaintext => data_keys::generate_data_key_without_plaintext,
+    GenerateRandom => data_keys::generate_random,
+    GetPublicKey => public_key::get_public_key,
+    Sign => signing::sign,
+    Verify => signing::verify,
+    GenerateMac => mac::generate_mac,
+    VerifyMac => mac::verify_mac,
     CreateAlias => aliases::create_alias,
     UpdateAlias => aliases::update_alias,
     DeleteAlias => aliases::delete_alias,
@@ -123,22 +136,34 @@ operations! {
 }
 
 impl Operation {
-    /// Reads and symmetric cryptography: see `dialect_kit::Dialect::is_quick`.
-    pub(crate) fn is_quick(self) -> bool {
-        matches!(
-            self,
+    /// Reads, symmetric cryptography and MACs: see `dialect_kit::Dialect::is_quick`. `body` is
+    /// looked at only for Encrypt, Decrypt and ReEncrypt, which are RSA or SM2 work (not
+    /// microseconds) when they name a public-key algorithm.
+    pub(crate) fn is_quick(self, body: &[u8]) -> bool {
+        match self {
+            Operation::Encrypt | Operation::Decrypt | Operation::ReEncrypt => {
+                !names_public_key_algorithm(body)
+            }
             Operation::DescribeKey
-                | Operation::ListKeys
-                | Operation::Encrypt
-                | Operation::Decrypt
-                | Operation::ReEncrypt
-                | Operation::GenerateDataKey
-                | Operation::GenerateDataKeyWithoutPlaintext
-                | Operation::GenerateRandom
-                | Operation::ListAliases
-                | Operation::ListResourceTags
-        )
+            | Operation::ListKeys
+            | Operation::GenerateDataKey
+            | Operation::GenerateDataKeyWithoutPlaintext
+            | Operation::GenerateRandom
+            | Operation::GenerateMac
+            | Operation::VerifyMac
+            | Operation::ListAliases
+            | Operation::ListResourceTags => true,
+            _ => false,
+        }
     }
+}
+
+/// Whether a body mentions an RSAES or SM2 algorithm anywhere (a cheap over-approximation:
+/// a false positive only sends a quick request to the blocking pool).
+fn names_public_key_algorithm(body: &[u8]) -> bool {
+    [&b"RSAES_OAEP"[..], b"SM2PKE"]
+        .iter()
+        .any(|needle| body.windows(needle.len()).any(|w| w == *needle))
 }
 
 /// The answer for a target this dialect does not know.
@@ -223,9 +248,11 @@ mod quick_tests {
             "DescribeKey",
             "GenerateDataKey",
             "ListAliases",
+            "GenerateMac",
+            "VerifyMac",
         ] {
             let op = Operation::from_target(&format!("TrentService.{quick}"));
-            assert!(op.is_some_and(Operation::is_quick), "{quick}");
+            assert!(op.is_some_and(|o| o.is_quick(b"{}")), "{quick}");
         }
         for slow in [
             "CreateKey",
@@ -234,9 +261,15 @@ mod quick_tests {
             "DisableKey",
             "CreateAlias",
             "TagResource",
+            "Sign",
+            "Verify",
+            "GetPublicKey",
         ] {
             let op = Operation::from_target(&format!("TrentService.{slow}"));
-            assert!(op.is_some_and(|o| !o.is_quick()), "{slow}");
+            assert!(op.is_some_and(|o| !o.is_quick(b"{}")), "{slow}");
         }
+        let decrypt = Operation::Decrypt;
+        assert!(!decrypt.is_quick(br#"{"EncryptionAlgorithm":"RSAES_OAEP_SHA_256"}"#));
+        assert!(!decrypt.is_quick(br#"{"EncryptionAlgorithm":"SM2PKE"}"#));
     }
 }

@@ -86,10 +86,11 @@ fn malformed_bodies_are_validation_errors() {
         json!({ "KeySpec": "RSA_9999" }),
         "ValidationException",
     );
+    // Every key but a symmetric encryption key needs its KeyUsage.
     h.err(
         "CreateKey",
         json!({ "KeySpec": "RSA_2048" }),
-        "UnsupportedOperationException",
+        "ValidationException",
     );
     h.err(
         "CreateKey",

@@ -1,11 +1,12 @@
-//! encrypt-data, decrypt-data, re-encrypt, gen-random.
+//! encrypt-data, decrypt-data (asymmetric algorithms: `asymmetric`), gen-random; the
+//! ciphertext helpers re-encrypt shares.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use kms_core::{ByteCount, EncryptionContext, KeyId};
+use kms_core::{ByteCount, EncryptionAlgorithm, EncryptionContext, KeyId};
 use serde_json::{Value, json};
 
-use super::Ctx;
+use super::{Ctx, asymmetric};
 use crate::ciphertext;
 use crate::error::HuaweiError;
 use crate::input::{Input, matches_base64_pattern};
@@ -18,13 +19,6 @@ const CIPHERTEXT_CHARS: std::ops::RangeInclusive<usize> = 128..=5648;
 /// 1024-byte data key and then some.
 const HEX_CIPHERTEXT_CHARS: std::ops::RangeInclusive<usize> = 2..=4096;
 
-const ALGORITHMS: &[&str] = &[
-    "SYMMETRIC_DEFAULT",
-    "RSAES_OAEP_SHA_1",
-    "RSAES_OAEP_SHA_256",
-    "SM2_ENCRYPT",
-];
-
 /// The AAD as the core's encryption context (one entry), so decrypt must repeat it.
 pub(super) fn aad(input: &Input, field: &str) -> Result<EncryptionContext, HuaweiError> {
     let mut ctx = EncryptionContext::new();
@@ -36,16 +30,6 @@ pub(super) fn aad(input: &Input, field: &str) -> Result<EncryptionContext, Huawe
     Ok(ctx)
 }
 
-/// Symmetric keys use SYMMETRIC_DEFAULT; the asymmetric algorithms need asymmetric keys.
-pub(super) fn symmetric_only(input: &Input, field: &str) -> Result<(), HuaweiError> {
-    match input.choice(field, ALGORITHMS)? {
-        None | Some("SYMMETRIC_DEFAULT") => Ok(()),
-        Some(a) => Err(HuaweiError::invalid(format!(
-            "Invalid parameter: {field} {a} needs an asymmetric key, which kmsgate does not emulate; use SYMMETRIC_DEFAULT."
-        ))),
-    }
-}
-
 pub(super) fn encrypt_data(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
     let id = input.key_id("key_id")?;
     let plain = input.required("plain_text", 1..=PLAINTEXT_BYTES.end() * 4)?;
@@ -54,8 +38,11 @@ pub(super) fn encrypt_data(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Huawei
             "Invalid parameter: plain_text must be 1 to 4096 bytes.",
         ));
     }
+    let algorithm = asymmetric::data_algorithm(input, "encryption_algorithm")?;
+    if algorithm != EncryptionAlgorithm::SymmetricDefault {
+        return asymmetric::encrypt(ctx, input, id, plain.as_bytes(), algorithm);
+    }
     let context = aad(input, "additional_authenticated_data")?;
-    symmetric_only(input, "encryption_algorithm")?;
     let blob = ctx
         .kms
         .encrypt(&ctx.caller.tenant, &id, plain.as_bytes(), &context)
@@ -67,7 +54,7 @@ pub(super) fn encrypt_data(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Huawei
 }
 
 /// A base64 `cipher_text` of encrypt-data, unsealed to the core's blob.
-fn base64_ciphertext(input: &Input, field: &str) -> Result<Vec<u8>, HuaweiError> {
+pub(super) fn base64_ciphertext(input: &Input, field: &str) -> Result<Vec<u8>, HuaweiError> {
     let text = input.required(field, 1..=8192)?;
     if !matches_base64_pattern(text, CIPHERTEXT_CHARS) {
         return Err(HuaweiError::invalid(format!(
@@ -99,9 +86,12 @@ pub(super) fn check_source(expected: Option<KeyId>, actual: KeyId) -> Result<(),
 }
 
 pub(super) fn decrypt_data(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
+    let algorithm = asymmetric::data_algorithm(input, "encryption_algorithm")?;
+    if algorithm != EncryptionAlgorithm::SymmetricDefault {
+        return asymmetric::decrypt(ctx, input, algorithm);
+    }
     let blob = base64_ciphertext(input, "cipher_text")?;
     let context = aad(input, "additional_authenticated_data")?;
-    symmetric_only(input, "encryption_algorithm")?;
     let expected = input.optional_key_id("key_id")?;
     let plain = ctx
         .kms
@@ -113,47 +103,6 @@ pub(super) fn decrypt_data(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Huawei
         "key_id": plain.key_id.to_string(),
         "plain_text": String::from_utf8_lossy(bytes),
         "plain_text_base64": STANDARD.encode(bytes),
-    }))
-}
-
-pub(super) fn re_encrypt(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
-    let destination = input.key_id("destination_key_id")?;
-    // A data key's ciphertext (create-datakey) is hex and names its length; data
-    // ciphertexts (encrypt-data) are base64. The answer keeps the encoding it was given.
-    let data_key = input.number("datakey_cipher_length", 1..=1024)?.is_some();
-    let blob = if data_key {
-        hex_ciphertext(input, "cipher_text")?
-    } else {
-        base64_ciphertext(input, "cipher_text")?
-    };
-    let source_context = aad(input, "source_additional_authenticated_data")?;
-    let destination_context = aad(input, "destination_additional_authenticated_data")?;
-    symmetric_only(input, "source_encryption_algorithm")?;
-    symmetric_only(input, "destination_encryption_algorithm")?;
-    let expected = input.optional_key_id("source_key_id")?;
-    let tenant = &ctx.caller.tenant;
-    // A named source key must be the ciphertext's before anything is encrypted again.
-    let source = ctx
-        .kms
-        .decrypt(tenant, &blob, &source_context)
-        .map_err(|e| ctx.core(e))?;
-    check_source(expected, source.key_id)?;
-    let out = ctx
-        .kms
-        .encrypt(
-            tenant,
-            &destination,
-            source.plaintext.expose(),
-            &destination_context,
-        )
-        .map_err(|e| ctx.core(e))?;
-    let sealed = ciphertext::seal(out);
-    Ok(json!({
-        "key_id": destination.to_string(),
-        "source_key_id": source.key_id.to_string(),
-        "cipher_text": if data_key { hex::encode(sealed) } else { STANDARD.encode(sealed) },
-        "source_encryption_algorithm": "SYMMETRIC_DEFAULT",
-        "destination_encryption_algorithm": "SYMMETRIC_DEFAULT",
     }))
 }
 

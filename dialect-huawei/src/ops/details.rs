@@ -4,6 +4,7 @@ use kms_core::{Expiry, KeyDescription, Origin};
 use serde_json::{Value, json};
 
 use super::Ctx;
+use super::wire_names::{key_spec_name, key_usage_name};
 use crate::error::state_code;
 
 pub(super) fn origin(o: Origin) -> &'static str {
@@ -24,8 +25,8 @@ pub(super) fn key_details(ctx: &Ctx<'_>, key: &KeyDescription, alias: &str) -> V
         "domain_id": ctx.caller.domain_id(),
         "key_alias": alias,
         "realm": ctx.config.settings.region,
-        "key_spec": key.spec.to_string(),
-        "key_usage": "ENCRYPT_DECRYPT",
+        "key_spec": key_spec_name(key.spec),
+        "key_usage": key_usage_name(key.usage),
         "key_description": key.description,
         "creation_date": ms(key.created_at),
         "scheduled_deletion_date": key.deletion_date.map(ms).unwrap_or_default(),

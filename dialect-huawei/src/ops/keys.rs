@@ -1,13 +1,14 @@
-//! Key management: create-key, describe-key, list-keys, enable/disable, deletion scheduling,
-//! descriptions.
+//! Key management: create-key (every spec of the SDK's enum, `key_usage` with Huawei's
+//! defaults), describe-key, list-keys, enable/disable, deletion scheduling, descriptions.
 
 use kms_core::{
-    CreateKey, DeletionPolicy, DeletionWindow, KeyDescription, KeyId, KeySpec, KeyUsage, KmsError,
-    Origin, PageSize, Tags,
+    CreateKey, DeletionPolicy, DeletionWindow, KeyDescription, KeyFamily, KeyId, KeySpec, KeyUsage,
+    KmsError, Origin, PageSize, Tags,
 };
 use serde_json::{Value, json};
 
 use super::details::key_details;
+use super::wire_names::{self, KEY_SPECS, KEY_USAGES, default_usage, key_spec_name, lookup};
 use super::{Ctx, key_alias};
 use crate::error::{HuaweiError, state_code};
 use crate::input::{Input, parse_key_id};
@@ -16,65 +17,50 @@ const DESCRIPTION_LEN: std::ops::RangeInclusive<usize> = 0..=255;
 /// Huawei's deletion window, in days.
 const PENDING_DAYS: std::ops::RangeInclusive<u32> = 7..=1096;
 
-/// Specs create-key knows; only the symmetric ones exist in kmsgate.
-const ASYMMETRIC_AND_HMAC_SPECS: &[&str] = &[
-    "RSA_2048",
-    "RSA_3072",
-    "RSA_4096",
-    "EC_P256",
-    "EC_P384",
-    "SECP256K1",
-    "SM2",
-    "ED25519",
-    "HMAC_256",
-    "HMAC_384",
-    "HMAC_512",
-    "HMAC_SM3",
-];
+/// Huawei's import guide lists the specs whose material can be imported: the symmetric
+/// ones and RSA_2048/3072/4096, EC_P256, EC_P384, SM2. "HMAC keys cannot import key
+/// material"; SECP256K1 and ED25519 are not in the guide's list, so they are refused too
+/// (inferred from the list, not from an error Huawei documents).
+fn importable(spec: KeySpec) -> bool {
+    match spec.family() {
+        KeyFamily::Symmetric | KeyFamily::Rsa | KeyFamily::Sm2 => true,
+        KeyFamily::Ecc => matches!(spec, KeySpec::EccNistP256 | KeySpec::EccNistP384),
+        KeyFamily::Hmac => false,
+    }
+}
 
 struct CreateKeyRequest {
     alias: kms_core::AliasName,
     spec: KeySpec,
+    usage: KeyUsage,
     origin: Origin,
     description: String,
 }
 
 fn unsupported(what: String) -> HuaweiError {
     HuaweiError::invalid(format!(
-        "Invalid parameter: {what} is not supported by kmsgate, which emulates symmetric keys (AES_256, SM4) in the default key store and enterprise project."
+        "Invalid parameter: {what} is not supported by kmsgate, which emulates the default key store and enterprise project."
     ))
 }
 
 impl CreateKeyRequest {
     fn parse(input: &Input) -> Result<Self, HuaweiError> {
         let alias = key_alias::parse(input, "key_alias")?;
-        let spec = match input.string("key_spec", 0..=64)? {
-            None | Some("AES_256") => KeySpec::Aes256,
-            Some("SM4") => KeySpec::Sm4,
-            Some(s) if ASYMMETRIC_AND_HMAC_SPECS.contains(&s) => {
-                return Err(unsupported(format!("key_spec {s}")));
-            }
-            Some(_) => {
-                return Err(HuaweiError::invalid(
-                    "Invalid parameter: key_spec must be one of AES_256, SM4, RSA_2048, RSA_3072, RSA_4096, EC_P256, EC_P384, SECP256K1, SM2, ED25519, HMAC_256, HMAC_384, HMAC_512, HMAC_SM3.",
-                ));
-            }
-        };
-        match input.choice(
-            "key_usage",
-            &["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC"],
-        )? {
-            None | Some("ENCRYPT_DECRYPT") => {}
-            Some(u) => {
-                return Err(HuaweiError::invalid(format!(
-                    "Invalid parameter: key_usage {u} does not fit key_spec {spec}."
-                )));
-            }
-        }
+        let spec = lookup("key_spec", input.string("key_spec", 0..=64)?, KEY_SPECS)?
+            .unwrap_or(KeySpec::Aes256);
+        let usage = lookup("key_usage", input.string("key_usage", 0..=64)?, KEY_USAGES)?
+            .unwrap_or_else(|| default_usage(spec));
+        // The core refuses a usage the spec does not allow (UsageNotAllowed, KMS.0308).
         let origin = match input.choice("origin", &["kms", "external"])? {
             None | Some("kms") => Origin::Generated,
             Some(_) => Origin::External,
         };
+        if origin == Origin::External && !importable(spec) {
+            return Err(HuaweiError::invalid(format!(
+                "Invalid parameter: origin external is not available for {} keys; material can be imported into AES_256, SM4, RSA_2048, RSA_3072, RSA_4096, EC_P256, EC_P384 and SM2 keys.",
+                key_spec_name(spec)
+            )));
+        }
         if let Some(p) = input.string("enterprise_project_id", 0..=64)?
             && p != "0"
         {
@@ -91,6 +77,7 @@ impl CreateKeyRequest {
         Ok(CreateKeyRequest {
             alias,
             spec,
+            usage,
             origin,
             description: input
                 .string("key_description", DESCRIPTION_LEN)?
@@ -109,7 +96,7 @@ pub(super) fn create_key(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiEr
             &ctx.caller.tenant,
             CreateKey {
                 spec: request.spec,
-                usage: KeyUsage::EncryptDecrypt,
+                usage: request.usage,
                 origin: request.origin,
                 description: request.description,
                 tags: Tags::new(),
@@ -168,13 +155,14 @@ pub(super) fn list_keys(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiErr
         })?),
     };
     let state = input.choice("key_state", &["1", "2", "3", "4", "5", "7"])?;
-    // Huawei lists AES_256 keys unless told otherwise; ALL (or SM4) shows SM4 keys too.
+    // Huawei lists AES_256 keys unless told otherwise; ALL shows every spec, a spec its keys.
     let spec = match input.string("key_spec", 0..=64)? {
-        None | Some("AES_256") => Some(KeySpec::Aes256),
-        Some("SM4") => Some(KeySpec::Sm4),
+        None => Some(KeySpec::Aes256),
         Some("ALL") => None,
-        Some(s) if ASYMMETRIC_AND_HMAC_SPECS.contains(&s) => return Ok(empty_listing()),
-        Some(_) => return Err(HuaweiError::invalid("Invalid parameter: key_spec.")),
+        Some(s) => Some(
+            wire_names::key_spec(s)
+                .ok_or_else(|| HuaweiError::invalid("Invalid parameter: key_spec."))?,
+        ),
     };
     if let Some(p) = input.string("enterprise_project_id", 0..=64)?
         && !matches!(p, "0" | "all")

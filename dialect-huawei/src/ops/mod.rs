@@ -3,13 +3,19 @@
 //! table is [`Operation`].
 
 pub(crate) mod aliases;
+mod asymmetric;
 mod crypto;
 mod datakey;
 mod details;
 mod import;
 pub(crate) mod key_alias;
 mod keys;
+mod mac;
+mod public_key;
+mod re_encrypt;
 mod rotation;
+mod sign;
+pub(crate) mod wire_names;
 
 use http::Method;
 use kms_core::{Kms, KmsError};
@@ -81,7 +87,7 @@ operations! {
     DeleteImportedKeyMaterial => POST "delete-imported-key-material" => import::delete_imported_key_material,
     EncryptData => POST "encrypt-data" => crypto::encrypt_data,
     DecryptData => POST "decrypt-data" => crypto::decrypt_data,
-    ReEncrypt => POST "re-encrypt" => crypto::re_encrypt,
+    ReEncrypt => POST "re-encrypt" => re_encrypt::re_encrypt,
     GenRandom => POST "gen-random" => crypto::gen_random,
     CreateDatakey => POST "create-datakey" => datakey::create_datakey,
     CreateDatakeyWithoutPlaintext => POST "create-datakey-without-plaintext" => datakey::create_datakey_without_plaintext,
@@ -91,6 +97,12 @@ operations! {
     ListAliases => GET "aliases" => aliases::list_aliases,
     DeleteAlias => DELETE "aliases" => aliases::delete_alias,
     AssociateAlias => POST "alias/associate" => aliases::associate_alias,
+    // The SDK's show_public_key and validate_signature.
+    ShowPublicKey => POST "get-publickey" => public_key::get_public_key,
+    Sign => POST "sign" => sign::sign,
+    ValidateSignature => POST "verify" => sign::verify,
+    GenerateMac => POST "generate-mac" => mac::generate_mac,
+    VerifyMac => POST "verify-mac" => mac::verify_mac,
     // Rotation (#17); the SDK's show_key_rotation_status is get-key-rotation-status.
     EnableKeyRotation => POST "enable-key-rotation" => rotation::enable_key_rotation,
     DisableKeyRotation => POST "disable-key-rotation" => rotation::disable_key_rotation,
@@ -100,7 +112,9 @@ operations! {
 }
 
 impl Operation {
-    /// Reads and symmetric cryptography: see `dialect_kit::Dialect::is_quick`.
+    /// Reads and symmetric cryptography (HMAC included; signatures are not quick, RSA
+    /// private operations take milliseconds): see `dialect_kit::Dialect::is_quick`, and
+    /// `may_be_asymmetric` for encrypt-data, decrypt-data and re-encrypt.
     pub(crate) fn is_quick(self) -> bool {
         matches!(
             self,
@@ -115,7 +129,23 @@ impl Operation {
                 | Operation::EncryptDatakey
                 | Operation::DecryptDatakey
                 | Operation::ListAliases
+                | Operation::ShowPublicKey
+                | Operation::GenerateMac
+                | Operation::VerifyMac
         )
+    }
+}
+
+impl Operation {
+    /// Whether an otherwise quick request may ask for an RSA or SM2 private-key operation
+    /// (milliseconds): encrypt-data, decrypt-data and re-encrypt whose body names an asymmetric
+    /// algorithm. A byte search, not a parse: a false "may" only costs a blocking thread.
+    pub(crate) fn may_be_asymmetric(self, body: &[u8]) -> bool {
+        let names = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+        matches!(
+            self,
+            Operation::EncryptData | Operation::DecryptData | Operation::ReEncrypt
+        ) && (names(b"RSAES_OAEP") || names(b"SM2_ENCRYPT"))
     }
 }
 
@@ -177,6 +207,11 @@ mod tests {
             (Method::GET, "aliases", Operation::ListAliases),
             (Method::DELETE, "aliases", Operation::DeleteAlias),
             (Method::POST, "alias/associate", Operation::AssociateAlias),
+            (Method::POST, "get-publickey", Operation::ShowPublicKey),
+            (Method::POST, "sign", Operation::Sign),
+            (Method::POST, "verify", Operation::ValidateSignature),
+            (Method::POST, "generate-mac", Operation::GenerateMac),
+            (Method::POST, "verify-mac", Operation::VerifyMac),
         ] {
             match route(&method, &format!("{p}{action}")).unwrap() {
                 Route::Kms { project, operation } => {
@@ -226,11 +261,21 @@ mod quick_tests {
             let op = Operation::from_route(&Method::POST, quick);
             assert!(op.is_some_and(Operation::is_quick), "{quick}");
         }
+        // encrypt-data and friends naming an asymmetric algorithm are not quick
+        let op = Operation::from_route(&Method::POST, "encrypt-data").unwrap();
+        assert!(!op.may_be_asymmetric(br#"{"plain_text": "x"}"#));
+        assert!(op.may_be_asymmetric(br#"{"encryption_algorithm": "SM2_ENCRYPT"}"#));
+        let op = Operation::from_route(&Method::POST, "re-encrypt").unwrap();
+        assert!(op.may_be_asymmetric(br#"{"source_encryption_algorithm": "RSAES_OAEP_SHA_1"}"#));
+        let op = Operation::from_route(&Method::POST, "describe-key").unwrap();
+        assert!(!op.may_be_asymmetric(br#"{"key_id": "RSAES_OAEP"}"#));
         for slow in [
             "create-key",
             "get-parameters-for-import",
             "import-key-material",
             "disable-key",
+            "sign",
+            "verify",
         ] {
             let op = Operation::from_route(&Method::POST, slow);
             assert!(op.is_some_and(|o| !o.is_quick()), "{slow}");

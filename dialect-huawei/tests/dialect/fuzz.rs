@@ -23,6 +23,9 @@ use serde_json::{Value, json};
 
 use crate::support::{CAPTURE_DATE, CAPTURE_TIME, PROJECT, b64, path, unsigned_authorization};
 
+/// An openssl-made P-256 private key (tests/data/asymmetric/README.md).
+const EC_P256: &[u8] = include_bytes!("../data/asymmetric/ec_p256.pk8");
+
 /// CI's share: a few seconds in the debug test profile on two cores.
 const DEFAULT_CASES: u64 = 5_000;
 
@@ -165,6 +168,31 @@ impl Setup<'_> {
             .to_owned()
     }
 
+    /// Huawei's two layers for an asymmetric key: byok-wrap's RSA_AES_KEY_WRAP_SHA_256 is
+    /// OAEP(temporary key) ‖ RFC 5649(private key), split into the two fields.
+    fn two_layer_body(&self, key: &str, pkcs8: &[u8]) -> Value {
+        let p = self.call(
+            "get-parameters-for-import",
+            json!({ "key_id": key, "wrapping_algorithm": "RSAES_OAEP_SHA_256" }),
+        );
+        let public =
+            byok_wrap::PublicKey::parse(p["public_key"].as_str().unwrap().as_bytes()).unwrap();
+        let wrapped = byok_wrap::wrap(
+            &public,
+            byok_wrap::Algorithm::RsaAesKeyWrapSha256,
+            pkcs8,
+            byok_wrap::Sm2Format::Der,
+        )
+        .unwrap();
+        let (temp, private) = wrapped.split_at(256);
+        json!({
+            "key_id": key,
+            "import_token": p["import_token"],
+            "encrypted_key_material": b64(temp),
+            "encrypted_privatekey": b64(private),
+        })
+    }
+
     /// Import parameters for `key` and `material` wrapped under them.
     fn import_body(&self, key: &str, algorithm: &str, material: &[u8]) -> Value {
         let p = self.call(
@@ -285,6 +313,41 @@ impl Target for Huawei {
         // update-key-rotation-interval needs rotation enabled.
         s.call("enable-key-rotation", json!({ "key_id": sm4 }));
         let marker = s.call("list-keys", json!({ "limit": "1" }))["next_marker"].clone();
+        // Asymmetric and HMAC keys (issue #16): an EC signer, an SM2 encryption key (SM2
+        // rather than RSA: no RSA key generation in every rebuild), an HMAC key, and an
+        // external EC key waiting for its two layers.
+        let signer = s.call(
+            "create-key",
+            json!({ "key_alias": "fuzz-ec", "key_spec": "EC_P256" }),
+        )["key_info"]["key_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let sm2 = s.call(
+            "create-key",
+            json!({ "key_alias": "fuzz-sm2", "key_spec": "SM2", "key_usage": "ENCRYPT_DECRYPT" }),
+        )["key_info"]["key_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let hmac_key = s.create("fuzz-hmac", "kms", "HMAC_256");
+        let pending_ec = s.create("fuzz-pending-ec", "external", "EC_P256");
+        let digest = b64(&[9u8; 32]);
+        let signature = s.call(
+            "sign",
+            json!({ "key_id": signer, "message": digest, "signing_algorithm": "ECDSA_SHA_256" }),
+        )["signature"]
+            .clone();
+        let mac = s.call(
+            "generate-mac",
+            json!({ "key_id": hmac_key, "mac_algorithm": "HMAC_SHA_256", "message": digest }),
+        )["mac"]
+            .clone();
+        let sm2_cipher = s.call(
+            "encrypt-data",
+            json!({ "key_id": sm2, "plain_text": "hello", "encryption_algorithm": "SM2_ENCRYPT" }),
+        )["cipher_text"]
+            .clone();
 
         let p = |action: &str| path(PROJECT, action);
         let routes: Vec<(&str, String, &str, Value)> = vec![
@@ -407,6 +470,65 @@ impl Target for Huawei {
                     "cipher_text": cipher, "source_additional_authenticated_data": aad,
                     "destination_key_id": sm4, "destination_additional_authenticated_data": "to-sm4",
                 }),
+            ),
+            (
+                "POST",
+                p("create-key"),
+                "EC_P256",
+                json!({ "key_alias": "fuzz-new-ec", "key_spec": "EC_P256", "key_usage": "SIGN_VERIFY" }),
+            ),
+            ("POST", p("get-publickey"), "", json!({ "key_id": signer })),
+            (
+                "POST",
+                p("sign"),
+                "",
+                json!({ "key_id": signer, "message": digest, "signing_algorithm": "ECDSA_SHA_256",
+                        "message_type": "DIGEST" }),
+            ),
+            (
+                "POST",
+                p("verify"),
+                "",
+                json!({ "key_id": signer, "message": digest, "signature": signature,
+                        "signing_algorithm": "ECDSA_SHA_256" }),
+            ),
+            (
+                "POST",
+                p("generate-mac"),
+                "",
+                json!({ "key_id": hmac_key, "mac_algorithm": "HMAC_SHA_256", "message": digest }),
+            ),
+            (
+                "POST",
+                p("verify-mac"),
+                "",
+                json!({ "key_id": hmac_key, "mac_algorithm": "HMAC_SHA_256", "message": digest,
+                        "mac": mac }),
+            ),
+            (
+                "POST",
+                p("encrypt-data"),
+                "SM2",
+                json!({ "key_id": sm2, "plain_text": "hello", "encryption_algorithm": "SM2_ENCRYPT" }),
+            ),
+            (
+                "POST",
+                p("decrypt-data"),
+                "SM2",
+                json!({ "key_id": sm2, "cipher_text": sm2_cipher, "encryption_algorithm": "SM2_ENCRYPT" }),
+            ),
+            (
+                "POST",
+                p("re-encrypt"),
+                "SM2 to symmetric",
+                json!({ "cipher_text": sm2_cipher, "source_encryption_algorithm": "SM2_ENCRYPT",
+                        "source_key_id": sm2, "destination_key_id": generated }),
+            ),
+            (
+                "POST",
+                p("import-key-material"),
+                "two layers",
+                s.two_layer_body(&pending_ec, EC_P256),
             ),
             (
                 "POST",
@@ -612,6 +734,11 @@ impl Target for Huawei {
             "get-key-rotation-status",
             "update-key-rotation-interval",
             "rotate-on-demand",
+            "get-publickey",
+            "sign",
+            "verify",
+            "generate-mac",
+            "verify-mac",
             // near misses and routes Huawei has and kmsgate does not
             "create-grant",
             "list-grants",
@@ -655,6 +782,18 @@ impl Target for Huawei {
                 "AES_128".to_owned(),
                 "HMAC_512".to_owned(),
                 "SYMMETRIC_DEFAULT".to_owned(),
+                signer.clone(),
+                sm2.clone(),
+                hmac_key.clone(),
+                "EC_P256".to_owned(),
+                "ED25519".to_owned(),
+                "HMAC_SM3".to_owned(),
+                "SIGN_VERIFY".to_owned(),
+                "GENERATE_VERIFY_MAC".to_owned(),
+                "RAW".to_owned(),
+                "SM2DSA_SM3".to_owned(),
+                "RSASSA_PSS_SHA_256".to_owned(),
+                "HMAC_SHA_384".to_owned(),
                 "external".to_owned(),
                 "kms".to_owned(),
                 "1096".to_owned(),

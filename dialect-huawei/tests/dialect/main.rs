@@ -6,6 +6,7 @@
 
 mod support;
 
+mod asymmetric;
 mod auth;
 mod byok;
 mod captures;

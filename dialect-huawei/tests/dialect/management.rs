@@ -67,7 +67,8 @@ fn create_key_validation() {
     let listed = h.ok("list-keys", json!({ "key_spec": "ALL" }));
     assert_eq!(listed["total"], 2);
     for (field, value) in [
-        ("key_spec", "RSA_2048"),
+        // AWS's name of EC_P256; an AES_256 key does not sign
+        ("key_spec", "ECC_NIST_P256"),
         ("key_spec", "AES_128"),
         ("key_usage", "SIGN_VERIFY"),
         ("origin", "EXTERNAL"),

@@ -171,3 +171,21 @@ fn imported_keys_cannot_rotate() {
         "KMS.0205",
     );
 }
+
+/// Huawei documents no rotation code for asymmetric keys; the core refuses them and
+/// `from_core` answers KMS.0308 (invalid parameter).
+#[test]
+fn asymmetric_keys_cannot_rotate() {
+    let h = harness();
+    let key = h.create_key("kms", "EC_P256");
+    for (action, body) in [
+        ("enable-key-rotation", json!({ "key_id": key })),
+        ("rotate-on-demand", json!({ "key_id": key })),
+    ] {
+        h.err(action, body, 400, "KMS.0308");
+    }
+    let s = status(&h, &key);
+    assert_eq!(s["key_rotation_enabled"], false);
+    assert_eq!(s["key_materials"].as_array().unwrap().len(), 1);
+    assert_eq!(h.describe(&key)["key_rotation_enabled"], "false");
+}

@@ -1,11 +1,10 @@
 //! Key management: CreateKey, DescribeKey, EnableKey, DisableKey, ScheduleKeyDeletion,
 //! CancelKeyDeletion, UpdateAlias, UpdateKeyDescription.
 
-use kms_core::{
-    AliasName, CreateKey, DeletionPolicy, DeletionWindow, KeyUsage, KmsError, Origin, Tags,
-};
+use kms_core::{AliasName, CreateKey, DeletionPolicy, DeletionWindow, KmsError, Origin, Tags};
 use serde_json::{Map, Value, json};
 
+use super::key_usage::{self, ASYMMETRIC, Usage};
 use super::metadata::{key_metadata, key_state};
 use super::{Answer, Ctx, core, refuse_member_account};
 use crate::error::{ALIAS_RULE, ErrorCode, TencentError};
@@ -72,30 +71,6 @@ pub(crate) fn parse_tags(params: &Params) -> Result<Tags, TencentError> {
     Tags::from_pairs(pairs).map_err(core)
 }
 
-/// The key usages Tencent offers; only symmetric ENCRYPT_DECRYPT keys are emulated.
-const ASYMMETRIC_USAGES: &[&str] = &[
-    "ASYMMETRIC_DECRYPT_RSA_2048",
-    "ASYMMETRIC_DECRYPT_SM2",
-    "ASYMMETRIC_SIGN_VERIFY_SM2",
-    "ASYMMETRIC_SIGN_VERIFY_RSA_2048",
-    "ASYMMETRIC_SIGN_VERIFY_ECC",
-    "ASYMMETRIC_SIGN_VERIFY_ECDSA384",
-];
-
-pub(crate) fn check_key_usage(usage: Option<&str>) -> Result<(), TencentError> {
-    match usage {
-        None | Some("") | Some("ENCRYPT_DECRYPT") => Ok(()),
-        Some(u) if ASYMMETRIC_USAGES.contains(&u) => Err(TencentError::new(
-            ErrorCode::UnsupportedOperationUnsupportedKeyUsageInCurrentRegion,
-            format!("kmsgate emulates symmetric keys only; KeyUsage {u} is not available."),
-        )),
-        Some(u) => Err(TencentError::new(
-            ErrorCode::InvalidParameterValueInvalidKeyUsage,
-            format!("KeyUsage `{u}` is not a Tencent KMS key usage."),
-        )),
-    }
-}
-
 /// kmsgate has no dedicated HSM clusters; `default` names the shared one every key is in.
 pub(crate) fn check_hsm_cluster(params: &Params) -> Result<(), TencentError> {
     match params.string("HsmClusterId")?.as_deref() {
@@ -112,6 +87,7 @@ pub(crate) fn check_hsm_cluster(params: &Params) -> Result<(), TencentError> {
 struct CreateKeyRequest {
     alias: AliasName,
     description: String,
+    usage: Usage,
     origin: Origin,
     tags: Tags,
 }
@@ -120,7 +96,7 @@ impl CreateKeyRequest {
     fn parse(params: &Params) -> Result<Self, TencentError> {
         let alias = parse_alias(params)?;
         let description = parse_description(params, false)?;
-        check_key_usage(params.string("KeyUsage")?.as_deref())?;
+        let usage = params.string("KeyUsage")?;
         let origin = match params.integer("Type")? {
             None | Some(1) => Origin::Generated,
             Some(2) => Origin::External,
@@ -133,10 +109,29 @@ impl CreateKeyRequest {
                 ));
             }
         };
+        // Tencent imports symmetric material only (its import guide; GetParametersForImport
+        // offers RSA_2048 wrapping of 128- or 256-bit material and nothing else). An EXTERNAL
+        // key of an asymmetric usage could never get material, so it is refused here, before
+        // the usage is judged, and with the code of the parameter that is wrong for an
+        // EXTERNAL key: InvalidParameterValue.InvalidKeyUsage ("KeyUsage参数错误" in the
+        // SDK's error list; Tencent documents no dedicated code, this is inferred).
+        if origin == Origin::External
+            && let Some(u) = usage.as_deref()
+            && ASYMMETRIC.iter().any(|(n, _)| *n == u)
+        {
+            return Err(TencentError::new(
+                ErrorCode::InvalidParameterValueInvalidKeyUsage,
+                format!(
+                    "KeyUsage {u} cannot be used with Type 2 (EXTERNAL): only symmetric ENCRYPT_DECRYPT keys take imported key material."
+                ),
+            ));
+        }
+        let usage = Usage::parse(usage.as_deref())?;
         check_hsm_cluster(params)?;
         Ok(CreateKeyRequest {
             alias,
             description,
+            usage,
             origin,
             tags: parse_tags(params)?,
         })
@@ -145,6 +140,7 @@ impl CreateKeyRequest {
 
 pub(super) fn create_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let request = CreateKeyRequest::parse(params)?;
+    let (spec, usage) = request.usage.key(ctx.settings.edition);
     let tenant = &ctx.caller.tenant;
     // Key and alias come into existence together: a taken alias creates nothing.
     let (key, _) = ctx
@@ -152,8 +148,8 @@ pub(super) fn create_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
         .create_key_with_alias(
             tenant,
             CreateKey {
-                spec: ctx.settings.edition.key_spec(),
-                usage: KeyUsage::EncryptDecrypt,
+                spec,
+                usage,
                 origin: request.origin,
                 description: request.description,
                 tags: request.tags,
@@ -168,7 +164,10 @@ pub(super) fn create_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
     out.insert("CreateTime".into(), json!(key.created_at.as_secs()));
     out.insert("Description".into(), json!(key.description));
     out.insert("KeyState".into(), json!(key_state(key.state)));
-    out.insert("KeyUsage".into(), json!("ENCRYPT_DECRYPT"));
+    out.insert(
+        "KeyUsage".into(),
+        json!(key_usage::name(key.spec, key.usage)),
+    );
     out.insert("TagCode".into(), json!(0));
     out.insert("TagMsg".into(), json!(""));
     Ok(out)

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use kms_core::{KeyDescription, KeyId, KeyStateKind, KmsError, Origin, PageSize};
 use serde_json::{Map, Value, json};
 
-use super::keys::{check_hsm_cluster, check_key_usage};
+use super::key_usage::{self, Usage};
+use super::keys::check_hsm_cluster;
 use super::metadata::key_metadata;
 use super::{Answer, Ctx, core, offset_limit, parse_key_id, refuse_member_account};
 use crate::error::{ErrorCode, TencentError};
@@ -121,8 +122,8 @@ struct Filters {
     state: Option<Option<KeyStateKind>>,
     search: Option<String>,
     origin: Option<Origin>,
-    /// `false` when the KeyUsage filter names a usage no emulated key has.
-    usage_matches: bool,
+    /// The KeyUsage filter, in Tencent's name.
+    usage: Option<String>,
     tags: Vec<(String, Vec<String>)>,
 }
 
@@ -168,15 +169,18 @@ impl Filters {
                 ));
             }
         };
-        // Empty means ENCRYPT_DECRYPT only, which every emulated key is.
-        let usage_matches = match params.string("KeyUsage")?.as_deref() {
-            None | Some("") | Some("ALL") | Some("ENCRYPT_DECRYPT") => true,
-            Some(other) => match check_key_usage(Some(other)) {
-                Err(e) if e.code == ErrorCode::InvalidParameterValueInvalidKeyUsage => {
-                    return Err(e);
+        // Empty or ALL: every usage; otherwise keys of that usage only.
+        let usage = match params.string("KeyUsage")?.as_deref() {
+            None | Some("") | Some("ALL") => None,
+            Some(other) => {
+                // An unknown name is refused; a known one that is not emulated matches nothing.
+                match Usage::parse(Some(other)) {
+                    Err(e) if e.code == ErrorCode::InvalidParameterValueInvalidKeyUsage => {
+                        return Err(e);
+                    }
+                    _ => Some(other.to_owned()),
                 }
-                _ => false,
-            },
+            }
         };
         check_hsm_cluster(params)?;
         let mut tags = Vec::new();
@@ -191,7 +195,7 @@ impl Filters {
             state,
             search: params.string("SearchKeyAlias")?.filter(|s| !s.is_empty()),
             origin,
-            usage_matches,
+            usage,
             tags,
         })
     }
@@ -212,7 +216,10 @@ impl Filters {
                 .is_some_and(|v| values.is_empty() || values.iter().any(|want| want == v))
         });
         self.user
-            && self.usage_matches
+            && self
+                .usage
+                .as_deref()
+                .is_none_or(|u| u == key_usage::name(key.spec, key.usage))
             && state_ok
             && search_ok
             && self.origin.is_none_or(|o| o == key.origin)

@@ -26,7 +26,8 @@ pub(crate) fn compliance_type(spec: KeySpec) -> u8 {
     match spec {
         KeySpec::Aes256 => 2,
         KeySpec::Sm4 => 4,
-        // #16: keys this dialect does not create yet; SM2 is SM-CRYPTO, the rest FIPS.
+        // Asymmetric keys (#16): SM2 is SM-CRYPTO, RSA and ECC FIPS (HMAC keys are not made
+        // here).
         KeySpec::Sm2 | KeySpec::HmacSm3 => 4,
         _ => 2,
     }
@@ -52,7 +53,10 @@ pub(crate) fn key_metadata(
     m.insert("CreateTime".into(), json!(key.created_at.as_secs()));
     m.insert("Description".into(), json!(key.description));
     m.insert("KeyState".into(), json!(key_state(key.state)));
-    m.insert("KeyUsage".into(), json!("ENCRYPT_DECRYPT"));
+    m.insert(
+        "KeyUsage".into(),
+        json!(super::key_usage::name(key.spec, key.usage)),
+    );
     m.insert("Type".into(), json!(compliance_type(key.spec)));
     m.insert("CreatorUin".into(), json!(uin));
     m.insert("KeyRotationEnabled".into(), json!(false));

@@ -310,6 +310,35 @@ impl Target for Tencent {
             "EnableKeyRotation",
             json!({ "KeyId": generated, "RotateDays": 30 }),
         );
+        // Generated asymmetric keys (#16): an ECC signer and an SM2 decryption key (no RSA
+        // key generation in every rebuild).
+        let signer = s.call(
+            "CreateKey",
+            json!({ "Alias": "fuzz-ecc", "KeyUsage": "ASYMMETRIC_SIGN_VERIFY_ECC" }),
+        )["KeyId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let sm2 = s.call(
+            "CreateKey",
+            json!({ "Alias": "fuzz-sm2", "KeyUsage": "ASYMMETRIC_DECRYPT_SM2" }),
+        )["KeyId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let signature = s.call(
+            "SignByAsymmetricKey",
+            json!({ "KeyId": signer, "Message": b64(b"fuzz"), "Algorithm": "ECC_P256_R1" }),
+        )["Signature"]
+            .clone();
+        let sm2_public = s.call("GetPublicKey", json!({ "KeyId": sm2 }))["PublicKey"].clone();
+        let sm2_cipher = byok_wrap::wrap(
+            &byok_wrap::PublicKey::parse(sm2_public.as_str().unwrap().as_bytes()).unwrap(),
+            byok_wrap::Algorithm::Sm2,
+            b"fuzz",
+            byok_wrap::Sm2Format::Der,
+        )
+        .unwrap();
         let sm_setup = Setup {
             dialect: &self.lanes[2],
             region: SM_REGION,
@@ -437,6 +466,30 @@ impl Target for Tencent {
             ("RotateKey", "", json!({ "KeyId": generated })),
             ("GetKeyRotationStatus", "", json!({ "KeyId": imported })),
             ("DisableKeyRotation", "", json!({ "KeyId": generated })),
+            ("GetPublicKey", "", json!({ "KeyId": signer })),
+            (
+                "SignByAsymmetricKey",
+                "",
+                json!({ "KeyId": signer, "Message": b64(&[3u8; 32]), "Algorithm": "ECC_P256_R1",
+                        "MessageType": "DIGEST" }),
+            ),
+            (
+                "VerifyByAsymmetricKey",
+                "",
+                json!({ "KeyId": signer, "Message": b64(b"fuzz"), "Algorithm": "ECC_P256_R1",
+                        "SignatureValue": signature }),
+            ),
+            (
+                "AsymmetricSm2Decrypt",
+                "",
+                json!({ "KeyId": sm2, "Ciphertext": b64(&sm2_cipher) }),
+            ),
+            ("ListAlgorithms", "", json!({})),
+            (
+                "CreateKey",
+                "asymmetric",
+                json!({ "Alias": "fuzz-new-sm2", "KeyUsage": "ASYMMETRIC_SIGN_VERIFY_SM2" }),
+            ),
         ];
         let mut templates: Vec<Template> = Vec::new();
         let strict_actions = [
@@ -550,8 +603,8 @@ impl Target for Tencent {
                         .map(|a| a.name().to_owned())
                         .chain(
                             [
-                                "GetPublicKey",
-                                "RotateKey",
+                                "ArchiveKey",
+                                "GetRegions",
                                 "createKey",
                                 "CREATEKEY",
                                 "CreateKey ",

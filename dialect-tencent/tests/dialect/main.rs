@@ -5,6 +5,7 @@
 
 mod support;
 
+mod asymmetric;
 mod byok;
 mod captures;
 mod fuzz;

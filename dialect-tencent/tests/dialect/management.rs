@@ -43,11 +43,21 @@ fn create_key_validates_like_tencent() {
         json!({ "Alias": "t", "KeyUsage": "NOPE" }),
         "InvalidParameterValue.InvalidKeyUsage",
     );
+    // ECDSA384's signing algorithm is not documented: not emulated
     h.err(
         "CreateKey",
-        json!({ "Alias": "t", "KeyUsage": "ASYMMETRIC_DECRYPT_SM2" }),
+        json!({ "Alias": "t", "KeyUsage": "ASYMMETRIC_SIGN_VERIFY_ECDSA384" }),
         "UnsupportedOperation.UnsupportedKeyUsageInCurrentRegion",
     );
+    // Tencent imports symmetric material only: an EXTERNAL asymmetric key is refused as such
+    // (#16), whatever the emulation of generated asymmetric keys.
+    for usage in ["ASYMMETRIC_DECRYPT_RSA_2048", "ASYMMETRIC_SIGN_VERIFY_ECC"] {
+        h.err(
+            "CreateKey",
+            json!({ "Alias": "t", "KeyUsage": usage, "Type": 2 }),
+            "InvalidParameterValue.InvalidKeyUsage",
+        );
+    }
     h.err(
         "CreateKey",
         json!({ "Alias": "t", "Tags": [{ "TagKey": "k" }, { "TagKey": "k" }] }),

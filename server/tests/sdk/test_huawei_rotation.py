@@ -100,3 +100,11 @@ def test_imported_keys_cannot_rotate(hw_kms):
     s = _status(hw_kms, key)
     assert s.key_rotation_enabled is False and len(s.key_materials) == 1
     assert encrypt(hw_kms, key, "x")
+
+
+def test_asymmetric_keys_cannot_rotate(hw_kms):
+    # Huawei documents no rotation code for asymmetric keys: KMS.0308, an invalid parameter.
+    key = create_key(hw_kms, spec="EC_P256")
+    with raises_code("KMS.0308"):
+        hw_kms.enable_key_rotation(m.EnableKeyRotationRequest(body=_op(key)))
+    assert _status(hw_kms, key).key_rotation_enabled is False

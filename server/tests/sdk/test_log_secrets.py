@@ -20,6 +20,9 @@ from unittest import mock
 import pytest
 import requests
 from botocore.exceptions import ClientError
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.keywrap import aes_key_wrap_with_padding
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkkms.v2 import model as m
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
@@ -216,6 +219,39 @@ def test_aws_log_has_no_secrets(server_logs, fmt):
         s.add("byok ciphertext", byok)
         kms.delete_imported_key_material(KeyId=ext)
 
+        # asymmetric and HMAC keys (#16): the imported private key, messages, signatures, MACs
+        # and public-key ciphertexts stay out of the log
+        import kmsgate_asymmetric as asym
+
+        signer = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY",
+                                Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+        private_key, _ = asym.genpkey("ECC_NIST_P256")
+        s.add("private key", private_key)
+        p = kmsgate_sdk.import_params(kms, signer, "RSA_2048", "RSAES_OAEP_SHA_256")
+        s.add("import token (asymmetric)", p["ImportToken"])
+        wrapped_key = kmsgate_wrap.wrap_material(p["PublicKey"], "RSAES_OAEP_SHA_256", private_key)
+        s.add("wrapped private key", wrapped_key)
+        kms.import_key_material(KeyId=signer, ImportToken=p["ImportToken"], EncryptedKeyMaterial=wrapped_key,
+                                ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+        message = marker_bytes("SIGNED-MESSAGE", 48)
+        s.add("signed message", message)
+        sig = kms.sign(KeyId=signer, Message=message, MessageType="RAW",
+                       SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+        s.add("signature", sig)
+        assert kms.verify(KeyId=signer, Message=message, MessageType="RAW", Signature=sig,
+                          SigningAlgorithm="ECDSA_SHA_256")["SignatureValid"]
+        kms.get_public_key(KeyId=signer)
+        mac_key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["KeyId"]
+        mac = kms.generate_mac(KeyId=mac_key, Message=message, MacAlgorithm="HMAC_SHA_256")["Mac"]
+        s.add("MAC", mac)
+        assert kms.verify_mac(KeyId=mac_key, Message=message, MacAlgorithm="HMAC_SHA_256", Mac=mac)["MacValid"]
+        rsa_key = kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"]
+        oaep = kms.encrypt(KeyId=rsa_key, Plaintext=plaintext,
+                           EncryptionAlgorithm="RSAES_OAEP_SHA_256")["CiphertextBlob"]
+        s.add("RSA-OAEP ciphertext", oaep)
+        assert kms.decrypt(KeyId=rsa_key, CiphertextBlob=oaep,
+                           EncryptionAlgorithm="RSAES_OAEP_SHA_256")["Plaintext"] == plaintext
+
         # strict signatures: a wrong secret is refused, and neither it nor its signature is logged
         wrong_secret = marker("WRONG-SECRET")
         s.add("wrong secret", wrong_secret)
@@ -349,6 +385,22 @@ def test_tencent_log_has_no_secrets(server_logs, fmt):
             keep("byok ciphertext", kt.call(c, "Encrypt", KeyId=ext, Plaintext=kt.b64(plaintext))["CiphertextBlob"])
             kt.call(c, "DeleteImportedKeyMaterial", KeyId=ext)
 
+            # generated asymmetric keys (#16): messages, signatures and SM2 plaintexts stay out
+            signer = kt.call(c, "CreateKey", Alias="logs-ecc", KeyUsage="ASYMMETRIC_SIGN_VERIFY_ECC")["KeyId"]
+            message = marker_bytes("SIGNED-MESSAGE", 64)
+            s.add("signed message", message)
+            sig = keep("signature", kt.call(c, "SignByAsymmetricKey", KeyId=signer, Algorithm="ECC_P256_R1",
+                                            Message=kt.b64(message))["Signature"])
+            assert kt.call(c, "VerifyByAsymmetricKey", KeyId=signer, Algorithm="ECC_P256_R1",
+                           Message=kt.b64(message), SignatureValue=sig)["SignatureValid"] is True
+            sm2 = kt.call(c, "CreateKey", Alias="logs-sm2", KeyUsage="ASYMMETRIC_DECRYPT_SM2")["KeyId"]
+            der = kt.unb64(kt.call(c, "GetPublicKey", KeyId=sm2)["PublicKey"])
+            sealed = kmsgate_wrap.openssl_sm2_encrypt(der, plaintext)
+            s.add("SM2 ciphertext", sealed)
+            out = kt.call(c, "AsymmetricSm2Decrypt", KeyId=sm2, Ciphertext=kt.b64(sealed))
+            assert kt.unb64(out["Plaintext"]) == plaintext
+            kt.call(c, "ListAlgorithms")
+
             with pytest.raises(TencentCloudSDKException) as info:
                 kt.call(wrong, "Encrypt", KeyId=key, Plaintext=kt.b64(plaintext))
             assert info.value.get_code() == "AuthFailure.SignatureFailure"
@@ -387,6 +439,9 @@ HUAWEI_OPS = {
     ("POST", "delete-imported-key-material"): "DeleteImportedKeyMaterial",
     ("POST", "encrypt-data"): "EncryptData", ("POST", "decrypt-data"): "DecryptData",
     ("POST", "re-encrypt"): "ReEncrypt", ("POST", "gen-random"): "GenRandom",
+    ("POST", "get-publickey"): "ShowPublicKey", ("POST", "sign"): "Sign",
+    ("POST", "verify"): "ValidateSignature", ("POST", "generate-mac"): "GenerateMac",
+    ("POST", "verify-mac"): "VerifyMac",
     ("POST", "create-datakey"): "CreateDatakey",
     ("POST", "create-datakey-without-plaintext"): "CreateDatakeyWithoutPlaintext",
     ("POST", "encrypt-datakey"): "EncryptDatakey", ("POST", "decrypt-datakey"): "DecryptDatakey",
@@ -493,6 +548,55 @@ def test_huawei_log_has_no_secrets(server_logs, fmt):
             hw.import_material(kms, ext, p, wrapped)
             s.add_b64("byok ciphertext", hw.encrypt(kms, ext, plaintext))
             kms.delete_imported_key_material(m.DeleteImportedKeyMaterialRequest(body=op(ext)))
+
+            # asymmetric and HMAC keys (#16): messages, signatures, MACs, the private key and
+            # both import layers stay out of the log
+            signer = kms.create_key(m.CreateKeyRequest(body=m.CreateKeyRequestBody(
+                key_alias="logs-ec", key_spec="EC_P256"))).key_info.key_id
+            digest = marker_bytes("DIGEST", 32)
+            s.add("digest", digest)
+            sig = kms.sign(m.SignRequest(body=m.SignRequestBody(
+                key_id=signer, message=base64.b64encode(digest).decode(),
+                signing_algorithm="ECDSA_SHA_256"))).signature
+            s.add_b64("signature", sig)
+            assert kms.validate_signature(m.ValidateSignatureRequest(body=m.VerifyRequestBody(
+                key_id=signer, message=base64.b64encode(digest).decode(), signature=sig,
+                signing_algorithm="ECDSA_SHA_256"))).signature_valid == "true"
+            kms.show_public_key(m.ShowPublicKeyRequest(body=op(signer)))
+            mac_key = kms.create_key(m.CreateKeyRequest(body=m.CreateKeyRequestBody(
+                key_alias="logs-hmac", key_spec="HMAC_256"))).key_info.key_id
+            mac_message = marker_bytes("MAC-MESSAGE", 48)
+            s.add("MAC message", mac_message)
+            mac = kms.generate_mac(m.GenerateMacRequest(body=m.GenerateMacRequestBody(
+                key_id=mac_key, mac_algorithm="HMAC_SHA_256",
+                message=base64.b64encode(mac_message).decode()))).mac
+            s.add_b64("MAC", mac)
+            assert kms.verify_mac(m.VerifyMacRequest(body=m.VerifyMacRequestBody(
+                key_id=mac_key, mac_algorithm="HMAC_SHA_256",
+                message=base64.b64encode(mac_message).decode(), mac=mac))).mac_valid is True
+            sm2 = kms.create_key(m.CreateKeyRequest(body=m.CreateKeyRequestBody(
+                key_alias="logs-sm2", key_spec="SM2", key_usage="ENCRYPT_DECRYPT"))).key_info.key_id
+            asym = kms.encrypt_data(m.EncryptDataRequest(body=m.EncryptDataRequestBody(
+                key_id=sm2, plain_text=plaintext, encryption_algorithm="SM2_ENCRYPT"))).cipher_text
+            s.add_b64("SM2 ciphertext", asym)
+            assert kms.decrypt_data(m.DecryptDataRequest(body=m.DecryptDataRequestBody(
+                key_id=sm2, cipher_text=asym, encryption_algorithm="SM2_ENCRYPT"))).plain_text == plaintext
+            ec_ext = kms.create_key(m.CreateKeyRequest(body=m.CreateKeyRequestBody(
+                key_alias="logs-ec-ext", key_spec="EC_P256", origin="external"))).key_info.key_id
+            p = hw.params(kms, ec_ext, "RSAES_OAEP_SHA_256")
+            s.add_b64("import token (asymmetric)", p.import_token)
+            private_key = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            s.add("private key", private_key)
+            temp = marker_bytes("TEMP-KEY", 32)
+            s.add("temporary key", temp)
+            first = hw.wrap(p.public_key, "RSAES_OAEP_SHA_256", temp)
+            second = base64.b64encode(aes_key_wrap_with_padding(temp, private_key)).decode()
+            s.add_b64("encrypted_key_material (asymmetric)", first)
+            s.add_b64("encrypted_privatekey", second)
+            kms.import_key_material(m.ImportKeyMaterialRequest(body=m.ImportKeyMaterialRequestBody(
+                key_id=ec_ext, import_token=p.import_token, encrypted_key_material=first,
+                encrypted_privatekey=second)))
 
             with hw.raises_code("APIG.0301", 401):
                 hw.create_key(hw.client(ep, project, ak, wrong_sk))

@@ -55,10 +55,12 @@ EXPECTED_OUTPUT = {
     "aws": ["Enabled", "hello, BYOK"],
     "aws-kmsgate-wrap": ["Enabled", "hello, BYOK"],
     "aws-sm": ["Enabled", "hello, SM4"],
+    "aws-asym": ["Enabled", "Verified OK"],
     "tencent": ["Enabled", "hello, BYOK"],
     "tencent-sm": ["Enabled 4", "hello, SM4"],
     "huawei": ["2", "hello, BYOK"],
     "huawei-sm": ["2 SM4", "hello, SM4"],
+    "huawei-asym": ["2 EC_P256 SIGN_VERIFY", "signature verified"],
     "seed": ["Enabled", "hello, seed"],
 }
 QUICKSTARTS = tuple(EXPECTED_OUTPUT)

@@ -92,3 +92,13 @@ def test_imported_keys_cannot_rotate(tc):
     call(tc, "DisableKeyRotation", KeyId=key)
     assert _enabled(tc, key) is False
     assert describe(tc, key)["KeyRotationEnabled"] is False
+
+
+def test_asymmetric_keys_cannot_rotate(tc):
+    key = call(tc, "CreateKey", Alias="rot-ecc", KeyUsage="ASYMMETRIC_SIGN_VERIFY_ECC")["KeyId"]
+    for action in ("EnableKeyRotation", "RotateKey"):
+        with raises_code("UnsupportedOperation.RotateNotSupported"):
+            call(tc, action, KeyId=key)
+    assert _enabled(tc, key) is False
+    meta = describe(tc, key)
+    assert (meta["KeyRotationEnabled"], meta["LastRotateTime"]) == (False, 0)
