@@ -47,6 +47,10 @@ pub enum ErrorCode {
     Kms0310,
     /// Failed to decrypt data using the RSA private key.
     Kms0311,
+    /// External keys cannot be rotated.
+    Kms0312,
+    /// Key rotation is not enabled.
+    Kms0313,
     /// Invalid key_alias.
     Kms1101,
     /// The API does not exist or has not been published in the environment.
@@ -88,6 +92,8 @@ impl ErrorCode {
             ErrorCode::Kms0309 => "KMS.0309",
             ErrorCode::Kms0310 => "KMS.0310",
             ErrorCode::Kms0311 => "KMS.0311",
+            ErrorCode::Kms0312 => "KMS.0312",
+            ErrorCode::Kms0313 => "KMS.0313",
             ErrorCode::Kms1101 => "KMS.1101",
             ErrorCode::Apig0101 => "APIG.0101",
             ErrorCode::Apig0201 => "APIG.0201",
@@ -114,6 +120,8 @@ impl ErrorCode {
             | ErrorCode::Kms0309
             | ErrorCode::Kms0310
             | ErrorCode::Kms0311
+            | ErrorCode::Kms0312
+            | ErrorCode::Kms0313
             | ErrorCode::Kms1101 => Shape::Kms,
         }
     }

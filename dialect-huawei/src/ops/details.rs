@@ -35,7 +35,7 @@ pub(super) fn key_details(ctx: &Ctx<'_>, key: &KeyDescription, alias: &str) -> V
         "key_type": "1",
         "expiration_time": expiration,
         "origin": origin(key.origin),
-        "key_rotation_enabled": "false",
+        "key_rotation_enabled": super::rotation::enabled_flag(ctx, key),
         "sys_enterprise_project_id": "0",
         "keystore_id": "0",
     })

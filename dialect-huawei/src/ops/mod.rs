@@ -13,6 +13,7 @@ mod keys;
 mod mac;
 mod public_key;
 mod re_encrypt;
+mod rotation;
 mod sign;
 pub(crate) mod wire_names;
 
@@ -102,6 +103,12 @@ operations! {
     ValidateSignature => POST "verify" => sign::verify,
     GenerateMac => POST "generate-mac" => mac::generate_mac,
     VerifyMac => POST "verify-mac" => mac::verify_mac,
+    // Rotation (#17); the SDK's show_key_rotation_status is get-key-rotation-status.
+    EnableKeyRotation => POST "enable-key-rotation" => rotation::enable_key_rotation,
+    DisableKeyRotation => POST "disable-key-rotation" => rotation::disable_key_rotation,
+    ShowKeyRotationStatus => POST "get-key-rotation-status" => rotation::get_key_rotation_status,
+    UpdateKeyRotationInterval => POST "update-key-rotation-interval" => rotation::update_key_rotation_interval,
+    RotateOnDemand => POST "rotate-on-demand" => rotation::rotate_on_demand,
 }
 
 impl Operation {

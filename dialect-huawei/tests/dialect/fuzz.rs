@@ -310,6 +310,8 @@ impl Target for Huawei {
         let plain = hex::decode(data_key["plain_text"].as_str().unwrap()).unwrap();
         let mut with_digest = plain.clone();
         with_digest.extend_from_slice(&<sha2::Sha256 as sha2::Digest>::digest(&plain)[..]);
+        // update-key-rotation-interval needs rotation enabled.
+        s.call("enable-key-rotation", json!({ "key_id": sm4 }));
         let marker = s.call("list-keys", json!({ "limit": "1" }))["next_marker"].clone();
         // Asymmetric and HMAC keys (issue #16): an EC signer, an SM2 encryption key (SM2
         // rather than RSA: no RSA key generation in every rebuild), an HMAC key, and an
@@ -586,6 +588,37 @@ impl Target for Huawei {
                 "",
                 json!({ "alias": "kms-fuzz-moving", "target_key_id": generated }),
             ),
+            // Rotation (#17); an imported key only answers the status.
+            (
+                "POST",
+                p("enable-key-rotation"),
+                "",
+                json!({ "key_id": sm4 }),
+            ),
+            (
+                "POST",
+                p("update-key-rotation-interval"),
+                "",
+                json!({ "key_id": sm4, "rotation_interval": 30 }),
+            ),
+            (
+                "POST",
+                p("get-key-rotation-status"),
+                "",
+                json!({ "key_id": imported }),
+            ),
+            (
+                "POST",
+                p("rotate-on-demand"),
+                "",
+                json!({ "key_id": generated }),
+            ),
+            (
+                "POST",
+                p("disable-key-rotation"),
+                "",
+                json!({ "key_id": sm4 }),
+            ),
         ];
         let mut templates: Vec<Template> = Vec::new();
         let strict_routes = [
@@ -696,6 +729,11 @@ impl Target for Huawei {
             "decrypt-datakey",
             "aliases",
             "alias/associate",
+            "enable-key-rotation",
+            "disable-key-rotation",
+            "get-key-rotation-status",
+            "update-key-rotation-interval",
+            "rotate-on-demand",
             "get-publickey",
             "sign",
             "verify",

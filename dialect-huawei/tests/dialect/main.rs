@@ -13,3 +13,4 @@ mod captures;
 mod crypto;
 mod fuzz;
 mod management;
+mod rotation;

@@ -182,9 +182,10 @@ pub(super) fn describe_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
         .map_err(core)?;
     let alias = ctx.alias_of(&id)?;
     let mut out = Map::new();
+    let metadata = key_metadata(ctx.caller, &key, alias.as_ref());
     out.insert(
         "KeyMetadata".into(),
-        key_metadata(ctx.caller, &key, alias.as_ref()),
+        super::rotation::with_rotation(ctx, &key, metadata),
     );
     Ok(out)
 }

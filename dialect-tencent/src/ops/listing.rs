@@ -86,7 +86,10 @@ pub(super) fn describe_keys(ctx: &Ctx<'_>, params: &Params) -> Answer {
     for id in &ids {
         // Ids that name no key of this account and region are left out, as Tencent does.
         match ctx.kms.describe_key(&ctx.caller.tenant, id) {
-            Ok(key) => metadatas.push(key_metadata(ctx.caller, &key, aliases.get(id))),
+            Ok(key) => {
+                let metadata = key_metadata(ctx.caller, &key, aliases.get(id));
+                metadatas.push(super::rotation::with_rotation(ctx, &key, metadata));
+            }
             Err(KmsError::KeyNotFound { .. }) => {}
             Err(e) => return Err(core(e)),
         }
@@ -242,7 +245,10 @@ pub(super) fn list_key_detail(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let total = keys.len();
     let metadatas: Vec<Value> = page(keys, offset, limit)
         .iter()
-        .map(|k| key_metadata(ctx.caller, k, aliases.get(&k.key_id)))
+        .map(|k| {
+            let metadata = key_metadata(ctx.caller, k, aliases.get(&k.key_id));
+            super::rotation::with_rotation(ctx, k, metadata)
+        })
         .collect();
     let mut out = Map::new();
     out.insert("TotalCount".into(), json!(total));

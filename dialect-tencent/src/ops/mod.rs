@@ -8,6 +8,7 @@ mod key_usage;
 pub(crate) mod keys;
 mod listing;
 pub(crate) mod metadata;
+mod rotation;
 mod status;
 
 use std::fmt;
@@ -195,6 +196,10 @@ actions! {
     AsymmetricRsaDecrypt => asymmetric::asymmetric_rsa_decrypt, ["KeyId", "Ciphertext", "Algorithm"],
     AsymmetricSm2Decrypt => asymmetric::asymmetric_sm2_decrypt, ["KeyId", "Ciphertext"],
     ListAlgorithms => asymmetric::list_algorithms, [],
+    EnableKeyRotation => rotation::enable_key_rotation, ["KeyId", "RotateDays", "MemberAccount"],
+    DisableKeyRotation => rotation::disable_key_rotation, ["KeyId", "MemberAccount"],
+    GetKeyRotationStatus => rotation::get_key_rotation_status, ["KeyId", "MemberAccount"],
+    RotateKey => rotation::rotate_key, ["KeyId", "MemberAccount"],
 }
 
 impl Action {
@@ -255,7 +260,8 @@ impl fmt::Display for Action {
     }
 }
 
-/// Actions of Tencent KMS 2019-01-18 that kmsgate does not emulate (rotation, data keys, white-box keys, post-quantum, cloud resource bindings, batches).
+/// Actions of Tencent KMS 2019-01-18 that kmsgate does not emulate (data keys, white-box keys,
+/// post-quantum, cloud resource bindings, batches).
 const NOT_EMULATED: &[&str] = &[
     "ArchiveKey",
     "BindCloudResource",
@@ -272,20 +278,17 @@ const NOT_EMULATED: &[&str] = &[
     "DescribeWhiteBoxServiceStatus",
     "DisableDataKey",
     "DisableDataKeys",
-    "DisableKeyRotation",
     "DisableKeys",
     "DisableWhiteBoxKey",
     "DisableWhiteBoxKeys",
     "EnableDataKey",
     "EnableDataKeys",
-    "EnableKeyRotation",
     "EnableKeys",
     "EnableWhiteBoxKey",
     "EnableWhiteBoxKeys",
     "EncryptByWhiteBox",
     "GetDataKeyCiphertextBlob",
     "GetDataKeyPlaintext",
-    "GetKeyRotationStatus",
     "GetRegions",
     "ImportDataKey",
     "ListDataKeyDetail",
@@ -295,7 +298,6 @@ const NOT_EMULATED: &[&str] = &[
     "PostQuantumCryptoEncrypt",
     "PostQuantumCryptoSign",
     "PostQuantumCryptoVerify",
-    "RotateKey",
     "ScheduleDataKeyDeletion",
     "UnbindCloudResource",
     "UpdateDataKeyDescription",
@@ -359,7 +361,7 @@ mod tests {
             assert!(!NOT_EMULATED.contains(&action.name()), "{action}");
         }
         assert_eq!(
-            resolve_action("RotateKey").unwrap_err().code,
+            resolve_action("ArchiveKey").unwrap_err().code,
             ErrorCode::UnsupportedOperation
         );
         assert_eq!(

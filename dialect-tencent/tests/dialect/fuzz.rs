@@ -305,6 +305,11 @@ impl Target for Tencent {
             json!({ "KeyId": imported, "Plaintext": b64(b"byok") }),
         )["CiphertextBlob"]
             .clone();
+        // RotateKey needs rotation enabled.
+        s.call(
+            "EnableKeyRotation",
+            json!({ "KeyId": generated, "RotateDays": 30 }),
+        );
         // Generated asymmetric keys (#16): an ECC signer and an SM2 decryption key (no RSA
         // key generation in every rebuild).
         let signer = s.call(
@@ -452,6 +457,15 @@ impl Target for Tencent {
             ),
             ("GenerateRandom", "", json!({ "NumberOfBytes": 32 })),
             ("GetServiceStatus", "", json!({})),
+            // Rotation (#17); an imported key only answers the status.
+            (
+                "EnableKeyRotation",
+                "",
+                json!({ "KeyId": generated, "RotateDays": 7 }),
+            ),
+            ("RotateKey", "", json!({ "KeyId": generated })),
+            ("GetKeyRotationStatus", "", json!({ "KeyId": imported })),
+            ("DisableKeyRotation", "", json!({ "KeyId": generated })),
             ("GetPublicKey", "", json!({ "KeyId": signer })),
             (
                 "SignByAsymmetricKey",
@@ -589,8 +603,8 @@ impl Target for Tencent {
                         .map(|a| a.name().to_owned())
                         .chain(
                             [
-                                "GetPublicKey",
-                                "RotateKey",
+                                "ArchiveKey",
+                                "GetRegions",
                                 "createKey",
                                 "CREATEKEY",
                                 "CreateKey ",

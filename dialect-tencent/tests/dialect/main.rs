@@ -10,6 +10,7 @@ mod byok;
 mod captures;
 mod fuzz;
 mod management;
+mod rotation;
 mod sdks;
 mod signing;
 mod surface;

@@ -19,6 +19,8 @@ pub const REGION: &str = "ap-guangzhou";
 
 pub struct Harness {
     pub dialect: TencentDialect,
+    /// The engine behind the dialect, for keys Tencent's API cannot make.
+    pub kms: Arc<Kms>,
     /// The engine's clock (material expiry, tokens) and the quota clock.
     pub clock: Arc<ManualClock>,
     /// The real clock signatures are judged by.
@@ -51,8 +53,10 @@ pub fn harness_over(store: Arc<dyn KeyStore>, config: Settings) -> Harness {
         real: signature_clock.clone(),
         emulated: clock.clone(),
     };
+    let kms = Arc::new(kms);
     Harness {
-        dialect: TencentDialect::new(Arc::new(kms), config, clocks),
+        dialect: TencentDialect::new(kms.clone(), config, clocks),
+        kms,
         clock,
         signature_clock,
     }

@@ -23,7 +23,7 @@ fn platform_codes_for_action_version_and_region() {
     let send = |c: Call<'_>| h.send(&c).code().to_owned();
     assert_eq!(send(Call::new("NoSuchThing", json!({}))), "InvalidAction");
     assert_eq!(
-        send(Call::new("RotateKey", json!({}))),
+        send(Call::new("ArchiveKey", json!({}))),
         "UnsupportedOperation"
     );
     assert_eq!(

@@ -94,7 +94,7 @@ def test_platform_codes(tencent_server, region):
     with raises_code("InvalidAction"):
         cc.call_json("NoSuchAction", {})
     with raises_code("UnsupportedOperation"):
-        cc.call_json("RotateKey", {"KeyId": str(uuid.uuid4())})
+        cc.call_json("ArchiveKey", {"KeyId": str(uuid.uuid4())})
     with raises_code("UnknownParameter"):
         cc.call_json("DescribeKey", {"KeyId": str(uuid.uuid4()), "Surprise": 1})
     with raises_code("MissingParameter"):
