@@ -145,12 +145,12 @@ fn rotate_key_needs_rotation_enabled() {
         h.now_secs() - 60 + 365 * DAY
     );
 
-    // A disabled key cannot rotate.
+    // A disabled key cannot rotate (as no use of a disabled key's material can).
     h.ok("DisableKey", json!({ "KeyId": key }));
     h.err(
         "RotateKey",
         json!({ "KeyId": key }),
-        "ResourceUnavailable.CmkStateNotSupport",
+        "ResourceUnavailable.CmkDisabled",
     );
 }
 
