@@ -24,14 +24,17 @@ mod metrics;
 mod run;
 mod seed;
 mod settings;
+mod shared_clock;
 mod signals;
+mod store_settings;
 mod wrap_cmd;
 
 pub use background::{Background, BackgroundError};
 pub use dialect::DialectKind;
 pub use dialect_kit::{Dialect, Edge};
+pub use kms_core::PostgresUrl;
 pub use run::{StartFailure, dialect_main, kmsgate_main};
 pub use settings::{
-    AdminSettings, InvalidListenAddr, LimitSettings, ListenAddr, Overrides, PoolSettings, Settings,
-    SettingsError, Unusable,
+    AdminSettings, InvalidListenAddr, LimitSettings, ListenAddr, Overrides, PoolSettings,
+    PostgresSettings, RootKeyHex, Settings, SettingsError, StoreKind, StoreSettings, Unusable,
 };

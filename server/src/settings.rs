@@ -17,6 +17,10 @@ use crate::dialect::DialectKind;
 use crate::env_source::{EnvSource, data_maps, env_name, setting_path};
 use crate::known_settings;
 use crate::logging::{LogFormat, LogLevel};
+pub use crate::store_settings::{
+    PostgresSettings, RootKeyHex, RootKeySource, StoreChoice, StoreKind, StoreSettings,
+    StoreUnusable,
+};
 
 /// A process's whole configuration. Unknown keys are errors, so a typo never silently falls
 /// back to a default.
@@ -29,6 +33,15 @@ pub struct Settings {
     /// `in_memory`: keep keys in memory only; nothing is written to disk and everything is
     /// gone when the process exits. Default false.
     pub in_memory: bool,
+    /// `[store]`: which store (`redb`, `memory`, `postgres`) and how to reach a database.
+    pub store: StoreSettings,
+    /// `root_key_file`: a file holding the root key (64 hex digits, as `root.key`), instead
+    /// of the data directory's `root.key` or a fresh key in memory. Every instance sharing a
+    /// postgres store needs the same root key: this or `root_key`. Default unset.
+    pub root_key_file: Option<PathBuf>,
+    /// `root_key` (`KMSGATE_ROOT_KEY`): the root key itself, 64 hex digits. Never logged.
+    /// Default unset.
+    pub root_key: Option<RootKeyHex>,
     /// `sweep_interval_secs`: seconds between passes of the background expiry sweeper
     /// (at least 1). Default 1.
     pub sweep_interval_secs: u64,
@@ -55,6 +68,9 @@ impl Default for Settings {
         Settings {
             data_dir: PathBuf::from("./kmsgate-data"),
             in_memory: false,
+            store: StoreSettings::default(),
+            root_key_file: None,
+            root_key: None,
             sweep_interval_secs: 1,
             admin: AdminSettings::default(),
             limits: LimitSettings::default(),
@@ -259,6 +275,8 @@ pub enum Unusable {
     NoDataDir,
     #[error("admin.token must not be empty (leave it unset instead)")]
     EmptyAdminToken,
+    #[error(transparent)]
+    Store(#[from] StoreUnusable),
     /// A dialect's section, in the dialect's own words.
     #[error(transparent)]
     Dialect(Box<dyn std::error::Error + Send + Sync>),
@@ -362,10 +380,22 @@ impl Settings {
         {
             return Err(Unusable::EmptyAdminToken);
         }
-        if !self.in_memory && self.data_dir.as_os_str().is_empty() {
+        let (store, _) = self.store_choice()?;
+        if matches!(store, StoreChoice::Redb(_)) && self.data_dir.as_os_str().is_empty() {
             return Err(Unusable::NoDataDir);
         }
         Ok(())
+    }
+
+    /// The store to open and the root key configured for it (checked by `load`).
+    pub fn store_choice(&self) -> Result<(StoreChoice, Option<RootKeySource>), StoreUnusable> {
+        crate::store_settings::resolve(
+            &self.store,
+            self.in_memory,
+            &self.data_dir,
+            self.root_key_file.as_ref(),
+            self.root_key.as_ref(),
+        )
     }
 
     pub fn listen(&self, kind: DialectKind) -> &ListenAddr {

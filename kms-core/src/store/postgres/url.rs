@@ -8,7 +8,8 @@ use postgres::config::Host;
 
 /// A PostgreSQL connection string that parsed. Its `Display` and `Debug` leave the password
 /// out, so it can go into a startup log line or an error message as it is.
-#[derive(Clone)]
+#[derive(Clone, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub struct PostgresUrl {
     config: postgres::Config,
 }
@@ -16,7 +17,7 @@ pub struct PostgresUrl {
 /// A connection string that does not parse; the parser's message, which never repeats the
 /// string (so not its password either).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("not a PostgreSQL connection URL: {0}")]
+#[error("not a PostgreSQL connection URL ({0})")]
 pub struct InvalidPostgresUrl(String);
 
 impl FromStr for PostgresUrl {
