@@ -232,4 +232,20 @@ mod tests {
         }
         assert!(TokenIssuer::generate().is_ok());
     }
+
+    #[test]
+    fn engines_with_one_root_key_verify_each_others_tokens() {
+        use std::sync::Arc;
+
+        use kms_core::{Kms, MemoryStore, RootKey};
+
+        // Two processes over one shared store hold the same root key, not the same engine.
+        let engine = |root: u8| {
+            Kms::builder(Arc::new(MemoryStore::new()), &RootKey::from_bytes([root; 32])).build()
+        };
+        let (a, b, other) = (engine(7), engine(7), engine(8));
+        let token = TokenIssuer::for_engine(&a).issue(&claims()).unwrap();
+        assert_eq!(TokenIssuer::for_engine(&b).verify(&token), Some(claims()));
+        assert_eq!(TokenIssuer::for_engine(&other).verify(&token), None);
+    }
 }

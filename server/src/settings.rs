@@ -591,6 +591,101 @@ mod tests {
         assert!(e.contains("KMSGATE_"), "{e}");
     }
 
+    const HEX_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+    #[test]
+    fn the_store_kind_resolves_with_the_old_flags() {
+        let load = |pairs: &[(&str, &str)], o: &Overrides| {
+            let s = Settings::load(None, &env(pairs), o).unwrap();
+            s.store_choice().unwrap().0
+        };
+        let none = Overrides::default();
+        assert!(matches!(load(&[], &none), StoreChoice::Redb(_)));
+        assert!(matches!(
+            load(&[("KMSGATE_IN_MEMORY", "true")], &none),
+            StoreChoice::Memory
+        ));
+        let flag = Overrides {
+            in_memory: true,
+            ..Overrides::default()
+        };
+        assert!(matches!(load(&[], &flag), StoreChoice::Memory));
+        assert!(matches!(
+            load(&[("KMSGATE_STORE__KIND", "memory")], &none),
+            StoreChoice::Memory
+        ));
+        let pg = load(
+            &[
+                ("KMSGATE_STORE__KIND", "postgres"),
+                (
+                    "KMSGATE_STORE__POSTGRES__URL",
+                    "postgres://kms:pw-1234@db:5433/k",
+                ),
+                ("KMSGATE_STORE__POSTGRES__POOL_SIZE", "4"),
+                ("KMSGATE_ROOT_KEY", HEX_KEY),
+            ],
+            &none,
+        );
+        let StoreChoice::Postgres(options) = &pg else {
+            panic!("{pg:?}");
+        };
+        assert_eq!(options.pool_size, 4);
+        assert_eq!(options.statement_timeout, std::time::Duration::from_secs(5));
+        // Neither the startup line nor Debug shows the password or the root key.
+        for shown in [pg.describe(), format!("{pg:?}")] {
+            assert!(shown.contains("postgres://kms@db:5433/k"), "{shown}");
+            assert!(!shown.contains("pw-1234"), "{shown}");
+        }
+        let s = Settings::load(None, &env(&[("KMSGATE_ROOT_KEY", HEX_KEY)]), &none).unwrap();
+        assert!(!format!("{s:?}").contains("00112233"), "{s:?}");
+    }
+
+    #[test]
+    fn unusable_store_settings_are_errors_naming_the_setting() {
+        let url = ("KMSGATE_STORE__POSTGRES__URL", "postgres://u@h/d");
+        let kind = ("KMSGATE_STORE__KIND", "postgres");
+        let key = ("KMSGATE_ROOT_KEY", HEX_KEY);
+        let e = error_of(None, &[kind, key]);
+        assert!(e.contains("store.postgres.url"), "{e}");
+        let e = error_of(None, &[kind, url]);
+        assert!(e.contains("root_key_file or root_key"), "{e}");
+        let e = error_of(None, &[kind, url, key, ("KMSGATE_ROOT_KEY_FILE", "/k")]);
+        assert!(e.contains("not both"), "{e}");
+        let e = error_of(None, &[kind, url, key, ("KMSGATE_IN_MEMORY", "true")]);
+        assert!(e.contains("in_memory"), "{e}");
+        let e = error_of(
+            None,
+            &[kind, url, key, ("KMSGATE_STORE__POSTGRES__POOL_SIZE", "1")],
+        );
+        assert!(e.contains("store.postgres.pool_size"), "{e}");
+        let e = error_of(
+            None,
+            &[
+                kind,
+                url,
+                key,
+                ("KMSGATE_STORE__POSTGRES__STATEMENT_TIMEOUT_MS", "0"),
+            ],
+        );
+        assert!(e.contains("store.postgres.statement_timeout_ms"), "{e}");
+        let e = error_of(None, &[("KMSGATE_STORE__KIND", "sqlite")]);
+        assert!(e.contains("sqlite"), "{e}");
+        let e = error_of(None, &[("KMSGATE_ROOT_KEY", "abcd")]);
+        assert!(e.contains("64 hex digits") && !e.contains("abcd"), "{e}");
+        let e = error_of(
+            None,
+            &[
+                kind,
+                key,
+                ("KMSGATE_STORE__POSTGRES__URL", "postgres://u:s3cr3t@h:x/d"),
+            ],
+        );
+        assert!(
+            e.contains("not a PostgreSQL connection URL") && !e.contains("s3cr3t"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn variables_naming_no_setting_are_warnings_not_errors() {
         let env = env(&[

@@ -101,7 +101,8 @@ pub enum RootKeySource {
 pub enum StoreChoice {
     Memory,
     Redb(PathBuf),
-    Postgres(PostgresOptions),
+    /// Boxed: a parsed connection configuration is large, and the other choices are small.
+    Postgres(Box<PostgresOptions>),
 }
 
 impl StoreChoice {
@@ -194,7 +195,7 @@ pub fn resolve(
             if key.is_none() {
                 return Err(StoreUnusable::NoSharedRootKey);
             }
-            StoreChoice::Postgres(options)
+            StoreChoice::Postgres(Box::new(options))
         }
     };
     Ok((choice, key))

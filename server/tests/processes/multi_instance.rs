@@ -170,6 +170,16 @@ fn two_instances_share_keys_imports_and_the_clock() {
         .as_f64()
         .unwrap();
     assert!(offset >= 7200.0, "B's clock shows A's move: {offset}");
+
+    // An instance with another root key cannot open the records: it refuses to start.
+    let wrong = Launch::new(AWS)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("KMSGATE_STORE__KIND", "postgres")
+        .env("KMSGATE_STORE__POSTGRES__URL", &url)
+        .env("KMSGATE_ROOT_KEY", &"ab".repeat(32))
+        .run_to_exit();
+    assert_eq!(wrong.code, Some(1), "{wrong:?}");
+    assert!(wrong.stderr.contains("root key cannot open"), "{}", wrong.stderr);
 }
 
 /// Creates keys through `server` from `threads` threads until `stop`; every id acknowledged

@@ -546,6 +546,33 @@ mod tests {
         assert!(refused.to_string().contains("newer kmsgate"), "{refused}");
     }
 
+    #[test]
+    fn an_exclusive_task_runs_in_one_process_at_a_time() {
+        let Some(pg) = TestPostgres::start() else {
+            return;
+        };
+        let options = pg.options();
+        let (a, b) = (
+            PostgresStore::open(&options).unwrap(),
+            PostgresStore::open(&options).unwrap(),
+        );
+        let mut inner = None;
+        let ran = a
+            .exclusive("sweep", &mut || {
+                let mut ran_b = false;
+                inner = Some(b.exclusive("sweep", &mut || ran_b = true).unwrap());
+                assert!(!ran_b, "B ran while A held the task");
+                // Another task is not excluded.
+                assert!(b.exclusive("other", &mut || {}).unwrap());
+            })
+            .unwrap();
+        assert!(ran);
+        assert_eq!(inner, Some(false));
+        let mut ran_b = false;
+        assert!(b.exclusive("sweep", &mut || ran_b = true).unwrap());
+        assert!(ran_b, "released after A's run");
+    }
+
     fn db_name(options: &PostgresOptions) -> String {
         options.url.config().get_dbname().unwrap().to_owned()
     }
