@@ -241,7 +241,11 @@ mod tests {
 
         // Two processes over one shared store hold the same root key, not the same engine.
         let engine = |root: u8| {
-            Kms::builder(Arc::new(MemoryStore::new()), &RootKey::from_bytes([root; 32])).build()
+            Kms::builder(
+                Arc::new(MemoryStore::new()),
+                &RootKey::from_bytes([root; 32]),
+            )
+            .build()
         };
         let (a, b, other) = (engine(7), engine(7), engine(8));
         let token = TokenIssuer::for_engine(&a).issue(&claims()).unwrap();

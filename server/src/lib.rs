@@ -33,6 +33,8 @@ pub use background::{Background, BackgroundError};
 pub use dialect::DialectKind;
 pub use dialect_kit::{Dialect, Edge};
 pub use kms_core::PostgresUrl;
+#[cfg(feature = "test-postgres")]
+pub use kms_core::testing::postgres::TestPostgres;
 pub use run::{StartFailure, dialect_main, kmsgate_main};
 pub use settings::{
     AdminSettings, InvalidListenAddr, LimitSettings, ListenAddr, Overrides, PoolSettings,

@@ -179,7 +179,11 @@ fn two_instances_share_keys_imports_and_the_clock() {
         .env("KMSGATE_ROOT_KEY", &"ab".repeat(32))
         .run_to_exit();
     assert_eq!(wrong.code, Some(1), "{wrong:?}");
-    assert!(wrong.stderr.contains("root key cannot open"), "{}", wrong.stderr);
+    assert!(
+        wrong.stderr.contains("root key cannot open"),
+        "{}",
+        wrong.stderr
+    );
 }
 
 /// Creates keys through `server` from `threads` threads until `stop`; every id acknowledged
