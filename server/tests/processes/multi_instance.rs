@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use kms_core::testing::postgres::TestPostgres;
 use serde_json::{Value, json};
 
-use crate::AWS;
+use crate::{AWS, KMSGATE};
 use crate::support::{self, Launch, Running};
 
 const ACCOUNT: &str = "111122223333";
@@ -30,6 +30,54 @@ fn instance(url: &str) -> Running {
         // One wrapping key pair serves many answers: the tests are about the store.
         .env("KMSGATE_POOL__REUSE_CALLS", "1000")
         .start(1)
+}
+
+/// `kmsgate serve`: the three dialects over the database.
+fn instance_serving_all(url: &str) -> Running {
+    Launch::new(KMSGATE)
+        .args(["serve", "--aws-listen", "127.0.0.1:0", "--tencent-listen", "127.0.0.1:0"])
+        .args(["--huawei-listen", "127.0.0.1:0"])
+        .env("KMSGATE_STORE__KIND", "postgres")
+        .env("KMSGATE_STORE__POSTGRES__URL", url)
+        .env("KMSGATE_STORE__POSTGRES__CONNECT_TIMEOUT_MS", "1000")
+        .env("KMSGATE_ROOT_KEY", ROOT_KEY)
+        .start(3)
+}
+
+/// Tencent's ListKeys and Huawei's list-keys (permissive auth): status and body.
+fn list_keys_elsewhere(server: &Running) -> [(u16, String); 2] {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let tc3 = format!(
+        "TC3-HMAC-SHA256 Credential=AKIDexample/2026-01-01/kms/tc3_request, \
+         SignedHeaders=content-type;host, Signature={}",
+        "0".repeat(64)
+    );
+    let tencent = support::request(
+        server.addr("tencent"),
+        "POST",
+        "/",
+        &[
+            ("Content-Type", "application/json"),
+            ("X-TC-Action", "ListKeys"),
+            ("X-TC-Version", "2019-01-18"),
+            ("X-TC-Region", "ap-guangzhou"),
+            ("X-TC-Timestamp", &now),
+            ("Authorization", &tc3),
+        ],
+        b"{}",
+    );
+    let huawei = support::request(
+        server.addr("huawei"),
+        "POST",
+        "/v1.0/0123456789abcdef0123456789abcdef/kms/list-keys",
+        &[("Content-Type", "application/json"), ("X-Auth-Token", "any")],
+        b"{}",
+    );
+    [(tencent.status, tencent.text()), (huawei.status, huawei.text())]
 }
 
 fn aws(server: &Running, operation: &str, body: &Value) -> (u16, Value) {
@@ -287,7 +335,10 @@ fn a_database_restart_fails_requests_while_down_and_heals_without_a_restart() {
         return;
     };
     let url = pg.create_database();
-    let a = instance(&url);
+    let a = instance_serving_all(&url);
+    let [(status, tencent), (_, huawei)] = list_keys_elsewhere(&a);
+    assert!(status == 200 && tencent.contains("\"Keys\""), "{tencent}");
+    assert!(huawei.contains("\"keys\""), "{huawei}");
     let stop = Arc::new(AtomicBool::new(false));
     let acked = Arc::new(Mutex::new(Vec::new()));
     let failures = Arc::new(Mutex::new(0));
@@ -302,6 +353,9 @@ fn a_database_restart_fails_requests_while_down_and_heals_without_a_restart() {
     assert_eq!(status, 500, "{body}");
     assert_eq!(body["__type"], "KMSInternalException", "{body}");
     assert_eq!(support::get(a.addr("aws"), "/health").status, 503);
+    let [(_, tencent), (status, huawei)] = list_keys_elsewhere(&a);
+    assert!(tencent.contains("\"Code\":\"InternalError\""), "{tencent}");
+    assert!(status == 500 && huawei.contains("KMS.0105"), "{status} {huawei}");
     let failed_while_down = *failures.lock().unwrap();
     pg.resume();
     // Back without restarting kmsgate.
