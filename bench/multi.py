@@ -155,7 +155,11 @@ def main():
     bindir = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(bench.ROOT, "target", "release"))
     tmp = tempfile.mkdtemp(prefix="kmsgate-multi-")
     pg = None
-    out = bench.header(bindir, tmp)
+    # The shared header, less its line of run.sh's knobs: this script has its own.
+    out = [line for line in bench.header(bindir, tmp)
+           if not line.startswith(("- QUICK=1:", "- full run:"))]
+    out.append("- %s: DURATION=%d WARMUP=%d IMPORTS=%d CONNS=%d" % (
+        "QUICK=1" if QUICK else "full run", DURATION, WARMUP, IMPORTS, CONNS))
     try:
         url = os.environ.get("PG_URL")
         if not url:
