@@ -1,5 +1,6 @@
 //! The one engine a process runs, whatever number of listeners share it.
 
+use std::io::Read;
 use std::sync::{Arc, Weak, mpsc};
 use std::time::Duration;
 
@@ -219,21 +220,29 @@ impl EngineView {
     }
 }
 
+/// Bytes read at most from `root_key_file`.
+const ROOT_KEY_FILE_BOUND: u64 = 4096;
+
 /// A configured root key: a file holding 64 hex digits (read, never created: every instance
 /// must get the same key from its operator), or the value itself.
 fn read_root_key(source: &RootKeySource) -> Result<RootKey, StartError> {
     match source {
-        RootKeySource::Value(hex) => hex
-            .key()
-            .ok_or(StartError::Settings(StoreUnusable::NoSharedRootKey)),
+        // Checked when the settings loaded; kept typed rather than trusted.
+        RootKeySource::Value(hex) => hex.key().ok_or_else(|| StartError::RootKeyFile {
+            path: "root_key (KMSGATE_ROOT_KEY)".into(),
+            reason: "it does not hold 64 hex digits (32 bytes)".into(),
+        }),
         RootKeySource::File(path) => {
             let failed = |reason: String| StartError::RootKeyFile {
                 path: path.display().to_string(),
                 reason,
             };
-            let text = zeroize::Zeroizing::new(
-                std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?,
-            );
+            // Read up to a bound: a key file is 64 digits and a newline, and a path such as
+            // /dev/zero must not be read without end.
+            let mut text = zeroize::Zeroizing::new(String::new());
+            std::fs::File::open(path)
+                .and_then(|f| f.take(ROOT_KEY_FILE_BOUND).read_to_string(&mut text))
+                .map_err(|e| failed(e.to_string()))?;
             RootKey::from_hex(&text)
                 .ok_or_else(|| failed("it does not hold 64 hex digits (32 bytes)".into()))
         }
@@ -430,5 +439,35 @@ mod tests {
             message.starts_with("cannot open the data directory: "),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_root_key_file_is_read_up_to_a_bound_and_a_bad_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("root.hex");
+        std::fs::write(&good, format!("{}\n", "5a".repeat(32))).unwrap();
+        let bad = dir.path().join("bad.hex");
+        std::fs::write(&bad, "not a key").unwrap();
+        let with_file = |file: &std::path::Path| Settings {
+            in_memory: true,
+            root_key_file: Some(file.to_path_buf()),
+            ..Settings::default()
+        };
+        Engine::start(&with_file(&good), false)
+            .unwrap()
+            .close()
+            .unwrap();
+        for file in [
+            bad.as_path(),
+            std::path::Path::new("/dev/zero"),
+            &dir.path().join("none"),
+        ] {
+            let error = Engine::start(&with_file(file), false).unwrap_err();
+            assert!(matches!(error, StartError::RootKeyFile { .. }), "{error:?}");
+            assert!(
+                error.to_string().contains(&file.display().to_string()),
+                "{error}"
+            );
+        }
     }
 }

@@ -12,8 +12,8 @@ use base64::engine::general_purpose::STANDARD;
 use kms_core::testing::postgres::TestPostgres;
 use serde_json::{Value, json};
 
-use crate::{AWS, KMSGATE};
 use crate::support::{self, Launch, Running};
+use crate::{AWS, KMSGATE};
 
 const ACCOUNT: &str = "111122223333";
 const REGION: &str = "eu-west-1";
@@ -35,7 +35,13 @@ fn instance(url: &str) -> Running {
 /// `kmsgate serve`: the three dialects over the database.
 fn instance_serving_all(url: &str) -> Running {
     Launch::new(KMSGATE)
-        .args(["serve", "--aws-listen", "127.0.0.1:0", "--tencent-listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--aws-listen",
+            "127.0.0.1:0",
+            "--tencent-listen",
+            "127.0.0.1:0",
+        ])
         .args(["--huawei-listen", "127.0.0.1:0"])
         .env("KMSGATE_STORE__KIND", "postgres")
         .env("KMSGATE_STORE__POSTGRES__URL", url)
@@ -74,10 +80,16 @@ fn list_keys_elsewhere(server: &Running) -> [(u16, String); 2] {
         server.addr("huawei"),
         "POST",
         "/v1.0/0123456789abcdef0123456789abcdef/kms/list-keys",
-        &[("Content-Type", "application/json"), ("X-Auth-Token", "any")],
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Auth-Token", "any"),
+        ],
         b"{}",
     );
-    [(tencent.status, tencent.text()), (huawei.status, huawei.text())]
+    [
+        (tencent.status, tencent.text()),
+        (huawei.status, huawei.text()),
+    ]
 }
 
 fn aws(server: &Running, operation: &str, body: &Value) -> (u16, Value) {
@@ -355,7 +367,10 @@ fn a_database_restart_fails_requests_while_down_and_heals_without_a_restart() {
     assert_eq!(support::get(a.addr("aws"), "/health").status, 503);
     let [(_, tencent), (status, huawei)] = list_keys_elsewhere(&a);
     assert!(tencent.contains("\"Code\":\"InternalError\""), "{tencent}");
-    assert!(status == 500 && huawei.contains("KMS.0105"), "{status} {huawei}");
+    assert!(
+        status == 500 && huawei.contains("KMS.0105"),
+        "{status} {huawei}"
+    );
     let failed_while_down = *failures.lock().unwrap();
     pg.resume();
     // Back without restarting kmsgate.
