@@ -150,7 +150,7 @@ impl EngineView {
     /// request and each read of the clock.
     pub(crate) fn refresh_clock(&self) {
         if let Some(shared) = &self.shared_clock {
-            shared.refresh_or_log();
+            shared.refresh_for_request();
         }
     }
 

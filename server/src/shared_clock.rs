@@ -3,7 +3,10 @@
 //! takes it from there
 //!
 //! - before handling each request, so a move made through one instance holds for the very
-//!   next request to any other (one small read per request);
+//!   next request to any other. Concurrent requests share reads: a request waits for a read
+//!   that began after it arrived (so after any move committed before it arrived), started by
+//!   itself or by a request that arrived with it, so under load there is about one read per
+//!   database round trip rather than one per request;
 //! - every [`REFRESH_PERIOD`] on a thread of its own, so an idle instance's sweeper does not
 //!   judge expiry by an old offset for long;
 //! - before a move, so moves made through different instances compose. Two moves at the
@@ -29,6 +32,32 @@ pub(crate) struct SharedClock {
     /// quicker one must not overwrite the newer state that one applied.
     tickets: AtomicU64,
     applied: Mutex<Applied>,
+    /// The reads requests share (see the module documentation).
+    flight: Mutex<Flight>,
+    landed: Condvar,
+}
+
+/// Reads made for requests: numbered when they begin, one at a time.
+#[derive(Debug, Default)]
+struct Flight {
+    started: u64,
+    done: u64,
+    running: bool,
+}
+
+/// Ends a request read even if it unwinds, so waiting requests never wait forever.
+struct Landing<'a> {
+    clock: &'a SharedClock,
+    number: u64,
+}
+
+impl Drop for Landing<'_> {
+    fn drop(&mut self) {
+        let mut flight = self.clock.flight();
+        flight.running = false;
+        flight.done = self.number;
+        self.clock.landed.notify_all();
+    }
 }
 
 #[derive(Debug, Default)]
@@ -52,6 +81,40 @@ impl SharedClock {
             clock,
             tickets: AtomicU64::new(1),
             applied: Mutex::new(Applied::default()),
+            flight: Mutex::new(Flight::default()),
+            landed: Condvar::new(),
+        }
+    }
+
+    /// Plain counters and a flag, each assignment whole: consistent even if poisoned.
+    fn flight(&self) -> MutexGuard<'_, Flight> {
+        self.flight.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Before a request: returns once a read that began after this call has been applied
+    /// (made here, or by a concurrent request). A failed read is logged, and the request
+    /// goes on with the state last read (its store call will most likely fail the same way
+    /// and say so).
+    pub(crate) fn refresh_for_request(&self) {
+        let mut flight = self.flight();
+        let wanted = flight.started + 1;
+        loop {
+            if flight.done >= wanted {
+                return;
+            }
+            if !flight.running {
+                flight.running = true;
+                flight.started += 1;
+                let landing = Landing {
+                    clock: self,
+                    number: flight.started,
+                };
+                drop(flight);
+                self.refresh_or_log();
+                drop(landing);
+                return;
+            }
+            flight = self.landed.wait(flight).unwrap_or_else(|p| p.into_inner());
         }
     }
 
@@ -87,8 +150,7 @@ impl SharedClock {
         applied.bytes = Some(bytes);
     }
 
-    /// [`SharedClock::refresh`], logging a failure: a request goes on with the state last
-    /// read (its store call will most likely fail the same way and say so).
+    /// [`SharedClock::refresh`], logging a failure.
     pub(crate) fn refresh_or_log(&self) {
         if let Err(e) = self.refresh() {
             tracing::debug!("{e}");
@@ -139,5 +201,48 @@ impl Drop for Refresher {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use kms_core::{EmulatedClock, Kms, MemoryStore, RootKey};
+
+    use super::*;
+
+    fn engine(store: &Arc<MemoryStore>) -> Arc<Kms> {
+        Arc::new(Kms::builder(Arc::clone(store) as _, &RootKey::from_bytes([3; 32])).build())
+    }
+
+    #[test]
+    fn a_move_stored_by_another_process_is_taken_before_the_next_request() {
+        // Two processes over one store: `theirs` moves its clock and stores it, as
+        // `EngineView::advance` does.
+        let store = Arc::new(MemoryStore::new());
+        let (ours, theirs) = (Arc::new(EmulatedClock::new()), EmulatedClock::new());
+        let shared = Arc::new(SharedClock::new(engine(&store), Arc::clone(&ours)));
+        shared.refresh_for_request();
+        assert_eq!(ours.offset(), Duration::ZERO);
+        theirs.advance(Duration::from_secs(7200));
+        let state = serde_json::to_vec(&theirs.state()).unwrap();
+        engine(&store).put_meta(CLOCK_META, &state).unwrap();
+        shared.refresh_for_request();
+        assert_eq!(ours.offset(), Duration::from_secs(7200));
+        // Concurrent requests all see it, sharing reads.
+        theirs.advance(Duration::from_secs(60));
+        let state = serde_json::to_vec(&theirs.state()).unwrap();
+        engine(&store).put_meta(CLOCK_META, &state).unwrap();
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                let (shared, ours) = (Arc::clone(&shared), Arc::clone(&ours));
+                s.spawn(move || {
+                    shared.refresh_for_request();
+                    assert_eq!(ours.offset(), Duration::from_secs(7260));
+                });
+            }
+        });
     }
 }
