@@ -220,6 +220,54 @@ pub fn from_core(err: &KmsError, names: &dyn KeyNamer) -> AwsError {
             C::TagException,
             format!("A KMS key can have at most {limit} tags."),
         ),
+        // Asymmetric and HMAC keys (#16): the closest existing codes until the dialect maps
+        // them as AWS does.
+        KmsError::UsageNotAllowed { spec, usage } => e(
+            C::ValidationException,
+            format!("KeyUsage {usage} is not compatible with KeySpec {spec}."),
+        ),
+        KmsError::WrongKeyUsage { key_id, usage, .. } => e(
+            C::InvalidKeyUsageException,
+            format!(
+                "{} key usage is {usage} which is not valid for this operation.",
+                names.key_arn(key_id)
+            ),
+        ),
+        KmsError::AlgorithmNotForKey {
+            key_id, algorithm, ..
+        } => e(
+            C::InvalidKeyUsageException,
+            format!(
+                "Algorithm {algorithm} is not compatible with key {}.",
+                names.key_arn(key_id)
+            ),
+        ),
+        KmsError::DigestLength {
+            algorithm,
+            expected,
+            actual,
+        } => e(
+            C::ValidationException,
+            format!("Digest is {actual} bytes; {algorithm} takes {expected}."),
+        ),
+        KmsError::MessageTypeNotAllowed { algorithm, kind } => e(
+            C::ValidationException,
+            format!("MessageType {kind} is not supported with {algorithm}."),
+        ),
+        KmsError::PlaintextTooLong { max, actual, .. } => e(
+            C::ValidationException,
+            format!("Plaintext is {actual} bytes; at most {max} are allowed."),
+        ),
+        KmsError::InvalidSignature => e(C::InvalidSignatureException, String::new()),
+        KmsError::InvalidMac => e(C::InvalidSignatureException, String::new()),
+        KmsError::MaterialNotForSpec { spec, problem } => e(
+            C::IncorrectKeyMaterialException,
+            format!("The key material is not valid for {spec}: {problem}."),
+        ),
+        KmsError::WrappingNotForMaterial { algorithm, spec } => e(
+            C::ValidationException,
+            format!("WrappingAlgorithm {algorithm} cannot be used with KeySpec {spec}."),
+        ),
         KmsError::Validation(v) => from_validation(v),
         KmsError::Internal(_) => e(C::KmsInternalException, "Internal error.".into()),
     }

@@ -14,7 +14,7 @@ fn build(status: u16, body: Vec<u8>) -> Response<Vec<u8>> {
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     // botocore copies this into ResponseMetadata.RequestId.
-    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+    if let Ok(id) = HeaderValue::from_str(&dialect_kit::request_uuid().to_string()) {
         headers.insert(REQUEST_ID, id);
     }
     response

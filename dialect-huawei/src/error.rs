@@ -231,7 +231,12 @@ fn from_state(key_id: &kms_core::KeyId, state: KeyStateKind, operation: Operatio
         | Operation::Disable
         | Operation::ScheduleDeletion
         | Operation::Cryptography
-        | Operation::ChangeAttributes => match state {
+        | Operation::ChangeAttributes
+        | Operation::Sign
+        | Operation::Verify
+        | Operation::GenerateMac
+        | Operation::VerifyMac
+        | Operation::GetPublicKey => match state {
             KeyStateKind::PendingDeletion => deletion(),
             KeyStateKind::PendingImport => pending_import(),
             KeyStateKind::Disabled => HuaweiError::bad(
@@ -351,6 +356,42 @@ pub fn from_core(err: &KmsError) -> HuaweiError {
         ),
         KmsError::TooManyTags { limit } => HuaweiError::invalid(format!(
             "Invalid parameter: a key can carry at most {limit} tags."
+        )),
+        // Asymmetric and HMAC keys (#16): the closest existing codes until the dialect maps
+        // them.
+        KmsError::UsageNotAllowed { spec, usage } => HuaweiError::invalid(format!(
+            "Invalid parameter: key_usage {usage} cannot be used with key_spec {spec}."
+        )),
+        KmsError::WrongKeyUsage { key_id, usage, .. } => HuaweiError::invalid(format!(
+            "Invalid parameter: key {key_id} has key_usage {usage}, which does not allow this operation."
+        )),
+        KmsError::AlgorithmNotForKey {
+            key_id, algorithm, ..
+        } => HuaweiError::invalid(format!(
+            "Invalid parameter: algorithm {algorithm} cannot be used with key {key_id}."
+        )),
+        KmsError::DigestLength {
+            algorithm,
+            expected,
+            actual,
+        } => HuaweiError::invalid(format!(
+            "Invalid parameter: the digest is {actual} bytes; {algorithm} takes {expected}."
+        )),
+        KmsError::MessageTypeNotAllowed { algorithm, kind } => HuaweiError::invalid(format!(
+            "Invalid parameter: message_type {kind} cannot be used with {algorithm}."
+        )),
+        KmsError::PlaintextTooLong { max, actual, .. } => HuaweiError::invalid(format!(
+            "Invalid parameter: the plaintext is {actual} bytes; at most {max} are allowed."
+        )),
+        KmsError::InvalidSignature => {
+            HuaweiError::invalid("Invalid parameter: the signature does not verify.")
+        }
+        KmsError::InvalidMac => HuaweiError::invalid("Invalid parameter: the MAC does not verify."),
+        KmsError::MaterialNotForSpec { spec, problem } => HuaweiError::invalid(format!(
+            "Invalid parameter: the key material is not valid for {spec}: {problem}."
+        )),
+        KmsError::WrappingNotForMaterial { algorithm, spec } => HuaweiError::invalid(format!(
+            "Invalid parameter: wrapping algorithm {algorithm} cannot carry {spec} key material."
         )),
         KmsError::Validation(v) => from_validation(v),
         // Documented with status 400, but it is the service's fault: 500 makes the SDK raise

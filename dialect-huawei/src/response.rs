@@ -11,7 +11,7 @@ const CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 pub(crate) const REQUEST_ID: &str = "x-request-id";
 
 fn request_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
+    dialect_kit::request_uuid().simple().to_string()
 }
 
 fn build(status: u16, body: Vec<u8>, id: &str) -> Response<Vec<u8>> {

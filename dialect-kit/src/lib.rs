@@ -14,6 +14,7 @@ mod dialect;
 pub mod fuzz;
 mod listen;
 pub mod percent;
+mod request_id;
 pub mod seed;
 mod settings;
 pub mod signing;
@@ -21,6 +22,7 @@ mod summary;
 
 pub use dialect::{Dialect, Edge};
 pub use listen::{InvalidListenAddr, ListenAddr};
+pub use request_id::request_uuid;
 pub use seed::{SeedPlacement, SeedTerms};
 pub use settings::DialectSettings;
 pub use summary::Summary;

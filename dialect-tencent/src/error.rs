@@ -212,6 +212,51 @@ pub fn from_core(err: &KmsError) -> TencentError {
             C::LimitExceeded,
             format!("A CMK can carry at most {limit} tags."),
         ),
+        // Asymmetric and HMAC keys (#16): the closest existing codes until the dialect maps
+        // them.
+        KmsError::UsageNotAllowed { spec, usage } => e(
+            C::InvalidParameterValueInvalidKeyUsage,
+            format!("KeyUsage {usage} cannot be used with {spec} keys."),
+        ),
+        KmsError::WrongKeyUsage { key_id, usage, .. } => e(
+            C::InvalidParameterValueInvalidKeyUsage,
+            format!("The CMK `{key_id}` has KeyUsage {usage}, which does not allow this action."),
+        ),
+        KmsError::AlgorithmNotForKey {
+            key_id, algorithm, ..
+        } => e(
+            C::InvalidParameterValue,
+            format!("The algorithm {algorithm} cannot be used with the CMK `{key_id}`."),
+        ),
+        KmsError::DigestLength {
+            algorithm,
+            expected,
+            actual,
+        } => e(
+            C::InvalidParameterValue,
+            format!("The digest is {actual} bytes; {algorithm} takes {expected}."),
+        ),
+        KmsError::MessageTypeNotAllowed { algorithm, kind } => e(
+            C::InvalidParameterValue,
+            format!("MessageType {kind} cannot be used with {algorithm}."),
+        ),
+        KmsError::PlaintextTooLong { max, actual, .. } => e(
+            C::InvalidParameterValueInvalidPlaintext,
+            format!("The plaintext is {actual} bytes; at most {max} are allowed."),
+        ),
+        KmsError::InvalidSignature => e(
+            C::InvalidParameterValue,
+            "The signature does not verify.".into(),
+        ),
+        KmsError::InvalidMac => e(C::InvalidParameterValue, "The MAC does not verify.".into()),
+        KmsError::MaterialNotForSpec { spec, problem } => e(
+            C::InvalidParameterValueInvalidImportKeyMaterial,
+            format!("The key material is not valid for {spec}: {problem}."),
+        ),
+        KmsError::WrappingNotForMaterial { algorithm, spec } => e(
+            C::InvalidParameterValue,
+            format!("WrappingAlgorithm {algorithm} cannot carry {spec} key material."),
+        ),
         KmsError::Validation(v) => from_validation(v),
         KmsError::Internal(_) => e(
             C::InternalError,
@@ -224,6 +269,8 @@ fn edition_name(spec: kms_core::KeySpec) -> &'static str {
     match spec {
         kms_core::KeySpec::Aes256 => "FIPS-compliant (AES-256)",
         kms_core::KeySpec::Sm4 => "SM-CRYPTO (SM4)",
+        // Tencent imports symmetric material only (#16: not offered here yet).
+        _ => "symmetric",
     }
 }
 
@@ -246,7 +293,12 @@ pub(crate) fn from_state(key_id: &str, state: KeyStateKind, operation: Operation
             | Operation::ImportKeyMaterial
             | Operation::DeleteImportedKeyMaterial
             | Operation::Cryptography
-            | Operation::ChangeAttributes,
+            | Operation::ChangeAttributes
+            | Operation::Sign
+            | Operation::Verify
+            | Operation::GenerateMac
+            | Operation::VerifyMac
+            | Operation::GetPublicKey,
             _,
         ) => C::ResourceUnavailableCmkStateNotSupport,
     };

@@ -28,7 +28,7 @@ pub(crate) fn echo_trace_id(request: &http::Request<Vec<u8>>, response: &mut Res
 }
 
 fn build(mut response_object: Map<String, Value>) -> Response<Vec<u8>> {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = dialect_kit::request_uuid().to_string();
     response_object.insert("RequestId".into(), Value::String(request_id.clone()));
     let body = json!({ "Response": response_object }).to_string();
     let mut response = Response::new(body.into_bytes());

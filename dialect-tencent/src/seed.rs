@@ -3,7 +3,6 @@
 //! edition's (AES_256 for `fips`, SM4 for `sm`).
 
 use dialect_kit::seed::{AES_256, SM4, SeedPlacement, SeedTerms};
-use kms_core::KeySpec;
 
 use crate::account::Account;
 use crate::caller::Caller;
@@ -25,9 +24,9 @@ pub(crate) fn placement(
         ));
     }
     let caller = Caller::new(account, Some(region)).map_err(|e| e.message)?;
-    let spec = match settings.edition.key_spec() {
-        KeySpec::Aes256 => AES_256,
-        KeySpec::Sm4 => SM4,
+    let spec = match settings.edition {
+        crate::edition::Edition::Fips => AES_256,
+        crate::edition::Edition::Sm => SM4,
     };
     let spec = terms.spec_must_be(spec, "by this listener's tencent.edition")?;
     let [alias] = terms.aliases else {

@@ -1,36 +1,47 @@
 //! Symmetric encryption under key material, and the ciphertext blob format.
 //!
 //! ```text
-//! blob = version (1 byte, = 1) ‖ key id (16 bytes) ‖ nonce (12 bytes) ‖ ciphertext ‖ tag (16)
-//! aad  = "kmsgate/v1/ciphertext" ‖ version ‖ key id ‖ canonical(encryption context)
+//! blob = version (1 byte, = 2) ‖ key id (16) ‖ material id (32) ‖ nonce (12) ‖ ciphertext ‖ tag (16)
+//! aad  = "kmsgate/v1/ciphertext" ‖ version ‖ key id ‖ material id ‖ canonical(encryption context)
 //! ```
-//! The key id in the blob lets decrypt find the key without being told; binding it into the
-//! AAD means a blob re-labelled with another key's id fails authentication even when both keys
-//! hold the same material. AES_256 keys use AES-256-GCM; SM4 keys SM4-GCM as in RFC 8998.
+//! The key id in the blob lets decrypt find the key without being told, the material id the
+//! material among the key's (a key keeps its previous materials after a rotation); binding
+//! both into the AAD means a re-labelled blob fails authentication even when both keys (or
+//! materials) are the same bytes. Version 1 blobs (written before keys had several materials)
+//! have no material id and are still decrypted: with each material the key holds. AES_256 keys use AES-256-GCM; SM4 keys SM4-GCM as in RFC 8998.
 
 use std::collections::BTreeMap;
 
 use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, AesGcm, Nonce};
-use rand_core::{OsRng, RngCore};
+use rand_core::RngCore;
 use sm4::Sm4;
 
 use crate::error::InternalError;
 use crate::ids::KeyId;
+use crate::seal::MaterialId;
 use crate::secret::SecretBytes;
 use crate::spec::KeySpec;
 
 type Sm4Gcm = AesGcm<Sm4, U12>;
 
-const VERSION: u8 = 1;
-const HEADER_LEN: usize = 1 + 16;
+/// Blobs written before keys had several materials: no material id.
+const VERSION_1: u8 = 1;
+const VERSION: u8 = 2;
+const HEADER_LEN_1: usize = 1 + 16;
+const MATERIAL_ID_LEN: usize = 32;
+const HEADER_LEN: usize = HEADER_LEN_1 + MATERIAL_ID_LEN;
 const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
 const AAD_LABEL: &[u8] = b"kmsgate/v1/ciphertext";
 
-/// Overhead a blob adds to its plaintext.
-pub const BLOB_OVERHEAD: usize = HEADER_LEN + NONCE_LEN + TAG_LEN;
+/// The least a blob adds to its plaintext: the overhead of version 1 blobs, the shortest that
+/// decrypt accepts. Blobs written now add [`BLOB_MATERIAL_ID_LEN`] more (the material id).
+pub const BLOB_OVERHEAD: usize = HEADER_LEN_1 + NONCE_LEN + TAG_LEN;
+
+/// What a blob written now adds to [`BLOB_OVERHEAD`]: the id of the material it was made with.
+pub const BLOB_MATERIAL_ID_LEN: usize = MATERIAL_ID_LEN;
 
 /// Name–value pairs bound to a ciphertext: decrypt must present exactly the same set.
 /// Order does not matter (they are canonicalised sorted by name).
@@ -105,6 +116,8 @@ impl Cipher {
             KeySpec::Sm4 => Sm4Gcm::new_from_slice(material)
                 .ok()
                 .map(|c| Cipher::Sm4(Box::new(c))),
+            // Callers refuse other keys first (`Key::material_for`).
+            _ => None,
         }
     }
 
@@ -129,17 +142,21 @@ pub(crate) fn encrypt(
     spec: KeySpec,
     material: &[u8],
     key_id: &KeyId,
+    material_id: &MaterialId,
     plaintext: &[u8],
     context: &EncryptionContext,
 ) -> Result<Vec<u8>, InternalError> {
     // Material length was enforced at import/generation; a mismatch here is a corrupt record.
     let cipher =
         Cipher::new(spec, material).ok_or(InternalError::CorruptRecord("material length"))?;
-    let mut blob = Vec::with_capacity(BLOB_OVERHEAD + plaintext.len());
+    let mut blob = Vec::with_capacity(HEADER_LEN + NONCE_LEN + TAG_LEN + plaintext.len());
     blob.push(VERSION);
     blob.extend_from_slice(key_id.as_bytes());
+    blob.extend_from_slice(material_id.as_bytes());
     let mut nonce = [0u8; NONCE_LEN];
-    OsRng
+    // A CSPRNG in user space (see the workspace manifest): a system call per encryption cost
+    // more than the encryption.
+    rand::thread_rng()
         .try_fill_bytes(&mut nonce)
         .map_err(|_| InternalError::Randomness)?;
     let aad = aad(&blob, context);
@@ -157,12 +174,33 @@ pub(crate) fn encrypt(
     Ok(blob)
 }
 
+/// The header length of a blob shaped like one of ours, by its version.
+fn header_len(blob: &[u8]) -> Option<usize> {
+    let header = match *blob.first()? {
+        VERSION_1 => HEADER_LEN_1,
+        VERSION => HEADER_LEN,
+        _ => return None,
+    };
+    (blob.len() >= header + NONCE_LEN + TAG_LEN).then_some(header)
+}
+
 /// The key a blob claims to be under, if it is shaped like one of ours.
 pub(crate) fn key_id_of(blob: &[u8]) -> Option<KeyId> {
-    if blob.len() < BLOB_OVERHEAD || blob[0] != VERSION {
-        return None;
+    header_len(blob)?;
+    Some(KeyId::from_bytes(
+        blob.get(1..HEADER_LEN_1)?.try_into().ok()?,
+    ))
+}
+
+/// The material a blob names: `Some(None)` for a version 1 blob, which names none.
+pub(crate) fn material_id_of(blob: &[u8]) -> Option<Option<MaterialId>> {
+    match header_len(blob)? {
+        HEADER_LEN => {
+            let bytes = blob.get(HEADER_LEN_1..HEADER_LEN)?.try_into().ok()?;
+            Some(Some(MaterialId::from_bytes(bytes)))
+        }
+        _ => Some(None),
     }
-    Some(KeyId::from_bytes(blob[1..HEADER_LEN].try_into().ok()?))
 }
 
 pub(crate) fn decrypt(
@@ -171,9 +209,9 @@ pub(crate) fn decrypt(
     blob: &[u8],
     context: &EncryptionContext,
 ) -> Option<SecretBytes> {
-    key_id_of(blob)?;
+    let header_len = header_len(blob)?;
     let cipher = Cipher::new(spec, material)?;
-    let (header, rest) = blob.split_at(HEADER_LEN);
+    let (header, rest) = blob.split_at(header_len);
     let (nonce, sealed) = rest.split_at(NONCE_LEN);
     let aad = aad(header, context);
     cipher
@@ -193,13 +231,21 @@ mod tests {
 
     #[test]
     fn round_trip_and_tamper_detection_for_both_specs() {
-        for spec in KeySpec::ALL {
-            let material = vec![0x42; spec.material_len()];
+        for spec in KeySpec::SYMMETRIC {
+            let material = vec![0x42; spec.material_len().unwrap()];
             let id = KeyId::random();
+            let mid = MaterialId::from_bytes([9; 32]);
             let ctx: EncryptionContext = [("purpose", "test")].into_iter().collect();
-            let blob = encrypt(spec, &material, &id, b"hello", &ctx).unwrap_or_default();
-            assert_eq!(blob.len(), BLOB_OVERHEAD + 5);
+            let blob = encrypt(spec, &material, &id, &mid, b"hello", &ctx).unwrap_or_default();
+            assert_eq!(blob.len(), BLOB_OVERHEAD + BLOB_MATERIAL_ID_LEN + 5);
             assert_eq!(key_id_of(&blob), Some(id));
+            assert_eq!(material_id_of(&blob), Some(Some(mid)));
+            let mut renamed = blob.clone();
+            renamed[20] ^= 1;
+            assert!(
+                decrypt(spec, &material, &renamed, &ctx).is_none(),
+                "material id"
+            );
             let back = decrypt(spec, &material, &blob, &ctx);
             assert_eq!(back.as_ref().map(SecretBytes::expose), Some(&b"hello"[..]));
             assert!(decrypt(spec, &material, &blob, &EncryptionContext::new()).is_none());
@@ -212,6 +258,8 @@ mod tests {
                 assert!(decrypt(spec, &material, &t, &ctx).is_none(), "byte {i}");
             }
             assert!(decrypt(spec, &material, &blob[..BLOB_OVERHEAD - 1], &ctx).is_none());
+            let short = &blob[..HEADER_LEN + NONCE_LEN + TAG_LEN - 1];
+            assert!(key_id_of(short).is_none());
         }
     }
 

@@ -34,7 +34,7 @@ pub enum DataDirError {
 ///
 /// ```no_run
 /// use std::{path::Path, sync::Arc};
-/// use kms_core::{CreateKey, DataDir, Kms, KeySpec, Origin, TenantId};
+/// use kms_core::{CreateKey, DataDir, Kms, KeySpec, KeyUsage, Origin, TenantId};
 /// use kms_core::wrapping::{KeyPairPool, PoolTargets};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -44,7 +44,8 @@ pub enum DataDirError {
 ///     .build();
 /// let tenant = TenantId::new("123456789012/us-east-1")?;
 /// let key = kms.create_key(&tenant, CreateKey {
-///     spec: KeySpec::Sm4, origin: Origin::External, description: "byok".into(),
+///     spec: KeySpec::Sm4, usage: KeyUsage::EncryptDecrypt, origin: Origin::External,
+///     description: "byok".into(),
 ///     tags: Default::default(),
 /// })?; // PendingImport
 /// # let _ = key;

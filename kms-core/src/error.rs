@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::algorithm::{Algorithm, EncryptionAlgorithm, KeyUsage, MessageType, SigningAlgorithm};
 use crate::alias::AliasName;
 use crate::ids::KeyId;
 use crate::lifecycle::KeyStateKind;
@@ -23,8 +24,15 @@ pub enum Operation {
     DeleteImportedKeyMaterial,
     /// Encrypt, decrypt, re-encrypt, generate data key.
     Cryptography,
-    /// Changing a description or tags, or pointing an alias at the key.
+    /// Changing a description or tags, pointing an alias at the key, or changing or
+    /// performing its rotation (which has no operation of its own yet: dialects match this
+    /// enum exhaustively).
     ChangeAttributes,
+    Sign,
+    Verify,
+    GenerateMac,
+    VerifyMac,
+    GetPublicKey,
 }
 
 impl fmt::Display for Operation {
@@ -38,7 +46,12 @@ impl fmt::Display for Operation {
             Operation::ImportKeyMaterial => "import key material",
             Operation::DeleteImportedKeyMaterial => "delete imported key material",
             Operation::Cryptography => "cryptographic use",
-            Operation::ChangeAttributes => "changing its description, tags or aliases",
+            Operation::ChangeAttributes => "changing its description, tags, aliases or rotation",
+            Operation::Sign => "sign",
+            Operation::Verify => "verify",
+            Operation::GenerateMac => "generate MAC",
+            Operation::VerifyMac => "verify MAC",
+            Operation::GetPublicKey => "get public key",
         })
     }
 }
@@ -115,11 +128,114 @@ pub enum KmsError {
     #[error("a key can carry at most {limit} tags")]
     TooManyTags { limit: usize },
 
+    #[error("{spec} keys cannot have key usage {usage}")]
+    UsageNotAllowed { spec: KeySpec, usage: KeyUsage },
+
+    /// The key exists but its usage is not for this operation (sign with an ENCRYPT_DECRYPT
+    /// key, encrypt with a SIGN_VERIFY key, ...).
+    #[error("key {key_id} has key usage {usage}, which does not allow {operation}")]
+    WrongKeyUsage {
+        key_id: KeyId,
+        usage: KeyUsage,
+        operation: Operation,
+    },
+
+    /// The key's usage fits the operation, but its spec does not offer this algorithm
+    /// (RSAES_OAEP with an SM2 key, SYMMETRIC_DEFAULT with an RSA key, ECDSA_SHA_384 with a
+    /// P-256 key).
+    #[error("algorithm {algorithm} is not valid for key {key_id} ({spec})")]
+    AlgorithmNotForKey {
+        key_id: KeyId,
+        spec: KeySpec,
+        algorithm: Algorithm,
+    },
+
+    #[error("a {algorithm} digest is {expected} bytes; the message is {actual}")]
+    DigestLength {
+        algorithm: SigningAlgorithm,
+        expected: usize,
+        actual: usize,
+    },
+
+    #[error("{algorithm} does not take {kind} messages")]
+    MessageTypeNotAllowed {
+        algorithm: SigningAlgorithm,
+        kind: MessageType,
+    },
+
+    #[error(
+        "{algorithm} with a {spec} key encrypts at most {max} bytes; the plaintext is {actual}"
+    )]
+    PlaintextTooLong {
+        algorithm: EncryptionAlgorithm,
+        spec: KeySpec,
+        max: usize,
+        actual: usize,
+    },
+
+    #[error("the signature is not valid for this key, algorithm and message")]
+    InvalidSignature,
+
+    #[error("the MAC is not valid for this key, algorithm and message")]
+    InvalidMac,
+
+    #[error("the key material is not a {spec} key: {problem}")]
+    MaterialNotForSpec {
+        spec: KeySpec,
+        problem: MaterialProblem,
+    },
+
+    /// This wrapping algorithm cannot carry material of this spec (RSA private keys travel
+    /// only with RSA_AES_KEY_WRAP_*; SM2PKE carries SM2 keys only; OAEP material must fit the
+    /// wrapping key's block).
+    #[error("wrapping algorithm {algorithm} cannot carry {spec} key material")]
+    WrappingNotForMaterial {
+        algorithm: WrappingAlgorithm,
+        spec: KeySpec,
+    },
+
     #[error(transparent)]
     Validation(#[from] ValidationError),
 
     #[error(transparent)]
     Internal(#[from] InternalError),
+}
+
+/// What is wrong with imported (or seeded) material for a key spec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaterialProblem {
+    /// Not a DER PKCS#8 private key (v1 or v2).
+    NotPkcs8,
+    /// A private key of another algorithm (an RSA key for an ECC spec, ...).
+    WrongAlgorithm,
+    /// An elliptic-curve key on another curve.
+    WrongCurve,
+    /// An RSA key of another modulus size.
+    WrongModulus { bits: usize },
+    /// HMAC key material outside the spec's lengths.
+    Length {
+        min: usize,
+        max: usize,
+        actual: usize,
+    },
+    /// Parses as the right kind of key, but is not a valid key (inconsistent components, a
+    /// public key that does not match the private key, an exponent the service refuses).
+    InvalidKey,
+}
+
+impl fmt::Display for MaterialProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MaterialProblem::NotPkcs8 => f.write_str("it is not a DER PKCS#8 private key"),
+            MaterialProblem::WrongAlgorithm => f.write_str("it is a key of another algorithm"),
+            MaterialProblem::WrongCurve => f.write_str("it is a key on another curve"),
+            MaterialProblem::WrongModulus { bits } => write!(f, "its modulus is {bits} bits"),
+            MaterialProblem::Length { min, max, actual } => {
+                write!(f, "it is {actual} bytes; {min} to {max} are allowed")
+            }
+            MaterialProblem::InvalidKey => f.write_str("it is not a valid key"),
+        }
+    }
 }
 
 /// A request value the core cannot accept. Dialects usually catch these first with their own
@@ -159,6 +275,8 @@ pub enum InternalError {
     KeyGeneration(WrappingKeySpec),
     #[error("sealing or unsealing with the root key failed")]
     Seal,
+    #[error("generating {0} key material failed")]
+    MaterialGeneration(KeySpec),
 }
 
 impl From<crate::store::StoreError> for KmsError {

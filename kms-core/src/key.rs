@@ -1,12 +1,19 @@
 //! A key: its fixed attributes plus its lifecycle state. Every change to a key is one of the
 //! methods here, each delegating the state question to [`KeyState`].
 
-use crate::error::KmsError;
+use crate::algorithm::{Algorithm, EncryptionAlgorithm, KeyUsage, MacAlgorithm, SigningAlgorithm};
+use crate::engine::NewMaterialOptions;
+use crate::error::{KmsError, MaterialProblem, Operation};
 use crate::ids::{KeyId, TenantId};
-use crate::lifecycle::{DeletionPolicy, ImportPolicy, KeyState, KeyStateKind, Material, Refusal};
+use crate::key_materials::{Entry, KeyMaterialInfo, Rotation, RotationType};
+use crate::lifecycle::{
+    Aged, Arrival, DeletionPolicy, ImportPolicy, KeyState, KeyStateKind, Material, Refusal,
+};
+use crate::material::Accepted;
+use crate::rotation::{RotationPeriod, RotationStatus, Schedule};
 use crate::seal::MaterialId;
 use crate::secret::SecretBytes;
-use crate::spec::{Expiry, KeySpec, Origin};
+use crate::spec::{Expiry, KeyFamily, KeySpec, Origin};
 use crate::tags::Tags;
 use crate::time::Timestamp;
 
@@ -15,15 +22,30 @@ pub(crate) struct Key {
     pub(crate) id: KeyId,
     pub(crate) tenant: TenantId,
     pub(crate) spec: KeySpec,
+    /// Fixed at creation; always one the spec allows.
+    pub(crate) usage: KeyUsage,
     pub(crate) origin: Origin,
     pub(crate) description: String,
     pub(crate) created_at: Timestamp,
-    /// The only material this key will ever accept, fixed by its first import (or by
-    /// generation). Kept after the material itself is deleted or expires.
-    pub(crate) material_id: Option<MaterialId>,
     pub(crate) tags: Tags,
+    /// The materials live in the state (see [`KeyState::materials`]).
     pub(crate) state: KeyState,
+    /// Automatic rotation, while enabled (generated symmetric keys only).
+    pub(crate) rotation: Option<Schedule>,
 }
+
+/// What time did to a key (its state's aging, then its rotation schedule).
+#[derive(Debug)]
+pub(crate) enum AgedKey {
+    Unchanged,
+    /// Boxed: a key is large, and most agings change nothing.
+    Changed(Box<Key>),
+    Purged,
+}
+
+/// At most this many automatic rotations are caught up in one aging (a clock moved by years
+/// over a short period); the schedule then restarts from now.
+const MAX_CATCH_UP: usize = 64;
 
 /// What a key looks like from outside.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +53,7 @@ pub struct KeyDescription {
     pub key_id: KeyId,
     pub tenant: TenantId,
     pub spec: KeySpec,
+    pub usage: KeyUsage,
     pub origin: Origin,
     pub description: String,
     pub created_at: Timestamp,
@@ -39,28 +62,73 @@ pub struct KeyDescription {
     pub deletion_date: Option<Timestamp>,
     /// The expiry of the material the key holds now; `None` when it holds none.
     pub material_expiry: Option<Expiry>,
-    /// The material the key accepts (see [`MaterialId`]); `None` until the first import.
+    /// The key's current material (see [`MaterialId`]), also while it is deleted or expired;
+    /// `None` until the first import. A material pending rotation is not current.
     pub material_id: Option<MaterialId>,
     pub tags: Tags,
 }
 
 impl KeyDescription {
-    /// Whether the key holds material right now.
+    /// The current material's id (what DescribeKey-like answers call the current key
+    /// material); the same as `material_id`.
+    pub fn current_material_id(&self) -> Option<MaterialId> {
+        self.material_id
+    }
+
+    /// Whether the key holds its current material right now.
     pub fn has_material(&self) -> bool {
         self.material_expiry.is_some()
     }
+
+    /// What the key signs with: empty unless its usage is SIGN_VERIFY.
+    pub fn signing_algorithms(&self) -> &'static [SigningAlgorithm] {
+        match self.usage {
+            KeyUsage::SignVerify => self.spec.signing_algorithms(),
+            KeyUsage::EncryptDecrypt | KeyUsage::GenerateVerifyMac => &[],
+        }
+    }
+
+    /// What the key encrypts with: empty unless its usage is ENCRYPT_DECRYPT.
+    pub fn encryption_algorithms(&self) -> &'static [EncryptionAlgorithm] {
+        match self.usage {
+            KeyUsage::EncryptDecrypt => self.spec.encryption_algorithms(),
+            KeyUsage::SignVerify | KeyUsage::GenerateVerifyMac => &[],
+        }
+    }
+
+    /// What the key makes MACs with: empty unless its usage is GENERATE_VERIFY_MAC.
+    pub fn mac_algorithms(&self) -> &'static [MacAlgorithm] {
+        match self.usage {
+            KeyUsage::GenerateVerifyMac => self.spec.mac_algorithms(),
+            KeyUsage::EncryptDecrypt | KeyUsage::SignVerify => &[],
+        }
+    }
+}
+
+/// One use of a key's material, with the algorithm it is used with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Use {
+    /// SYMMETRIC_DEFAULT (the blob) or a public-key algorithm.
+    Encryption(EncryptionAlgorithm),
+    /// A public-key algorithm only: SYMMETRIC_DEFAULT is not one.
+    PublicKeyEncryption(EncryptionAlgorithm),
+    Signing(SigningAlgorithm, Operation),
+    Mac(MacAlgorithm, Operation),
+    PublicKey,
 }
 
 /// What the caller says about the material it imports. Checked with the key's origin and
 /// state, before any unwrapping, and again inside the atomic import.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MaterialClaim {
-    /// No claim: the first material, or the same material again.
+    /// No claim: the first material, or a material the key had, again.
     #[default]
     Unspecified,
-    /// Material for a key that has never had any.
+    /// New material: the first of a key, or (symmetric keys that have material) one that
+    /// waits pending rotation. Asymmetric and HMAC keys refuse it once they have material
+    /// (`MaterialAlreadySet`), as does every key for material it already has.
     New,
-    /// The material the key already had; when an id is given, the material with that id.
+    /// A material the key had; when an id is given, the material with that id.
     Existing(Option<MaterialId>),
 }
 
@@ -73,6 +141,10 @@ impl Key {
                 operation,
             },
             Refusal::Disabled => KmsError::Disabled { key_id: self.id },
+            Refusal::MaterialAlreadySet => KmsError::MaterialAlreadySet { key_id: self.id },
+            Refusal::NoMaterialYet => KmsError::NoMaterialYet { key_id: self.id },
+            Refusal::MaterialMismatch => KmsError::MaterialMismatch { key_id: self.id },
+            Refusal::UnknownMaterial => KmsError::UnknownMaterial { key_id: self.id },
         }
     }
 
@@ -89,13 +161,14 @@ impl Key {
             key_id: self.id,
             tenant: self.tenant.clone(),
             spec: self.spec,
+            usage: self.usage,
             origin: self.origin,
             description: self.description.clone(),
             created_at: self.created_at,
             state: self.state.kind(),
             deletion_date: self.state.deletion_date(),
-            material_expiry: self.state.material().map(|m| m.expiry),
-            material_id: self.material_id,
+            material_expiry: self.state.current_material().map(|e| e.expiry),
+            material_id: self.material_id(),
             tags: self.tags.clone(),
         }
     }
@@ -107,8 +180,16 @@ impl Key {
         }
     }
 
-    pub(crate) fn enable(&self) -> Result<Key, KmsError> {
-        self.with_state(self.state.enable())
+    /// A key does not rotate while it cannot be used; enabled again after a missed rotation
+    /// date it rotates once, at `now` (its next access), and every period from then, not
+    /// once for every date it missed.
+    pub(crate) fn enable(&self, now: Timestamp) -> Result<Key, KmsError> {
+        let next = self.with_state(self.state.enable())?;
+        let rotation = match self.rotation {
+            Some(s) if s.next < now => Some(Schedule { next: now, ..s }),
+            schedule => schedule,
+        };
+        Ok(Key { rotation, ..next })
     }
 
     pub(crate) fn disable(&self) -> Result<Key, KmsError> {
@@ -162,76 +243,303 @@ impl Key {
             .map_err(|r| self.refused(r))
     }
 
+    /// The current material's id, kept while it is deleted or expired.
+    pub(crate) fn material_id(&self) -> Option<MaterialId> {
+        self.state.materials().map(|m| m.current.id)
+    }
+
+    /// Whether the key knows this material (any role, held or not).
+    pub(crate) fn knows_material(&self, id: &MaterialId) -> bool {
+        self.state.materials().is_some_and(|m| m.find(id).is_some())
+    }
+
+    /// Symmetric encryption keys take new material and rotate; asymmetric and HMAC keys
+    /// keep their first material for good.
+    fn rotates(&self) -> bool {
+        self.spec.family() == KeyFamily::Symmetric
+    }
+
     /// The checks an import can make before the material is unwrapped: origin, state, then
     /// what the caller claims about the material.
     pub(crate) fn check_import(
         &self,
         policy: ImportPolicy,
         claim: MaterialClaim,
+        offers_rotation: bool,
     ) -> Result<(), KmsError> {
         self.require_external()?;
         self.state
-            .permits_import(policy)
-            .map_err(|r| self.refused(r))?;
-        match (claim, &self.material_id) {
-            (MaterialClaim::New, Some(_)) => Err(KmsError::MaterialAlreadySet { key_id: self.id }),
-            (MaterialClaim::Existing(_), None) => Err(KmsError::NoMaterialYet { key_id: self.id }),
-            (MaterialClaim::Existing(Some(named)), Some(accepted)) if !accepted.matches(&named) => {
-                Err(KmsError::MaterialMismatch { key_id: self.id })
-            }
-            _ => Ok(()),
-        }
+            .permits_import(policy, claim, offers_rotation && self.rotates())
+            .map_err(|r| self.refused(r))
     }
 
+    // The import's parts as the engine has them after unwrapping (seeding passes the same);
+    // a struct for them would be built only to be taken apart here.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn import(
         &self,
-        secret: SecretBytes,
+        material: Accepted,
         material_id: MaterialId,
         expiry: Expiry,
         policy: ImportPolicy,
         claim: MaterialClaim,
+        options: NewMaterialOptions,
         now: Timestamp,
     ) -> Result<Key, KmsError> {
-        self.check_import(policy, claim)?;
-        check_material_len(self.spec, &secret)?;
-        if let Some(accepted) = &self.material_id
-            && !accepted.matches(&material_id)
-        {
-            return Err(KmsError::MaterialMismatch { key_id: self.id });
+        self.check_import(policy, claim, options.rotation)?;
+        // Accepted for another spec: only a declared (seeded) id reused for another key.
+        if material.spec() != self.spec {
+            return Err(KmsError::MaterialNotForSpec {
+                spec: self.spec,
+                problem: MaterialProblem::WrongAlgorithm,
+            });
         }
+        let arrival = Arrival {
+            id: material_id,
+            material: Material {
+                secret: material.into_secret(),
+                expiry,
+            },
+            origin: self.origin,
+            description: options.description,
+            now,
+            may_rotate: options.rotation && self.rotates(),
+        };
+        // Whether the material is one the key may take is decided before its expiry is.
+        let next = self.with_state(self.state.import(arrival, policy, claim))?;
         if let Expiry::At(at) = expiry
             && at <= now
         {
             return Err(KmsError::InvalidExpiry { expiry: at, now });
         }
-        let state = self.state.import(Material { secret, expiry }, policy);
-        let mut next = self.with_state(state)?;
-        next.material_id = Some(material_id);
         Ok(next)
     }
 
-    /// Erases the material; with `named`, only if it is the material that id names.
+    /// Erases the current material, or the one `named` names.
     pub(crate) fn delete_material(&self, named: Option<&MaterialId>) -> Result<Key, KmsError> {
         self.require_external()?;
-        let next = self.with_state(self.state.delete_material())?;
-        if let Some(named) = named
-            && !self.material_id.is_some_and(|m| m.matches(named))
-        {
-            return Err(KmsError::UnknownMaterial { key_id: self.id });
-        }
-        Ok(next)
+        self.with_state(self.state.delete_material(named))
     }
 
-    pub(crate) fn usable_material(&self) -> Result<&SecretBytes, KmsError> {
+    /// Rotation is for symmetric encryption keys; generated ones get new material from
+    /// `fresh`, imported ones make their pending material current.
+    pub(crate) fn rotate_on_demand(
+        &self,
+        now: Timestamp,
+        fresh: &mut dyn FnMut(Timestamp) -> Result<Entry, KmsError>,
+    ) -> Result<Key, KmsError> {
+        self.require_rotatable()?;
+        let fresh = match self.origin {
+            Origin::Generated if self.state.usable_materials().is_ok() => Some(fresh(now)?),
+            Origin::Generated | Origin::External => None,
+        };
+        let rotation = Rotation {
+            at: now,
+            kind: RotationType::OnDemand,
+        };
+        self.with_state(self.state.rotate(fresh, rotation))
+    }
+
+    /// Asymmetric and HMAC keys never rotate: SYMMETRIC_DEFAULT is the algorithm rotation is
+    /// for (the closest existing refusal; see the crate's error notes).
+    fn require_rotatable(&self) -> Result<(), KmsError> {
+        if self.rotates() {
+            Ok(())
+        } else {
+            Err(KmsError::AlgorithmNotForKey {
+                key_id: self.id,
+                spec: self.spec,
+                algorithm: Algorithm::Encryption(EncryptionAlgorithm::SymmetricDefault),
+            })
+        }
+    }
+
+    /// Automatic rotation: generated symmetric keys only (an external key's material comes
+    /// only from imports, so it is refused as material that is already set), in any state
+    /// that allows attribute changes.
+    pub(crate) fn with_rotation(
+        &self,
+        period: Option<RotationPeriod>,
+        now: Timestamp,
+    ) -> Result<Key, KmsError> {
+        self.require_rotatable()?;
+        if self.origin == Origin::External {
+            return Err(KmsError::MaterialAlreadySet { key_id: self.id });
+        }
+        self.permit_attribute_change()?;
+        let rotation = match period {
+            None => None,
+            // The same period again keeps the date already planned.
+            Some(p) if self.rotation.is_some_and(|s| s.period == p) => self.rotation,
+            Some(p) => Some(Schedule::starting(p, now)),
+        };
+        Ok(Key {
+            rotation,
+            ..self.clone()
+        })
+    }
+
+    pub(crate) fn rotation_status(&self) -> Result<RotationStatus, KmsError> {
+        self.require_rotatable()?;
+        // A key pending deletion does not rotate; its schedule returns if the deletion is
+        // cancelled.
+        let pending_deletion = self.state.kind() == KeyStateKind::PendingDeletion;
+        Ok(RotationStatus {
+            key_id: self.id,
+            enabled: self.rotation.is_some() && !pending_deletion,
+            period: self.rotation.map(|s| s.period),
+            next_rotation: self.rotation.map(|s| s.next),
+        })
+    }
+
+    /// Every material the key knows, in creation order (empty before the first).
+    pub(crate) fn material_infos(&self) -> Vec<KeyMaterialInfo> {
         self.state
-            .usable_material()
-            .map(|m| &m.secret)
-            .map_err(|r| self.refused(r))
+            .materials()
+            .map(|m| m.infos())
+            .unwrap_or_default()
+    }
+
+    /// Whether time changes this key at `now` (cheap: no material is generated).
+    pub(crate) fn is_due(&self, now: Timestamp) -> bool {
+        self.state.age(now) != Aged::Unchanged || self.rotation_due(now)
+    }
+
+    fn rotation_due(&self, now: Timestamp) -> bool {
+        matches!(self.state, KeyState::Enabled(_)) && self.rotation.is_some_and(|s| s.next <= now)
+    }
+
+    /// What time does: the state ages (expiry, purge), then an Enabled key rotates for each
+    /// scheduled date that has passed, each rotation dated at its schedule. `fresh` makes
+    /// generated material (with its id).
+    pub(crate) fn age(
+        &self,
+        now: Timestamp,
+        fresh: &mut dyn FnMut(Timestamp) -> Result<Entry, KmsError>,
+    ) -> Result<AgedKey, KmsError> {
+        let mut key = match self.state.age(now) {
+            Aged::Purged => return Ok(AgedKey::Purged),
+            Aged::Changed(state) => Key {
+                state: *state,
+                ..self.clone()
+            },
+            Aged::Unchanged if !self.rotation_due(now) => return Ok(AgedKey::Unchanged),
+            Aged::Unchanged => self.clone(),
+        };
+        let mut caught_up = 0;
+        while let Some(schedule) = key.rotation.filter(|_| key.rotation_due(now)) {
+            if caught_up == MAX_CATCH_UP {
+                key.rotation = Some(Schedule::starting(schedule.period, now));
+                break;
+            }
+            let rotation = Rotation {
+                at: schedule.next,
+                kind: RotationType::Automatic,
+            };
+            let state = key
+                .state
+                .rotate(Some(fresh(schedule.next)?), rotation)
+                .map_err(|r| key.refused(r))?;
+            key = Key {
+                state,
+                rotation: Some(schedule.after_rotation()),
+                ..key
+            };
+            caught_up += 1;
+        }
+        Ok(AgedKey::Changed(Box::new(key)))
+    }
+
+    /// The material for one use of the key: its usage must fit the use and its spec offer
+    /// the algorithm (static refusals first, each with its own error), then the state
+    /// machine decides whether the material may be used now.
+    pub(crate) fn material_for(&self, use_: Use) -> Result<&SecretBytes, KmsError> {
+        let wrong_usage = |operation| KmsError::WrongKeyUsage {
+            key_id: self.id,
+            usage: self.usage,
+            operation,
+        };
+        let (usage, operation, algorithm) = match use_ {
+            Use::Encryption(a) | Use::PublicKeyEncryption(a) => (
+                KeyUsage::EncryptDecrypt,
+                Operation::Cryptography,
+                Some(Algorithm::Encryption(a)),
+            ),
+            Use::Signing(a, op) => (KeyUsage::SignVerify, op, Some(Algorithm::Signing(a))),
+            Use::Mac(a, op) => (KeyUsage::GenerateVerifyMac, op, Some(Algorithm::Mac(a))),
+            // Any usage: only keys without a public half refuse.
+            Use::PublicKey if self.spec.is_asymmetric() => {
+                (self.usage, Operation::GetPublicKey, None)
+            }
+            Use::PublicKey => return Err(wrong_usage(Operation::GetPublicKey)),
+        };
+        if self.usage != usage {
+            return Err(wrong_usage(operation));
+        }
+        if let Some(algorithm) = algorithm {
+            let offered = match algorithm {
+                Algorithm::Encryption(EncryptionAlgorithm::SymmetricDefault)
+                    if matches!(use_, Use::PublicKeyEncryption(_)) =>
+                {
+                    false
+                }
+                Algorithm::Encryption(a) => self.spec.encryption_algorithms().contains(&a),
+                Algorithm::Signing(a) => self.spec.signing_algorithms().contains(&a),
+                Algorithm::Mac(a) => self.spec.mac_algorithms().contains(&a),
+            };
+            if !offered {
+                return Err(KmsError::AlgorithmNotForKey {
+                    key_id: self.id,
+                    spec: self.spec,
+                    algorithm,
+                });
+            }
+        }
+        self.usable_material()
+    }
+
+    /// The current material, when the state lets the key be used.
+    pub(crate) fn usable_material(&self) -> Result<&SecretBytes, KmsError> {
+        self.current_usable().map(|(_, s)| s)
+    }
+
+    /// The current material with its id, when the state lets the key be used.
+    pub(crate) fn current_usable(&self) -> Result<(MaterialId, &SecretBytes), KmsError> {
+        let materials = self.state.usable_materials().map_err(|r| self.refused(r))?;
+        let current = &materials.current;
+        // Enabled sets are complete (`KeyState::holding`), so this is only a corrupt record.
+        let secret = current.secret.as_ref().ok_or(KmsError::Internal(
+            crate::error::InternalError::CorruptRecord("current material missing"),
+        ))?;
+        Ok((current.id, secret))
+    }
+
+    /// The materials a ciphertext may have been made with: the one it names, or (blobs of
+    /// the first format name none) every held material, newest first. The use is checked as
+    /// for [`Key::material_for`].
+    pub(crate) fn decrypting_materials(
+        &self,
+        use_: Use,
+        named: Option<&MaterialId>,
+    ) -> Result<Vec<(MaterialId, &SecretBytes)>, KmsError> {
+        self.material_for(use_)?;
+        let materials = self.state.usable_materials().map_err(|r| self.refused(r))?;
+        Ok(materials
+            .decrypting()
+            .filter(|(id, _)| named.is_none_or(|n| n.matches(id)))
+            .map(|(id, s)| (*id, s))
+            .collect())
     }
 }
 
+/// Symmetric material has exactly its spec's length (other families: `material::accept`).
 pub(crate) fn check_material_len(spec: KeySpec, material: &SecretBytes) -> Result<(), KmsError> {
-    let expected = spec.material_len();
+    let Some(expected) = spec.material_len() else {
+        return Err(KmsError::MaterialNotForSpec {
+            spec,
+            problem: MaterialProblem::WrongAlgorithm,
+        });
+    };
     if material.len() != expected {
         return Err(KmsError::MaterialLength {
             spec,

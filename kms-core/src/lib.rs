@@ -8,8 +8,8 @@
 //! ```
 //! use std::sync::Arc;
 //! use kms_core::{
-//!     CreateKey, EncryptionContext, Kms, KeySpec, KeyStateKind, MemoryStore, Origin, RootKey,
-//!     TenantId,
+//!     CreateKey, EncryptionContext, Kms, KeySpec, KeyStateKind, KeyUsage, MemoryStore, Origin,
+//!     RootKey, TenantId,
 //! };
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -17,6 +17,7 @@
 //! let tenant = TenantId::new("acme/eu-west-1")?;
 //! let key = kms.create_key(&tenant, CreateKey {
 //!     spec: KeySpec::Aes256,
+//!     usage: KeyUsage::EncryptDecrypt,
 //!     origin: Origin::Generated,
 //!     description: "orders".into(),
 //!     tags: Default::default(),
@@ -31,6 +32,7 @@
 //! # }
 //! ```
 
+mod algorithm;
 mod alias;
 mod authentic;
 mod ciphertext;
@@ -39,8 +41,11 @@ mod engine;
 mod error;
 mod ids;
 mod key;
+mod key_materials;
 mod lifecycle;
+mod material;
 mod record;
+mod rotation;
 mod seal;
 mod secret;
 mod spec;
@@ -53,22 +58,29 @@ mod time;
 mod token;
 pub mod wrapping;
 
+pub use algorithm::{
+    Algorithm, EncryptionAlgorithm, KeyUsage, MacAlgorithm, MessageType, SigningAlgorithm,
+};
 pub use alias::{AliasEntry, AliasName};
-pub use ciphertext::{BLOB_OVERHEAD, EncryptionContext};
+pub use ciphertext::{BLOB_MATERIAL_ID_LEN, BLOB_OVERHEAD, EncryptionContext};
 pub use data_dir::{DATABASE_FILE, DataDir, DataDirError, ROOT_KEY_FILE};
 pub use engine::{
-    AliasPage, CreateKey, DEFAULT_IMPORT_TOKEN_TTL, DataKey, Decrypted, ImportOutcome,
-    ImportParameters, ImportRequest, KeyPage, KeyStateCounts, Kms, KmsBuilder, PageSize,
-    ReEncrypted, ResetReport, SeedConflict, SeedError, SeedKey, SeedMaterial, Seeded, SweepReport,
-    SweepStats, Sweeper, UpgradeReport,
+    AliasPage, CreateKey, DEFAULT_IMPORT_TOKEN_TTL, DataKey, Decrypted, ImportLayers,
+    ImportOutcome, ImportParameters, ImportRequest, KeyPage, KeyStateCounts, Kms, KmsBuilder,
+    NewMaterialOptions, PageSize, PublicKey, ReEncrypted, ResetReport, SeedConflict, SeedError,
+    SeedKey, SeedMaterial, Seeded, Signature, SweepReport, SweepStats, Sweeper, UpgradeReport,
 };
-pub use error::{InternalError, KmsError, Operation, ValidationError};
+pub use error::{InternalError, KmsError, MaterialProblem, Operation, ValidationError};
 pub use ids::{KeyId, TenantId};
 pub use key::{KeyDescription, MaterialClaim};
+pub use key_materials::{KeyMaterialInfo, MaterialPresence, MaterialRole, Rotation, RotationType};
 pub use lifecycle::{DeletionPolicy, ImportPolicy, KeyStateKind};
+pub use rotation::{RotationPeriod, RotationPeriodOutOfRange, RotationStatus};
 pub use seal::{MaterialId, RootKey};
 pub use secret::SecretBytes;
-pub use spec::{ByteCount, DataKeySpec, DeletionWindow, Expiry, KeySpec, Origin};
+pub use spec::{
+    ByteCount, DataKeySpec, DeletionWindow, Expiry, HmacLengths, KeyFamily, KeySpec, Origin,
+};
 pub use store::{ClearReport, KeyStore, MemoryStore, OpenError, RedbStore, StoreError};
 #[cfg(feature = "postgres")]
 pub use store::{PostgresOptions, PostgresStore, PostgresUrl};

@@ -114,6 +114,14 @@ pub(crate) enum Purpose {
 pub struct MaterialId([u8; 32]);
 
 impl MaterialId {
+    pub(crate) fn from_bytes(bytes: [u8; 32]) -> MaterialId {
+        MaterialId(bytes)
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// Compares in constant time: the stored fingerprint is a secret-derived value.
     pub(crate) fn matches(&self, other: &MaterialId) -> bool {
         self.0

@@ -2,7 +2,19 @@
 
 use std::fmt;
 
+use rand_core::{OsRng, RngCore};
 use zeroize::Zeroizing;
+
+use crate::error::{InternalError, KmsError};
+
+/// `n` bytes from the system's random number generator.
+pub(crate) fn random_bytes(n: usize) -> Result<SecretBytes, KmsError> {
+    let mut bytes = SecretBytes::from(vec![0u8; n]);
+    OsRng
+        .try_fill_bytes(&mut bytes.0)
+        .map_err(|_| InternalError::Randomness)?;
+    Ok(bytes)
+}
 
 /// Secret bytes, wiped from memory on drop and never printed.
 #[derive(Clone, PartialEq, Eq)]

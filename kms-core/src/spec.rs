@@ -4,28 +4,200 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::algorithm::{EncryptionAlgorithm, KeyUsage, MacAlgorithm, SigningAlgorithm};
 use crate::error::ValidationError;
 use crate::time::Timestamp;
 
-/// The symmetric key specs the core offers. The spec fixes the material length exactly.
+/// The key specs the core offers: what kind of key material a key holds. The spec fixes
+/// which usages and algorithms the key may have ([`KeySpec::usages`] and friends follow the
+/// AWS model; dialects with other names map themselves).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum KeySpec {
     /// FIPS: AES-256-GCM with 256-bit (32-byte) material.
     Aes256,
     /// SM-CRYPTO: SM4-GCM (RFC 8998) with 128-bit (16-byte) material.
     Sm4,
+    Rsa2048,
+    Rsa3072,
+    Rsa4096,
+    EccNistP256,
+    EccNistP384,
+    EccNistP521,
+    EccSecgP256k1,
+    EccNistEdwards25519,
+    /// Asymmetric SM2 (GB/T 32918): signing or encryption.
+    Sm2,
+    Hmac224,
+    Hmac256,
+    Hmac384,
+    Hmac512,
+    /// Huawei's HMAC_SM3.
+    HmacSm3,
+}
+
+/// The kind of cryptography a key spec belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyFamily {
+    Symmetric,
+    Rsa,
+    Ecc,
+    Sm2,
+    Hmac,
 }
 
 impl KeySpec {
-    pub const ALL: [KeySpec; 2] = [KeySpec::Aes256, KeySpec::Sm4];
+    pub const ALL: [KeySpec; 16] = [
+        KeySpec::Aes256,
+        KeySpec::Sm4,
+        KeySpec::Rsa2048,
+        KeySpec::Rsa3072,
+        KeySpec::Rsa4096,
+        KeySpec::EccNistP256,
+        KeySpec::EccNistP384,
+        KeySpec::EccNistP521,
+        KeySpec::EccSecgP256k1,
+        KeySpec::EccNistEdwards25519,
+        KeySpec::Sm2,
+        KeySpec::Hmac224,
+        KeySpec::Hmac256,
+        KeySpec::Hmac384,
+        KeySpec::Hmac512,
+        KeySpec::HmacSm3,
+    ];
 
-    /// The only material length this spec accepts, in bytes.
-    pub const fn material_len(self) -> usize {
+    /// The symmetric encryption specs (the only ones before asymmetric and HMAC keys).
+    pub const SYMMETRIC: [KeySpec; 2] = [KeySpec::Aes256, KeySpec::Sm4];
+
+    pub const fn family(self) -> KeyFamily {
         match self {
-            KeySpec::Aes256 => 32,
-            KeySpec::Sm4 => 16,
+            KeySpec::Aes256 | KeySpec::Sm4 => KeyFamily::Symmetric,
+            KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => KeyFamily::Rsa,
+            KeySpec::EccNistP256
+            | KeySpec::EccNistP384
+            | KeySpec::EccNistP521
+            | KeySpec::EccSecgP256k1
+            | KeySpec::EccNistEdwards25519 => KeyFamily::Ecc,
+            KeySpec::Sm2 => KeyFamily::Sm2,
+            KeySpec::Hmac224
+            | KeySpec::Hmac256
+            | KeySpec::Hmac384
+            | KeySpec::Hmac512
+            | KeySpec::HmacSm3 => KeyFamily::Hmac,
         }
     }
+
+    /// Whether the key holds a private key (and so has a public key).
+    pub const fn is_asymmetric(self) -> bool {
+        matches!(
+            self.family(),
+            KeyFamily::Rsa | KeyFamily::Ecc | KeyFamily::Sm2
+        )
+    }
+
+    /// The only material length a symmetric spec accepts, in bytes; `None` for the others
+    /// (HMAC lengths are a range, [`KeySpec::hmac_lengths`]; asymmetric material is PKCS#8).
+    pub const fn material_len(self) -> Option<usize> {
+        match self {
+            KeySpec::Aes256 => Some(32),
+            KeySpec::Sm4 => Some(16),
+            _ => None,
+        }
+    }
+
+    /// HMAC keys: the length generated keys get, and the lengths imports may bring (AWS's
+    /// developer guide; HMAC_SM3 is Huawei's and documents none, so it takes SM3's output
+    /// length up to its block size, like HMAC_256).
+    pub const fn hmac_lengths(self) -> Option<HmacLengths> {
+        let (generated, min, max) = match self {
+            KeySpec::Hmac224 => (28, 28, 64),
+            KeySpec::Hmac256 => (32, 32, 64),
+            KeySpec::Hmac384 => (48, 48, 128),
+            KeySpec::Hmac512 => (64, 64, 128),
+            KeySpec::HmacSm3 => (32, 32, 64),
+            _ => return None,
+        };
+        Some(HmacLengths {
+            generated,
+            min,
+            max,
+        })
+    }
+
+    /// What the AWS model allows; the first is the default.
+    pub const fn usages(self) -> &'static [KeyUsage] {
+        use KeyUsage::*;
+        match self.family() {
+            KeyFamily::Symmetric => &[EncryptDecrypt],
+            KeyFamily::Rsa | KeyFamily::Sm2 => &[EncryptDecrypt, SignVerify],
+            KeyFamily::Ecc => &[SignVerify],
+            KeyFamily::Hmac => &[GenerateVerifyMac],
+        }
+    }
+
+    /// The first of [`KeySpec::usages`]: what a key gets when its creator names none.
+    pub const fn default_usage(self) -> KeyUsage {
+        match self.family() {
+            KeyFamily::Symmetric | KeyFamily::Rsa | KeyFamily::Sm2 => KeyUsage::EncryptDecrypt,
+            KeyFamily::Ecc => KeyUsage::SignVerify,
+            KeyFamily::Hmac => KeyUsage::GenerateVerifyMac,
+        }
+    }
+
+    pub fn allows(self, usage: KeyUsage) -> bool {
+        self.usages().contains(&usage)
+    }
+
+    /// The signing algorithms of the spec (whatever the key's usage).
+    pub const fn signing_algorithms(self) -> &'static [SigningAlgorithm] {
+        use SigningAlgorithm::*;
+        match self {
+            KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => &[
+                RsassaPssSha256,
+                RsassaPssSha384,
+                RsassaPssSha512,
+                RsassaPkcs1V15Sha256,
+                RsassaPkcs1V15Sha384,
+                RsassaPkcs1V15Sha512,
+            ],
+            KeySpec::EccNistP256 | KeySpec::EccSecgP256k1 => &[EcdsaSha256],
+            KeySpec::EccNistP384 => &[EcdsaSha384],
+            KeySpec::EccNistP521 => &[EcdsaSha512],
+            KeySpec::EccNistEdwards25519 => &[Ed25519Sha512],
+            KeySpec::Sm2 => &[Sm2Dsa],
+            _ => &[],
+        }
+    }
+
+    /// The encryption algorithms of the spec: symmetric keys have only SYMMETRIC_DEFAULT.
+    pub const fn encryption_algorithms(self) -> &'static [EncryptionAlgorithm] {
+        use EncryptionAlgorithm::*;
+        match self.family() {
+            KeyFamily::Symmetric => &[SymmetricDefault],
+            KeyFamily::Rsa => &[RsaesOaepSha1, RsaesOaepSha256],
+            KeyFamily::Sm2 => &[Sm2Pke],
+            KeyFamily::Ecc | KeyFamily::Hmac => &[],
+        }
+    }
+
+    pub const fn mac_algorithms(self) -> &'static [MacAlgorithm] {
+        use MacAlgorithm::*;
+        match self {
+            KeySpec::Hmac224 => &[HmacSha224],
+            KeySpec::Hmac256 => &[HmacSha256],
+            KeySpec::Hmac384 => &[HmacSha384],
+            KeySpec::Hmac512 => &[HmacSha512],
+            KeySpec::HmacSm3 => &[HmacSm3],
+            _ => &[],
+        }
+    }
+}
+
+/// HMAC key lengths of one spec, in bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HmacLengths {
+    pub generated: usize,
+    pub min: usize,
+    pub max: usize,
 }
 
 /// Where a key's material comes from.
@@ -132,6 +304,20 @@ impl fmt::Display for KeySpec {
         f.write_str(match self {
             KeySpec::Aes256 => "AES_256",
             KeySpec::Sm4 => "SM4",
+            KeySpec::Rsa2048 => "RSA_2048",
+            KeySpec::Rsa3072 => "RSA_3072",
+            KeySpec::Rsa4096 => "RSA_4096",
+            KeySpec::EccNistP256 => "ECC_NIST_P256",
+            KeySpec::EccNistP384 => "ECC_NIST_P384",
+            KeySpec::EccNistP521 => "ECC_NIST_P521",
+            KeySpec::EccSecgP256k1 => "ECC_SECG_P256K1",
+            KeySpec::EccNistEdwards25519 => "ECC_NIST_EDWARDS25519",
+            KeySpec::Sm2 => "SM2",
+            KeySpec::Hmac224 => "HMAC_224",
+            KeySpec::Hmac256 => "HMAC_256",
+            KeySpec::Hmac384 => "HMAC_384",
+            KeySpec::Hmac512 => "HMAC_512",
+            KeySpec::HmacSm3 => "HMAC_SM3",
         })
     }
 }
@@ -166,7 +352,26 @@ mod tests {
 
     #[test]
     fn material_lengths_are_fixed_by_spec() {
-        assert_eq!(KeySpec::Aes256.material_len(), 32);
-        assert_eq!(KeySpec::Sm4.material_len(), 16);
+        assert_eq!(KeySpec::Aes256.material_len(), Some(32));
+        assert_eq!(KeySpec::Sm4.material_len(), Some(16));
+        assert_eq!(KeySpec::Rsa2048.material_len(), None);
+    }
+
+    #[test]
+    fn every_spec_has_a_default_usage_and_algorithms_for_it() {
+        for spec in KeySpec::ALL {
+            let usage = spec.default_usage();
+            assert_eq!(spec.usages().first(), Some(&usage));
+            let algorithms = match usage {
+                KeyUsage::EncryptDecrypt => spec.encryption_algorithms().len(),
+                KeyUsage::SignVerify => spec.signing_algorithms().len(),
+                KeyUsage::GenerateVerifyMac => spec.mac_algorithms().len(),
+            };
+            assert!(algorithms > 0, "{spec}");
+            assert_eq!(
+                spec.hmac_lengths().is_some(),
+                spec.family() == KeyFamily::Hmac
+            );
+        }
     }
 }

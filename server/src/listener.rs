@@ -35,7 +35,9 @@ use crate::body::{BodyError, read_body};
 use crate::dialect::DialectKind;
 use crate::engine::EngineView;
 use crate::http_bridge;
+use crate::logging::LogFormat;
 use crate::metrics::{self, Metrics};
+use crate::request_line::RequestLine;
 
 /// A slow or silent client gets this long to send its request head, and this long to go
 /// away after its answer, before its connection is dropped.
@@ -67,6 +69,8 @@ pub(crate) struct Shared {
     /// Tenants this process has seen, so a new one (often a typo) is logged once.
     /// Read-mostly: every request looks, almost none adds.
     pub tenants_seen: RwLock<HashSet<String>>,
+    /// Text lines are built by hand ([`RequestLine`]); JSON keeps structured fields.
+    pub log_format: LogFormat,
 }
 
 impl Shared {
@@ -187,20 +191,33 @@ impl ListenerContext {
         self.shared
             .metrics
             .observe(self.kind, operation, code.unwrap_or(metrics::OK), took);
-        let ms = took.as_secs_f64() * 1000.0;
-        // Display (`%`), not Debug: the values are names and ids, and escaping them for
-        // every request is measurable at tens of thousands of requests a second.
-        tracing::info!(
-            dialect = %self.kind.name(),
-            operation = %operation,
-            tenant = %field(|s| &s.tenant),
-            key_id = %field(|s| &s.key_id),
-            status = response.status().as_u16(),
-            code = %code.unwrap_or("-"),
-            ms = %format_args!("{ms:.1}"),
-            request_id = %field(|s| &s.request_id),
-            "request"
-        );
+        if !tracing::enabled!(tracing::Level::INFO) {
+            return;
+        }
+        let line = RequestLine {
+            dialect: self.kind.name(),
+            operation,
+            tenant: field(|s| &s.tenant),
+            key_id: field(|s| &s.key_id),
+            status: response.status().as_u16(),
+            code: code.unwrap_or("-"),
+            micros: u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+            request_id: field(|s| &s.request_id),
+        };
+        match self.shared.log_format {
+            LogFormat::Text => line.log(),
+            LogFormat::Json => tracing::info!(
+                dialect = line.dialect,
+                operation = line.operation,
+                tenant = line.tenant,
+                key_id = line.key_id,
+                status = line.status,
+                code = line.code,
+                ms = %format_args!("{:.1}", took.as_secs_f64() * 1000.0),
+                request_id = line.request_id,
+                "request"
+            ),
+        }
     }
 }
 
@@ -704,6 +721,7 @@ pub(crate) mod testing {
             },
             clouds: Vec::new(),
             tenants_seen: RwLock::default(),
+            log_format: LogFormat::Text,
         })
     }
 

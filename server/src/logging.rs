@@ -111,10 +111,13 @@ pub(crate) fn init(filter: EnvFilter, format: LogFormat) -> LogGuard {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
+        .with_timer(crate::log_format::UtcMicros)
         .with_target(false);
     // An error means a subscriber is already installed, which is what we want then.
     let _ = match format {
-        LogFormat::Text => builder.with_ansi(false).try_init(),
+        LogFormat::Text => builder
+            .event_format(crate::log_format::TextLines)
+            .try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
     guard

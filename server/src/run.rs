@@ -191,6 +191,7 @@ pub(crate) fn prepare(
         engine: engine.view(),
         clouds,
         tenants_seen: std::sync::RwLock::default(),
+        log_format: settings.log.format,
     });
     let mut listeners = Vec::new();
     for (kind, socket) in sockets {

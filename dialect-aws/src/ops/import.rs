@@ -198,6 +198,7 @@ pub(super) fn import_key_material(ctx: &Ctx<'_>, input: &Input) -> Result<Option
                 key_id: id,
                 import_token: request.token,
                 encrypted_material: request.material,
+                wrapped_private_key: None,
                 expiry: request.expiry,
                 policy: ImportPolicy::default(),
                 claim: request.claim,

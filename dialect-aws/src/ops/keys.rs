@@ -1,7 +1,7 @@
 //! Key management: CreateKey, DescribeKey, ListKeys, Enable/DisableKey, deletion scheduling,
 //! descriptions.
 
-use kms_core::{CreateKey, DeletionPolicy, DeletionWindow, KeyId, KeySpec, Origin, Tags};
+use kms_core::{CreateKey, DeletionPolicy, DeletionWindow, KeyId, KeySpec, KeyUsage, Origin, Tags};
 use serde_json::{Value, json};
 
 use super::metadata::{key_metadata, key_state};
@@ -94,6 +94,7 @@ pub(super) fn create_key(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, 
             &ctx.caller.tenant,
             CreateKey {
                 spec,
+                usage: KeyUsage::EncryptDecrypt,
                 origin: request.origin,
                 description: request.description,
                 tags: request.tags,

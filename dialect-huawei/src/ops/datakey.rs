@@ -85,8 +85,9 @@ pub(super) fn create_datakey_without_plaintext(
 /// The digest Huawei pairs with a data key under a master key of `spec`.
 fn digest(spec: KeySpec, data_key: &[u8]) -> Vec<u8> {
     match spec {
-        KeySpec::Aes256 => Sha256::digest(data_key).to_vec(),
         KeySpec::Sm4 => <sm3::Sm3 as sm3::Digest>::digest(data_key).to_vec(),
+        // AES_256, and (#16) keys the core refuses for data keys anyway.
+        _ => Sha256::digest(data_key).to_vec(),
     }
 }
 
@@ -112,8 +113,8 @@ pub(super) fn encrypt_datakey(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Hua
         return Err(HuaweiError::invalid(format!(
             "Invalid parameter: plain_text must be the hex of the {n}-byte data key followed by its {} digest.",
             match spec {
-                KeySpec::Aes256 => "SHA-256",
                 KeySpec::Sm4 => "SM3",
+                _ => "SHA-256",
             }
         )));
     }

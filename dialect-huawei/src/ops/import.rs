@@ -131,6 +131,7 @@ pub(super) fn import_key_material(ctx: &Ctx<'_>, input: &Input) -> Result<Value,
                 key_id: id,
                 import_token: request.token,
                 encrypted_material: request.material,
+                wrapped_private_key: None,
                 expiry: request.expiry,
                 // Huawei lets the same material be imported again (a new expiration) into a
                 // key that has it, enabled or disabled; other material is refused by the core.

@@ -2,8 +2,8 @@
 //! descriptions.
 
 use kms_core::{
-    CreateKey, DeletionPolicy, DeletionWindow, KeyDescription, KeyId, KeySpec, KmsError, Origin,
-    PageSize, Tags,
+    CreateKey, DeletionPolicy, DeletionWindow, KeyDescription, KeyId, KeySpec, KeyUsage, KmsError,
+    Origin, PageSize, Tags,
 };
 use serde_json::{Value, json};
 
@@ -109,6 +109,7 @@ pub(super) fn create_key(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiEr
             &ctx.caller.tenant,
             CreateKey {
                 spec: request.spec,
+                usage: KeyUsage::EncryptDecrypt,
                 origin: request.origin,
                 description: request.description,
                 tags: Tags::new(),

@@ -140,6 +140,7 @@ pub(super) fn import_key_material(ctx: &Ctx<'_>, params: &Params) -> Answer {
                 key_id: id,
                 import_token: request.token,
                 encrypted_material: request.material,
+                wrapped_private_key: None,
                 expiry: request.expiry,
                 policy: TENCENT_IMPORT_POLICY,
                 // Tencent has no import types: the first material, or the same again.

@@ -1,7 +1,9 @@
 //! Key management: CreateKey, DescribeKey, EnableKey, DisableKey, ScheduleKeyDeletion,
 //! CancelKeyDeletion, UpdateAlias, UpdateKeyDescription.
 
-use kms_core::{AliasName, CreateKey, DeletionPolicy, DeletionWindow, KmsError, Origin, Tags};
+use kms_core::{
+    AliasName, CreateKey, DeletionPolicy, DeletionWindow, KeyUsage, KmsError, Origin, Tags,
+};
 use serde_json::{Map, Value, json};
 
 use super::metadata::{key_metadata, key_state};
@@ -151,6 +153,7 @@ pub(super) fn create_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
             tenant,
             CreateKey {
                 spec: ctx.settings.edition.key_spec(),
+                usage: KeyUsage::EncryptDecrypt,
                 origin: request.origin,
                 description: request.description,
                 tags: request.tags,

@@ -26,6 +26,9 @@ pub(crate) fn compliance_type(spec: KeySpec) -> u8 {
     match spec {
         KeySpec::Aes256 => 2,
         KeySpec::Sm4 => 4,
+        // #16: keys this dialect does not create yet; SM2 is SM-CRYPTO, the rest FIPS.
+        KeySpec::Sm2 | KeySpec::HmacSm3 => 4,
+        _ => 2,
     }
 }
 

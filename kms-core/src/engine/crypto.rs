@@ -1,10 +1,15 @@
-//! Using key material: encrypt, decrypt, re-encrypt, data keys, random bytes.
+//! Using symmetric key material: encrypt, decrypt, re-encrypt, data keys, random bytes.
+//! These are SYMMETRIC_DEFAULT operations: a key of another usage is refused with
+//! `WrongKeyUsage`, an ENCRYPT_DECRYPT key of an asymmetric spec with `AlgorithmNotForKey`
+//! (its encryption goes through `encrypt_asymmetric`).
 
 use super::Kms;
 use super::keys::random_bytes;
+use crate::algorithm::EncryptionAlgorithm;
 use crate::ciphertext::{self, EncryptionContext};
 use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
+use crate::key::Use;
 use crate::seal::MaterialId;
 use crate::secret::SecretBytes;
 use crate::spec::{ByteCount, DataKeySpec};
@@ -59,14 +64,25 @@ impl Kms {
         context: &EncryptionContext,
     ) -> Result<(Vec<u8>, Option<MaterialId>), KmsError> {
         self.read_key(tenant, key_id, |k, _| {
-            let material = k.usable_material()?;
-            let blob = ciphertext::encrypt(k.spec, material.expose(), &k.id, plaintext, context)?;
-            Ok((blob, k.material_id))
+            k.material_for(Use::Encryption(EncryptionAlgorithm::SymmetricDefault))?;
+            let (material_id, material) = k.current_usable()?;
+            let blob = ciphertext::encrypt(
+                k.spec,
+                material.expose(),
+                &k.id,
+                &material_id,
+                plaintext,
+                context,
+            )?;
+            Ok((blob, Some(material_id)))
         })
     }
 
-    /// Finds the key the blob names (within `tenant` only) and decrypts with it. A blob whose
-    /// key does not exist in `tenant` is `InvalidCiphertext`.
+    /// Finds the key the blob names (within `tenant` only) and decrypts with the material the
+    /// blob names (a blob of the first format names none: each held material is tried, newest
+    /// first; the cipher's authentication tells which one made it). A blob whose key does
+    /// not exist in `tenant`, or whose material the key does not hold, is
+    /// `InvalidCiphertext`.
     pub fn decrypt(
         &self,
         tenant: &TenantId,
@@ -74,15 +90,24 @@ impl Kms {
         context: &EncryptionContext,
     ) -> Result<Decrypted, KmsError> {
         let key_id = ciphertext::key_id_of(blob).ok_or(KmsError::InvalidCiphertext)?;
+        let named = ciphertext::material_id_of(blob).ok_or(KmsError::InvalidCiphertext)?;
         let decrypted = self.read_key(tenant, &key_id, |k, _| {
-            let material = k.usable_material()?;
-            let plaintext = ciphertext::decrypt(k.spec, material.expose(), blob, context)
-                .ok_or(KmsError::InvalidCiphertext)?;
-            Ok(Decrypted {
-                key_id,
-                material_id: k.material_id,
-                plaintext,
-            })
+            let candidates = k.decrypting_materials(
+                Use::Encryption(EncryptionAlgorithm::SymmetricDefault),
+                named.as_ref(),
+            )?;
+            candidates
+                .into_iter()
+                .find_map(|(material_id, material)| {
+                    ciphertext::decrypt(k.spec, material.expose(), blob, context).map(|plaintext| {
+                        Decrypted {
+                            key_id,
+                            material_id: Some(material_id),
+                            plaintext,
+                        }
+                    })
+                })
+                .ok_or(KmsError::InvalidCiphertext)
         });
         // The caller named no key: a blob naming one this tenant does not have (altered, from
         // another tenant, or of a purged key) is simply not a ciphertext it can decrypt.

@@ -3,12 +3,14 @@
 use super::Kms;
 use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
-use crate::key::{KeyDescription, MaterialClaim, check_material_len};
+use crate::key::{KeyDescription, MaterialClaim};
 use crate::lifecycle::ImportPolicy;
+use crate::material;
 use crate::seal::MaterialId;
 use crate::spec::Expiry;
 use crate::time::Timestamp;
 use crate::token::{self, Claims, ImportToken};
+use crate::wrapping::rules;
 use crate::wrapping::{EncryptedMaterial, WrappingAlgorithm, WrappingKeySpec};
 
 /// What a caller needs to wrap material for one key.
@@ -25,14 +27,63 @@ pub struct ImportParameters {
     pub valid_to: Timestamp,
 }
 
+/// How the material of an import travels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ImportLayers {
+    /// The wrapping algorithm carries the material itself (AWS, Tencent, Huawei's symmetric
+    /// keys).
+    #[default]
+    One,
+    /// Huawei: asymmetric keys bring their private key in a second layer
+    /// ([`ImportRequest::wrapped_private_key`]) under a temporary key that the wrapping
+    /// algorithm carries; other keys travel in one layer.
+    TwoForPrivateKeys,
+}
+
 #[derive(Clone, Debug)]
 pub struct ImportRequest {
     pub key_id: KeyId,
     pub import_token: ImportToken,
     pub encrypted_material: EncryptedMaterial,
+    /// Huawei's two layers: when `Some`, `encrypted_material` unwraps (with the token's
+    /// algorithm) to a temporary key (AES-256 for the RSA algorithms, SM4 for SM2PKE), and
+    /// this is the PKCS#8 private key under it with RFC 5649 key wrap with padding. `None`
+    /// everywhere else.
+    pub wrapped_private_key: Option<EncryptedMaterial>,
     pub expiry: Expiry,
     pub policy: ImportPolicy,
     pub claim: MaterialClaim,
+}
+
+/// What an import says of its material beyond [`ImportRequest`] (kept apart so that struct
+/// stays as dialects build it). Built with [`NewMaterialOptions::new`] and its setters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NewMaterialOptions {
+    /// Stored with the material (new material), or replacing its description (re-import).
+    pub description: Option<String>,
+    /// The caller offers rotation: NEW material into a symmetric key that already has some
+    /// waits pending rotation. Without it such an import is refused (`MaterialAlreadySet`), as
+    /// it must be for a front end that cannot rotate the key afterwards.
+    pub rotation: bool,
+}
+
+impl NewMaterialOptions {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The material's description (opaque to the core; the dialect checks its syntax).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// See [`NewMaterialOptions::rotation`].
+    pub fn for_rotation(mut self) -> Self {
+        self.rotation = true;
+        self
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -42,7 +93,8 @@ pub struct ImportOutcome {
 }
 
 impl Kms {
-    /// Issues a fresh wrapping key pair and a token bound to this key, algorithm and pair.
+    /// Issues a fresh wrapping key pair and a token bound to this key, algorithm and pair,
+    /// for material in one layer ([`ImportLayers::One`]).
     pub fn get_parameters_for_import(
         &self,
         tenant: &TenantId,
@@ -50,13 +102,38 @@ impl Kms {
         algorithm: WrappingAlgorithm,
         wrapping_key_spec: WrappingKeySpec,
     ) -> Result<ImportParameters, KmsError> {
+        self.get_parameters_for_import_in(
+            tenant,
+            key_id,
+            algorithm,
+            wrapping_key_spec,
+            ImportLayers::One,
+        )
+    }
+
+    /// [`Kms::get_parameters_for_import`] for material that will travel in `layers`: which
+    /// wrapping algorithm may carry which material depends on it
+    /// (`WrappingNotForMaterial`).
+    pub fn get_parameters_for_import_in(
+        &self,
+        tenant: &TenantId,
+        key_id: &KeyId,
+        algorithm: WrappingAlgorithm,
+        wrapping_key_spec: WrappingKeySpec,
+        layers: ImportLayers,
+    ) -> Result<ImportParameters, KmsError> {
         if !algorithm.fits(wrapping_key_spec) {
             return Err(KmsError::IncompatibleWrapping {
                 algorithm,
                 spec: wrapping_key_spec,
             });
         }
-        self.read_key(tenant, key_id, |k, _| k.check_import_parameters())?;
+        let spec = self.read_key(tenant, key_id, |k, _| {
+            k.check_import_parameters()?;
+            Ok(k.spec)
+        })?;
+        let two_layers = layers == ImportLayers::TwoForPrivateKeys && spec.is_asymmetric();
+        rules::check(algorithm, wrapping_key_spec, spec, two_layers)?;
         let key_pair = self.key_pairs.key_pair(wrapping_key_spec)?;
         self.recent_pairs.remember(&key_pair);
         let (now, generation) = self.clock.now_and_generation();
@@ -84,24 +161,44 @@ impl Kms {
 
     /// Checks, each with its own error and in this order: the key exists, is external and its
     /// state accepts an import under `policy`; the token is ours, for this key, unexpired; the
-    /// material unwraps; its length fits the key spec; it is the material the key already had
-    /// (if any); the expiry is in the future. A refused import changes nothing.
+    /// token's algorithm may carry this key's material in the request's layers; the material
+    /// unwraps; it fits the key spec (length, or PKCS#8 algorithm, curve and size; kept in
+    /// its canonical encoding); it is the material the key already had (if any); the expiry
+    /// is in the future. A refused import changes nothing.
+    ///
+    /// `request.claim` is the import type: [`MaterialClaim::New`] into a symmetric key that
+    /// has material adds it pending rotation (one at a time; asymmetric and HMAC keys refuse
+    /// with `MaterialAlreadySet`); [`MaterialClaim::Existing`] (or no claim) brings back a
+    /// material the key had, restoring the key from PendingImport once nothing else is
+    /// missing.
     pub fn import_key_material(
         &self,
         tenant: &TenantId,
         request: ImportRequest,
     ) -> Result<ImportOutcome, KmsError> {
+        self.import_key_material_as(tenant, request, NewMaterialOptions::default())
+    }
+
+    /// [`Kms::import_key_material`] with what the request says of its material beyond the
+    /// import type (its description).
+    pub fn import_key_material_as(
+        &self,
+        tenant: &TenantId,
+        request: ImportRequest,
+        options: NewMaterialOptions,
+    ) -> Result<ImportOutcome, KmsError> {
         let ImportRequest {
             key_id,
             import_token,
             encrypted_material,
+            wrapped_private_key,
             expiry,
             policy,
             claim,
         } = request;
         // Cheap checks first, so a request for a missing or wrong key is not an RSA decryption.
         let spec = self.read_key(tenant, &key_id, |k, _| {
-            k.check_import(policy, claim)?;
+            k.check_import(policy, claim, options.rotation)?;
             Ok(k.spec)
         })?;
         let (algorithm, key_pair) = token::open(
@@ -112,14 +209,27 @@ impl Kms {
             &*self.clock,
             &self.recent_pairs,
         )?;
-        let secret = key_pair
+        rules::check(
+            algorithm,
+            key_pair.spec(),
+            spec,
+            wrapped_private_key.is_some(),
+        )?;
+        let unwrapped = key_pair
             .unwrap(algorithm, encrypted_material.as_bytes())
             .ok_or(KmsError::UnwrapFailed { algorithm })?;
-        check_material_len(spec, &secret)?;
-        let material_id = self.sealer.material_id(&key_id, secret.expose());
+        let secret = match &wrapped_private_key {
+            None => unwrapped,
+            Some(wrapped) => {
+                material::unwrap_private_key(algorithm, &unwrapped, wrapped.as_bytes())
+                    .ok_or(KmsError::UnwrapFailed { algorithm })?
+            }
+        };
+        let accepted = material::accept(spec, secret)?;
+        let material_id = self.sealer.material_id(&key_id, accepted.secret().expose());
         // The decision proper: re-checked against the key as it is now, atomically.
         self.with_key(tenant, &key_id, |k, now| {
-            let next = k.import(secret, material_id, expiry, policy, claim, now)?;
+            let next = k.import(accepted, material_id, expiry, policy, claim, options, now)?;
             let outcome = ImportOutcome {
                 key: next.describe(),
                 material_id,
@@ -128,8 +238,8 @@ impl Kms {
         })
     }
 
-    /// Erases the material; the key waits in PendingImport (or stays PendingDeletion) until
-    /// the same material is imported again.
+    /// Erases the current material; the key waits in PendingImport (or stays
+    /// PendingDeletion) until the same material is imported again.
     pub fn delete_imported_key_material(
         &self,
         tenant: &TenantId,
@@ -138,8 +248,10 @@ impl Kms {
         self.transition(tenant, key_id, |k| k.delete_material(None))
     }
 
-    /// Like [`Kms::delete_imported_key_material`], but only if the key's material is the one
-    /// `material` names (`UnknownMaterial` otherwise, after the origin and state checks).
+    /// Erases the material `material` names (`UnknownMaterial` when the key has no such
+    /// material, after the origin and state checks): a material pending rotation just goes
+    /// (the key stays as it is); any other leaves the key PendingImport (or PendingDeletion)
+    /// until it is imported again.
     pub fn delete_named_key_material(
         &self,
         tenant: &TenantId,

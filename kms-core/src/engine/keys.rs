@@ -1,14 +1,14 @@
 //! Creating, finding and managing keys.
 
-use rand_core::{OsRng, RngCore};
-
 use super::Kms;
+use crate::algorithm::KeyUsage;
 use crate::error::{InternalError, KmsError, ValidationError};
 use crate::ids::{KeyId, TenantId};
 use crate::key::{Key, KeyDescription};
-use crate::lifecycle::{DeletionPolicy, KeyState, Material};
+use crate::key_materials::Entry;
+use crate::lifecycle::{DeletionPolicy, KeyState};
+use crate::material;
 use crate::record;
-use crate::secret::SecretBytes;
 use crate::spec::{DeletionWindow, Expiry, KeySpec, Origin};
 use crate::store::Change;
 use crate::tags::Tags;
@@ -16,6 +16,8 @@ use crate::tags::Tags;
 #[derive(Clone, Debug)]
 pub struct CreateKey {
     pub spec: KeySpec,
+    /// Must be one of `spec.usages()`, else `UsageNotAllowed` and nothing is written.
+    pub usage: KeyUsage,
     pub origin: Origin,
     pub description: String,
     pub tags: Tags,
@@ -48,13 +50,7 @@ pub struct KeyPage {
     pub next: Option<KeyId>,
 }
 
-pub(crate) fn random_bytes(n: usize) -> Result<SecretBytes, KmsError> {
-    let mut bytes = vec![0u8; n];
-    OsRng
-        .try_fill_bytes(&mut bytes)
-        .map_err(|_| InternalError::Randomness)?;
-    Ok(SecretBytes::from(bytes))
-}
+pub(crate) use crate::secret::random_bytes;
 
 impl Kms {
     /// A generated key starts Enabled with fresh material that never expires; an external key
@@ -64,30 +60,35 @@ impl Kms {
         tenant: &TenantId,
         request: CreateKey,
     ) -> Result<KeyDescription, KmsError> {
+        if !request.spec.allows(request.usage) {
+            return Err(KmsError::UsageNotAllowed {
+                spec: request.spec,
+                usage: request.usage,
+            });
+        }
         let now = self.clock.now();
         let id = KeyId::random();
-        let (state, material_id) = match request.origin {
+        let state = match request.origin {
             Origin::Generated => {
-                let secret = random_bytes(request.spec.material_len())?;
+                // RSA takes up to seconds; no lock is held yet.
+                let secret = material::generate(request.spec)?.into_secret();
                 let material_id = self.sealer.material_id(&id, secret.expose());
-                let material = Material {
-                    secret,
-                    expiry: Expiry::Never,
-                };
-                (KeyState::Enabled(material), Some(material_id))
+                let entry = Entry::new(material_id, secret, Expiry::Never, Origin::Generated, now);
+                KeyState::first(entry, false)
             }
-            Origin::External => (KeyState::PendingImport, None),
+            Origin::External => KeyState::PendingImport(None),
         };
         let key = Key {
             id,
             tenant: tenant.clone(),
             spec: request.spec,
+            usage: request.usage,
             origin: request.origin,
             description: request.description,
             created_at: now,
-            material_id,
             tags: request.tags,
             state,
+            rotation: None,
         };
         let bytes = record::encode(&key, &self.sealer)?;
         let mut fresh = false;
@@ -142,7 +143,11 @@ impl Kms {
     }
 
     pub fn enable_key(&self, tenant: &TenantId, id: &KeyId) -> Result<KeyDescription, KmsError> {
-        self.transition(tenant, id, Key::enable)
+        self.with_key(tenant, id, |k, now| {
+            let next = k.enable(now)?;
+            let description = next.describe();
+            Ok((Some(next), description))
+        })
     }
 
     pub fn disable_key(&self, tenant: &TenantId, id: &KeyId) -> Result<KeyDescription, KmsError> {

@@ -4,11 +4,15 @@
 //! update, never inside it.
 
 mod aliases;
+mod asymmetric;
 mod crypto;
+mod decoded;
 mod import;
 mod key_pairs;
 mod keys;
+mod mac;
 mod operator;
+mod rotation;
 mod seed;
 mod sweep;
 mod upgrade;
@@ -18,8 +22,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use aliases::AliasPage;
+pub use asymmetric::{PublicKey, Signature};
 pub use crypto::{DataKey, Decrypted, ReEncrypted};
-pub use import::{ImportOutcome, ImportParameters, ImportRequest};
+pub use import::{
+    ImportLayers, ImportOutcome, ImportParameters, ImportRequest, NewMaterialOptions,
+};
 pub use keys::{CreateKey, KeyPage, PageSize};
 pub use operator::{KeyStateCounts, ResetReport};
 pub use seed::{SeedConflict, SeedError, SeedKey, SeedMaterial, Seeded};
@@ -28,10 +35,13 @@ pub use upgrade::UpgradeReport;
 
 use crate::error::{InternalError, KmsError};
 use crate::ids::{KeyId, TenantId};
-use crate::key::Key;
+use crate::key::{AgedKey, Key};
+use crate::key_materials::Entry;
 use crate::lifecycle::Aged;
+use crate::material;
 use crate::record;
 use crate::seal::{RootKey, Sealer};
+use crate::spec::{Expiry, Origin};
 use crate::store::{Change, KeyStore};
 use crate::time::{Clock, SystemClock, Timestamp};
 use crate::wrapping::{FreshKeyPairs, KeyPairSource, RecentPairs};
@@ -48,6 +58,8 @@ pub struct Kms {
     import_token_ttl: Duration,
     /// Pairs of recent answers, so imports need not decode the key their token carries.
     recent_pairs: RecentPairs,
+    /// Keys as last decoded, for reads of records unchanged since.
+    decoded: decoded::DecodedKeys,
 }
 
 /// Builds a [`Kms`]: a store and a root key are required, the rest has defaults.
@@ -128,10 +140,11 @@ impl Kms {
             Ok(k) => k,
             Err(e) => return (Change::Keep, Err(e)),
         };
-        let (key, aged) = match key.state.age(now) {
-            Aged::Purged => return (Change::Delete, Err(not_found())),
-            Aged::Changed(state) => (Key { state, ..key }, true),
-            Aged::Unchanged => (key, false),
+        let (key, aged) = match self.age(&key, now) {
+            Ok(AgedKey::Purged) => return (Change::Delete, Err(not_found())),
+            Ok(AgedKey::Changed(next)) => (*next, true),
+            Ok(AgedKey::Unchanged) => (key, false),
+            Err(e) => return (Change::Keep, Err(e)),
         };
         let Some(op) = op.take() else {
             return (
@@ -170,21 +183,39 @@ impl Kms {
         let Some(bytes) = self.store.get(tenant, id)? else {
             return Err(KmsError::KeyNotFound { key_id: *id });
         };
-        let key = record::decode(&bytes, &self.sealer, tenant, id)?;
-        match key.state.age(now) {
-            Aged::Unchanged => op(&key, now),
-            Aged::Changed(_) | Aged::Purged => {
-                self.with_key(tenant, id, |k, now| op(k, now).map(|v| (None, v)))
-            }
+        let key = self.decoded.decode(&bytes, &self.sealer, tenant, id)?;
+        if key.is_due(now) {
+            self.with_key(tenant, id, |k, now| op(k, now).map(|v| (None, v)))
+        } else {
+            op(&key, now)
         }
     }
 
-    /// Reads a key as time has left it, without writing (for listings).
+    /// What time does to `key` at `now`: [`Key::age`], with fresh generated material for
+    /// automatic rotations (symmetric material: random bytes, cheap inside the update).
+    fn age(&self, key: &Key, now: Timestamp) -> Result<AgedKey, KmsError> {
+        key.age(now, &mut |at| self.fresh_entry(key, at))
+    }
+
+    /// New generated material for `key`, with its id, as of `at`.
+    fn fresh_entry(&self, key: &Key, at: Timestamp) -> Result<Entry, KmsError> {
+        let secret = material::generate(key.spec)?.into_secret();
+        let id = self.sealer.material_id(&key.id, secret.expose());
+        Ok(Entry::new(id, secret, Expiry::Never, Origin::Generated, at))
+    }
+
+    /// Reads a key as time has left it, without writing (for listings and counts): expiry
+    /// and purges apply; a due automatic rotation does not (it needs material that would
+    /// then exist only in this answer), so a listing may show the current material until the
+    /// key's next access or sweep rotates it.
     fn peek(&self, tenant: &TenantId, id: &KeyId, bytes: &[u8]) -> Result<Option<Key>, KmsError> {
         let key = record::decode(bytes, &self.sealer, tenant, id)?;
         Ok(match key.state.age(self.clock.now()) {
             Aged::Purged => None,
-            Aged::Changed(state) => Some(Key { state, ..key }),
+            Aged::Changed(state) => Some(Key {
+                state: *state,
+                ..key
+            }),
             Aged::Unchanged => Some(key),
         })
     }
@@ -217,6 +248,7 @@ impl KmsBuilder {
             sealer: self.sealer,
             import_token_ttl: self.import_token_ttl,
             recent_pairs: RecentPairs::default(),
+            decoded: decoded::DecodedKeys::default(),
         }
     }
 }

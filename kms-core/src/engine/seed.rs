@@ -3,17 +3,20 @@
 //! declarations at every start; it never overwrites what the key's users changed since
 //! (state, description, tags, expiry), and it refuses (changing nothing) what would make a
 //! declared key a different key: another spec, origin or material, or an alias held by
-//! another key.
+//! another key. A declared key has its spec's default usage; its material follows the
+//! import rules (`material::accept`: asymmetric keys as PKCS#8, kept canonical).
 
 use std::fmt;
 
 use super::Kms;
-use super::keys::random_bytes;
 use crate::alias::AliasName;
+use crate::engine::NewMaterialOptions;
 use crate::error::{InternalError, KmsError};
 use crate::ids::{KeyId, TenantId};
-use crate::key::{Key, MaterialClaim, check_material_len};
-use crate::lifecycle::{Aged, ImportPolicy, KeyState, Material};
+use crate::key::{AgedKey, Key, MaterialClaim};
+use crate::key_materials::Entry;
+use crate::lifecycle::{ImportPolicy, KeyState};
+use crate::material;
 use crate::record;
 use crate::secret::SecretBytes;
 use crate::spec::{Expiry, KeySpec, Origin};
@@ -139,10 +142,10 @@ impl Kms {
             return creatable(seed, now);
         };
         let key = record::decode(&bytes, &self.sealer, tenant, &seed.id)?;
-        let key = match key.state.age(now) {
-            Aged::Purged => return creatable(seed, now),
-            Aged::Changed(state) => Key { state, ..key },
-            Aged::Unchanged => key,
+        let key = match self.age(&key, now)? {
+            AgedKey::Purged => return creatable(seed, now),
+            AgedKey::Changed(next) => *next,
+            AgedKey::Unchanged => key,
         };
         Ok(match reconcile(&key, seed, &fresh, now)? {
             Some(_) => Seeded::Imported,
@@ -163,9 +166,10 @@ impl Kms {
                 }
                 (None, Expiry::Never)
             }
-            (SeedMaterial::Absent, Origin::Generated) => {
-                (Some(random_bytes(seed.spec.material_len())?), Expiry::Never)
-            }
+            (SeedMaterial::Absent, Origin::Generated) => (
+                Some(material::generate(seed.spec)?.into_secret()),
+                Expiry::Never,
+            ),
             (SeedMaterial::Given { expiry, .. }, Origin::Generated) if *expiry != Expiry::Never => {
                 return impossible(
                     "generated material never expires; expiry is for imported material",
@@ -173,29 +177,31 @@ impl Kms {
             }
             // Whether the expiry is still ahead matters only when the key is created (or gets
             // the material): a key already holding it is kept however time has moved since.
-            (SeedMaterial::Given { secret, expiry }, _) => {
-                check_material_len(seed.spec, secret)?;
-                (Some(secret.clone()), *expiry)
-            }
+            // Asymmetric material is kept in its canonical encoding, as an import keeps it.
+            (SeedMaterial::Given { secret, expiry }, _) => (
+                Some(material::accept(seed.spec, secret.clone())?.into_secret()),
+                *expiry,
+            ),
         };
-        let material_id = secret
-            .as_ref()
-            .map(|s| self.sealer.material_id(&seed.id, s.expose()));
         let state = match secret {
-            None => KeyState::PendingImport,
-            Some(secret) if seed.enabled => KeyState::Enabled(Material { secret, expiry }),
-            Some(secret) => KeyState::Disabled(Material { secret, expiry }),
+            None => KeyState::PendingImport(None),
+            Some(secret) => {
+                let material_id = self.sealer.material_id(&seed.id, secret.expose());
+                let entry = Entry::new(material_id, secret, expiry, seed.origin, now);
+                KeyState::first(entry, !seed.enabled)
+            }
         };
         Ok(Key {
             id: seed.id,
             tenant: tenant.clone(),
             spec: seed.spec,
+            usage: seed.spec.default_usage(),
             origin: seed.origin,
             description: seed.description.clone(),
             created_at: now,
-            material_id,
             tags: seed.tags.clone(),
             state,
+            rotation: None,
         })
     }
 
@@ -237,10 +243,14 @@ impl Kms {
                         outcome = Some(Err(e.into()));
                         return Change::Keep;
                     }
-                    Some(Ok(key)) => match key.state.age(now) {
-                        Aged::Purged => None,
-                        Aged::Changed(state) => Some(Key { state, ..key }),
-                        Aged::Unchanged => Some(key),
+                    Some(Ok(key)) => match self.age(&key, now) {
+                        Ok(AgedKey::Purged) => None,
+                        Ok(AgedKey::Changed(next)) => Some(*next),
+                        Ok(AgedKey::Unchanged) => Some(key),
+                        Err(e) => {
+                            outcome = Some(Err(e.into()));
+                            return Change::Keep;
+                        }
                     },
                 };
                 let Some(key) = existing else {
@@ -317,21 +327,23 @@ fn reconcile(
     }
     // Only material the entry gives is compared: random or pending declarations accept
     // whatever the key got since.
+    // A key rotated since still has its declared material, among its previous ones.
     let (SeedMaterial::Given { secret, expiry }, Some(declared)) =
-        (&seed.material, &fresh.material_id)
+        (&seed.material, fresh.material_id())
     else {
         return Ok(None);
     };
-    match &existing.material_id {
-        Some(accepted) if accepted.matches(declared) => Ok(None),
+    match existing.material_id() {
+        Some(_) if existing.knows_material(&declared) => Ok(None),
         Some(_) => differs("material"),
         None => {
             let imported = existing.import(
-                secret.clone(),
-                *declared,
+                material::accept(seed.spec, secret.clone())?,
+                declared,
                 *expiry,
                 ImportPolicy::default(),
                 MaterialClaim::Unspecified,
+                NewMaterialOptions::default(),
                 now,
             )?;
             if seed.enabled {

@@ -5,6 +5,7 @@ mod key_pair;
 mod pool;
 mod recent;
 mod rsa_unwrap;
+pub(crate) mod rules;
 mod sm2_unwrap;
 
 use std::fmt;

@@ -282,6 +282,7 @@ fn tags_are_kept_merged_and_removed() {
             &f.tenant,
             CreateKey {
                 spec: KeySpec::Aes256,
+                usage: KeySpec::Aes256.default_usage(),
                 origin: Origin::External,
                 description: String::new(),
                 tags,
@@ -320,6 +321,7 @@ fn a_key_created_with_a_taken_name_leaves_nothing_behind() {
     let name = alias("orders");
     let request = || CreateKey {
         spec: KeySpec::Aes256,
+        usage: KeySpec::Aes256.default_usage(),
         origin: Origin::External,
         description: String::new(),
         tags: Tags::new(),

@@ -161,6 +161,7 @@ fn token_errors_each_have_their_own_variant() {
                 key_id: a,
                 import_token: pa.import_token.clone(),
                 encrypted_material: EncryptedMaterial::new(vec![1; 256]).unwrap(),
+                wrapped_private_key: None,
                 expiry: Expiry::Never,
                 policy: ImportPolicy::default(),
                 claim: MaterialClaim::Unspecified,
@@ -233,6 +234,7 @@ fn token_validity_is_configurable() {
             &t,
             CreateKey {
                 spec: KeySpec::Sm4,
+                usage: KeySpec::Sm4.default_usage(),
                 origin: Origin::External,
                 description: String::new(),
                 tags: Default::default(),
@@ -346,7 +348,7 @@ fn wrong_material_lengths_are_refused_for_each_spec() {
                 f.import_plain(&key, &material(1, len), Expiry::Never)
             });
             assert!(
-                matches!(err, KmsError::MaterialLength { spec: s, expected, actual } if s == spec && expected == spec.material_len() && actual == len),
+                matches!(err, KmsError::MaterialLength { spec: s, expected, actual } if s == spec && expected == spec.material_len().unwrap() && actual == len),
                 "{spec} {len}: {err}"
             );
         }
@@ -439,6 +441,7 @@ fn material_claims_are_checked_after_origin_and_state_and_before_unwrapping() {
                     &material,
                 ))
                 .unwrap(),
+                wrapped_private_key: None,
                 expiry: Expiry::Never,
                 policy: ImportPolicy::default(),
                 claim,

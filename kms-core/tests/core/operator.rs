@@ -50,6 +50,7 @@ fn resets_one_tenant_or_all(store: Arc<dyn KeyStore>) {
             &other,
             CreateKey {
                 spec: KeySpec::Aes256,
+                usage: KeySpec::Aes256.default_usage(),
                 origin: Origin::Generated,
                 description: String::new(),
                 tags: Default::default(),
@@ -265,6 +266,7 @@ fn keys_are_counted_by_the_state_a_client_would_see_without_writing() {
     let other = TenantId::new("tenant-b").unwrap();
     let request = CreateKey {
         spec: KeySpec::Aes256,
+        usage: KeySpec::Aes256.default_usage(),
         origin: Origin::External,
         description: String::new(),
         tags: Default::default(),
@@ -336,6 +338,7 @@ fn a_pool_shared_with_the_engine_reports_pairs_generated_inline() {
     let tenant = TenantId::new("t").unwrap();
     let request = CreateKey {
         spec: KeySpec::Sm4,
+        usage: KeySpec::Sm4.default_usage(),
         origin: Origin::External,
         description: String::new(),
         tags: Default::default(),

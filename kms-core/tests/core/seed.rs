@@ -258,3 +258,71 @@ fn seeded_keys_survive_a_restart_and_are_kept_by_the_next_seeding() {
     assert_eq!(seed(&f, &key).unwrap(), Seeded::Kept);
     assert_eq!(f.decrypt(&blob).unwrap(), b"kept");
 }
+
+/// Seeds take every spec: the key gets its spec's default usage, given material follows the
+/// import rules (asymmetric keys as PKCS#8, kept canonical), and refused material writes
+/// nothing.
+#[test]
+fn asymmetric_and_hmac_keys_are_seeded_by_the_import_rules() {
+    use kms_core::{KeyUsage, MacAlgorithm, MaterialProblem, MessageType, SigningAlgorithm};
+    let f = fixture();
+    let p256 = crate::asymmetric::vectors()["keys"][3].clone();
+    assert_eq!(p256["spec"], "ECC_NIST_P256");
+    let mut key = declared(
+        Origin::External,
+        given(
+            &crate::support::hex(&p256["other_encoding_hex"]),
+            Expiry::Never,
+        ),
+    );
+    key.spec = KeySpec::EccNistP256;
+    assert_eq!(seed(&f, &key).unwrap(), Seeded::Created);
+    assert_eq!(f.describe(&id()).usage, KeyUsage::SignVerify);
+    assert_eq!(
+        f.kms.get_public_key(&f.tenant, &id()).unwrap().spki_der,
+        crate::support::hex(&p256["spki_hex"])
+    );
+    // The same key in its other encoding is the same material: kept.
+    key.material = given(&crate::support::hex(&p256["pkcs8_hex"]), Expiry::Never);
+    assert_eq!(seed(&f, &key).unwrap(), Seeded::Kept);
+    let signature = f
+        .kms
+        .sign(
+            &f.tenant,
+            &id(),
+            b"m",
+            MessageType::Raw,
+            SigningAlgorithm::EcdsaSha256,
+        )
+        .unwrap();
+    assert!(!signature.bytes.is_empty());
+
+    let g = fixture();
+    let mut hmac = declared(Origin::Generated, SeedMaterial::Absent);
+    hmac.spec = KeySpec::Hmac384;
+    assert_eq!(seed(&g, &hmac).unwrap(), Seeded::Created);
+    let mac = g
+        .kms
+        .generate_mac(&g.tenant, &id(), b"m", MacAlgorithm::HmacSha384)
+        .unwrap();
+    assert_eq!(mac.len(), 48);
+
+    let h = fixture();
+    let mut short = declared(Origin::External, given(&material(1, 47), Expiry::Never));
+    short.spec = KeySpec::Hmac384;
+    assert!(matches!(
+        seed(&h, &short),
+        Err(SeedError::Kms(KmsError::MaterialNotForSpec {
+            problem: MaterialProblem::Length {
+                min: 48,
+                max: 128,
+                actual: 47
+            },
+            ..
+        }))
+    ));
+    assert!(matches!(
+        h.kms.describe_key(&h.tenant, &id()),
+        Err(KmsError::KeyNotFound { .. })
+    ));
+}

@@ -102,6 +102,7 @@ impl Fixture {
                 &self.tenant,
                 CreateKey {
                     spec,
+                    usage: spec.default_usage(),
                     origin,
                     description: String::new(),
                     tags: Default::default(),
@@ -163,6 +164,7 @@ impl Fixture {
                 key_id: *id,
                 import_token: params.import_token.clone(),
                 encrypted_material: EncryptedMaterial::new(wrapped).unwrap(),
+                wrapped_private_key: None,
                 expiry,
                 policy,
                 claim: MaterialClaim::Unspecified,
@@ -216,4 +218,35 @@ pub fn oaep_sha1(spki_der: &[u8], material: &[u8]) -> Vec<u8> {
 
 pub fn material(byte: u8, len: usize) -> Vec<u8> {
     (0..len).map(|i| byte.wrapping_add(i as u8)).collect()
+}
+
+impl Fixture {
+    /// Imports `material` (RSA-OAEP-SHA-256) with an import type and options, as a front end
+    /// that offers rotation does.
+    pub fn import_claimed(
+        &self,
+        id: &KeyId,
+        material: &[u8],
+        claim: MaterialClaim,
+        options: NewMaterialOptions,
+    ) -> Result<ImportOutcome, KmsError> {
+        let p = self.oaep_params(id);
+        self.kms.import_key_material_as(
+            &self.tenant,
+            ImportRequest {
+                key_id: *id,
+                import_token: p.import_token.clone(),
+                encrypted_material: EncryptedMaterial::new(oaep_sha256(
+                    &p.public_key_der,
+                    material,
+                ))
+                .unwrap(),
+                wrapped_private_key: None,
+                expiry: Expiry::Never,
+                policy: ImportPolicy::default(),
+                claim,
+            },
+            options.for_rotation(),
+        )
+    }
 }

@@ -1,0 +1,178 @@
+//! Keys as last decoded from their stored bytes, so a read of a record that has not changed
+//! since skips authenticating, parsing and unsealing it again: on an Encrypt of microseconds
+//! those three were the largest share of the engine's work.
+//!
+//! An entry is used only when the bytes just read from the store are exactly the bytes it was
+//! decoded from (and for the same tenant), so the store stays the only truth: a record that
+//! was written, deleted or replaced since is decoded afresh, and decoding is a pure function
+//! of the bytes, the root key and the record's place. Aging is applied after, on every read,
+//! as before. Bounded: a shard that is full is emptied before it takes a new key.
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use crate::error::KmsError;
+use crate::ids::{KeyId, TenantId};
+use crate::key::Key;
+use crate::record;
+use crate::seal::Sealer;
+
+const SHARDS: usize = 16;
+/// Entries per shard: 4,096 keys in all, a few MiB at most.
+const PER_SHARD: usize = 256;
+
+struct Entry {
+    tenant: TenantId,
+    bytes: Box<[u8]>,
+    key: Arc<Key>,
+}
+
+#[derive(Default)]
+pub(crate) struct DecodedKeys {
+    shards: [RwLock<HashMap<KeyId, Entry>>; SHARDS],
+}
+
+impl DecodedKeys {
+    fn shard(&self, id: &KeyId) -> &RwLock<HashMap<KeyId, Entry>> {
+        let first = id.as_bytes().first().copied().unwrap_or(0);
+        &self.shards[usize::from(first) % SHARDS]
+    }
+
+    /// The key `bytes` (read from `tenant`'s record `id`) decode to.
+    pub(crate) fn decode(
+        &self,
+        bytes: &[u8],
+        sealer: &Sealer,
+        tenant: &TenantId,
+        id: &KeyId,
+    ) -> Result<Arc<Key>, KmsError> {
+        let shard = self.shard(id);
+        {
+            // A poisoned shard only means a reader panicked; entries are whole either way.
+            let entries = shard.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(entry) = entries.get(id)
+                && entry.tenant == *tenant
+                && *entry.bytes == *bytes
+            {
+                return Ok(Arc::clone(&entry.key));
+            }
+        }
+        let key = Arc::new(record::decode(bytes, sealer, tenant, id)?);
+        let mut entries = shard.write().unwrap_or_else(PoisonError::into_inner);
+        if entries.len() >= PER_SHARD && !entries.contains_key(id) {
+            entries.clear();
+        }
+        entries.insert(
+            *id,
+            Entry {
+                tenant: tenant.clone(),
+                bytes: bytes.into(),
+                key: Arc::clone(&key),
+            },
+        );
+        Ok(key)
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.read().unwrap_or_else(PoisonError::into_inner).len())
+            .sum()
+    }
+}
+
+impl std::fmt::Debug for DecodedKeys {
+    // Entries hold unsealed material: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecodedKeys").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Kms;
+    use crate::algorithm::KeyUsage;
+    use crate::engine::CreateKey;
+    use crate::seal::RootKey;
+    use crate::spec::{KeySpec, Origin};
+    use crate::store::{KeyStore, MemoryStore};
+    use crate::tags::Tags;
+
+    fn tenant() -> TenantId {
+        TenantId::new("t").unwrap()
+    }
+
+    #[test]
+    fn same_bytes_same_key_other_bytes_decoded_afresh() {
+        let store = Arc::new(MemoryStore::new());
+        let root = RootKey::from_bytes([7; 32]);
+        let kms = Kms::builder(store.clone(), &root).build();
+        let sealer = Sealer::new(&root);
+        let key = kms
+            .create_key(
+                &tenant(),
+                CreateKey {
+                    spec: KeySpec::Aes256,
+                    usage: KeyUsage::EncryptDecrypt,
+                    origin: Origin::Generated,
+                    description: "one".into(),
+                    tags: Tags::default(),
+                },
+            )
+            .unwrap();
+        let id = key.key_id;
+        let cache = DecodedKeys::default();
+        let bytes = store.get(&tenant(), &id).unwrap().unwrap();
+        let a = cache.decode(&bytes, &sealer, &tenant(), &id).unwrap();
+        let b = cache.decode(&bytes, &sealer, &tenant(), &id).unwrap();
+        assert!(
+            Arc::ptr_eq(&a, &b),
+            "unchanged bytes: the decoded key is reused"
+        );
+
+        kms.update_key_description(&tenant(), &id, "two".into())
+            .unwrap();
+        let changed = store.get(&tenant(), &id).unwrap().unwrap();
+        let c = cache.decode(&changed, &sealer, &tenant(), &id).unwrap();
+        assert_eq!(c.description, "two");
+
+        let other = TenantId::new("u").unwrap();
+        assert!(
+            cache.decode(&changed, &sealer, &other, &id).is_err(),
+            "a record's bytes never open for another place, cached or not"
+        );
+        let mut forged = changed.clone();
+        let last = forged.len() - 1;
+        forged[last] ^= 1;
+        assert!(cache.decode(&forged, &sealer, &tenant(), &id).is_err());
+    }
+
+    #[test]
+    fn bounded() {
+        let store = Arc::new(MemoryStore::new());
+        let root = RootKey::from_bytes([7; 32]);
+        let kms = Kms::builder(store.clone(), &root).build();
+        let sealer = Sealer::new(&root);
+        let cache = DecodedKeys::default();
+        for _ in 0..(SHARDS * PER_SHARD + 500) {
+            let id = kms
+                .create_key(
+                    &tenant(),
+                    CreateKey {
+                        spec: KeySpec::Aes256,
+                        usage: KeyUsage::EncryptDecrypt,
+                        origin: Origin::Generated,
+                        description: String::new(),
+                        tags: Tags::default(),
+                    },
+                )
+                .unwrap()
+                .key_id;
+            let bytes = store.get(&tenant(), &id).unwrap().unwrap();
+            cache.decode(&bytes, &sealer, &tenant(), &id).unwrap();
+        }
+        assert!(cache.len() <= SHARDS * PER_SHARD);
+    }
+}
