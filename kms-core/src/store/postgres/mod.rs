@@ -86,10 +86,8 @@ fn is_connection_error(e: &postgres::Error, client: &Client) -> bool {
     client.is_closed() || e.is_closed() || e.code().is_none() && e.as_db_error().is_none()
 }
 
-/// Attempts for an operation whose connection broke before anything was decided: a pool
-/// may hold several connections the database dropped (a database restart), each found
-/// broken only when used.
-const ATTEMPTS: usize = 3;
+/// Rounds of an update whose row came and went between two of its statements.
+const ROW_RACES: usize = 12;
 
 impl PostgresStore {
     /// Connects, creates or migrates the schema ([`SCHEMA_VERSION`]), and refuses a database
@@ -106,9 +104,9 @@ impl PostgresStore {
             .max_size(options.pool_size.max(1))
             .min_idle(Some(1))
             .connection_timeout(options.connect_timeout)
-            // Broken connections are found by use (and then retried once, see `ATTEMPTS`)
-            // rather than by a test query before every use, which would cost a round trip
-            // on every request.
+            // Broken connections are found by use (and the operation retried, see
+            // `attempts`) rather than by a test query before every use, which would cost a
+            // round trip on every request.
             .test_on_check_out(false)
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build(Manager::new(config, NoTls))
@@ -152,19 +150,30 @@ impl PostgresStore {
         self.pool.get().map_err(err)
     }
 
+    /// Attempts for an operation whose connection broke before anything was decided: after
+    /// a database restart every pooled connection is broken, each found so only when used
+    /// (and then dropped by the pool), so one more than the pool holds always reaches a
+    /// fresh connection.
+    fn attempts(&self) -> usize {
+        usize::try_from(self.pool.max_size())
+            .unwrap_or(usize::MAX)
+            .saturating_add(1)
+    }
+
     /// Runs `op` on a pooled connection; a connection found broken is dropped and `op` runs
-    /// again on another, up to [`ATTEMPTS`] times. Only for operations that may run twice.
+    /// again on another, up to [`PostgresStore::attempts`] times. Only for operations that
+    /// may run twice.
     fn run<T>(
         &self,
         mut op: impl FnMut(&mut Client) -> Result<T, postgres::Error>,
     ) -> Result<T, StoreError> {
-        let mut attempt = 0;
+        let (mut attempt, attempts) = (0, self.attempts());
         loop {
             attempt += 1;
             let mut conn = self.conn()?;
             match op(&mut conn) {
                 Ok(v) => return Ok(v),
-                Err(e) if attempt < ATTEMPTS && is_connection_error(&e, &conn) => continue,
+                Err(e) if attempt < attempts && is_connection_error(&e, &conn) => continue,
                 Err(e) => return Err(err(e)),
             }
         }
@@ -195,21 +204,20 @@ impl PostgresStore {
         decide: &mut dyn FnMut(Option<&[u8]>) -> Change,
     ) -> Result<(), StoreError> {
         let mut decided = false;
-        let mut attempt = 0;
+        let (mut broken, mut races, attempts) = (0, 0, self.attempts());
         loop {
-            attempt += 1;
             let mut conn = self.conn()?;
             match update_once(&mut conn, r, tenant.as_str(), name, decide, &mut decided) {
                 Ok(true) => return Ok(()),
                 // The row went between the insert attempt and the lock: look again.
-                Ok(false) if attempt < ATTEMPTS * 4 => continue,
+                Ok(false) if races + 1 < ROW_RACES => races += 1,
                 Ok(false) => {
                     return Err(err(std::io::Error::other(
                         "the record kept changing between two statements",
                     )));
                 }
-                Err(e) if !decided && attempt < ATTEMPTS && is_connection_error(&e, &conn) => {
-                    continue;
+                Err(e) if !decided && broken + 1 < attempts && is_connection_error(&e, &conn) => {
+                    broken += 1;
                 }
                 Err(e) => return Err(err(e)),
             }
