@@ -137,7 +137,10 @@ class Server:
         base = {k: v for k, v in os.environ.items() if not k.startswith("KMSGATE_")}
         base.update(env or {})
         args = [self.bin, "--listen", "127.0.0.1:0"]
-        args += ["--data-dir", data_dir] if data_dir else ["--in-memory"]
+        if data_dir:
+            args += ["--data-dir", data_dir]
+        elif "KMSGATE_STORE__KIND" not in (env or {}):
+            args += ["--in-memory"]
         self.stderr = tempfile.TemporaryFile()
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr,

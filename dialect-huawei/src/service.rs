@@ -34,17 +34,18 @@ pub(crate) struct Config {
 pub struct HuaweiDialect {
     kms: Arc<Kms>,
     config: Config,
-    /// `None` only if the system could not provide randomness for the secret: then no token
-    /// is issued and none verifies, while AK/SK and static tokens keep working.
+    /// Always present (kept optional for `auth` and `iam`, which also serve without one).
     tokens: Option<TokenIssuer>,
 }
 
 impl HuaweiDialect {
     pub fn new(kms: Arc<Kms>, settings: Settings, clocks: Clocks) -> Self {
         HuaweiDialect {
+            // From the root key: every process sharing the store verifies the tokens of the
+            // others, and tokens survive a restart of a durable store.
+            tokens: Some(TokenIssuer::for_engine(&kms)),
             kms,
             config: Config { settings, clocks },
-            tokens: TokenIssuer::generate().ok(),
         }
     }
 

@@ -30,7 +30,7 @@ pub struct Settings {
     /// user that may obtain tokens from `POST /v3/auth/tokens` in strict mode. Default empty.
     pub users: BTreeMap<String, IamUser>,
     /// `[huawei.static_tokens]`: X-Auth-Token → the project id it opens; never expires and
-    /// survives restarts (issued tokens do not). Default empty.
+    /// survives restarts (issued tokens do only where the root key does). Default empty.
     pub static_tokens: BTreeMap<String, ProjectId>,
     /// `huawei.token_ttl_secs`: validity of issued tokens on the emulated clock (at least 1).
     /// Default 86400 (24 h, as IAM).

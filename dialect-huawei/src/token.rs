@@ -1,9 +1,10 @@
 //! X-Auth-Tokens as this emulator issues them from `POST /v3/auth/tokens`.
 //!
 //! A token is self-verifying: it carries who it was issued to (user, domain, project) and
-//! when it expires, MAC'd with a secret drawn at random when the process starts. So tokens
-//! need no storage, cannot be forged or re-scoped, and do not survive a restart (configured
-//! static tokens do). The bytes are laid out as a DER SEQUENCE header followed by the claims
+//! when it expires, MAC'd with a secret derived from the engine's root key
+//! ([`kms_core::Kms::front_end_secret`]). So tokens need no storage, cannot be forged or
+//! re-scoped, verify on every process sharing the store (one root key), and outlive a
+//! restart exactly as long as the root key does (an in-memory server draws a new one). The bytes are laid out as a DER SEQUENCE header followed by the claims
 //! and the MAC, so that, base64-encoded, they start with "MII" like real Huawei tokens (which
 //! are base64 of CMS structures) and stay within `[0-9A-Za-z+/=]`.
 
@@ -39,7 +40,7 @@ pub struct TokenClaims {
     pub generation: u32,
 }
 
-/// Issues and verifies tokens with one process-wide secret.
+/// Issues and verifies tokens with one secret.
 pub struct TokenIssuer {
     secret: [u8; 32],
 }
@@ -79,7 +80,17 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// What [`TokenIssuer::for_engine`] derives its secret under.
+const SECRET_LABEL: &str = "huawei/x-auth-token";
+
 impl TokenIssuer {
+    /// The secret every process with this engine's root key derives alike.
+    pub fn for_engine(kms: &kms_core::Kms) -> Self {
+        TokenIssuer {
+            secret: *kms.front_end_secret(SECRET_LABEL),
+        }
+    }
+
     /// A fresh random secret: tokens of earlier processes no longer verify.
     pub fn generate() -> Result<Self, InternalError> {
         let mut secret = [0u8; 32];
@@ -220,5 +231,25 @@ mod tests {
             assert_eq!(issuer.verify(junk), None, "{junk}");
         }
         assert!(TokenIssuer::generate().is_ok());
+    }
+
+    #[test]
+    fn engines_with_one_root_key_verify_each_others_tokens() {
+        use std::sync::Arc;
+
+        use kms_core::{Kms, MemoryStore, RootKey};
+
+        // Two processes over one shared store hold the same root key, not the same engine.
+        let engine = |root: u8| {
+            Kms::builder(
+                Arc::new(MemoryStore::new()),
+                &RootKey::from_bytes([root; 32]),
+            )
+            .build()
+        };
+        let (a, b, other) = (engine(7), engine(7), engine(8));
+        let token = TokenIssuer::for_engine(&a).issue(&claims()).unwrap();
+        assert_eq!(TokenIssuer::for_engine(&b).verify(&token), Some(claims()));
+        assert_eq!(TokenIssuer::for_engine(&other).verify(&token), None);
     }
 }

@@ -76,6 +76,10 @@ impl DataDir {
                 });
             }
             Err(OpenError::Store(e)) => return Err(e.into()),
+            // A database server's failures; an embedded file has none of these.
+            Err(other @ (OpenError::Unreachable { .. } | OpenError::NewerSchema { .. })) => {
+                return Err(io_err(io::Error::other(other.to_string())));
+            }
         };
         let key_file = dir.join(ROOT_KEY_FILE);
         let root_key = match configured_root_key {

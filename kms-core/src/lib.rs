@@ -51,7 +51,8 @@ mod secret;
 mod spec;
 pub mod store;
 mod tags;
-#[cfg(feature = "test-suite")]
+// Also compiled for kms-core's own tests, which start a throwaway PostgreSQL through it.
+#[cfg(any(test, feature = "test-suite"))]
 pub mod testing;
 mod time;
 mod token;
@@ -81,6 +82,8 @@ pub use spec::{
     ByteCount, DataKeySpec, DeletionWindow, Expiry, HmacLengths, KeyFamily, KeySpec, Origin,
 };
 pub use store::{ClearReport, KeyStore, MemoryStore, OpenError, RedbStore, StoreError};
+#[cfg(feature = "postgres")]
+pub use store::{PostgresOptions, PostgresStore, PostgresUrl};
 pub use tags::Tags;
 pub use time::{
     Clock, ClockError, ClockMove, ClockState, Clocks, EmulatedClock, ManualClock, SystemClock,

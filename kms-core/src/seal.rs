@@ -173,6 +173,8 @@ pub(crate) struct Sealer {
     key_pairs: Aes256Gcm,
     fingerprint: Zeroizing<[u8; 32]>,
     records: Zeroizing<[u8; 32]>,
+    /// The key of [`Sealer::front_end_secret`].
+    front_ends: Zeroizing<[u8; 32]>,
 }
 
 impl Sealer {
@@ -185,7 +187,21 @@ impl Sealer {
             key_pairs: Aes256Gcm::new(root.derive(b"kmsgate/v1/seal/key-pairs").as_ref().into()),
             fingerprint: root.derive(b"kmsgate/v1/material-fingerprint"),
             records: root.derive(b"kmsgate/v1/record-authentication"),
+            front_ends: root.derive(b"kmsgate/v1/front-end-secrets"),
         }
+    }
+
+    /// A secret of a front end's own, named by `label`: HMAC-SHA256 of the label under a
+    /// root-derived key, so every process with the same root key derives the same one, and
+    /// no label yields a key the engine uses itself.
+    pub(crate) fn front_end_secret(&self, label: &[u8]) -> Zeroizing<[u8; 32]> {
+        let mut out = Zeroizing::new([0u8; 32]);
+        // HMAC accepts keys of any length, so this cannot fail.
+        if let Ok(mut mac) = <HmacSha256 as Mac>::new_from_slice(self.front_ends.as_ref()) {
+            mac.update(label);
+            out.copy_from_slice(&mac.finalize().into_bytes());
+        }
+        out
     }
 
     /// The key that authenticates stored values ([`crate::authentic`]).

@@ -241,6 +241,11 @@ async fn clock_now(context: web::Data<ListenerContext>) -> HttpResponse {
     if !context.shared.clock_control {
         return disabled();
     }
+    if context.shared.engine.is_shared() {
+        // Another instance may have moved it; a read failure shows the state last read.
+        let shared = Arc::clone(&context.shared);
+        let _ = web::block(move || shared.engine.refresh_clock()).await;
+    }
     json_response(StatusCode::OK, &clock_state(&context.shared.clock))
 }
 

@@ -1,17 +1,19 @@
 //! The one engine a process runs, whatever number of listeners share it.
 
+use std::io::Read;
 use std::sync::{Arc, Weak, mpsc};
 use std::time::Duration;
 
 use kms_core::wrapping::{KeyPairPool, WrappingKeySpec};
 use kms_core::{
     Clock, ClockError, ClockState, DataDir, DataDirError, EmulatedClock, InternalError,
-    KeyStateKind, KeyStore, Kms, KmsError, MemoryStore, ResetReport, RootKey, StoreError, Sweeper,
-    TenantId, Timestamp,
+    KeyStateKind, KeyStore, Kms, KmsError, MemoryStore, OpenError, PostgresStore, ResetReport,
+    RootKey, StoreError, Sweeper, TenantId, Timestamp,
 };
 
 use crate::metrics::EngineReading;
-use crate::settings::Settings;
+use crate::settings::{RootKeySource, Settings, StoreChoice, StoreUnusable};
+use crate::shared_clock::{Refresher, SharedClock};
 
 /// How long shutdown waits for background threads (the key pair pool may be in the middle of
 /// an RSA-4096 generation) before the process exits without them.
@@ -29,9 +31,17 @@ pub(crate) enum StartError {
     )]
     DataDirInUse(DataDirError),
     #[error(
-        "the root key cannot open the records in the data directory ({0}): is root.key the one this store was made with?"
+        "the root key cannot open the records in the store ({0}): is it the one this store was made with (root.key in the data directory, root_key_file or KMSGATE_ROOT_KEY)?"
     )]
     WrongRootKey(KmsError),
+    #[error(transparent)]
+    Settings(#[from] StoreUnusable),
+    #[error("cannot read the root key from {path}: {reason}")]
+    RootKeyFile { path: String, reason: String },
+    #[error("cannot open the PostgreSQL store: {0}")]
+    Postgres(OpenError),
+    #[error("cannot start the shared clock's refresher: {0}")]
+    ClockRefresher(std::io::Error),
     #[error("cannot read the store: {0}")]
     Unreadable(KmsError),
     #[error("cannot empty the store (--reset): {0}")]
@@ -49,11 +59,14 @@ pub(crate) struct Engine {
     store: Arc<dyn KeyStore>,
     pool: Arc<KeyPairPool>,
     sweeper: Option<Arc<Sweeper>>,
+    /// Set when other processes share the store: the clock is theirs too.
+    shared_clock: Option<Arc<SharedClock>>,
+    refresher: Option<Refresher>,
 }
 
 /// Where the emulated clock's state is kept in the store, so emulated time never goes back
-/// across a restart.
-const CLOCK_META: &str = "clock";
+/// across a restart (and, in a shared store, is the same for every process).
+pub(crate) const CLOCK_META: &str = "clock";
 
 /// What the server's own endpoints read and control of the engine (health, metrics, reset,
 /// time).
@@ -64,6 +77,8 @@ pub(crate) struct EngineView {
     pub pool: Arc<KeyPairPool>,
     /// Weak: stopping the engine stops the sweeper, whoever still looks at it.
     pub sweeper: Weak<Sweeper>,
+    /// Set when other processes share the store (see [`crate::shared_clock`]).
+    pub shared_clock: Option<Arc<SharedClock>>,
 }
 
 /// Why a time or state control did not happen.
@@ -126,7 +141,32 @@ impl EngineView {
         self.kms.reset(tenant)
     }
 
+    /// Whether other processes share the store (and so the clock).
+    pub(crate) fn is_shared(&self) -> bool {
+        self.shared_clock.is_some()
+    }
+
+    /// In a shared store, takes the clock as another process may have moved it; before each
+    /// request and each read of the clock.
+    pub(crate) fn refresh_clock(&self) {
+        if let Some(shared) = &self.shared_clock {
+            shared.refresh_for_request();
+        }
+    }
+
+    /// Before a move: the move starts from where the shared clock is, not from where this
+    /// process last saw it.
+    fn refresh_before_move(&self) -> Result<(), ControlError> {
+        match &self.shared_clock {
+            Some(shared) => shared
+                .refresh()
+                .map_err(|e| ControlError::Persist(e.to_string())),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn advance(&self, by: Duration) -> Result<(), ControlError> {
+        self.refresh_before_move()?;
         self.clock.advance(by);
         self.persist_clock()
     }
@@ -134,6 +174,7 @@ impl EngineView {
     /// Jumps to `to` (never before real time). Going back, expired material is erased and
     /// due keys purged first, so nothing comes back to life.
     pub(crate) fn set(&self, to: Timestamp) -> Result<(), ControlError> {
+        self.refresh_before_move()?;
         if to < self.clock.now() {
             self.sweep()?;
         }
@@ -143,6 +184,7 @@ impl EngineView {
 
     /// Back to real time, sweeping first as [`EngineView::set`] does.
     pub(crate) fn reset_clock(&self) -> Result<(), ControlError> {
+        self.refresh_before_move()?;
         if !self.clock.offset().is_zero() {
             self.sweep()?;
         }
@@ -170,7 +212,40 @@ impl EngineView {
             .map_err(|e| ControlError::Persist(e.to_string()))?;
         self.kms
             .put_meta(CLOCK_META, &state)
-            .map_err(|e| ControlError::Persist(e.to_string()))
+            .map_err(|e| ControlError::Persist(e.to_string()))?;
+        if let Some(shared) = &self.shared_clock {
+            shared.stored(state);
+        }
+        Ok(())
+    }
+}
+
+/// Bytes read at most from `root_key_file`.
+const ROOT_KEY_FILE_BOUND: u64 = 4096;
+
+/// A configured root key: a file holding 64 hex digits (read, never created: every instance
+/// must get the same key from its operator), or the value itself.
+fn read_root_key(source: &RootKeySource) -> Result<RootKey, StartError> {
+    match source {
+        // Checked when the settings loaded; kept typed rather than trusted.
+        RootKeySource::Value(hex) => hex.key().ok_or_else(|| StartError::RootKeyFile {
+            path: "root_key (KMSGATE_ROOT_KEY)".into(),
+            reason: "it does not hold 64 hex digits (32 bytes)".into(),
+        }),
+        RootKeySource::File(path) => {
+            let failed = |reason: String| StartError::RootKeyFile {
+                path: path.display().to_string(),
+                reason,
+            };
+            // Read up to a bound: a key file is 64 digits and a newline, and a path such as
+            // /dev/zero must not be read without end.
+            let mut text = zeroize::Zeroizing::new(String::new());
+            std::fs::File::open(path)
+                .and_then(|f| f.take(ROOT_KEY_FILE_BOUND).read_to_string(&mut text))
+                .map_err(|e| failed(e.to_string()))?;
+            RootKey::from_hex(&text)
+                .ok_or_else(|| failed("it does not hold 64 hex digits (32 bytes)".into()))
+        }
     }
 }
 
@@ -180,21 +255,36 @@ fn count(n: usize) -> u64 {
 }
 
 impl Engine {
-    /// Opens the store (durable unless `in_memory`), checks that its records open, restores
+    /// Opens the store (as `store.kind` says), checks that its records open, restores
     /// the emulated clock, empties the store if `reset`, and starts the pool and the sweeper.
     pub(crate) fn start(settings: &Settings, reset: bool) -> Result<Engine, StartError> {
-        let (store, root_key): (Arc<dyn KeyStore>, RootKey) = if settings.in_memory {
-            let key = RootKey::generate().map_err(StartError::RootKey)?;
-            (Arc::new(MemoryStore::new()), key)
-        } else {
-            let data = DataDir::open(&settings.data_dir, None).map_err(|e| match e {
-                DataDirError::InUse { .. } => StartError::DataDirInUse(e),
-                other => StartError::DataDir(other),
-            })?;
-            for warning in &data.permission_warnings {
-                tracing::warn!("{warning}");
+        let (choice, key_source) = settings.store_choice()?;
+        let configured = key_source.as_ref().map(read_root_key).transpose()?;
+        let shared = choice.is_shared();
+        let (store, root_key): (Arc<dyn KeyStore>, RootKey) = match choice {
+            StoreChoice::Memory => {
+                let key = match configured {
+                    Some(key) => key,
+                    None => RootKey::generate().map_err(StartError::RootKey)?,
+                };
+                (Arc::new(MemoryStore::new()), key)
             }
-            (data.store, data.root_key)
+            StoreChoice::Redb(dir) => {
+                let data = DataDir::open(&dir, configured).map_err(|e| match e {
+                    DataDirError::InUse { .. } => StartError::DataDirInUse(e),
+                    other => StartError::DataDir(other),
+                })?;
+                for warning in &data.permission_warnings {
+                    tracing::warn!("{warning}");
+                }
+                (data.store, data.root_key)
+            }
+            StoreChoice::Postgres(options) => {
+                // `store_choice` refuses a postgres store without a configured root key.
+                let key = configured.ok_or(StartError::Settings(StoreUnusable::NoSharedRootKey))?;
+                let store = PostgresStore::open(&options).map_err(StartError::Postgres)?;
+                (Arc::new(store), key)
+            }
         };
         let clock = Arc::new(EmulatedClock::new());
         // Checks, upgrade and restored state first, through an engine without a pool: the
@@ -222,9 +312,15 @@ impl Engine {
                 serde_json::from_slice(&bytes).map_err(StartError::ClockState)?;
             clock.restore(state);
         }
-        let stock = prepared
-            .take_saved_key_pairs()
-            .map_err(StartError::Unreadable)?;
+        // Saved pairs are for the next process of a store nobody else uses: in a shared
+        // store, two processes starting together could both take the same pairs.
+        let stock = if shared {
+            Vec::new()
+        } else {
+            prepared
+                .take_saved_key_pairs()
+                .map_err(StartError::Unreadable)?
+        };
         if !stock.is_empty() {
             tracing::info!(
                 restored = stock.len(),
@@ -245,6 +341,14 @@ impl Engine {
         if reset {
             kms.reset(None).map_err(StartError::Reset)?;
         }
+        let (shared_clock, refresher) = if shared {
+            let sync = Arc::new(SharedClock::new(Arc::clone(&kms), Arc::clone(&clock)));
+            let refresher =
+                Refresher::start(Arc::clone(&sync)).map_err(StartError::ClockRefresher)?;
+            (Some(sync), Some(refresher))
+        } else {
+            (None, None)
+        };
         let period = Duration::from_secs(settings.sweep_interval_secs);
         let sweeper = Sweeper::start(Arc::clone(&kms), period).map_err(StartError::Sweeper)?;
         Ok(Engine {
@@ -253,6 +357,8 @@ impl Engine {
             store,
             pool,
             sweeper: Some(Arc::new(sweeper)),
+            shared_clock,
+            refresher,
         })
     }
 
@@ -262,6 +368,7 @@ impl Engine {
             clock: Arc::clone(&self.clock),
             pool: Arc::clone(&self.pool),
             sweeper: self.sweeper.as_ref().map_or_else(Weak::new, Arc::downgrade),
+            shared_clock: self.shared_clock.clone(),
         }
     }
 
@@ -278,9 +385,13 @@ impl Engine {
     pub(crate) fn close(mut self) -> Result<(), StoreError> {
         // The sweeper writes; stop it so nothing lands after the flush.
         drop(self.sweeper.take());
-        // Ready pairs go to the next process instead of being generated again. Best effort:
-        // losing them costs only CPU at the next start.
-        if let Err(e) = self.kms.save_key_pairs(&self.pool.stock()) {
+        drop(self.refresher.take());
+        // Ready pairs go to the next process instead of being generated again (not in a
+        // shared store: see `start`). Best effort: losing them costs only CPU at the next
+        // start.
+        if self.shared_clock.is_none()
+            && let Err(e) = self.kms.save_key_pairs(&self.pool.stock())
+        {
             tracing::warn!("cannot save the ready wrapping key pairs: {e}");
         }
         let flushed = self.store.flush();
@@ -328,5 +439,35 @@ mod tests {
             message.starts_with("cannot open the data directory: "),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_root_key_file_is_read_up_to_a_bound_and_a_bad_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("root.hex");
+        std::fs::write(&good, format!("{}\n", "5a".repeat(32))).unwrap();
+        let bad = dir.path().join("bad.hex");
+        std::fs::write(&bad, "not a key").unwrap();
+        let with_file = |file: &std::path::Path| Settings {
+            in_memory: true,
+            root_key_file: Some(file.to_path_buf()),
+            ..Settings::default()
+        };
+        Engine::start(&with_file(&good), false)
+            .unwrap()
+            .close()
+            .unwrap();
+        for file in [
+            bad.as_path(),
+            std::path::Path::new("/dev/zero"),
+            &dir.path().join("none"),
+        ] {
+            let error = Engine::start(&with_file(file), false).unwrap_err();
+            assert!(matches!(error, StartError::RootKeyFile { .. }), "{error:?}");
+            assert!(
+                error.to_string().contains(&file.display().to_string()),
+                "{error}"
+            );
+        }
     }
 }

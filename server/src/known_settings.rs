@@ -113,6 +113,13 @@ mod tests {
             "limits.request_timeout_secs",
             "admin.token",
             "admin.clock_control",
+            "store.kind",
+            "store.postgres.url",
+            "store.postgres.pool_size",
+            "store.postgres.statement_timeout_ms",
+            "store.postgres.connect_timeout_ms",
+            "root_key",
+            "root_key_file",
             "aws.credentials.AKIAWHATEVER",
             "tencent.quotas.limits.Encrypt",
         ] {

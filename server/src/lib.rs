@@ -26,14 +26,19 @@ mod request_line;
 mod run;
 mod seed;
 mod settings;
+mod shared_clock;
 mod signals;
+mod store_settings;
 mod wrap_cmd;
 
 pub use background::{Background, BackgroundError};
 pub use dialect::DialectKind;
 pub use dialect_kit::{Dialect, Edge};
+pub use kms_core::PostgresUrl;
+#[cfg(feature = "test-postgres")]
+pub use kms_core::testing::postgres::TestPostgres;
 pub use run::{StartFailure, dialect_main, kmsgate_main};
 pub use settings::{
-    AdminSettings, InvalidListenAddr, LimitSettings, ListenAddr, Overrides, PoolSettings, Settings,
-    SettingsError, Unusable,
+    AdminSettings, InvalidListenAddr, LimitSettings, ListenAddr, Overrides, PoolSettings,
+    PostgresSettings, RootKeyHex, Settings, SettingsError, StoreKind, StoreSettings, Unusable,
 };

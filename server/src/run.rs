@@ -227,10 +227,10 @@ fn seed_at_start(file: &Path, engine: &Engine, clouds: &[Cloud]) -> Result<(), S
 
 /// One line saying how this process is set up: what a user debugging it asks first.
 fn log_startup(settings: &Settings, kinds: &[DialectKind]) {
-    let store = if settings.in_memory {
-        "memory (nothing persisted)".to_owned()
-    } else {
-        format!("redb in {}", settings.data_dir.display())
+    // The URL's password is left out by `PostgresUrl`'s own formatting.
+    let store = match settings.store_choice() {
+        Ok((choice, _)) => choice.describe(),
+        Err(e) => e.to_string(),
     };
     let mode = |strict: bool| if strict { "strict" } else { "permissive" };
     let auth: Vec<String> = kinds

@@ -17,6 +17,10 @@ use crate::dialect::DialectKind;
 use crate::env_source::{EnvSource, data_maps, env_name, setting_path};
 use crate::known_settings;
 use crate::logging::{LogFormat, LogLevel};
+pub use crate::store_settings::{
+    PostgresSettings, RootKeyHex, RootKeySource, StoreChoice, StoreKind, StoreSettings,
+    StoreUnusable,
+};
 
 /// A process's whole configuration. Unknown keys are errors, so a typo never silently falls
 /// back to a default.
@@ -29,6 +33,15 @@ pub struct Settings {
     /// `in_memory`: keep keys in memory only; nothing is written to disk and everything is
     /// gone when the process exits. Default false.
     pub in_memory: bool,
+    /// `[store]`: which store (`redb`, `memory`, `postgres`) and how to reach a database.
+    pub store: StoreSettings,
+    /// `root_key_file`: a file holding the root key (64 hex digits, as `root.key`), instead
+    /// of the data directory's `root.key` or a fresh key in memory. Every instance sharing a
+    /// postgres store needs the same root key: this or `root_key`. Default unset.
+    pub root_key_file: Option<PathBuf>,
+    /// `root_key` (`KMSGATE_ROOT_KEY`): the root key itself, 64 hex digits. Never logged.
+    /// Default unset.
+    pub root_key: Option<RootKeyHex>,
     /// `sweep_interval_secs`: seconds between passes of the background expiry sweeper
     /// (at least 1). Default 1.
     pub sweep_interval_secs: u64,
@@ -55,6 +68,9 @@ impl Default for Settings {
         Settings {
             data_dir: PathBuf::from("./kmsgate-data"),
             in_memory: false,
+            store: StoreSettings::default(),
+            root_key_file: None,
+            root_key: None,
             sweep_interval_secs: 1,
             admin: AdminSettings::default(),
             limits: LimitSettings::default(),
@@ -259,6 +275,8 @@ pub enum Unusable {
     NoDataDir,
     #[error("admin.token must not be empty (leave it unset instead)")]
     EmptyAdminToken,
+    #[error(transparent)]
+    Store(#[from] StoreUnusable),
     /// A dialect's section, in the dialect's own words.
     #[error(transparent)]
     Dialect(Box<dyn std::error::Error + Send + Sync>),
@@ -362,10 +380,22 @@ impl Settings {
         {
             return Err(Unusable::EmptyAdminToken);
         }
-        if !self.in_memory && self.data_dir.as_os_str().is_empty() {
+        let (store, _) = self.store_choice()?;
+        if matches!(store, StoreChoice::Redb(_)) && self.data_dir.as_os_str().is_empty() {
             return Err(Unusable::NoDataDir);
         }
         Ok(())
+    }
+
+    /// The store to open and the root key configured for it (checked by `load`).
+    pub fn store_choice(&self) -> Result<(StoreChoice, Option<RootKeySource>), StoreUnusable> {
+        crate::store_settings::resolve(
+            &self.store,
+            self.in_memory,
+            &self.data_dir,
+            self.root_key_file.as_ref(),
+            self.root_key.as_ref(),
+        )
     }
 
     pub fn listen(&self, kind: DialectKind) -> &ListenAddr {
@@ -559,6 +589,101 @@ mod tests {
         assert!(e.contains("aws.credentials"), "{e}");
         let e = error_of(None, &[("KMSGATE_", "1")]);
         assert!(e.contains("KMSGATE_"), "{e}");
+    }
+
+    const HEX_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+    #[test]
+    fn the_store_kind_resolves_with_the_old_flags() {
+        let load = |pairs: &[(&str, &str)], o: &Overrides| {
+            let s = Settings::load(None, &env(pairs), o).unwrap();
+            s.store_choice().unwrap().0
+        };
+        let none = Overrides::default();
+        assert!(matches!(load(&[], &none), StoreChoice::Redb(_)));
+        assert!(matches!(
+            load(&[("KMSGATE_IN_MEMORY", "true")], &none),
+            StoreChoice::Memory
+        ));
+        let flag = Overrides {
+            in_memory: true,
+            ..Overrides::default()
+        };
+        assert!(matches!(load(&[], &flag), StoreChoice::Memory));
+        assert!(matches!(
+            load(&[("KMSGATE_STORE__KIND", "memory")], &none),
+            StoreChoice::Memory
+        ));
+        let pg = load(
+            &[
+                ("KMSGATE_STORE__KIND", "postgres"),
+                (
+                    "KMSGATE_STORE__POSTGRES__URL",
+                    "postgres://kms:pw-1234@db:5433/k",
+                ),
+                ("KMSGATE_STORE__POSTGRES__POOL_SIZE", "4"),
+                ("KMSGATE_ROOT_KEY", HEX_KEY),
+            ],
+            &none,
+        );
+        let StoreChoice::Postgres(options) = &pg else {
+            panic!("{pg:?}");
+        };
+        assert_eq!(options.pool_size, 4);
+        assert_eq!(options.statement_timeout, std::time::Duration::from_secs(5));
+        // Neither the startup line nor Debug shows the password or the root key.
+        for shown in [pg.describe(), format!("{pg:?}")] {
+            assert!(shown.contains("postgres://kms@db:5433/k"), "{shown}");
+            assert!(!shown.contains("pw-1234"), "{shown}");
+        }
+        let s = Settings::load(None, &env(&[("KMSGATE_ROOT_KEY", HEX_KEY)]), &none).unwrap();
+        assert!(!format!("{s:?}").contains("00112233"), "{s:?}");
+    }
+
+    #[test]
+    fn unusable_store_settings_are_errors_naming_the_setting() {
+        let url = ("KMSGATE_STORE__POSTGRES__URL", "postgres://u@h/d");
+        let kind = ("KMSGATE_STORE__KIND", "postgres");
+        let key = ("KMSGATE_ROOT_KEY", HEX_KEY);
+        let e = error_of(None, &[kind, key]);
+        assert!(e.contains("store.postgres.url"), "{e}");
+        let e = error_of(None, &[kind, url]);
+        assert!(e.contains("root_key_file or root_key"), "{e}");
+        let e = error_of(None, &[kind, url, key, ("KMSGATE_ROOT_KEY_FILE", "/k")]);
+        assert!(e.contains("not both"), "{e}");
+        let e = error_of(None, &[kind, url, key, ("KMSGATE_IN_MEMORY", "true")]);
+        assert!(e.contains("in_memory"), "{e}");
+        let e = error_of(
+            None,
+            &[kind, url, key, ("KMSGATE_STORE__POSTGRES__POOL_SIZE", "1")],
+        );
+        assert!(e.contains("store.postgres.pool_size"), "{e}");
+        let e = error_of(
+            None,
+            &[
+                kind,
+                url,
+                key,
+                ("KMSGATE_STORE__POSTGRES__STATEMENT_TIMEOUT_MS", "0"),
+            ],
+        );
+        assert!(e.contains("store.postgres.statement_timeout_ms"), "{e}");
+        let e = error_of(None, &[("KMSGATE_STORE__KIND", "sqlite")]);
+        assert!(e.contains("sqlite"), "{e}");
+        let e = error_of(None, &[("KMSGATE_ROOT_KEY", "abcd")]);
+        assert!(e.contains("64 hex digits") && !e.contains("abcd"), "{e}");
+        let e = error_of(
+            None,
+            &[
+                kind,
+                key,
+                ("KMSGATE_STORE__POSTGRES__URL", "postgres://u:s3cr3t@h:x/d"),
+            ],
+        );
+        assert!(
+            e.contains("not a PostgreSQL connection URL") && !e.contains("s3cr3t"),
+            "{e}"
+        );
     }
 
     #[test]

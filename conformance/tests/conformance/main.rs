@@ -1,7 +1,10 @@
 //! The conformance run: every scenario against every dialect, each on its own fresh server
 //! and store (trial `<scenario>::<dialect>`), and all of them again with the three dialects
 //! served by one server over one shared store, one at a time, plus a cross-dialect isolation
-//! check (trial `shared_store`). Ends with the scenario × dialect matrices and the ledger.
+//! check (trial `shared_store`), and that shared pass once more with the server over a
+//! throwaway PostgreSQL database (trial `postgres_store`; skipped, loudly, on a machine
+//! without PostgreSQL unless `CI=true`). Ends with the scenario × dialect matrices and the
+//! ledger.
 //!
 //! `cargo test -p conformance --test conformance` runs it; trial filters work as usual
 //! (`-- s08` runs scenario 8 only, `-- aws` only the AWS trials).
@@ -20,7 +23,7 @@ use conformance::matrix::{self, Cell};
 use conformance::neutral::Dialect;
 use conformance::scenarios::{self, Run, Scenario, Verdict};
 
-use servers::{Instance, Isolated, Shared, kind};
+use servers::{Instance, Isolated, Shared, Store, kind};
 
 type Cells = BTreeMap<(String, Dialect), Cell>;
 
@@ -28,6 +31,7 @@ type Cells = BTreeMap<(String, Dialect), Cell>;
 struct Results {
     isolated: Cells,
     shared: Cells,
+    postgres: Cells,
     notes: Vec<String>,
 }
 
@@ -50,15 +54,27 @@ fn available() -> BTreeMap<Dialect, bool> {
         .collect()
 }
 
-fn record(results: &Collected, shared: bool, id: &str, d: Dialect, cell: Cell, notes: &[String]) {
+/// Which pass a result belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Isolated,
+    Shared,
+    Postgres,
+}
+
+fn record(results: &Collected, pass: Pass, id: &str, d: Dialect, cell: Cell, notes: &[String]) {
     let mut r = results.lock().unwrap_or_else(|p| p.into_inner());
-    let table = if shared {
-        &mut r.shared
-    } else {
-        &mut r.isolated
+    let table = match pass {
+        Pass::Isolated => &mut r.isolated,
+        Pass::Shared => &mut r.shared,
+        Pass::Postgres => &mut r.postgres,
     };
     table.insert((id.to_owned(), d), cell);
-    let mode = if shared { "shared_store::" } else { "" };
+    let mode = match pass {
+        Pass::Isolated => "",
+        Pass::Shared => "shared_store::",
+        Pass::Postgres => "postgres_store::",
+    };
     for n in notes {
         r.notes.push(format!("{mode}{id}::{d}: {n}"));
     }
@@ -76,7 +92,7 @@ fn run_scenario(
 
 fn conclude(
     results: &Collected,
-    shared: bool,
+    shared: Pass,
     scenario: &Scenario,
     d: Dialect,
     outcome: (Result<Verdict, String>, Vec<String>),
@@ -109,16 +125,21 @@ fn conclude(
 /// restart one server), all dialects served by one server over one store; then the
 /// cross-dialect isolation check. One trial: its failure lists each failing
 /// `scenario::dialect`, and the matrix shows every cell.
-fn shared_pass(results: &Collected, available: &BTreeMap<Dialect, bool>) -> Result<(), Failed> {
+fn shared_pass(
+    results: &Collected,
+    available: &BTreeMap<Dialect, bool>,
+    pass: Pass,
+    store: Store,
+) -> Result<(), Failed> {
     let mut server =
-        Shared::start().map_err(|e| format!("the shared server did not start: {e}"))?;
+        Shared::start(store).map_err(|e| format!("the shared server did not start: {e}"))?;
     let mut failures = Vec::new();
     let near = scenarios::ALL.iter().filter(|s| !s.far_future);
     let far = scenarios::ALL.iter().filter(|s| s.far_future);
     for scenario in near.chain(far) {
         for d in Dialect::ALL.into_iter().filter(|d| available[d]) {
             let outcome = run_scenario(scenario, d, &mut server);
-            if let Err(e) = conclude(results, true, scenario, d, outcome) {
+            if let Err(e) = conclude(results, pass, scenario, d, outcome) {
                 failures.push(format!(
                     "{}::{d}: {}",
                     scenario.id,
@@ -135,7 +156,7 @@ fn shared_pass(results: &Collected, available: &BTreeMap<Dialect, bool>) -> Resu
         } else {
             Cell::Fail
         };
-        record(results, true, isolation::ID, d, cell, &[]);
+        record(results, pass, isolation::ID, d, cell, &[]);
     }
     if let Err(e) = isolated {
         failures.push(format!("{}: {e}", isolation::ID));
@@ -159,7 +180,23 @@ fn main() -> ExitCode {
         let results = Arc::clone(&results);
         let available = available.clone();
         trials.push(Trial::test("shared_store", move || {
-            shared_pass(&results, &available)
+            shared_pass(&results, &available, Pass::Shared, Store::Redb)
+        }));
+    }
+    {
+        let results = Arc::clone(&results);
+        let available = available.clone();
+        trials.push(Trial::test("postgres_store", move || {
+            // None: no PostgreSQL on this machine, said loudly (and a panic under CI=true).
+            let Some(pg) = kmsgate_server::TestPostgres::start() else {
+                return Ok(());
+            };
+            shared_pass(
+                &results,
+                &available,
+                Pass::Postgres,
+                Store::Postgres(pg.create_database()),
+            )
         }));
     }
     for scenario in scenarios::ALL {
@@ -169,7 +206,7 @@ fn main() -> ExitCode {
             let trial = Trial::test(name, move || {
                 let mut server = Isolated::start(d).map_err(|e| format!("server: {e}"))?;
                 let outcome = run_scenario(scenario, d, &mut server);
-                conclude(&results, false, scenario, d, outcome)
+                conclude(&results, Pass::Isolated, scenario, d, outcome)
             });
             trials.push(trial.with_ignored_flag(!available[&d]));
         }
@@ -182,6 +219,7 @@ fn main() -> ExitCode {
             for id in scenarios::ALL.iter().map(|s| s.id).chain([isolation::ID]) {
                 r.isolated.insert((id.to_owned(), *d), Cell::Unavailable);
                 r.shared.insert((id.to_owned(), *d), Cell::Unavailable);
+                r.postgres.insert((id.to_owned(), *d), Cell::Unavailable);
             }
         }
     }
@@ -192,6 +230,13 @@ fn main() -> ExitCode {
     println!("{}", matrix::markdown("scenario", &rows, &r.isolated));
     println!("Conformance matrix: all dialects on one server over one shared store\n");
     println!("{}", matrix::markdown("scenario", &shared_rows, &r.shared));
+    if !r.postgres.is_empty() {
+        println!("Conformance matrix: all dialects on one server over PostgreSQL\n");
+        println!(
+            "{}",
+            matrix::markdown("scenario", &shared_rows, &r.postgres)
+        );
+    }
     println!("Code ledger: what each dialect answers to each provoked failure\n");
     println!("{}", conformance::ledger::markdown());
     if !available.values().all(|up| *up) {

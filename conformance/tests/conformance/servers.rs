@@ -20,9 +20,16 @@ pub fn kind(d: Dialect) -> DialectKind {
 /// clouds answer every call with a new public key, which s07 relies on); `tencent_sm`: the
 /// Tencent listener serves the SM edition (SM4 keys). Built through the same layered loading
 /// as the binaries' `KMSGATE_…` environment.
-fn settings(dir: &std::path::Path, tencent_sm: bool) -> Result<Settings, String> {
-    let mut env = vec![
-        ("KMSGATE_DATA_DIR", dir.display().to_string()),
+fn settings(dir: &std::path::Path, tencent_sm: bool, store: &Store) -> Result<Settings, String> {
+    let mut env = match store {
+        Store::Redb => vec![("KMSGATE_DATA_DIR", dir.display().to_string())],
+        Store::Postgres(url) => vec![
+            ("KMSGATE_STORE__KIND", "postgres".to_owned()),
+            ("KMSGATE_STORE__POSTGRES__URL", url.clone()),
+            ("KMSGATE_ROOT_KEY", POSTGRES_ROOT_KEY.to_owned()),
+        ],
+    };
+    env.extend([
         ("KMSGATE_POOL__RSA_2048", "0".into()),
         ("KMSGATE_POOL__RSA_3072", "0".into()),
         ("KMSGATE_POOL__RSA_4096", "0".into()),
@@ -31,7 +38,7 @@ fn settings(dir: &std::path::Path, tencent_sm: bool) -> Result<Settings, String>
         ("KMSGATE_AWS__LISTEN", "127.0.0.1:0".into()),
         ("KMSGATE_TENCENT__LISTEN", "127.0.0.1:0".into()),
         ("KMSGATE_HUAWEI__LISTEN", "127.0.0.1:0".into()),
-    ];
+    ]);
     if tencent_sm {
         env.push(("KMSGATE_TENCENT__EDITION", "sm".into()));
     }
@@ -39,27 +46,45 @@ fn settings(dir: &std::path::Path, tencent_sm: bool) -> Result<Settings, String>
     Settings::load(None, &env, &Overrides::default()).map_err(|e| e.to_string())
 }
 
+/// The root key of the servers over PostgreSQL (the store requires a configured one).
+const POSTGRES_ROOT_KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+/// Which store a server runs over.
+#[derive(Clone, Debug)]
+pub enum Store {
+    /// The embedded store, in the instance's temporary directory.
+    Redb,
+    /// A PostgreSQL database, by URL.
+    Postgres(String),
+}
+
 /// One background server and its store.
 pub struct Instance {
     dir: tempfile::TempDir,
     kinds: Vec<DialectKind>,
     tencent_sm: bool,
+    store: Store,
     server: Option<Background>,
 }
 
 impl Instance {
     pub fn start(kinds: &[DialectKind]) -> Result<Instance, String> {
-        Self::start_with(kinds, false)
+        Self::start_with(kinds, false, Store::Redb)
     }
 
-    fn start_with(kinds: &[DialectKind], tencent_sm: bool) -> Result<Instance, String> {
+    fn start_with(
+        kinds: &[DialectKind],
+        tencent_sm: bool,
+        store: Store,
+    ) -> Result<Instance, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let server = Background::start(settings(dir.path(), tencent_sm)?, kinds)
+        let server = Background::start(settings(dir.path(), tencent_sm, &store)?, kinds)
             .map_err(|e| e.to_string())?;
         Ok(Instance {
             dir,
             kinds: kinds.to_vec(),
             tencent_sm,
+            store,
             server: Some(server),
         })
     }
@@ -76,8 +101,8 @@ impl Instance {
         let endpoint = server.endpoint(first).ok_or("no endpoint")?;
         let offset = driver::clock_offset(&endpoint).map_err(|e| e.to_string())?;
         server.stop().map_err(|e| format!("stop: {e}"))?;
-        let server = Background::start(settings(self.dir.path(), self.tencent_sm)?, &self.kinds)
-            .map_err(|e| e.to_string())?;
+        let settings = settings(self.dir.path(), self.tencent_sm, &self.store)?;
+        let server = Background::start(settings, &self.kinds).map_err(|e| e.to_string())?;
         let endpoint = server.endpoint(first).ok_or("no endpoint")?;
         self.server = Some(server);
         let after = driver::clock_offset(&endpoint).map_err(|e| e.to_string())?;
@@ -103,8 +128,14 @@ impl Isolated {
         let kinds = [kind(dialect)];
         let instances = match dialect {
             Dialect::Tencent => vec![
-                (vec![KeySpec::Aes256], Instance::start_with(&kinds, false)?),
-                (vec![KeySpec::Sm4], Instance::start_with(&kinds, true)?),
+                (
+                    vec![KeySpec::Aes256],
+                    Instance::start_with(&kinds, false, Store::Redb)?,
+                ),
+                (
+                    vec![KeySpec::Sm4],
+                    Instance::start_with(&kinds, true, Store::Redb)?,
+                ),
             ],
             Dialect::Aws | Dialect::Huawei => {
                 vec![(KeySpec::ALL.to_vec(), Instance::start(&kinds)?)]
@@ -145,9 +176,9 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn start() -> Result<Shared, String> {
+    pub fn start(store: Store) -> Result<Shared, String> {
         Ok(Shared {
-            instance: Instance::start(&DialectKind::ALL)?,
+            instance: Instance::start_with(&DialectKind::ALL, false, store)?,
         })
     }
 }

@@ -145,13 +145,21 @@ fn issued_tokens_work_for_their_project_until_they_expire() {
     let r = with_token(&h, PROJECT, &token, "list-keys", json!({}));
     assert_eq!((r.status, r.code().as_str()), (403, "APIG.0301"));
     assert!(r.message().contains("token expires"), "{}", r.message());
-    // a token issued by another process (another secret) does not verify here
-    let other = harness_with(strict());
-    let foreign = token_of(&get_token(
-        &other,
+    // a token issued by another process with the same root key (an instance sharing the
+    // store) verifies here; one issued under another root key does not
+    let h2 = harness_with(strict());
+    let sibling = token_of(&get_token(
+        &harness_with(strict()),
         &password_auth("alice", "Passw0rd!", "acme", PROJECT),
     ));
-    let h2 = harness_with(strict());
+    assert_eq!(
+        with_token(&h2, PROJECT, &sibling, "list-keys", json!({})).status,
+        200
+    );
+    let foreign = token_of(&get_token(
+        &harness_with_root(strict(), [8; 32]),
+        &password_auth("alice", "Passw0rd!", "acme", PROJECT),
+    ));
     assert_eq!(
         with_token(&h2, PROJECT, &foreign, "list-keys", json!({})).status,
         403

@@ -35,10 +35,15 @@ pub fn harness() -> Harness {
 /// advance for expiry) and a separate real-time stand-in that stays at the requests'
 /// `X-Sdk-Date`, as the real clock would while emulated time is fast-forwarded.
 pub fn harness_with(config: Settings) -> Harness {
+    harness_with_root(config, [7; 32])
+}
+
+/// [`harness_with`] over an engine with the root key `root`: another deployment's process.
+pub fn harness_with_root(config: Settings, root: [u8; 32]) -> Harness {
     let clock = Arc::new(ManualClock::new(CAPTURE_TIME));
     let emulated = Arc::new(EmulatedClock::with_wall(clock.clone()));
     let signature_clock = Arc::new(ManualClock::new(CAPTURE_TIME));
-    let kms = Kms::builder(Arc::new(MemoryStore::new()), &RootKey::from_bytes([7; 32]))
+    let kms = Kms::builder(Arc::new(MemoryStore::new()), &RootKey::from_bytes(root))
         .clock(emulated.clone())
         .build();
     Harness {

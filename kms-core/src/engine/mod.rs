@@ -90,6 +90,14 @@ impl Kms {
         &self.store
     }
 
+    /// A 32-byte secret for a front end's own use (say, MACing the session tokens it
+    /// issues), named by `label`. Derived from the root key, so every process sharing a
+    /// store (and so its root key) derives the same secret, and what one issues another
+    /// verifies; distinct labels give unrelated secrets.
+    pub fn front_end_secret(&self, label: &str) -> zeroize::Zeroizing<[u8; 32]> {
+        self.sealer.front_end_secret(label.as_bytes())
+    }
+
     /// Runs `op` on the key as time has left it, inside one atomic store update. `op` returns
     /// the key's next version (or `None` to leave it) and a result. If time changed the key
     /// (expired material, passed deletion date), that change is written even when `op` fails,

@@ -67,6 +67,17 @@ impl Kms {
         }
         Ok(report)
     }
+
+    /// A periodic pass: [`Kms::sweep`], unless another process sharing the store is running
+    /// one right now (`Ok(None)`). Two passes at once would be safe, since each key's aging
+    /// is one atomic update that a second pass finds already done, but on a shared store
+    /// every process's pass reads every key: one at a time is enough.
+    pub fn sweep_exclusive(&self) -> Result<Option<SweepReport>, KmsError> {
+        let mut pass = None;
+        self.store
+            .exclusive("sweep", &mut || pass = Some(self.sweep()))?;
+        pass.transpose()
+    }
 }
 
 /// Runs [`Kms::sweep`] every `period` on a background thread until dropped, and keeps
@@ -109,9 +120,11 @@ impl Sweeper {
                     }
                     // Swept without the lock held, so dropping the sweeper never waits on the
                     // lock for a whole pass. A failed pass (say, a full disk) is counted and
-                    // retried next period.
-                    let pass = worker.sweep();
-                    stats_of(&totals).record(&pass);
+                    // retried next period; a pass another process sharing the store runs is
+                    // not counted here.
+                    if let Some(pass) = worker.sweep_exclusive().transpose() {
+                        stats_of(&totals).record(&pass);
+                    }
                 }
             })?;
         Ok(Sweeper {

@@ -6,6 +6,8 @@
 //! win.
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod redb_store;
 // Test code (it panics on failure), so kept out of production builds: kms-core's own tests
 // get it through `cfg(test)`, another crate's tests (a third-party backend's) through the
@@ -18,6 +20,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{
+    InvalidPostgresUrl, PostgresOptions, PostgresStore, PostgresUrl, SCHEMA_VERSION,
+};
 pub use redb_store::RedbStore;
 
 use crate::alias::AliasName;
@@ -92,6 +98,17 @@ pub trait KeyStore: Send + Sync + fmt::Debug {
     /// atomic step: a reader sees all of them or none. Metadata is never cleared: it belongs
     /// to the process, not to any tenant. Durable once `Ok`, like [`KeyStore::update`].
     fn clear(&self, tenant: Option<&TenantId>) -> Result<ClearReport, StoreError>;
+
+    /// Runs `run` unless another process sharing this store is running the same `task`
+    /// right now; `Ok(false)` when it skipped. For periodic work that one process at a time
+    /// suffices for (the expiry sweep). A store only one process opens has nobody to
+    /// exclude, hence the default; a shared store uses a lock of its database, released
+    /// with its holder's connection should the holder die.
+    fn exclusive(&self, task: &str, run: &mut dyn FnMut()) -> Result<bool, StoreError> {
+        let _ = task;
+        run();
+        Ok(true)
+    }
 }
 
 /// How many records a [`KeyStore::clear`] removed.
@@ -130,6 +147,14 @@ pub enum OpenError {
         "{path} is in use: another kmsgate process holds it (only one process may use a data directory at a time)"
     )]
     InUse { path: PathBuf },
+    /// The database cannot be reached (shared stores).
+    #[error("cannot connect to {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    /// The database's schema was made by a newer kmsgate, which this one cannot know.
+    #[error(
+        "the database's kmsgate schema is version {found}, newer than the {supported} this kmsgate knows: it was migrated by a newer kmsgate; run that version (or a newer one) against it"
+    )]
+    NewerSchema { found: i64, supported: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -11,6 +11,7 @@ mod config;
 mod controls;
 mod data_dir;
 mod hardening;
+mod multi_instance;
 mod operability;
 mod seed;
 mod serve;

@@ -1,6 +1,9 @@
 //! Helpers for other crates' tests (feature `test-suite`): what a dialect's fuzz or
 //! integration test needs of the engine, kept once here instead of in every dialect.
 
+#[cfg(feature = "postgres")]
+pub mod postgres;
+
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -28,10 +31,10 @@ impl KeyPairSource for VectorKeyPairs {
 
 fn vector_pairs() -> Vec<WrappingKeyPair> {
     let rsa: serde_json::Value =
-        serde_json::from_str(include_str!("../tests/data/wrapping_vectors.json"))
+        serde_json::from_str(include_str!("../../tests/data/wrapping_vectors.json"))
             .unwrap_or_default();
     let sm2: serde_json::Value =
-        serde_json::from_str(include_str!("../tests/data/sm2_vectors.json")).unwrap_or_default();
+        serde_json::from_str(include_str!("../../tests/data/sm2_vectors.json")).unwrap_or_default();
     let der = |v: &serde_json::Value| hex::decode(v.as_str().unwrap_or_default()).ok();
     ["RSA_2048", "RSA_3072", "RSA_4096"]
         .iter()
