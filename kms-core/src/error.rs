@@ -279,8 +279,37 @@ pub enum InternalError {
     MaterialGeneration(KeySpec),
 }
 
+/// A verification's result as a yes or no, for clouds that answer an invalid signature or MAC
+/// with `false` rather than an error (Huawei, Tencent); every other failure stays an error.
+pub fn verdict(verification: Result<(), KmsError>) -> Result<bool, KmsError> {
+    match verification {
+        Ok(()) => Ok(true),
+        Err(KmsError::InvalidSignature | KmsError::InvalidMac) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 impl From<crate::store::StoreError> for KmsError {
     fn from(e: crate::store::StoreError) -> Self {
         KmsError::Internal(InternalError::Storage(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_invalid_signature_or_mac_is_a_no() {
+        assert!(matches!(verdict(Ok(())), Ok(true)));
+        assert!(matches!(
+            verdict(Err(KmsError::InvalidSignature)),
+            Ok(false)
+        ));
+        assert!(matches!(verdict(Err(KmsError::InvalidMac)), Ok(false)));
+        assert!(matches!(
+            verdict(Err(KmsError::InvalidCiphertext)),
+            Err(KmsError::InvalidCiphertext)
+        ));
     }
 }

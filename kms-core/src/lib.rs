@@ -70,7 +70,7 @@ pub use engine::{
     NewMaterialOptions, PageSize, PublicKey, ReEncrypted, ResetReport, SeedConflict, SeedError,
     SeedKey, SeedMaterial, Seeded, Signature, SweepReport, SweepStats, Sweeper, UpgradeReport,
 };
-pub use error::{InternalError, KmsError, MaterialProblem, Operation, ValidationError};
+pub use error::{InternalError, KmsError, MaterialProblem, Operation, ValidationError, verdict};
 pub use ids::{KeyId, TenantId};
 pub use key::{KeyDescription, MaterialClaim};
 pub use key_materials::{KeyMaterialInfo, MaterialPresence, MaterialRole, Rotation, RotationType};

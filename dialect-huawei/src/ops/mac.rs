@@ -4,7 +4,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use kms_core::{KeyId, KmsError, MacAlgorithm};
+use kms_core::{KeyId, MacAlgorithm};
 use serde_json::{Value, json};
 
 use super::Ctx;
@@ -58,15 +58,14 @@ pub(super) fn generate_mac(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Huawei
 pub(super) fn verify_mac(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
     let r = MacRequest::parse(input)?;
     let mac = base64_bytes(input, "mac", 1..=256, MAC_BYTES)?;
-    let valid =
-        match ctx
-            .kms
-            .verify_mac(&ctx.caller.tenant, &r.key_id, &r.message, r.algorithm, &mac)
-        {
-            Ok(()) => true,
-            Err(KmsError::InvalidMac) => false,
-            Err(e) => return Err(ctx.core(e)),
-        };
+    let valid = kms_core::verdict(ctx.kms.verify_mac(
+        &ctx.caller.tenant,
+        &r.key_id,
+        &r.message,
+        r.algorithm,
+        &mac,
+    ))
+    .map_err(|e| ctx.core(e))?;
     Ok(json!({
         "key_id": r.key_id.to_string(),
         "mac_algorithm": mac_algorithm_name(r.algorithm),

@@ -8,7 +8,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use kms_core::{KeyId, KmsError, MessageType, SigningAlgorithm};
+use kms_core::{KeyId, MessageType, SigningAlgorithm};
 use serde_json::{Value, json};
 
 use super::Ctx;
@@ -101,18 +101,15 @@ pub(super) fn verify(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError>
         SIGNATURE_CHARS,
         1..=SIGNATURE_CHARS.end() * 3 / 4,
     )?;
-    let valid = match ctx.kms.verify(
+    let valid = kms_core::verdict(ctx.kms.verify(
         &ctx.caller.tenant,
         &r.key_id,
         &r.message,
         r.kind,
         r.algorithm,
         &signature,
-    ) {
-        Ok(()) => true,
-        Err(KmsError::InvalidSignature) => false,
-        Err(e) => return Err(ctx.core(e)),
-    };
+    ))
+    .map_err(|e| ctx.core(e))?;
     Ok(json!({
         "key_id": r.key_id.to_string(),
         "signature_valid": valid.to_string(),

@@ -8,7 +8,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use kms_core::{EncryptionAlgorithm, KeyId, KmsError, MessageType, SigningAlgorithm};
+use kms_core::{EncryptionAlgorithm, KeyId, MessageType, SigningAlgorithm};
 use serde_json::{Map, Value, json};
 
 use super::key_usage::ASYMMETRIC;
@@ -127,18 +127,15 @@ pub(super) fn sign_by_asymmetric_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
 pub(super) fn verify_by_asymmetric_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let r = SignRequest::parse(ctx, params)?;
     let signature = base64_param(params, "SignatureValue", 1024)?;
-    let valid = match ctx.kms.verify(
+    let valid = kms_core::verdict(ctx.kms.verify(
         &ctx.caller.tenant,
         &r.key_id,
         &r.message,
         r.kind,
         r.algorithm,
         &signature,
-    ) {
-        Ok(()) => true,
-        Err(KmsError::InvalidSignature) => false,
-        Err(e) => return Err(core(e)),
-    };
+    ))
+    .map_err(core)?;
     let mut out = Map::new();
     out.insert("SignatureValid".into(), json!(valid));
     Ok(out)
