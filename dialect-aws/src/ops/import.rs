@@ -254,10 +254,11 @@ pub(super) fn delete_imported_key_material(
         None => ctx.kms.delete_imported_key_material(tenant, &id),
     }
     .map_err(|e| ctx.core(e))?;
-    // The material deleted: the one named, else the current one.
-    let deleted = named.or(key.material_id);
-    Ok(Some(json!({
-        "KeyId": ctx.caller.key_arn(&id),
-        "KeyMaterialId": deleted.map(|m| m.to_string()).unwrap_or_default(),
-    })))
+    let mut out = json!({ "KeyId": ctx.caller.key_arn(&id) });
+    // The material deleted: the one named, else the current one (a key whose material was
+    // deleted always had one).
+    if let Some(deleted) = named.or(key.material_id) {
+        out["KeyMaterialId"] = json!(deleted.to_string());
+    }
+    Ok(Some(out))
 }
