@@ -111,8 +111,11 @@ impl Visit for Parts {
     }
 }
 
+/// An ASCII control byte, or 0xC2: the lead byte of every C1 control (U+0080–U+009F, CSI
+/// among them) in UTF-8. It only sends a value down the careful path, which changes nothing
+/// but control characters (é, say, also starts with 0xC3, and Â with 0xC2: both stay).
 fn is_control(b: u8) -> bool {
-    b < 0x20 || b == 0x7f
+    b < 0x20 || b == 0x7f || b == 0xc2
 }
 
 /// Whether `bytes` hold a control character. A fold, not `any`: without an early exit the
@@ -127,7 +130,7 @@ fn push_escaped(out: &mut String, value: &str) {
         return;
     }
     for c in value.chars() {
-        if c.is_ascii_control() {
+        if c.is_control() {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -228,6 +231,9 @@ mod tests {
         });
         assert_eq!(text.lines().count(), 2, "{text}");
         assert!(!text.contains('\u{1b}'));
+        let c1 = lines(|| tracing::warn!(variable = "a\u{9b}31mb é", "x"));
+        assert!(!c1.contains('\u{9b}'), "{c1}");
+        assert!(c1.contains(r"a\u{9b}31mb é"), "{c1}");
         assert!(text.contains(r"x\nFAKE\u{1b}[31m"), "{text}");
     }
 

@@ -134,9 +134,9 @@ fn read(path: &Path) -> Result<Vec<u8>, WrapFailure> {
 
 fn material(args: &WrapArgs) -> Result<Vec<u8>, WrapFailure> {
     let bad = |why: String| WrapFailure::Material(why);
-    match MaterialSource::parse(&args.material)
-        .map_err(|why| bad(format!("{:?}: {why}", args.material)))?
-    {
+    // The value itself is never echoed: a mistyped hex: or base64: value is nearly key
+    // material.
+    match MaterialSource::parse(&args.material).map_err(|why| bad(format!("--material: {why}")))? {
         MaterialSource::File(path) => read(&path),
         MaterialSource::Bytes(bytes) => Ok(bytes),
         MaterialSource::Random(n) => {

@@ -96,12 +96,21 @@ impl PostgresStore {
         let mut config = options.url.config().clone();
         config.connect_timeout(options.connect_timeout);
         let timeout_ms = options.statement_timeout.as_millis().max(1);
-        config.options(&format!("-c statement_timeout={timeout_ms}"));
+        // Added to the URL's own `options` (a `search_path`, say), never in their place: the
+        // records must land where the operator pointed them.
+        let timeout = format!("-c statement_timeout={timeout_ms}");
+        let options_text = match config.get_options() {
+            Some(given) if !given.trim().is_empty() => format!("{given} {timeout}"),
+            _ => timeout,
+        };
+        config.options(&options_text);
         if config.get_application_name().is_none() {
             config.application_name("kmsgate");
         }
         let pool = Pool::builder()
-            .max_size(options.pool_size.max(1))
+            // The sweeper holds one connection for its advisory lock while its own calls use
+            // others: one connection alone would starve it.
+            .max_size(options.pool_size.max(2))
             .min_idle(Some(1))
             .connection_timeout(options.connect_timeout)
             // Broken connections are found by use (and the operation retried, see
