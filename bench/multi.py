@@ -95,6 +95,27 @@ def servers(bindir, tmp, setup, url):
     return [start(bindir, "%s #%d" % (setup, i + 1), None, env) for i in range(n)]
 
 
+def in_threads(n, work):
+    """Runs work(i) for i in 0..n on n threads at once. A failure in any of them (even the
+    SystemExit of a failed call, which a thread would drop silently) ends the benchmark rather
+    than leaving a short list behind a plausible figure."""
+    failures = []
+
+    def run(i):
+        try:
+            work(i)
+        except BaseException as e:  # noqa: BLE001 - re-raised in the main thread below
+            failures.append(e)
+
+    ts = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    if failures:
+        raise SystemExit("multi.py: a worker failed: %r" % (failures[0],))
+
+
 def parallel_wrk(instances, op, bodies, seconds):
     """One wrk per instance, at the same time; returns their results."""
     results = [None] * len(instances)
@@ -102,11 +123,7 @@ def parallel_wrk(instances, op, bodies, seconds):
     def run(i):
         results[i] = wrk(instances[i], op, bodies[i], CONNS, seconds)
 
-    ts = [threading.Thread(target=run, args=(i,)) for i in range(len(instances))]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    in_threads(len(instances), run)
     return results
 
 
@@ -139,12 +156,8 @@ def import_run(bindir, instances):
             times[i].append(c.call("ImportKeyMaterial", body)[1])
         c.close()
 
-    ts = [threading.Thread(target=run, args=(i,)) for i in range(len(instances))]
     t0 = time.monotonic()
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    in_threads(len(instances), run)
     wall = time.monotonic() - t0
     all_times = [t for ts_ in times for t in ts_]
     return dict(n=len(all_times), rate=len(all_times) / wall, p50=pct(all_times, 50),
