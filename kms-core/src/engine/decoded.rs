@@ -73,6 +73,25 @@ impl DecodedKeys {
         Ok(key)
     }
 
+    /// Drops what is kept of `id` (its record is gone), so a deleted or purged key's
+    /// material does not stay in memory until its shard happens to be emptied.
+    pub(crate) fn forget(&self, id: &KeyId) {
+        self.shard(id)
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id);
+    }
+
+    /// Drops everything kept (a reset removed the records).
+    pub(crate) fn clear(&self) {
+        for shard in &self.shards {
+            shard
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+        }
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.shards
@@ -147,6 +166,14 @@ mod tests {
         let last = forged.len() - 1;
         forged[last] ^= 1;
         assert!(cache.decode(&forged, &sealer, &tenant(), &id).is_err());
+
+        cache.decode(&changed, &sealer, &tenant(), &id).unwrap();
+        assert_eq!(cache.len(), 1);
+        cache.forget(&id);
+        assert_eq!(cache.len(), 0, "a forgotten key keeps nothing");
+        cache.decode(&changed, &sealer, &tenant(), &id).unwrap();
+        cache.clear();
+        assert_eq!(cache.len(), 0);
     }
 
     #[test]

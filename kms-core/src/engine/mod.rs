@@ -116,6 +116,9 @@ impl Kms {
             outcome = Some(result);
             change
         })?;
+        // A write leaves the kept decoding stale (it is only used for identical bytes), and a
+        // delete or purge must not leave the material in memory.
+        self.decoded.forget(id);
         outcome.unwrap_or(Err(KmsError::Internal(InternalError::CorruptRecord(
             "store skipped the update",
         ))))
@@ -181,6 +184,7 @@ impl Kms {
     ) -> Result<T, KmsError> {
         let now = self.clock.now();
         let Some(bytes) = self.store.get(tenant, id)? else {
+            self.decoded.forget(id);
             return Err(KmsError::KeyNotFound { key_id: *id });
         };
         let key = self.decoded.decode(&bytes, &self.sealer, tenant, id)?;

@@ -67,7 +67,9 @@ impl Kms {
     /// Removes every key and alias of `tenant`, or of every tenant when `None`, in one atomic
     /// store step. The store's metadata (the clock's state) is kept.
     pub fn reset(&self, tenant: Option<&TenantId>) -> Result<ResetReport, KmsError> {
-        Ok(self.store.clear(tenant)?.into())
+        let cleared = self.store.clear(tenant)?;
+        self.decoded.clear();
+        Ok(cleared.into())
     }
 
     /// Whether the store can be read and its records opened with this engine's root key;

@@ -21,6 +21,7 @@ use crate::secret::{SecretBytes, random_bytes};
 use crate::spec::{KeyFamily, KeySpec};
 
 pub(crate) use kwp::unwrap_private_key;
+pub(crate) use rsa::oaep_capacity;
 
 /// Material that generation made or [`accept`] checked for `spec`: the only material a key
 /// takes ([`crate::key::Key::import`]).

@@ -143,11 +143,8 @@ impl RsaKey {
 
     /// The largest plaintext OAEP fits in this key's block: k − 2·hLen − 2.
     fn max_plaintext(key: &PrivateDecryptingKey, algorithm: EncryptionAlgorithm) -> usize {
-        let hash_len = match algorithm {
-            EncryptionAlgorithm::RsaesOaepSha1 => 20,
-            _ => 32,
-        };
-        key.key_size_bytes().saturating_sub(2 * hash_len + 2)
+        let sha1 = algorithm == EncryptionAlgorithm::RsaesOaepSha1;
+        oaep_capacity(key.key_size_bytes(), sha1)
     }
 
     pub(super) fn encrypt(
@@ -237,4 +234,11 @@ fn mismatch() -> KmsError {
     KmsError::Internal(InternalError::CorruptRecord(
         "algorithm not of the key's family",
     ))
+}
+
+/// What one RSA-OAEP block of `modulus_bytes` carries: k − 2·hLen − 2, hLen 20 for SHA-1 and
+/// 32 for SHA-256 (the only OAEP hashes the clouds offer).
+pub(crate) fn oaep_capacity(modulus_bytes: usize, sha1: bool) -> usize {
+    let hash_len = if sha1 { 20 } else { 32 };
+    modulus_bytes.saturating_sub(2 * hash_len + 2)
 }

@@ -19,13 +19,12 @@ fn largest_material(spec: KeySpec) -> usize {
     }
 }
 
-/// What one RSA-OAEP block carries under a wrapping key: k − 2·hLen − 2.
+/// What one RSA-OAEP block carries under a wrapping key (none under an SM2 one).
 fn oaep_capacity(algorithm: WrappingAlgorithm, wrapping: WrappingKeySpec) -> usize {
-    let hash_len = match algorithm {
-        WrappingAlgorithm::RsaesOaepSha1 => 20,
-        _ => 32,
-    };
-    (wrapping.rsa_bits().unwrap_or(0) / 8).saturating_sub(2 * hash_len + 2)
+    let sha1 = algorithm == WrappingAlgorithm::RsaesOaepSha1;
+    wrapping
+        .rsa_bits()
+        .map_or(0, |bits| crate::material::oaep_capacity(bits / 8, sha1))
 }
 
 /// Whether `algorithm` (with a `wrapping` key) may carry `spec` material, in two layers
