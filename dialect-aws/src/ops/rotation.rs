@@ -57,28 +57,24 @@ fn generated_key(ctx: &Ctx<'_>, input: &Input) -> Result<KeyDescription, AwsErro
 }
 
 pub(super) fn enable_key_rotation(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
-    let days = match input.integer(
-        "RotationPeriodInDays",
-        i64::from(*PERIOD_DAYS.start())..=i64::from(*PERIOD_DAYS.end()),
-    )? {
-        Some(days) => u32::try_from(days).map_err(|_| {
+    let days = input
+        .integer(
+            "RotationPeriodInDays",
+            i64::from(*PERIOD_DAYS.start())..=i64::from(*PERIOD_DAYS.end()),
+        )?
+        .unwrap_or(i64::from(DEFAULT_PERIOD_DAYS));
+    // One path for the period: the member's bounds above already refused anything outside.
+    let period = u32::try_from(days)
+        .ok()
+        .and_then(|d| RotationPeriod::days_within(d, PERIOD_DAYS).ok())
+        .ok_or_else(|| {
             invalid(
                 "RotationPeriodInDays",
                 Some(&days.to_string()),
-                "Member must have value less than or equal to 2560",
+                "Member must have value between 90 and 2560",
             )
-        })?,
-        None => DEFAULT_PERIOD_DAYS,
-    };
+        })?;
     let key = generated_key(ctx, input)?;
-    // Within PERIOD_DAYS by the member's bounds above.
-    let period = RotationPeriod::days_within(days, PERIOD_DAYS).map_err(|e| {
-        invalid(
-            "RotationPeriodInDays",
-            Some(&e.days.to_string()),
-            "Member must have value between 90 and 2560",
-        )
-    })?;
     ctx.kms
         .enable_key_rotation(&ctx.caller.tenant, &key.key_id, period)
         .map_err(|e| ctx.core(e))?;
