@@ -5,7 +5,8 @@
 #   bash bench/encrypt.sh [BINARY] [extra server flags...]
 #   bash bench/encrypt.sh target/release/kmsgate-aws --log-level off
 #
-# Needs wrk (Debian: apt-get install wrk). DURATION (default 10s) and CONNECTIONS (16) may be
+# Needs wrk (Debian: apt-get install wrk). DURATION (default 10s), CONNECTIONS (16) and THREADS
+# (wrk threads, 2; 1 for CONNECTIONS=1) may be
 # set in the environment. Prints one line: requests/s, p50, p99, errors, and the server's CPU
 # time per request (user + system, all threads: steadier than throughput on a shared machine).
 set -euo pipefail
@@ -30,11 +31,11 @@ auth="AWS4-HMAC-SHA256 Credential=111122223333/20260101/us-east-1/kms/aws4_reque
 key=$(curl -s -X POST "$url/" -H "X-Amz-Target: TrentService.CreateKey" \
       -H "Authorization: $auth" -d '{}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["KeyMetadata"]["KeyId"])')
 # Warm up, then measure.
-KEY_ID=$key wrk -t2 -c"${CONNECTIONS:-16}" -d2s -s bench/encrypt.lua "$url/" >/dev/null
+KEY_ID=$key wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-16}" -d2s -s bench/encrypt.lua "$url/" >/dev/null
 cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 ticks=$(getconf CLK_TCK)
 before=$(cpu)
-line=$(KEY_ID=$key wrk -t2 -c"${CONNECTIONS:-16}" -d"${DURATION:-10s}" -s bench/encrypt.lua "$url/" | tail -1)
+line=$(KEY_ID=$key wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-16}" -d"${DURATION:-10s}" -s bench/encrypt.lua "$url/" | tail -1)
 after=$(cpu)
 requests=$(echo "$line" | awk '{ print $2 }')
 echo "$line  server-cpu/request $(awk -v a="$after" -v b="$before" -v n="$requests" -v t="$ticks" \

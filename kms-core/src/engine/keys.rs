@@ -10,7 +10,6 @@ use crate::lifecycle::{DeletionPolicy, KeyState};
 use crate::material;
 use crate::record;
 use crate::spec::{DeletionWindow, Expiry, KeySpec, Origin};
-use crate::store::Change;
 use crate::tags::Tags;
 
 #[derive(Clone, Debug)]
@@ -91,19 +90,8 @@ impl Kms {
             rotation: None,
         };
         let bytes = record::encode(&key, &self.sealer)?;
-        let mut fresh = false;
-        let mut bytes = Some(bytes);
-        self.store.update(tenant, &id, &mut |current| {
-            // A v4 UUID collision is astronomically unlikely; never overwrite if it happens.
-            match (current, bytes.take()) {
-                (None, Some(b)) => {
-                    fresh = true;
-                    Change::Put(b)
-                }
-                _ => Change::Keep,
-            }
-        })?;
-        if !fresh {
+        // A v4 UUID collision is astronomically unlikely; never overwrite if it happens.
+        if !self.store.insert(tenant, &id, bytes)? {
             return Err(KmsError::Internal(InternalError::CorruptRecord(
                 "key id collision",
             )));

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use super::Kms;
 use crate::error::KmsError;
+use crate::ids::{KeyId, TenantId};
+use crate::record;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SweepReport {
@@ -53,19 +55,33 @@ impl Kms {
         let mut report = SweepReport::default();
         for (tenant, id) in self.store.all_keys()? {
             report.examined += 1;
-            let before = self.store.get(&tenant, &id);
-            let swept = self.read_key(&tenant, &id, |_, _| Ok(()));
-            let after = self.store.get(&tenant, &id);
-            match (swept, before, after) {
-                (Ok(()) | Err(KmsError::KeyNotFound { .. }), Ok(before), Ok(after)) => {
-                    if before != after {
-                        report.changed += 1;
-                    }
-                }
-                _ => report.failed += 1,
+            match self.sweep_key(&tenant, &id) {
+                Ok(true) => report.changed += 1,
+                Ok(false) => {}
+                Err(_) => report.failed += 1,
             }
         }
         Ok(report)
+    }
+
+    /// Ages one key; whether its record changed. A key time has not changed costs one read
+    /// and one decoding, and no write: most keys, most passes. The decoding bypasses the
+    /// decoded-key cache, which a pass over every key would otherwise fill with keys nobody
+    /// uses, at the expense of those requests use.
+    fn sweep_key(&self, tenant: &TenantId, id: &KeyId) -> Result<bool, KmsError> {
+        let Some(before) = self.store.get(tenant, id)? else {
+            return Ok(false);
+        };
+        let key = record::decode(&before, &self.sealer, tenant, id)?;
+        if !key.is_due(self.clock.now()) {
+            return Ok(false);
+        }
+        // Re-read and re-aged inside the update: the record may have changed since.
+        match self.with_key(tenant, id, |_, _| Ok((None, ()))) {
+            Ok(()) | Err(KmsError::KeyNotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(self.store.get(tenant, id)?.as_deref() != Some(before.as_slice()))
     }
 
     /// A periodic pass: [`Kms::sweep`], unless another process sharing the store is running
@@ -80,8 +96,14 @@ impl Kms {
     }
 }
 
-/// Runs [`Kms::sweep`] every `period` on a background thread until dropped, and keeps
-/// [`SweepStats`] over its passes.
+/// At most one part in this many of a core's time goes to the background sweeper: after a
+/// pass that took `d`, the next starts no sooner than `SWEEP_DUTY × d` after it began (and no
+/// sooner than the period). A pass reads and decodes every key, so over a large store a pass every second
+/// would otherwise take most of a core from requests; access applies expiry anyway.
+const SWEEP_DUTY: u32 = 20;
+
+/// Runs [`Kms::sweep`] every `period` on a background thread until dropped (less often when
+/// passes take long: see [`SWEEP_DUTY`]), and keeps [`SweepStats`] over its passes.
 #[derive(Debug)]
 pub struct Sweeper {
     kms: Arc<Kms>,
@@ -108,11 +130,12 @@ impl Sweeper {
             .name("kmsgate-sweeper".into())
             .spawn(move || {
                 let (lock, cvar) = &*signal;
+                let mut pause = period;
                 loop {
                     {
                         let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
                         let (stopped, _) = cvar
-                            .wait_timeout_while(guard, period, |stopped| !*stopped)
+                            .wait_timeout_while(guard, pause, |stopped| !*stopped)
                             .unwrap_or_else(|p| p.into_inner());
                         if *stopped {
                             return;
@@ -122,9 +145,11 @@ impl Sweeper {
                     // lock for a whole pass. A failed pass (say, a full disk) is counted and
                     // retried next period; a pass another process sharing the store runs is
                     // not counted here.
+                    let started = std::time::Instant::now();
                     if let Some(pass) = worker.sweep_exclusive().transpose() {
                         stats_of(&totals).record(&pass);
                     }
+                    pause = period.max(started.elapsed().saturating_mul(SWEEP_DUTY - 1));
                 }
             })?;
         Ok(Sweeper {

@@ -5,6 +5,7 @@
 //! material check) happens inside it, so two concurrent imports into one key can never both
 //! win.
 
+mod batch;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -51,6 +52,23 @@ pub trait KeyStore: Send + Sync + fmt::Debug {
         id: &KeyId,
         decide: &mut dyn FnMut(Option<&[u8]>) -> Change,
     ) -> Result<(), StoreError>;
+
+    /// Stores `bytes` as the record of a new key: `Ok(false)`, writing nothing, when `id`
+    /// already has a record. Durable once `Ok(true)`, like [`KeyStore::update`]. A backend
+    /// may write concurrent inserts together (one transaction, one sync for all of them);
+    /// an insert reads nothing back, so none of them waits on another's decision.
+    fn insert(&self, tenant: &TenantId, id: &KeyId, bytes: Vec<u8>) -> Result<bool, StoreError> {
+        let mut bytes = Some(bytes);
+        let mut inserted = false;
+        self.update(tenant, id, &mut |current| match (current, bytes.take()) {
+            (None, Some(b)) => {
+                inserted = true;
+                Change::Put(b)
+            }
+            _ => Change::Keep,
+        })?;
+        Ok(inserted)
+    }
 
     /// Up to `limit` records of `tenant` in key id order, starting after `after`.
     fn list(

@@ -21,6 +21,8 @@ pub fn run_all(make: Factory<'_>) {
     tenants_are_isolated(&*make());
     listing_pages_in_key_order(&*make());
     concurrent_updates_of_one_key_are_serialised(make().into());
+    insert_never_overwrites(&*make());
+    concurrent_inserts_each_land_once(make().into());
     aliases_are_a_separate_namespace_per_tenant(&*make());
     alias_listing_pages_in_name_order(&*make());
     metadata_is_a_namespace_of_its_own(&*make());
@@ -171,6 +173,64 @@ fn concurrent_updates_of_one_key_are_serialised(store: Arc<dyn KeyStore>) {
         200u32.to_be_bytes().to_vec(),
         "concurrency: no lost updates"
     );
+}
+
+fn insert_never_overwrites(store: &dyn KeyStore) {
+    let (t, id) = (tenant("ins"), KeyId::random());
+    assert!(
+        store.insert(&t, &id, b"first".to_vec()).unwrap(),
+        "insert: new id"
+    );
+    assert!(
+        !store.insert(&t, &id, b"second".to_vec()).unwrap(),
+        "insert: taken id refused"
+    );
+    assert_eq!(store.get(&t, &id).unwrap(), Some(b"first".to_vec()));
+    // Ids are per tenant.
+    assert!(store.insert(&tenant("other"), &id, b"x".to_vec()).unwrap());
+}
+
+/// Many threads inserting at once (batched by some backends): every new id lands with its
+/// own bytes, and of several inserts of one id exactly one wins.
+fn concurrent_inserts_each_land_once(store: Arc<dyn KeyStore>) {
+    let t = tenant("burst");
+    let shared = KeyId::random();
+    let winners = AtomicUsize::new(0);
+    let ids: Vec<Vec<KeyId>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16u8)
+            .map(|i| {
+                let (store, t, winners) = (&store, &t, &winners);
+                s.spawn(move || {
+                    let mut mine = Vec::new();
+                    for n in 0..20u8 {
+                        let id = KeyId::random();
+                        assert!(store.insert(t, &id, vec![i, n]).unwrap(), "burst: new id");
+                        mine.push(id);
+                        if n == 10 && store.insert(t, &shared, vec![i]).unwrap() {
+                            winners.fetch_add(1, Ordering::SeqCst);
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        winners.load(Ordering::SeqCst),
+        1,
+        "burst: one winner per id"
+    );
+    for (i, mine) in ids.iter().enumerate() {
+        for (n, id) in mine.iter().enumerate() {
+            let expected = vec![u8::try_from(i).unwrap(), u8::try_from(n).unwrap()];
+            assert_eq!(
+                store.get(&t, id).unwrap(),
+                Some(expected),
+                "burst: own bytes"
+            );
+        }
+    }
 }
 
 fn alias(name: &str) -> AliasName {
