@@ -2,6 +2,7 @@
 //! inside the import token and never stored.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
 use aws_lc_rs::rsa::{KeySize, PrivateDecryptingKey};
@@ -58,6 +59,9 @@ impl RsaPrivate {
 pub struct WrappingKeyPair {
     spec: WrappingKeySpec,
     private: Private,
+    /// The public half's DER, made once: for SM2 it is a scalar multiplication, which
+    /// answers reusing a pair (and clones of it) would otherwise each pay.
+    public_der: OnceLock<Vec<u8>>,
 }
 
 impl WrappingKeyPair {
@@ -79,24 +83,32 @@ impl WrappingKeyPair {
             )),
             None => Private::Sm2(random_sm2_key()?),
         };
-        Ok(WrappingKeyPair { spec, private })
+        let pair = WrappingKeyPair::new(spec, private);
+        // Here, where generation already costs (off requests, in a pool), not per answer.
+        pair.public_key_der()?;
+        Ok(pair)
+    }
+
+    fn new(spec: WrappingKeySpec, private: Private) -> Self {
+        WrappingKeyPair {
+            spec,
+            private,
+            public_der: OnceLock::new(),
+        }
     }
 
     /// Reads a PKCS#8 DER private key (RSA of 2048, 3072 or 4096 bits, or SM2): for embedders
     /// that bring their own wrapping keys, and for tests replaying fixed vectors.
     pub fn from_pkcs8_der(der: &[u8]) -> Option<Self> {
         if let Some(rsa) = RsaPrivate::from_pkcs8(der) {
-            return Some(WrappingKeyPair {
-                spec: rsa.spec()?,
-                private: Private::Rsa(Box::new(rsa)),
-            });
+            return Some(WrappingKeyPair::new(
+                rsa.spec()?,
+                Private::Rsa(Box::new(rsa)),
+            ));
         }
         <sm2::SecretKey as sm2::pkcs8::DecodePrivateKey>::from_pkcs8_der(der)
             .ok()
-            .map(|k| WrappingKeyPair {
-                spec: WrappingKeySpec::Sm2,
-                private: Private::Sm2(k),
-            })
+            .map(|k| WrappingKeyPair::new(WrappingKeySpec::Sm2, Private::Sm2(k)))
     }
 
     pub fn spec(&self) -> WrappingKeySpec {
@@ -105,6 +117,16 @@ impl WrappingKeyPair {
 
     /// The public half as DER SubjectPublicKeyInfo, which is what every cloud hands out.
     pub fn public_key_der(&self) -> Result<Vec<u8>, InternalError> {
+        if let Some(der) = self.public_der.get() {
+            return Ok(der.clone());
+        }
+        let der = self.encode_public_key()?;
+        // A concurrent first call may have set it: both encoded the same key.
+        let _same = self.public_der.set(der.clone());
+        Ok(der)
+    }
+
+    fn encode_public_key(&self) -> Result<Vec<u8>, InternalError> {
         match &self.private {
             Private::Rsa(k) => {
                 let der: Result<PublicKeyX509Der<'static>, _> = k.key.public_key().as_der();
@@ -137,7 +159,7 @@ impl WrappingKeyPair {
             }
             None => Private::Sm2(sm2::SecretKey::from_slice(bytes).ok()?),
         };
-        Some(WrappingKeyPair { spec, private })
+        Some(WrappingKeyPair::new(spec, private))
     }
 
     /// Unwraps material; `None` for every kind of failure (see `rsa_unwrap` for why).

@@ -194,7 +194,13 @@ impl KeyPairPool {
     }
 }
 
+/// How far the refill thread lowers its priority: the lowest, so that it runs on what request
+/// threads leave. Under sustained demand the pool then drains and answers reuse pairs (within
+/// [`Reuse`]) instead of a generation taking cores from requests and stretching their tail.
+const REFILL_NICE: i32 = 19;
+
 fn refill_loop(shared: &Shared) {
+    yield_to_requests();
     loop {
         let spec = {
             let mut ready = shared.lock();
@@ -216,6 +222,14 @@ fn refill_loop(shared: &Shared) {
             Err(_) => return,
         }
     }
+}
+
+/// Lowers the calling thread's priority to [`REFILL_NICE`]. On Linux a nice value belongs to
+/// the thread; elsewhere `setpriority` would lower the whole process, so it is left alone. A
+/// refusal (a sandbox without the system call) costs only the tail latency this saves.
+fn yield_to_requests() {
+    #[cfg(target_os = "linux")]
+    let _refused = rustix::process::setpriority_process(None, REFILL_NICE);
 }
 
 impl KeyPairSource for KeyPairPool {
@@ -288,6 +302,42 @@ impl fmt::Debug for KeyPairPool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The nice values of this process's refill threads, from `/proc`.
+    #[cfg(target_os = "linux")]
+    fn refill_thread_nice_values() -> Vec<i32> {
+        let mut found = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").unwrap() {
+            let stat = std::fs::read_to_string(task.unwrap().path().join("stat")).unwrap();
+            // "tid (comm) state ppid ...": nice is the 19th field, the 17th after the comm.
+            let (head, rest) = stat.rsplit_once(") ").unwrap();
+            if head.ends_with("(kmsgate-keypair") {
+                found.push(rest.split(' ').nth(16).unwrap().parse().unwrap());
+            }
+        }
+        found
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_refill_thread_runs_at_the_lowest_priority() {
+        let pool = KeyPairPool::start_with(
+            PoolTargets {
+                rsa_2048: 0,
+                rsa_3072: 0,
+                rsa_4096: 0,
+                sm2: 1,
+            },
+            Reuse::NEVER,
+            Vec::new(),
+        );
+        // A pair made by the refill thread: it has lowered its priority first.
+        while pool.ready(WrappingKeySpec::Sm2) == 0 {
+            std::thread::yield_now();
+        }
+        let nice = refill_thread_nice_values();
+        assert!(nice.contains(&REFILL_NICE), "{nice:?}");
+    }
 
     #[test]
     fn without_reuse_every_answer_gets_a_distinct_pair() {
