@@ -69,7 +69,13 @@ impl Caller {
 
 impl KeyNamer for Caller {
     fn key_arn(&self, key_id: &KeyId) -> String {
-        self.arn(&format!("key/{key_id}"))
+        // One format, not the resource and then the ARN: this names the key in most answers.
+        format!(
+            "arn:{}:kms:{}:{}:key/{key_id}",
+            self.partition(),
+            self.region,
+            self.account
+        )
     }
 
     fn alias_arn(&self, alias: &AliasName) -> String {

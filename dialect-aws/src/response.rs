@@ -21,7 +21,7 @@ fn build(status: u16, body: Vec<u8>) -> Response<Vec<u8>> {
 }
 
 pub(crate) fn ok(body: &serde_json::Value) -> Response<Vec<u8>> {
-    build(200, body.to_string().into_bytes())
+    build(200, dialect_kit::json_body(body))
 }
 
 /// Operations without output: AWS sends a 200 with an empty body.
@@ -31,5 +31,5 @@ pub(crate) fn empty() -> Response<Vec<u8>> {
 
 pub(crate) fn error(err: &AwsError) -> Response<Vec<u8>> {
     let body = serde_json::json!({ "__type": err.code.as_str(), "message": err.message });
-    build(err.status(), body.to_string().into_bytes())
+    build(err.status(), dialect_kit::json_body(&body))
 }

@@ -28,7 +28,7 @@ fn build(status: u16, body: Vec<u8>, id: &str) -> Response<Vec<u8>> {
 }
 
 pub(crate) fn json(status: u16, body: &Value) -> Response<Vec<u8>> {
-    build(status, body.to_string().into_bytes(), &request_id())
+    build(status, dialect_kit::json_body(body), &request_id())
 }
 
 pub(crate) fn ok(body: &Value) -> Response<Vec<u8>> {
@@ -50,5 +50,5 @@ pub(crate) fn error(err: &HuaweiError) -> Response<Vec<u8>> {
             "error": { "code": err.status, "message": err.message, "title": err.code.as_str() }
         }),
     };
-    build(err.status, body.to_string().into_bytes(), &id)
+    build(err.status, dialect_kit::json_body(&body), &id)
 }

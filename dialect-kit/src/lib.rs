@@ -1,7 +1,7 @@
 //! What the three dialect crates share, and nothing else: the seam a server drives them
 //! through ([`Dialect`], [`Edge`]), the signing primitives their signature schemes are built
-//! from, UTC calendar arithmetic, percent-coding, and the listener address every dialect's
-//! settings carry.
+//! from, UTC calendar arithmetic, percent-coding, JSON bodies, and the listener address every
+//! dialect's settings carry.
 //!
 //! The kit knows no cloud and no engine: it depends on no crate of ours, and a rule that only
 //! one cloud has stays in that cloud's dialect (each canonical request, for one, really
@@ -12,6 +12,7 @@ pub mod calendar;
 mod dialect;
 #[cfg(feature = "fuzz")]
 pub mod fuzz;
+mod json;
 mod listen;
 pub mod pem;
 pub mod percent;
@@ -22,6 +23,7 @@ pub mod signing;
 mod summary;
 
 pub use dialect::{Dialect, Edge};
+pub use json::json_body;
 pub use listen::{InvalidListenAddr, ListenAddr};
 pub use request_id::request_uuid;
 pub use seed::{SeedPlacement, SeedTerms};

@@ -30,8 +30,8 @@ pub(crate) fn echo_trace_id(request: &http::Request<Vec<u8>>, response: &mut Res
 fn build(mut response_object: Map<String, Value>) -> Response<Vec<u8>> {
     let request_id = dialect_kit::request_uuid().to_string();
     response_object.insert("RequestId".into(), Value::String(request_id.clone()));
-    let body = json!({ "Response": response_object }).to_string();
-    let mut response = Response::new(body.into_bytes());
+    let body = dialect_kit::json_body(&json!({ "Response": response_object }));
+    let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
     let headers = response.headers_mut();
     headers.insert(
