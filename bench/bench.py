@@ -423,7 +423,65 @@ def throughput(bindir, tmp):
             lines.append("| " + " | ".join(row) + " |")
     lines.append("")
     lines.append("Errors (non-2xx or socket) in all runs: %d." % errors)
+    floor = baseline(bindir, bodies["Encrypt"])
+    if floor:
+        lines += ["", "### The floor on this machine",
+                  "",
+                  "`server/examples/baseline.rs`: an actix-web server like kmsgate's listeners "
+                  "that reads each request and answers an Encrypt-sized JSON body, doing nothing "
+                  "else, driven by the same wrk command with the same Encrypt request. What the "
+                  "framework and the kernel alone allow here; kmsgate's Encrypt as a share of it.",
+                  "",
+                  "| server | conns | req/s | p50 | p99 | CPU/req | Encrypt durable / floor | Encrypt in memory / floor |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for conns in CONCURRENCY:
+            r = floor[conns]
+            lines.append("| baseline (actix-web, fixed answer) | c%d | %s | %s | %s | %.0f µs | %.0f%% | %.0f%% |" % (
+                conns, rate(r["rps"]), ms(r["p50_us"] / 1e6), ms(r["p99_us"] / 1e6), r["cpu_us"],
+                100 * results[("durable", "Encrypt", conns)]["rps"] / r["rps"],
+                100 * results[("in-memory", "Encrypt", conns)]["rps"] / r["rps"]))
     return lines
+
+
+class Floor:
+    """The baseline server (server/examples/baseline.rs) as `wrk` needs it."""
+
+    def __init__(self, exe):
+        self.proc = subprocess.Popen([exe, "127.0.0.1:0"], stdout=subprocess.PIPE, text=True)
+        self.pid = self.proc.pid
+        m = re.search(r"listening on (http://[0-9.:]+)", self.proc.stdout.readline())
+        if not m:
+            self.proc.kill()
+            raise SystemExit("bench: the baseline server did not start")
+        self.url = m.group(1)
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def baseline(bindir, body):
+    """wrk with the Encrypt request against the baseline server, per concurrency; None
+    (and a note) when it is not built."""
+    exe = os.path.join(bindir, "examples", "baseline")
+    if not os.access(exe, os.X_OK):
+        log("  no %s (cargo build --release -p kmsgate-server --examples): floor left out" % exe)
+        return None
+    f = Floor(exe)
+    try:
+        out = {}
+        for conns in CONCURRENCY:
+            if WARMUP > 0:
+                wrk(f, "Encrypt", body, conns, WARMUP)
+            before = proc_cpu_s(f.pid)
+            r = wrk(f, "Encrypt", body, conns, DURATION)
+            r["cpu_us"] = (proc_cpu_s(f.pid) - before) / max(r["requests"], 1) * 1e6
+            log("  baseline  Encrypt         c%-2d %8s req/s  p50 %s  p99 %s" % (
+                conns, rate(r["rps"]), ms(r["p50_us"] / 1e6), ms(r["p99_us"] / 1e6)))
+            out[conns] = r
+        return out
+    finally:
+        f.stop()
 
 
 def byok(s):

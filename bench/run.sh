@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kmsgate benchmark (issue #15): the one entry point.
 #
-#   cargo build --release -p kmsgate-server --bins
+#   cargo build --release -p kmsgate-server --bins --examples   # --examples: the baseline floor
 #   bash bench/run.sh [BIN_DIR]             # BIN_DIR default: target/release; ~11 minutes
 #   QUICK=1 bash bench/run.sh               # ~4 minutes: shorter runs, fewer keys
 #   bash bench/run.sh > bench/RESULTS.md    # tables on stdout, progress on stderr
