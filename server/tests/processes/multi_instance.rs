@@ -19,6 +19,8 @@ const ACCOUNT: &str = "111122223333";
 const REGION: &str = "eu-west-1";
 /// The root key every instance of a test shares.
 const ROOT_KEY: &str = "8f3c2a1b9d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a";
+/// A database password, looked for in the logs.
+const PASSWORD: &str = "pg-Secret-7f3e1c";
 
 fn instance(url: &str) -> Running {
     Launch::new(AWS)
@@ -32,7 +34,7 @@ fn instance(url: &str) -> Running {
         .start(1)
 }
 
-/// `kmsgate serve`: the three dialects over the database.
+/// `kmsgate serve`: the three dialects over the database, logging at `debug`.
 fn instance_serving_all(url: &str) -> Running {
     Launch::new(KMSGATE)
         .args([
@@ -42,7 +44,7 @@ fn instance_serving_all(url: &str) -> Running {
             "--tencent-listen",
             "127.0.0.1:0",
         ])
-        .args(["--huawei-listen", "127.0.0.1:0"])
+        .args(["--huawei-listen", "127.0.0.1:0", "--log-level", "debug"])
         .env("KMSGATE_STORE__KIND", "postgres")
         .env("KMSGATE_STORE__POSTGRES__URL", url)
         .env("KMSGATE_STORE__POSTGRES__CONNECT_TIMEOUT_MS", "1000")
@@ -346,7 +348,12 @@ fn a_database_restart_fails_requests_while_down_and_heals_without_a_restart() {
     let Some(pg) = TestPostgres::start() else {
         return;
     };
-    let url = pg.create_database();
+    // The test cluster trusts local connections, so the password is never checked; it is
+    // here to be looked for in the logs.
+    let url = pg
+        .create_database()
+        .replacen("://kmsgate@", &format!("://kmsgate:{PASSWORD}@"), 1);
+    assert!(url.contains(PASSWORD), "{url}");
     let a = instance_serving_all(&url);
     let [(status, tencent), (_, huawei)] = list_keys_elsewhere(&a);
     assert!(status == 200 && tencent.contains("\"Keys\""), "{tencent}");
@@ -392,5 +399,15 @@ fn a_database_restart_fails_requests_while_down_and_heals_without_a_restart() {
     assert!(failed_while_down > 0, "the load saw the outage");
     for id in acked.lock().unwrap().iter() {
         assert_eq!(key_state(&a, id), "Enabled", "acknowledged {id} kept");
+    }
+    // Debug logs through start, an outage and recovery: neither the database password nor
+    // the root key, in any case.
+    let logs = a.stderr();
+    assert!(logs.contains("DEBUG") || logs.contains("debug"), "debug logs: {logs}");
+    for secret in [PASSWORD, ROOT_KEY] {
+        assert!(
+            !logs.to_lowercase().contains(&secret.to_lowercase()),
+            "{secret} logged"
+        );
     }
 }
