@@ -249,7 +249,7 @@ pub fn from_core_during(err: &KmsError, names: &dyn KeyNamer, operation: &str) -
             "The key material does not match the key material previously imported into this key."
                 .into(),
         ),
-        // AWS would start an on-demand rotation here; kmsgate does not emulate rotations.
+        // NEW material a key cannot take (asymmetric and HMAC keys; material it already has).
         KmsError::MaterialAlreadySet { key_id } => e(
             C::UnsupportedOperationException,
             format!(
@@ -268,6 +268,22 @@ pub fn from_core_during(err: &KmsError, names: &dyn KeyNamer, operation: &str) -
             C::NotFoundException,
             format!(
                 "The key material ID does not name the key material of {}.",
+                names.key_arn(key_id)
+            ),
+        ),
+        // Inferred wording and code: the model only says such a key "must have" material in
+        // PENDING_ROTATION state; UnsupportedOperationException is in its error list.
+        KmsError::NoPendingMaterial { key_id } => e(
+            C::UnsupportedOperationException,
+            format!(
+                "{} has no key material in PENDING_ROTATION state; import new key material (ImportType NEW_KEY_MATERIAL) before rotating a KMS key with imported key material on demand.",
+                names.key_arn(key_id)
+            ),
+        ),
+        KmsError::RotationLimit { key_id, done } => e(
+            C::LimitExceededException,
+            format!(
+                "{} has been rotated on demand {done} times, the most a KMS key allows.",
                 names.key_arn(key_id)
             ),
         ),
@@ -519,6 +535,19 @@ mod tests {
             (
                 KmsError::UnknownMaterial { key_id: id },
                 "NotFoundException",
+                400,
+            ),
+            (
+                KmsError::NoPendingMaterial { key_id: id },
+                "UnsupportedOperationException",
+                400,
+            ),
+            (
+                KmsError::RotationLimit {
+                    key_id: id,
+                    done: 25,
+                },
+                "LimitExceededException",
                 400,
             ),
             (

@@ -338,6 +338,16 @@ pub fn from_core(err: &KmsError) -> HuaweiError {
         KmsError::UnknownMaterial { key_id } => HuaweiError::invalid(format!(
             "Invalid parameter: the key material named is not the material of key {key_id}."
         )),
+        // Huawei's dialect refuses rotating external keys before the core is asked, and asks
+        // for no count limit, so neither arises from a Huawei request; each would be the
+        // nearest of Huawei's own codes.
+        KmsError::NoPendingMaterial { key_id } => HuaweiError::bad(
+            ErrorCode::Kms0312,
+            format!("External keys cannot be rotated: key {key_id}."),
+        ),
+        KmsError::RotationLimit { key_id, done } => HuaweiError::invalid(format!(
+            "Invalid parameter: key {key_id} has been rotated {done} times, the most allowed."
+        )),
         KmsError::InvalidExpiry { expiry, now } => HuaweiError::invalid(format!(
             "Invalid parameter: expiration_time {} must be later than now ({}).",
             expiry.as_secs(),
@@ -641,6 +651,19 @@ mod tests {
             ),
             (KmsError::NoMaterialYet { key_id: id() }, 400, "KMS.0308"),
             (KmsError::UnknownMaterial { key_id: id() }, 400, "KMS.0308"),
+            (
+                KmsError::NoPendingMaterial { key_id: id() },
+                400,
+                "KMS.0312",
+            ),
+            (
+                KmsError::RotationLimit {
+                    key_id: id(),
+                    done: 3,
+                },
+                400,
+                "KMS.0308",
+            ),
             (
                 KmsError::InvalidExpiry { expiry: t, now: t },
                 400,

@@ -176,6 +176,18 @@ pub fn from_core(err: &KmsError) -> TencentError {
             C::InvalidParameterValueMaterialNotMatch,
             format!("The key material is not the material of `{key_id}`."),
         ),
+        // Tencent never rotates imported keys (refused before the core is asked), so this
+        // cannot arise from a Tencent request; it would be that refusal.
+        KmsError::NoPendingMaterial { key_id } => e(
+            C::UnsupportedOperationExternalCmkCanNotRotate,
+            format!("The CMK `{key_id}` has imported key material and cannot be rotated."),
+        ),
+        // Tencent sets no count limit on RotateKey (the dialect asks for none), so this cannot
+        // arise either; LimitExceeded is the generic quota code.
+        KmsError::RotationLimit { key_id, done } => e(
+            C::LimitExceeded,
+            format!("The CMK `{key_id}` has been rotated {done} times, the most allowed."),
+        ),
         // ValidTo is checked at the edge too; the core's re-check (time moved on during the
         // unwrap) gets the same generic code.
         KmsError::InvalidExpiry { expiry, now } => e(
@@ -501,6 +513,17 @@ mod tests {
                 "ResourceNotFound",
             ),
             (KmsError::TooManyTags { limit: 50 }, "LimitExceeded"),
+            (
+                KmsError::NoPendingMaterial { key_id: id },
+                "UnsupportedOperation.ExternalCmkCanNotRotate",
+            ),
+            (
+                KmsError::RotationLimit {
+                    key_id: id,
+                    done: 3,
+                },
+                "LimitExceeded",
+            ),
             (
                 KmsError::UsageNotAllowed {
                     spec: KeySpec::EccNistP256,

@@ -105,6 +105,12 @@ pub enum KmsError {
     #[error("the named key material is not the material of key {key_id}")]
     UnknownMaterial { key_id: KeyId },
 
+    #[error("key {key_id} has no key material pending rotation to rotate to")]
+    NoPendingMaterial { key_id: KeyId },
+
+    #[error("key {key_id} has been rotated on demand {done} times, as often as allowed")]
+    RotationLimit { key_id: KeyId, done: usize },
+
     #[error("the material expiry {} must be later than now ({})", expiry.as_secs(), now.as_secs())]
     InvalidExpiry { expiry: Timestamp, now: Timestamp },
 

@@ -10,7 +10,7 @@ use crate::lifecycle::{
     Aged, Arrival, DeletionPolicy, ImportPolicy, KeyState, KeyStateKind, Material, Refusal,
 };
 use crate::material::Accepted;
-use crate::rotation::{RotationPeriod, RotationStatus, Schedule};
+use crate::rotation::{OnDemandLimit, RotationPeriod, RotationStatus, Schedule};
 use crate::seal::MaterialId;
 use crate::secret::SecretBytes;
 use crate::spec::{Expiry, KeyFamily, KeySpec, Origin};
@@ -145,6 +145,7 @@ impl Key {
             Refusal::NoMaterialYet => KmsError::NoMaterialYet { key_id: self.id },
             Refusal::MaterialMismatch => KmsError::MaterialMismatch { key_id: self.id },
             Refusal::UnknownMaterial => KmsError::UnknownMaterial { key_id: self.id },
+            Refusal::NoPendingMaterial => KmsError::NoPendingMaterial { key_id: self.id },
         }
     }
 
@@ -322,13 +323,26 @@ impl Key {
     }
 
     /// Rotation is for symmetric encryption keys; generated ones get new material from
-    /// `fresh`, imported ones make their pending material current.
+    /// `fresh`, imported ones make their pending material current. A key that has rotated on
+    /// demand as often as `limit` allows is refused before anything else about its state.
     pub(crate) fn rotate_on_demand(
         &self,
         now: Timestamp,
+        limit: OnDemandLimit,
         fresh: &mut dyn FnMut(Timestamp) -> Result<Entry, KmsError>,
     ) -> Result<Key, KmsError> {
         self.require_rotatable()?;
+        let done = self
+            .material_infos()
+            .iter()
+            .filter(|m| m.rotation.is_some_and(|r| r.kind == RotationType::OnDemand))
+            .count();
+        if !limit.allows(done) {
+            return Err(KmsError::RotationLimit {
+                key_id: self.id,
+                done,
+            });
+        }
         let fresh = match self.origin {
             Origin::Generated if self.state.usable_materials().is_ok() => Some(fresh(now)?),
             Origin::Generated | Origin::External => None,

@@ -129,6 +129,8 @@ pub(crate) enum Refusal {
     MaterialMismatch,
     /// The named material is not one of the key's.
     UnknownMaterial,
+    /// A rotation of imported material with no material pending rotation to become current.
+    NoPendingMaterial,
 }
 
 /// What an import brings, as the key knows it.
@@ -406,7 +408,7 @@ impl KeyState {
             KeyState::Enabled(m) => m
                 .rotate(fresh, rotation)
                 .map(|next| self.with_materials(next))
-                .map_err(|_| self.refuse(Operation::ChangeAttributes)),
+                .map_err(|_| Refusal::NoPendingMaterial),
             // As for any use of a disabled key's material.
             KeyState::Disabled(_) => Err(Refusal::Disabled),
             _ => Err(self.refuse(Operation::ChangeAttributes)),

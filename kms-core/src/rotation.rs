@@ -12,6 +12,25 @@ use crate::time::Timestamp;
 
 const DAY_SECS: u64 = 86_400;
 
+/// How many rotations on demand a key may have had before another is refused: each cloud
+/// sets its own bound (or none), so the dialect says which when it asks for one. Checked
+/// inside the key's one atomic update, so concurrent requests never pass it together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnDemandLimit {
+    Unlimited,
+    AtMost(usize),
+}
+
+impl OnDemandLimit {
+    /// Whether a key that has rotated on demand `done` times may do so once more.
+    pub(crate) fn allows(self, done: usize) -> bool {
+        match self {
+            OnDemandLimit::Unlimited => true,
+            OnDemandLimit::AtMost(limit) => done < limit,
+        }
+    }
+}
+
 /// Days between automatic rotations. Each cloud allows its own range, so the dialect names
 /// the range when it builds one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -268,6 +268,37 @@ fn the_refusals_aws_documents() {
         json!({ "KeyId": generated }),
         "DisabledException",
     );
+    // 25 rotations on demand, then LimitExceededException, even for a key that is disabled
+    // (the bound is the first thing AWS checks after the key's type).
+    h.ok("EnableKey", json!({ "KeyId": generated }));
+    for _ in 0..25 {
+        h.ok("RotateKeyOnDemand", json!({ "KeyId": generated }));
+    }
+    let refused = h.err(
+        "RotateKeyOnDemand",
+        json!({ "KeyId": generated }),
+        "LimitExceededException",
+    );
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("rotated on demand 25 times")),
+        "{refused}"
+    );
+    h.ok("DisableKey", json!({ "KeyId": generated }));
+    h.err(
+        "RotateKeyOnDemand",
+        json!({ "KeyId": generated }),
+        "LimitExceededException",
+    );
+    // An imported key without material pending rotation.
+    let imported = h.create_key("EXTERNAL");
+    assert_eq!(import(&h, &imported, &[3; 32], json!({})).status, 200);
+    h.err(
+        "RotateKeyOnDemand",
+        json!({ "KeyId": imported }),
+        "UnsupportedOperationException",
+    );
 }
 
 #[test]

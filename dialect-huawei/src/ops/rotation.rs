@@ -4,7 +4,7 @@
 //! clock; this file only speaks Huawei's shapes.
 
 use kms_core::{
-    Expiry, KeyDescription, KeyFamily, KeyId, KeyMaterialInfo, MaterialRole, Origin,
+    Expiry, KeyDescription, KeyFamily, KeyId, KeyMaterialInfo, MaterialRole, OnDemandLimit, Origin,
     RotationPeriod, RotationStatus, Timestamp,
 };
 use serde_json::{Value, json};
@@ -139,7 +139,7 @@ pub(super) fn rotate_on_demand(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Hu
     let id = input.key_id("key_id")?;
     rotatable(ctx, &id)?;
     ctx.kms
-        .rotate_key_on_demand(&ctx.caller.tenant, &id)
+        .rotate_key_on_demand(&ctx.caller.tenant, &id, OnDemandLimit::Unlimited)
         .map_err(|e| ctx.core(e))?;
     Ok(json!({ "key_id": id.to_string() }))
 }

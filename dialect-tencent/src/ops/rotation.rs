@@ -2,7 +2,7 @@
 //! RotateKey for generated symmetric keys, and the rotation fields of `KeyMetadata`.
 //! Automatic rotation itself runs in the core on the emulated clock.
 
-use kms_core::{KeyDescription, KeyFamily, KeyId, Origin, RotationPeriod};
+use kms_core::{KeyDescription, KeyFamily, KeyId, OnDemandLimit, Origin, RotationPeriod};
 use serde_json::{Map, Value, json};
 
 use super::{Answer, Ctx, core, refuse_member_account};
@@ -146,7 +146,9 @@ pub(super) fn rotate_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
             ),
         ));
     }
-    ctx.kms.rotate_key_on_demand(tenant, &id).map_err(core)?;
+    ctx.kms
+        .rotate_key_on_demand(tenant, &id, OnDemandLimit::Unlimited)
+        .map_err(core)?;
     let mut out = Map::new();
     out.insert(
         "TaskId".into(),

@@ -7,21 +7,23 @@ use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
 use crate::key::KeyDescription;
 use crate::key_materials::KeyMaterialInfo;
-use crate::rotation::{RotationPeriod, RotationStatus};
+use crate::rotation::{OnDemandLimit, RotationPeriod, RotationStatus};
 
 impl Kms {
     /// Rotates now: the pending material (imported keys) or fresh material (generated keys)
     /// becomes current, the current one previous; old ciphertexts keep decrypting. Only an
-    /// Enabled symmetric key rotates: other specs are refused with `AlgorithmNotForKey`,
-    /// other states (and an imported key without a pending material) with `InvalidState`.
-    /// An automatic schedule keeps its dates.
+    /// Enabled symmetric key rotates: other specs are refused with `AlgorithmNotForKey`, a
+    /// key that has rotated on demand as often as `limit` allows with `RotationLimit`, an
+    /// imported key without a pending material with `NoPendingMaterial`, other states with
+    /// `Disabled` or `InvalidState`. An automatic schedule keeps its dates.
     pub fn rotate_key_on_demand(
         &self,
         tenant: &TenantId,
         key_id: &KeyId,
+        limit: OnDemandLimit,
     ) -> Result<KeyDescription, KmsError> {
         self.with_key(tenant, key_id, |k, now| {
-            let next = k.rotate_on_demand(now, &mut |at| self.fresh_entry(k, at))?;
+            let next = k.rotate_on_demand(now, limit, &mut |at| self.fresh_entry(k, at))?;
             let description = next.describe();
             Ok((Some(next), description))
         })

@@ -14,6 +14,9 @@ use proptest::prelude::*;
 
 use crate::support::*;
 
+/// A bound small enough for the generated sequences to reach it.
+const ON_DEMAND_LIMIT: usize = 3;
+
 #[derive(Clone, Debug)]
 enum ExpiryChoice {
     Never,
@@ -86,6 +89,8 @@ enum Outcome {
     WrongUsage,
     AlreadySet,
     NotRotatable,
+    NoPending,
+    RotationLimit,
 }
 
 fn outcome<T>(r: &Result<T, KmsError>) -> Outcome {
@@ -100,6 +105,8 @@ fn outcome<T>(r: &Result<T, KmsError>) -> Outcome {
         Err(KmsError::WrongKeyUsage { .. }) => Outcome::WrongUsage,
         Err(KmsError::MaterialAlreadySet { .. }) => Outcome::AlreadySet,
         Err(KmsError::AlgorithmNotForKey { .. }) => Outcome::NotRotatable,
+        Err(KmsError::NoPendingMaterial { .. }) => Outcome::NoPending,
+        Err(KmsError::RotationLimit { .. }) => Outcome::RotationLimit,
         Err(e) => panic!("unexpected error {e}"),
     }
 }
@@ -136,6 +143,8 @@ struct ModelKey {
     gone: bool,
     /// Ciphertexts made by this key, with the material that made them.
     blobs: Vec<(Vec<u8>, MaterialId)>,
+    /// Rotations on demand so far (bounded by [`ON_DEMAND_LIMIT`]).
+    on_demand: usize,
 }
 
 impl ModelKey {
@@ -271,6 +280,7 @@ fn run(ops: Vec<Op>) {
                     deletion: None,
                     gone: false,
                     blobs: Vec::new(),
+                    on_demand: 0,
                 });
             }
             Op::Advance(secs) => f.clock.advance(Duration::from_secs(secs)),
@@ -435,20 +445,26 @@ fn run(ops: Vec<Op>) {
                     continue;
                 };
                 let k = &mut keys[i];
-                let result = f.kms.rotate_key_on_demand(&f.tenant, &k.id);
+                let limit = OnDemandLimit::AtMost(ON_DEMAND_LIMIT);
+                let result = f.kms.rotate_key_on_demand(&f.tenant, &k.id, limit);
                 let expected = if k.gone {
                     Outcome::NotFound
                 } else if !KeySpec::SYMMETRIC.contains(&k.spec) {
                     Outcome::NotRotatable
+                } else if k.on_demand >= ON_DEMAND_LIMIT {
+                    Outcome::RotationLimit
                 } else if k.state == State::Disabled {
                     Outcome::Disabled
-                } else if k.state != State::Enabled || (k.external && k.pending.is_none()) {
+                } else if k.state != State::Enabled {
                     Outcome::InvalidState
+                } else if k.external && k.pending.is_none() {
+                    Outcome::NoPending
                 } else {
                     Outcome::Ok
                 };
                 assert_eq!(outcome(&result), expected, "{k:?}");
                 let Ok(rotated) = result else { continue };
+                k.on_demand += 1;
                 let incoming = match k.pending.take() {
                     Some(p) => p,
                     None => ModelMaterial {

@@ -94,7 +94,9 @@ fn old_blobs_decrypt_after_rotation() {
         .unwrap();
     let id: KeyId = generated["key_id"].as_str().unwrap().parse().unwrap();
     let first: MaterialId = generated["material_id"].as_str().unwrap().parse().unwrap();
-    let rotated = kms.rotate_key_on_demand(&tenant, &id).unwrap();
+    let rotated = kms
+        .rotate_key_on_demand(&tenant, &id, OnDemandLimit::Unlimited)
+        .unwrap();
     assert_ne!(rotated.material_id, Some(first));
     for blob in generated["blobs"].as_array().unwrap() {
         let bytes = STANDARD.decode(blob["blob_b64"].as_str().unwrap()).unwrap();

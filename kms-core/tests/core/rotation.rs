@@ -58,7 +58,10 @@ fn the_developer_guide_flow_for_imported_material() {
     assert_eq!(decrypted_with(&f, &under_a), Some(a));
 
     f.clock.advance(Duration::from_secs(60));
-    let rotated = f.kms.rotate_key_on_demand(&f.tenant, &key).unwrap();
+    let rotated = f
+        .kms
+        .rotate_key_on_demand(&f.tenant, &key, OnDemandLimit::Unlimited)
+        .unwrap();
     assert_eq!(rotated.material_id, Some(b));
     let under_b = f.encrypt(&key, b"two").unwrap();
     assert_eq!(decrypted_with(&f, &under_b), Some(b));
@@ -82,8 +85,9 @@ fn the_developer_guide_flow_for_imported_material() {
     );
     // No pending material: an imported key cannot rotate.
     assert!(matches!(
-        f.kms.rotate_key_on_demand(&f.tenant, &key),
-        Err(KmsError::InvalidState { .. })
+        f.kms
+            .rotate_key_on_demand(&f.tenant, &key, OnDemandLimit::Unlimited),
+        Err(KmsError::NoPendingMaterial { .. })
     ));
 
     f.kms
@@ -153,7 +157,9 @@ fn expiry_of_a_previous_material_makes_the_key_wait_for_it() {
         NewMaterialOptions::new(),
     )
     .unwrap();
-    f.kms.rotate_key_on_demand(&f.tenant, &key).unwrap();
+    f.kms
+        .rotate_key_on_demand(&f.tenant, &key, OnDemandLimit::Unlimited)
+        .unwrap();
     f.clock.advance(Duration::from_secs(100));
     assert_eq!(f.state(&key), KeyStateKind::PendingImport);
     f.import_plain(&key, &material(1, 32), Expiry::Never)
@@ -179,7 +185,8 @@ fn asymmetric_and_hmac_keys_take_no_new_material_and_do_not_rotate() {
     for spec in [KeySpec::Hmac256, KeySpec::EccNistP256] {
         let generated = f.create(spec, Origin::Generated);
         assert!(matches!(
-            f.kms.rotate_key_on_demand(&f.tenant, &generated),
+            f.kms
+                .rotate_key_on_demand(&f.tenant, &generated, OnDemandLimit::Unlimited),
             Err(KmsError::AlgorithmNotForKey { .. })
         ));
         let period = RotationPeriod::days_within(365, 90..=2560).unwrap();
@@ -209,7 +216,10 @@ fn generated_keys_rotate_on_demand_and_keep_decrypting() {
     let key = f.create(KeySpec::Aes256, Origin::Generated);
     let first = f.describe(&key).material_id.unwrap();
     let old = f.encrypt(&key, b"old").unwrap();
-    let rotated = f.kms.rotate_key_on_demand(&f.tenant, &key).unwrap();
+    let rotated = f
+        .kms
+        .rotate_key_on_demand(&f.tenant, &key, OnDemandLimit::Unlimited)
+        .unwrap();
     let second = rotated.material_id.unwrap();
     assert_ne!(first, second);
     assert_eq!(decrypted_with(&f, &old), Some(first));
@@ -219,7 +229,8 @@ fn generated_keys_rotate_on_demand_and_keep_decrypting() {
     );
     f.kms.disable_key(&f.tenant, &key).unwrap();
     assert!(matches!(
-        f.kms.rotate_key_on_demand(&f.tenant, &key),
+        f.kms
+            .rotate_key_on_demand(&f.tenant, &key, OnDemandLimit::Unlimited),
         Err(KmsError::Disabled { .. })
     ));
 }
@@ -399,4 +410,45 @@ fn new_material_without_rotation_is_refused_as_before() {
         "{refused:?}"
     );
     assert_eq!(f.kms.list_key_materials(&f.tenant, &key).unwrap().len(), 1);
+}
+
+/// The on-demand bound is checked inside the key's one update: rotations racing from many
+/// threads stop at exactly the bound, each refused one with `RotationLimit`.
+#[test]
+fn concurrent_rotations_on_demand_stop_exactly_at_the_limit() {
+    let f = fixture();
+    let key = f.create(KeySpec::Aes256, Origin::Generated);
+    let limit = OnDemandLimit::AtMost(5);
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let f = &f;
+                s.spawn(move || {
+                    (0..4)
+                        .map(|_| f.kms.rotate_key_on_demand(&f.tenant, &key, limit))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let done = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(done, 5);
+    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(
+            matches!(refused, KmsError::RotationLimit { done: 5, .. }),
+            "{refused}"
+        );
+    }
+    let on_demand = f
+        .kms
+        .list_key_materials(&f.tenant, &key)
+        .unwrap()
+        .iter()
+        .filter(|m| m.rotation.is_some_and(|r| r.kind == RotationType::OnDemand))
+        .count();
+    assert_eq!(on_demand, 5);
 }
