@@ -830,6 +830,7 @@ mod tests {
                 ErrorCode::Kms0309 => "External keys required",
                 ErrorCode::Kms0310 => "The key is not in Pending import state",
                 ErrorCode::Kms0311 => "Failed to decrypt data using the",
+                ErrorCode::Kms0312 => "External keys cannot be rotated",
                 ErrorCode::Kms1101 => "Invalid key_alias",
                 other => panic!("{err}: unexpected code {other:?}"),
             };

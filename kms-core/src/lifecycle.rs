@@ -699,10 +699,7 @@ mod tests {
         };
         assert_eq!(
             enabled.rotate(None, rotation),
-            Err(Refusal::InvalidState(
-                KeyStateKind::Enabled,
-                Operation::ChangeAttributes
-            ))
+            Err(Refusal::NoPendingMaterial)
         );
         let rotated = pending
             .rotate(None, rotation)

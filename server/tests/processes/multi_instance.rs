@@ -403,7 +403,10 @@ fn a_database_restart_fails_requests_while_down_and_heals_without_a_restart() {
     // Debug logs through start, an outage and recovery: neither the database password nor
     // the root key, in any case.
     let logs = a.stderr();
-    assert!(logs.contains("DEBUG") || logs.contains("debug"), "debug logs: {logs}");
+    assert!(
+        logs.contains("DEBUG") || logs.contains("debug"),
+        "debug logs: {logs}"
+    );
     for secret in [PASSWORD, ROOT_KEY] {
         assert!(
             !logs.to_lowercase().contains(&secret.to_lowercase()),
