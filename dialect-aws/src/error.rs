@@ -280,6 +280,15 @@ pub fn from_core_during(err: &KmsError, names: &dyn KeyNamer, operation: &str) -
                 names.key_arn(key_id)
             ),
         ),
+        // No AWS operation requires automatic rotation to be on (the dialect never asks);
+        // were one to, a request this key's configuration does not support.
+        KmsError::RotationNotEnabled { key_id } => e(
+            C::UnsupportedOperationException,
+            format!(
+                "Automatic key rotation is not enabled for {}.",
+                names.key_arn(key_id)
+            ),
+        ),
         KmsError::RotationLimit { key_id, done } => e(
             C::LimitExceededException,
             format!(
@@ -539,6 +548,11 @@ mod tests {
             ),
             (
                 KmsError::NoPendingMaterial { key_id: id },
+                "UnsupportedOperationException",
+                400,
+            ),
+            (
+                KmsError::RotationNotEnabled { key_id: id },
                 "UnsupportedOperationException",
                 400,
             ),

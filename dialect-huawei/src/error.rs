@@ -345,6 +345,10 @@ pub fn from_core(err: &KmsError) -> HuaweiError {
             ErrorCode::Kms0312,
             format!("External keys cannot be rotated: key {key_id}."),
         ),
+        KmsError::RotationNotEnabled { key_id } => HuaweiError::bad(
+            ErrorCode::Kms0313,
+            format!("Key rotation is not enabled: key {key_id}."),
+        ),
         KmsError::RotationLimit { key_id, done } => HuaweiError::invalid(format!(
             "Invalid parameter: key {key_id} has been rotated {done} times, the most allowed."
         )),
@@ -657,6 +661,11 @@ mod tests {
                 "KMS.0312",
             ),
             (
+                KmsError::RotationNotEnabled { key_id: id() },
+                400,
+                "KMS.0313",
+            ),
+            (
                 KmsError::RotationLimit {
                     key_id: id(),
                     done: 3,
@@ -831,6 +840,7 @@ mod tests {
                 ErrorCode::Kms0310 => "The key is not in Pending import state",
                 ErrorCode::Kms0311 => "Failed to decrypt data using the",
                 ErrorCode::Kms0312 => "External keys cannot be rotated",
+                ErrorCode::Kms0313 => "Key rotation is not enabled",
                 ErrorCode::Kms1101 => "Invalid key_alias",
                 other => panic!("{err}: unexpected code {other:?}"),
             };

@@ -182,6 +182,14 @@ pub fn from_core(err: &KmsError) -> TencentError {
             C::UnsupportedOperationExternalCmkCanNotRotate,
             format!("The CMK `{key_id}` has imported key material and cannot be rotated."),
         ),
+        // RotateKey on a key without automatic rotation: RotateNotSupported, whose documented
+        // causes include keys that do not rotate.
+        KmsError::RotationNotEnabled { key_id } => e(
+            C::UnsupportedOperationRotateNotSupported,
+            format!(
+                "Key rotation is not enabled for the CMK `{key_id}`; call EnableKeyRotation first."
+            ),
+        ),
         // Tencent sets no count limit on RotateKey (the dialect asks for none), so this cannot
         // arise either; LimitExceeded is the generic quota code.
         KmsError::RotationLimit { key_id, done } => e(
@@ -516,6 +524,10 @@ mod tests {
             (
                 KmsError::NoPendingMaterial { key_id: id },
                 "UnsupportedOperation.ExternalCmkCanNotRotate",
+            ),
+            (
+                KmsError::RotationNotEnabled { key_id: id },
+                "UnsupportedOperation.RotateNotSupported",
             ),
             (
                 KmsError::RotationLimit {

@@ -111,6 +111,9 @@ pub enum KmsError {
     #[error("key {key_id} has been rotated on demand {done} times, as often as allowed")]
     RotationLimit { key_id: KeyId, done: usize },
 
+    #[error("key {key_id} does not rotate automatically")]
+    RotationNotEnabled { key_id: KeyId },
+
     #[error("the material expiry {} must be later than now ({})", expiry.as_secs(), now.as_secs())]
     InvalidExpiry { expiry: Timestamp, now: Timestamp },
 

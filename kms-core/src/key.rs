@@ -10,7 +10,7 @@ use crate::lifecycle::{
     Aged, Arrival, DeletionPolicy, ImportPolicy, KeyState, KeyStateKind, Material, Refusal,
 };
 use crate::material::Accepted;
-use crate::rotation::{OnDemandLimit, RotationPeriod, RotationStatus, Schedule};
+use crate::rotation::{OnDemandRules, RotationPeriod, RotationStatus, Schedule};
 use crate::seal::MaterialId;
 use crate::secret::SecretBytes;
 use crate::spec::{Expiry, KeyFamily, KeySpec, Origin};
@@ -323,12 +323,12 @@ impl Key {
     }
 
     /// Rotation is for symmetric encryption keys; generated ones get new material from
-    /// `fresh`, imported ones make their pending material current. A key that has rotated on
-    /// demand as often as `limit` allows is refused before anything else about its state.
+    /// `fresh`, imported ones make their pending material current. `rules` (a bound, a
+    /// schedule required) are checked before anything else about the key's state.
     pub(crate) fn rotate_on_demand(
         &self,
         now: Timestamp,
-        limit: OnDemandLimit,
+        rules: OnDemandRules,
         fresh: &mut dyn FnMut(Timestamp) -> Result<Entry, KmsError>,
     ) -> Result<Key, KmsError> {
         self.require_rotatable()?;
@@ -337,11 +337,14 @@ impl Key {
             .iter()
             .filter(|m| m.rotation.is_some_and(|r| r.kind == RotationType::OnDemand))
             .count();
-        if !limit.allows(done) {
+        if !rules.allows(done) {
             return Err(KmsError::RotationLimit {
                 key_id: self.id,
                 done,
             });
+        }
+        if rules.needs_schedule && !self.rotation_status()?.enabled {
+            return Err(KmsError::RotationNotEnabled { key_id: self.id });
         }
         let fresh = match self.origin {
             Origin::Generated if self.state.usable_materials().is_ok() => Some(fresh(now)?),

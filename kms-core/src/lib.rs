@@ -75,7 +75,7 @@ pub use ids::{KeyId, TenantId};
 pub use key::{KeyDescription, MaterialClaim};
 pub use key_materials::{KeyMaterialInfo, MaterialPresence, MaterialRole, Rotation, RotationType};
 pub use lifecycle::{DeletionPolicy, ImportPolicy, KeyStateKind};
-pub use rotation::{OnDemandLimit, RotationPeriod, RotationPeriodOutOfRange, RotationStatus};
+pub use rotation::{OnDemandRules, RotationPeriod, RotationPeriodOutOfRange, RotationStatus};
 pub use seal::{MaterialId, RootKey};
 pub use secret::SecretBytes;
 pub use spec::{

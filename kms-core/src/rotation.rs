@@ -12,22 +12,28 @@ use crate::time::Timestamp;
 
 const DAY_SECS: u64 = 86_400;
 
-/// How many rotations on demand a key may have had before another is refused: each cloud
-/// sets its own bound (or none), so the dialect says which when it asks for one. Checked
-/// inside the key's one atomic update, so concurrent requests never pass it together.
+/// What a cloud requires of a rotation on demand; the dialect says which when it asks for
+/// one. Checked inside the key's one atomic update, so concurrent requests never pass a check
+/// together, and a concurrent change of the key is never overridden by a stale check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OnDemandLimit {
-    Unlimited,
-    AtMost(usize),
+pub struct OnDemandRules {
+    /// How many rotations on demand a key may have had before another is refused
+    /// (`RotationLimit`); `None`: no bound.
+    pub at_most: Option<usize>,
+    /// Only a key that rotates automatically may rotate on demand (`RotationNotEnabled`).
+    pub needs_schedule: bool,
 }
 
-impl OnDemandLimit {
+impl OnDemandRules {
+    /// No bound and no precondition.
+    pub const ANY: OnDemandRules = OnDemandRules {
+        at_most: None,
+        needs_schedule: false,
+    };
+
     /// Whether a key that has rotated on demand `done` times may do so once more.
     pub(crate) fn allows(self, done: usize) -> bool {
-        match self {
-            OnDemandLimit::Unlimited => true,
-            OnDemandLimit::AtMost(limit) => done < limit,
-        }
+        self.at_most.is_none_or(|most| done < most)
     }
 }
 

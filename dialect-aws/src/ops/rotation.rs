@@ -6,7 +6,7 @@ use std::ops::RangeInclusive;
 
 use kms_core::{
     KeyDescription, KeyFamily, KeyId, KeyMaterialInfo, MaterialPresence, MaterialRole,
-    OnDemandLimit, Origin, RotationPeriod, RotationType,
+    OnDemandRules, Origin, RotationPeriod, RotationType,
 };
 use serde_json::{Value, json};
 
@@ -127,7 +127,10 @@ pub(super) fn rotate_key_on_demand(
         .rotate_key_on_demand(
             &ctx.caller.tenant,
             &key.key_id,
-            OnDemandLimit::AtMost(ON_DEMAND_LIMIT),
+            OnDemandRules {
+                at_most: Some(ON_DEMAND_LIMIT),
+                needs_schedule: false,
+            },
         )
         .map_err(|e| ctx.core(e))?;
     Ok(Some(json!({ "KeyId": ctx.caller.key_arn(&key.key_id) })))

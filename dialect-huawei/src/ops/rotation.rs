@@ -4,7 +4,7 @@
 //! clock; this file only speaks Huawei's shapes.
 
 use kms_core::{
-    Expiry, KeyDescription, KeyFamily, KeyId, KeyMaterialInfo, MaterialRole, OnDemandLimit, Origin,
+    Expiry, KeyDescription, KeyFamily, KeyId, KeyMaterialInfo, MaterialRole, OnDemandRules, Origin,
     RotationPeriod, RotationStatus, Timestamp,
 };
 use serde_json::{Value, json};
@@ -109,27 +109,12 @@ pub(super) fn update_key_rotation_interval(
     let request = IntervalRequest::parse(input)?;
     let id = request.key_id;
     rotatable(ctx, &id)?;
-    let tenant = &ctx.caller.tenant;
-    let status = ctx
-        .kms
-        .key_rotation_status(tenant, &id)
-        .map_err(|e| ctx.core(e))?;
-    if !status.enabled {
-        return Err(not_enabled(&id));
-    }
-    // Status then enable is two core calls: a disable in between is overridden, as it would
-    // be by a request arriving just after it.
+    // One core update: a key whose rotation is off (KMS.0313) stays off, even if it was
+    // disabled a moment ago.
     ctx.kms
-        .enable_key_rotation(tenant, &id, request.period)
+        .change_rotation_period(&ctx.caller.tenant, &id, request.period)
         .map_err(|e| ctx.core(e))?;
     Ok(json!({}))
-}
-
-fn not_enabled(id: &KeyId) -> HuaweiError {
-    HuaweiError::bad(
-        ErrorCode::Kms0313,
-        format!("Key rotation is not enabled: key {id}."),
-    )
 }
 
 /// Rotates a generated key now. Huawei's SDK documents the operation for external keys
@@ -139,7 +124,7 @@ pub(super) fn rotate_on_demand(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Hu
     let id = input.key_id("key_id")?;
     rotatable(ctx, &id)?;
     ctx.kms
-        .rotate_key_on_demand(&ctx.caller.tenant, &id, OnDemandLimit::Unlimited)
+        .rotate_key_on_demand(&ctx.caller.tenant, &id, OnDemandRules::ANY)
         .map_err(|e| ctx.core(e))?;
     Ok(json!({ "key_id": id.to_string() }))
 }

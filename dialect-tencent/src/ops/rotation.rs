@@ -2,7 +2,7 @@
 //! RotateKey for generated symmetric keys, and the rotation fields of `KeyMetadata`.
 //! Automatic rotation itself runs in the core on the emulated clock.
 
-use kms_core::{KeyDescription, KeyFamily, KeyId, OnDemandLimit, Origin, RotationPeriod};
+use kms_core::{KeyDescription, KeyFamily, KeyId, OnDemandRules, Origin, RotationPeriod};
 use serde_json::{Map, Value, json};
 
 use super::{Answer, Ctx, core, refuse_member_account};
@@ -137,17 +137,14 @@ pub(super) fn rotate_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
             },
         ));
     }
-    let status = ctx.kms.key_rotation_status(tenant, &id).map_err(core)?;
-    if !status.enabled {
-        return Err(TencentError::new(
-            ErrorCode::UnsupportedOperationRotateNotSupported,
-            format!(
-                "Key rotation is not enabled for the CMK `{id}`; call EnableKeyRotation first."
-            ),
-        ));
-    }
+    // Only a key with rotation enabled rotates on demand: checked by the core in the same
+    // update as the rotation (RotationNotEnabled), so a concurrent disable is never missed.
+    let rules = OnDemandRules {
+        at_most: None,
+        needs_schedule: true,
+    };
     ctx.kms
-        .rotate_key_on_demand(tenant, &id, OnDemandLimit::Unlimited)
+        .rotate_key_on_demand(tenant, &id, rules)
         .map_err(core)?;
     let mut out = Map::new();
     out.insert(

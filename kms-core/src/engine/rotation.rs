@@ -7,23 +7,23 @@ use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
 use crate::key::KeyDescription;
 use crate::key_materials::KeyMaterialInfo;
-use crate::rotation::{OnDemandLimit, RotationPeriod, RotationStatus};
+use crate::rotation::{OnDemandRules, RotationPeriod, RotationStatus};
 
 impl Kms {
     /// Rotates now: the pending material (imported keys) or fresh material (generated keys)
     /// becomes current, the current one previous; old ciphertexts keep decrypting. Only an
     /// Enabled symmetric key rotates: other specs are refused with `AlgorithmNotForKey`, a
-    /// key that has rotated on demand as often as `limit` allows with `RotationLimit`, an
+    /// key `rules` do not let rotate with `RotationLimit` or `RotationNotEnabled`, an
     /// imported key without a pending material with `NoPendingMaterial`, other states with
     /// `Disabled` or `InvalidState`. An automatic schedule keeps its dates.
     pub fn rotate_key_on_demand(
         &self,
         tenant: &TenantId,
         key_id: &KeyId,
-        limit: OnDemandLimit,
+        rules: OnDemandRules,
     ) -> Result<KeyDescription, KmsError> {
         self.with_key(tenant, key_id, |k, now| {
-            let next = k.rotate_on_demand(now, limit, &mut |at| self.fresh_entry(k, at))?;
+            let next = k.rotate_on_demand(now, rules, &mut |at| self.fresh_entry(k, at))?;
             let description = next.describe();
             Ok((Some(next), description))
         })
@@ -40,6 +40,26 @@ impl Kms {
         period: RotationPeriod,
     ) -> Result<RotationStatus, KmsError> {
         self.with_key(tenant, key_id, |k, now| {
+            let next = k.with_rotation(Some(period), now)?;
+            let status = next.rotation_status()?;
+            Ok((Some(next), status))
+        })
+    }
+
+    /// Gives a key that rotates automatically a new period, its schedule restarting from now
+    /// (the same period keeps the planned date); a key that does not rotate is refused with
+    /// `RotationNotEnabled`, in the same update, so a concurrent disable is never undone.
+    /// Otherwise refused as [`Kms::enable_key_rotation`] is.
+    pub fn change_rotation_period(
+        &self,
+        tenant: &TenantId,
+        key_id: &KeyId,
+        period: RotationPeriod,
+    ) -> Result<RotationStatus, KmsError> {
+        self.with_key(tenant, key_id, |k, now| {
+            if !k.rotation_status()?.enabled {
+                return Err(KmsError::RotationNotEnabled { key_id: k.id });
+            }
             let next = k.with_rotation(Some(period), now)?;
             let status = next.rotation_status()?;
             Ok((Some(next), status))

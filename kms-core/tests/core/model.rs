@@ -445,7 +445,10 @@ fn run(ops: Vec<Op>) {
                     continue;
                 };
                 let k = &mut keys[i];
-                let limit = OnDemandLimit::AtMost(ON_DEMAND_LIMIT);
+                let limit = OnDemandRules {
+                    at_most: Some(ON_DEMAND_LIMIT),
+                    needs_schedule: false,
+                };
                 let result = f.kms.rotate_key_on_demand(&f.tenant, &k.id, limit);
                 let expected = if k.gone {
                     Outcome::NotFound

@@ -95,7 +95,7 @@ fn old_blobs_decrypt_after_rotation() {
     let id: KeyId = generated["key_id"].as_str().unwrap().parse().unwrap();
     let first: MaterialId = generated["material_id"].as_str().unwrap().parse().unwrap();
     let rotated = kms
-        .rotate_key_on_demand(&tenant, &id, OnDemandLimit::Unlimited)
+        .rotate_key_on_demand(&tenant, &id, OnDemandRules::ANY)
         .unwrap();
     assert_ne!(rotated.material_id, Some(first));
     for blob in generated["blobs"].as_array().unwrap() {

@@ -60,7 +60,7 @@ fn the_developer_guide_flow_for_imported_material() {
     f.clock.advance(Duration::from_secs(60));
     let rotated = f
         .kms
-        .rotate_key_on_demand(&f.tenant, &key, OnDemandLimit::Unlimited)
+        .rotate_key_on_demand(&f.tenant, &key, OnDemandRules::ANY)
         .unwrap();
     assert_eq!(rotated.material_id, Some(b));
     let under_b = f.encrypt(&key, b"two").unwrap();
@@ -86,7 +86,7 @@ fn the_developer_guide_flow_for_imported_material() {
     // No pending material: an imported key cannot rotate.
     assert!(matches!(
         f.kms
-            .rotate_key_on_demand(&f.tenant, &key, OnDemandLimit::Unlimited),
+            .rotate_key_on_demand(&f.tenant, &key, OnDemandRules::ANY),
         Err(KmsError::NoPendingMaterial { .. })
     ));
 
@@ -158,7 +158,7 @@ fn expiry_of_a_previous_material_makes_the_key_wait_for_it() {
     )
     .unwrap();
     f.kms
-        .rotate_key_on_demand(&f.tenant, &key, OnDemandLimit::Unlimited)
+        .rotate_key_on_demand(&f.tenant, &key, OnDemandRules::ANY)
         .unwrap();
     f.clock.advance(Duration::from_secs(100));
     assert_eq!(f.state(&key), KeyStateKind::PendingImport);
@@ -186,7 +186,7 @@ fn asymmetric_and_hmac_keys_take_no_new_material_and_do_not_rotate() {
         let generated = f.create(spec, Origin::Generated);
         assert!(matches!(
             f.kms
-                .rotate_key_on_demand(&f.tenant, &generated, OnDemandLimit::Unlimited),
+                .rotate_key_on_demand(&f.tenant, &generated, OnDemandRules::ANY),
             Err(KmsError::AlgorithmNotForKey { .. })
         ));
         let period = RotationPeriod::days_within(365, 90..=2560).unwrap();
@@ -218,7 +218,7 @@ fn generated_keys_rotate_on_demand_and_keep_decrypting() {
     let old = f.encrypt(&key, b"old").unwrap();
     let rotated = f
         .kms
-        .rotate_key_on_demand(&f.tenant, &key, OnDemandLimit::Unlimited)
+        .rotate_key_on_demand(&f.tenant, &key, OnDemandRules::ANY)
         .unwrap();
     let second = rotated.material_id.unwrap();
     assert_ne!(first, second);
@@ -230,7 +230,7 @@ fn generated_keys_rotate_on_demand_and_keep_decrypting() {
     f.kms.disable_key(&f.tenant, &key).unwrap();
     assert!(matches!(
         f.kms
-            .rotate_key_on_demand(&f.tenant, &key, OnDemandLimit::Unlimited),
+            .rotate_key_on_demand(&f.tenant, &key, OnDemandRules::ANY),
         Err(KmsError::Disabled { .. })
     ));
 }
@@ -418,7 +418,10 @@ fn new_material_without_rotation_is_refused_as_before() {
 fn concurrent_rotations_on_demand_stop_exactly_at_the_limit() {
     let f = fixture();
     let key = f.create(KeySpec::Aes256, Origin::Generated);
-    let limit = OnDemandLimit::AtMost(5);
+    let limit = OnDemandRules {
+        at_most: Some(5),
+        needs_schedule: false,
+    };
     let results: Vec<_> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..8)
             .map(|_| {
@@ -451,4 +454,54 @@ fn concurrent_rotations_on_demand_stop_exactly_at_the_limit() {
         .filter(|m| m.rotation.is_some_and(|r| r.kind == RotationType::OnDemand))
         .count();
     assert_eq!(on_demand, 5);
+}
+
+/// A new period for a key that rotates, refused (and nothing changed) for one that does not;
+/// rotation on demand that needs a schedule, refused without one.
+#[test]
+fn schedule_dependent_changes_are_refused_in_the_same_update() {
+    let f = fixture();
+    let key = f.create(KeySpec::Aes256, Origin::Generated);
+    let days = |d| RotationPeriod::days_within(d, 1..=3650).unwrap();
+    assert!(matches!(
+        f.kms.change_rotation_period(&f.tenant, &key, days(30)),
+        Err(KmsError::RotationNotEnabled { .. })
+    ));
+    assert!(!f.kms.key_rotation_status(&f.tenant, &key).unwrap().enabled);
+    let scheduled = OnDemandRules {
+        at_most: None,
+        needs_schedule: true,
+    };
+    assert!(matches!(
+        f.kms.rotate_key_on_demand(&f.tenant, &key, scheduled),
+        Err(KmsError::RotationNotEnabled { .. })
+    ));
+    assert!(
+        f.kms
+            .list_key_rotations(&f.tenant, &key)
+            .unwrap()
+            .is_empty()
+    );
+
+    f.kms
+        .enable_key_rotation(&f.tenant, &key, days(90))
+        .unwrap();
+    let changed = f
+        .kms
+        .change_rotation_period(&f.tenant, &key, days(30))
+        .unwrap();
+    assert_eq!(changed.period, Some(days(30)));
+    assert_eq!(
+        f.kms.key_rotation_status(&f.tenant, &key).unwrap().period,
+        Some(days(30))
+    );
+    f.kms
+        .rotate_key_on_demand(&f.tenant, &key, scheduled)
+        .unwrap();
+    f.kms.disable_key_rotation(&f.tenant, &key).unwrap();
+    assert!(matches!(
+        f.kms.change_rotation_period(&f.tenant, &key, days(60)),
+        Err(KmsError::RotationNotEnabled { .. })
+    ));
+    assert!(!f.kms.key_rotation_status(&f.tenant, &key).unwrap().enabled);
 }
