@@ -44,6 +44,7 @@ mod key;
 mod key_materials;
 mod lifecycle;
 mod material;
+mod priority;
 mod record;
 mod rotation;
 mod seal;

@@ -103,7 +103,8 @@ impl Kms {
 const SWEEP_DUTY: u32 = 20;
 
 /// Runs [`Kms::sweep`] every `period` on a background thread until dropped (less often when
-/// passes take long: see [`SWEEP_DUTY`]), and keeps [`SweepStats`] over its passes.
+/// passes take long: see [`SWEEP_DUTY`]), at the lowest priority ([`crate::priority`]), and
+/// keeps [`SweepStats`] over its passes.
 #[derive(Debug)]
 pub struct Sweeper {
     kms: Arc<Kms>,
@@ -129,6 +130,7 @@ impl Sweeper {
         let thread = std::thread::Builder::new()
             .name("kmsgate-sweeper".into())
             .spawn(move || {
+                crate::priority::yield_to_requests();
                 let (lock, cvar) = &*signal;
                 let mut pause = period;
                 loop {
@@ -182,5 +184,28 @@ impl Drop for Sweeper {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::seal::RootKey;
+    use crate::store::MemoryStore;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_sweeper_runs_at_the_lowest_priority() {
+        let store = Arc::new(MemoryStore::new());
+        let kms = Arc::new(Kms::builder(store, &RootKey::from_bytes([7; 32])).build());
+        let sweeper = Sweeper::start(kms, Duration::from_millis(1)).unwrap();
+        // A pass done: the thread lowered its priority before its first wait.
+        while sweeper.stats().runs == 0 {
+            std::thread::yield_now();
+        }
+        let nice = crate::priority::nice_values_of("kmsgate-sweeper");
+        assert!(nice.contains(&crate::priority::BACKGROUND_NICE), "{nice:?}");
     }
 }

@@ -194,13 +194,11 @@ impl KeyPairPool {
     }
 }
 
-/// How far the refill thread lowers its priority: the lowest, so that it runs on what request
-/// threads leave. Under sustained demand the pool then drains and answers reuse pairs (within
-/// [`Reuse`]) instead of a generation taking cores from requests and stretching their tail.
-const REFILL_NICE: i32 = 19;
-
+/// The refill runs at the lowest priority ([`crate::priority`]): under sustained demand the
+/// pool drains and answers reuse pairs (within [`Reuse`]) instead of a generation taking cores
+/// from requests.
 fn refill_loop(shared: &Shared) {
-    yield_to_requests();
+    crate::priority::yield_to_requests();
     loop {
         let spec = {
             let mut ready = shared.lock();
@@ -222,14 +220,6 @@ fn refill_loop(shared: &Shared) {
             Err(_) => return,
         }
     }
-}
-
-/// Lowers the calling thread's priority to [`REFILL_NICE`]. On Linux a nice value belongs to
-/// the thread; elsewhere `setpriority` would lower the whole process, so it is left alone. A
-/// refusal (a sandbox without the system call) costs only the tail latency this saves.
-fn yield_to_requests() {
-    #[cfg(target_os = "linux")]
-    let _refused = rustix::process::setpriority_process(None, REFILL_NICE);
 }
 
 impl KeyPairSource for KeyPairPool {
@@ -303,21 +293,6 @@ impl fmt::Debug for KeyPairPool {
 mod tests {
     use super::*;
 
-    /// The nice values of this process's refill threads, from `/proc`.
-    #[cfg(target_os = "linux")]
-    fn refill_thread_nice_values() -> Vec<i32> {
-        let mut found = Vec::new();
-        for task in std::fs::read_dir("/proc/self/task").unwrap() {
-            let stat = std::fs::read_to_string(task.unwrap().path().join("stat")).unwrap();
-            // "tid (comm) state ppid ...": nice is the 19th field, the 17th after the comm.
-            let (head, rest) = stat.rsplit_once(") ").unwrap();
-            if head.ends_with("(kmsgate-keypair") {
-                found.push(rest.split(' ').nth(16).unwrap().parse().unwrap());
-            }
-        }
-        found
-    }
-
     #[cfg(target_os = "linux")]
     #[test]
     fn the_refill_thread_runs_at_the_lowest_priority() {
@@ -335,8 +310,8 @@ mod tests {
         while pool.ready(WrappingKeySpec::Sm2) == 0 {
             std::thread::yield_now();
         }
-        let nice = refill_thread_nice_values();
-        assert!(nice.contains(&REFILL_NICE), "{nice:?}");
+        let nice = crate::priority::nice_values_of("kmsgate-keypair");
+        assert!(nice.contains(&crate::priority::BACKGROUND_NICE), "{nice:?}");
     }
 
     #[test]
