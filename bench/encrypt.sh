@@ -6,11 +6,13 @@
 #   bash bench/encrypt.sh target/release/kmsgate-aws --log-level off
 #
 # Needs wrk (Debian: apt-get install wrk). DURATION (default 10s), CONNECTIONS (16) and THREADS
-# (wrk threads, 2; 1 for CONNECTIONS=1) may be
+# (wrk threads: 2, or 1 for CONNECTIONS=1) may be
 # set in the environment. Prints one line: requests/s, p50, p99, errors, and the server's CPU
 # time per request (user + system, all threads: steadier than throughput on a shared machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# wrk refuses more threads than connections.
+THREADS=${THREADS:-$(( ${CONNECTIONS:-16} < 2 ? 1 : 2 ))}
 bin=${1:-target/release/kmsgate-aws}
 shift || true
 command -v wrk >/dev/null || { echo "encrypt.sh: wrk is required (apt-get install wrk)" >&2; exit 1; }

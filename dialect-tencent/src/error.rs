@@ -176,10 +176,10 @@ pub fn from_core(err: &KmsError) -> TencentError {
             C::InvalidParameterValueMaterialNotMatch,
             format!("The key material is not the material of `{key_id}`."),
         ),
-        // Tencent never rotates imported keys (refused before the core is asked), so this
-        // cannot arise from a Tencent request; it would be that refusal.
+        // Tencent never rotates imported keys (RotateKey refuses them before the core is
+        // asked), so this cannot arise from a Tencent request; it would be that refusal.
         KmsError::NoPendingMaterial { key_id } => e(
-            C::UnsupportedOperationExternalCmkCanNotRotate,
+            C::UnsupportedOperationRotateNotSupported,
             format!("The CMK `{key_id}` has imported key material and cannot be rotated."),
         ),
         // RotateKey on a key without automatic rotation: RotateNotSupported, whose documented
@@ -523,7 +523,7 @@ mod tests {
             (KmsError::TooManyTags { limit: 50 }, "LimitExceeded"),
             (
                 KmsError::NoPendingMaterial { key_id: id },
-                "UnsupportedOperation.ExternalCmkCanNotRotate",
+                "UnsupportedOperation.RotateNotSupported",
             ),
             (
                 KmsError::RotationNotEnabled { key_id: id },

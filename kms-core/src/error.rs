@@ -286,6 +286,9 @@ pub enum InternalError {
     Seal,
     #[error("generating {0} key material failed")]
     MaterialGeneration(KeySpec),
+    /// A background task's thread could not be started, or stopped half way.
+    #[error("a background task failed: {0}")]
+    Background(&'static str),
 }
 
 /// A verification's result as a yes or no, for clouds that answer an invalid signature or MAC

@@ -7,7 +7,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::Kms;
-use crate::error::KmsError;
+use crate::error::{InternalError, KmsError};
 use crate::ids::{KeyId, TenantId};
 use crate::record;
 
@@ -48,40 +48,72 @@ impl SweepStats {
     }
 }
 
+/// What a scan of every key found: keys time has changed (with the record as read), and how
+/// many keys it examined and could not read.
+#[derive(Debug, Default)]
+struct Scan {
+    examined: usize,
+    failed: usize,
+    due: Vec<(TenantId, KeyId, Vec<u8>)>,
+}
+
 impl Kms {
     /// One pass over every key of every tenant. A key that fails does not stop the pass: one
     /// unreadable record must not leave every later key unswept.
     pub fn sweep(&self) -> Result<SweepReport, KmsError> {
-        let mut report = SweepReport::default();
+        Ok(self.age_due(self.scan()?))
+    }
+
+    /// Reads and decodes every key once, writing nothing: most keys, most passes, are not
+    /// due. The decoding bypasses the decoded-key cache, which a pass over every key would
+    /// otherwise fill with keys nobody uses, at the expense of those requests use.
+    fn scan(&self) -> Result<Scan, KmsError> {
+        let mut scan = Scan::default();
         for (tenant, id) in self.store.all_keys()? {
-            report.examined += 1;
-            match self.sweep_key(&tenant, &id) {
-                Ok(true) => report.changed += 1,
-                Ok(false) => {}
+            scan.examined += 1;
+            let due = self
+                .store
+                .get(&tenant, &id)
+                .map_err(KmsError::from)
+                .and_then(|found| {
+                    let Some(bytes) = found else {
+                        return Ok(None);
+                    };
+                    let key = record::decode(&bytes, &self.sealer, &tenant, &id)?;
+                    Ok(key.is_due(self.clock.now()).then_some(bytes))
+                });
+            match due {
+                Ok(Some(before)) => scan.due.push((tenant, id, before)),
+                Ok(None) => {}
+                Err(_) => scan.failed += 1,
+            }
+        }
+        Ok(scan)
+    }
+
+    /// Writes what time did to the keys a scan found due, each re-read and re-aged inside its
+    /// update (the record may have changed since the scan).
+    fn age_due(&self, scan: Scan) -> SweepReport {
+        let mut report = SweepReport {
+            examined: scan.examined,
+            changed: 0,
+            failed: scan.failed,
+        };
+        for (tenant, id, before) in scan.due {
+            let aged = match self.with_key(&tenant, &id, |_, _| Ok((None, ()))) {
+                Ok(()) | Err(KmsError::KeyNotFound { .. }) => self.store.get(&tenant, &id),
+                Err(_) => {
+                    report.failed += 1;
+                    continue;
+                }
+            };
+            match aged {
+                Ok(after) if after.as_deref() != Some(before.as_slice()) => report.changed += 1,
+                Ok(_) => {}
                 Err(_) => report.failed += 1,
             }
         }
-        Ok(report)
-    }
-
-    /// Ages one key; whether its record changed. A key time has not changed costs one read
-    /// and one decoding, and no write: most keys, most passes. The decoding bypasses the
-    /// decoded-key cache, which a pass over every key would otherwise fill with keys nobody
-    /// uses, at the expense of those requests use.
-    fn sweep_key(&self, tenant: &TenantId, id: &KeyId) -> Result<bool, KmsError> {
-        let Some(before) = self.store.get(tenant, id)? else {
-            return Ok(false);
-        };
-        let key = record::decode(&before, &self.sealer, tenant, id)?;
-        if !key.is_due(self.clock.now()) {
-            return Ok(false);
-        }
-        // Re-read and re-aged inside the update: the record may have changed since.
-        match self.with_key(tenant, id, |_, _| Ok((None, ()))) {
-            Ok(()) | Err(KmsError::KeyNotFound { .. }) => {}
-            Err(e) => return Err(e),
-        }
-        Ok(self.store.get(tenant, id)?.as_deref() != Some(before.as_slice()))
+        report
     }
 
     /// A periodic pass: [`Kms::sweep`], unless another process sharing the store is running
@@ -89,22 +121,46 @@ impl Kms {
     /// is one atomic update that a second pass finds already done, but on a shared store
     /// every process's pass reads every key: one at a time is enough.
     pub fn sweep_exclusive(&self) -> Result<Option<SweepReport>, KmsError> {
+        self.exclusive_pass(&|kms: &Kms| kms.scan())
+    }
+
+    /// [`Kms::sweep_exclusive`] with the scan (reading and decoding every key: nearly all of a
+    /// pass's work) on a thread of the lowest priority, and the writes for due keys on the
+    /// caller's: a write holds the store's write lock (or a row lock) and may lead a sync that
+    /// other writers wait for, which a thread of the lowest priority must never do while
+    /// requests keep the cores busy.
+    fn background_pass(&self) -> Result<Option<SweepReport>, KmsError> {
+        self.exclusive_pass(&|kms: &Kms| {
+            crate::priority::at_lowest_priority(|| kms.scan()).unwrap_or_else(|| {
+                Err(KmsError::Internal(InternalError::Background(
+                    "the sweeper's scan did not finish",
+                )))
+            })
+        })
+    }
+
+    fn exclusive_pass(
+        &self,
+        scan: &dyn Fn(&Kms) -> Result<Scan, KmsError>,
+    ) -> Result<Option<SweepReport>, KmsError> {
         let mut pass = None;
-        self.store
-            .exclusive("sweep", &mut || pass = Some(self.sweep()))?;
+        self.store.exclusive("sweep", &mut || {
+            pass = Some(scan(self).map(|found| self.age_due(found)));
+        })?;
         pass.transpose()
     }
 }
 
 /// At most one part in this many of a core's time goes to the background sweeper: after a
 /// pass that took `d`, the next starts no sooner than `SWEEP_DUTY × d` after it began (and no
-/// sooner than the period). A pass reads and decodes every key, so over a large store a pass every second
-/// would otherwise take most of a core from requests; access applies expiry anyway.
+/// sooner than the period). A pass reads and decodes every key, so over a large store a pass
+/// every second would otherwise take most of a core from requests; access applies expiry
+/// anyway.
 const SWEEP_DUTY: u32 = 20;
 
 /// Runs [`Kms::sweep`] every `period` on a background thread until dropped (less often when
-/// passes take long: see [`SWEEP_DUTY`]), at the lowest priority ([`crate::priority`]), and
-/// keeps [`SweepStats`] over its passes.
+/// passes take long: see [`SWEEP_DUTY`]; each pass's scan at the lowest priority, see
+/// [`crate::priority`]), and keeps [`SweepStats`] over its passes.
 #[derive(Debug)]
 pub struct Sweeper {
     kms: Arc<Kms>,
@@ -130,7 +186,6 @@ impl Sweeper {
         let thread = std::thread::Builder::new()
             .name("kmsgate-sweeper".into())
             .spawn(move || {
-                crate::priority::yield_to_requests();
                 let (lock, cvar) = &*signal;
                 let mut pause = period;
                 loop {
@@ -148,7 +203,7 @@ impl Sweeper {
                     // retried next period; a pass another process sharing the store runs is
                     // not counted here.
                     let started = std::time::Instant::now();
-                    if let Some(pass) = worker.sweep_exclusive().transpose() {
+                    if let Some(pass) = worker.background_pass().transpose() {
                         stats_of(&totals).record(&pass);
                     }
                     pause = period.max(started.elapsed().saturating_mul(SWEEP_DUTY - 1));
@@ -197,15 +252,20 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn the_sweeper_runs_at_the_lowest_priority() {
+    fn the_sweeper_writes_at_normal_priority_and_scans_at_the_lowest() {
         let store = Arc::new(MemoryStore::new());
         let kms = Arc::new(Kms::builder(store, &RootKey::from_bytes([7; 32])).build());
         let sweeper = Sweeper::start(kms, Duration::from_millis(1)).unwrap();
-        // A pass done: the thread lowered its priority before its first wait.
         while sweeper.stats().runs == 0 {
             std::thread::yield_now();
         }
+        // The long-lived thread, which takes the store's locks for due keys, keeps the
+        // process's priority; the scan's own thread is `priority::at_lowest_priority`'s
+        // (tested there).
         let nice = crate::priority::nice_values_of("kmsgate-sweeper");
-        assert!(nice.contains(&crate::priority::BACKGROUND_NICE), "{nice:?}");
+        assert!(
+            !nice.is_empty() && !nice.contains(&crate::priority::BACKGROUND_NICE),
+            "{nice:?}"
+        );
     }
 }

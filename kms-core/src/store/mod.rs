@@ -55,8 +55,9 @@ pub trait KeyStore: Send + Sync + fmt::Debug {
 
     /// Stores `bytes` as the record of a new key: `Ok(false)`, writing nothing, when `id`
     /// already has a record. Durable once `Ok(true)`, like [`KeyStore::update`]. A backend
-    /// may write concurrent inserts together (one transaction, one sync for all of them);
-    /// an insert reads nothing back, so none of them waits on another's decision.
+    /// may write concurrent inserts together (one transaction, one sync for all of them): an
+    /// insert decides nothing from what is stored beyond whether the id is free, so the
+    /// batch's writer decides for all of them.
     fn insert(&self, tenant: &TenantId, id: &KeyId, bytes: Vec<u8>) -> Result<bool, StoreError> {
         let mut bytes = Some(bytes);
         let mut inserted = false;

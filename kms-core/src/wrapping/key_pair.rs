@@ -2,7 +2,7 @@
 //! inside the import token and never stored.
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
 use aws_lc_rs::rsa::{KeySize, PrivateDecryptingKey};
@@ -59,9 +59,9 @@ impl RsaPrivate {
 pub struct WrappingKeyPair {
     spec: WrappingKeySpec,
     private: Private,
-    /// The public half's DER, made once: for SM2 it is a scalar multiplication, which
-    /// answers reusing a pair (and clones of it) would otherwise each pay.
-    public_der: OnceLock<Vec<u8>>,
+    /// The public half's DER, made once and shared by every clone: for SM2 it is a scalar
+    /// multiplication, which answers reusing a pair (each a clone) would otherwise each pay.
+    public_der: Arc<OnceLock<Vec<u8>>>,
 }
 
 impl WrappingKeyPair {
@@ -93,7 +93,7 @@ impl WrappingKeyPair {
         WrappingKeyPair {
             spec,
             private,
-            public_der: OnceLock::new(),
+            public_der: Arc::new(OnceLock::new()),
         }
     }
 
@@ -196,5 +196,29 @@ fn random_sm2_key() -> Result<sm2::SecretKey, InternalError> {
 impl fmt::Debug for WrappingKeyPair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "WrappingKeyPair({}, private half redacted)", self.spec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A pair restored from its private half (saved pairs, tokens) encodes its public key at
+    /// first use, and clones made before then (the pool's reused pair) see that encoding.
+    #[test]
+    fn clones_share_the_public_key_encoding() {
+        let pair = WrappingKeyPair::generate(WrappingKeySpec::Sm2).unwrap();
+        assert!(pair.public_der.get().is_some(), "encoded at generation");
+        let private = pair.to_private_bytes().unwrap();
+        let restored = WrappingKeyPair::from_private_bytes(WrappingKeySpec::Sm2, &private).unwrap();
+        let clone = restored.clone();
+        assert!(clone.public_der.get().is_none());
+        assert_eq!(
+            restored.public_key_der().unwrap(),
+            pair.public_key_der().unwrap()
+        );
+        assert_eq!(clone.public_der.get(), pair.public_der.get());
     }
 }
