@@ -289,6 +289,15 @@ pub fn from_core_during(err: &KmsError, names: &dyn KeyNamer, operation: &str) -
                 names.key_arn(key_id)
             ),
         ),
+        // AWS sets no interval between rotations on demand (the dialect asks for none), only
+        // their number: were one set, its LimitExceededException.
+        KmsError::RotationTooSoon { key_id, .. } => e(
+            C::LimitExceededException,
+            format!(
+                "{} was rotated on demand too recently.",
+                names.key_arn(key_id)
+            ),
+        ),
         KmsError::RotationLimit { key_id, done } => e(
             C::LimitExceededException,
             format!(
@@ -554,6 +563,14 @@ mod tests {
             (
                 KmsError::RotationNotEnabled { key_id: id },
                 "UnsupportedOperationException",
+                400,
+            ),
+            (
+                KmsError::RotationTooSoon {
+                    key_id: id,
+                    allowed_at: t,
+                },
+                "LimitExceededException",
                 400,
             ),
             (

@@ -345,6 +345,11 @@ pub fn from_core(err: &KmsError) -> HuaweiError {
             ErrorCode::Kms0312,
             format!("External keys cannot be rotated: key {key_id}."),
         ),
+        // Huawei sets no interval between rotations on demand (the dialect asks for none).
+        KmsError::RotationTooSoon { key_id, allowed_at } => HuaweiError::invalid(format!(
+            "Invalid parameter: key {key_id} cannot rotate again before {}.",
+            allowed_at.as_secs()
+        )),
         KmsError::RotationNotEnabled { key_id } => HuaweiError::bad(
             ErrorCode::Kms0313,
             format!("Key rotation is not enabled: key {key_id}."),
@@ -664,6 +669,14 @@ mod tests {
                 KmsError::RotationNotEnabled { key_id: id() },
                 400,
                 "KMS.0313",
+            ),
+            (
+                KmsError::RotationTooSoon {
+                    key_id: id(),
+                    allowed_at: Timestamp::from_secs(1),
+                },
+                400,
+                "KMS.0308",
             ),
             (
                 KmsError::RotationLimit {

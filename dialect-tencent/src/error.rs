@@ -60,6 +60,7 @@ codes! {
     MissingParameter => "MissingParameter",
     NoSuchVersion => "NoSuchVersion",
     RequestLimitExceeded => "RequestLimitExceeded",
+    RequestLimitExceededRotateRateLimited => "RequestLimitExceeded.RotateRateLimited",
     RequestSizeLimitExceeded => "RequestSizeLimitExceeded",
     ResourceNotFound => "ResourceNotFound",
     ResourceUnavailableCmkDisabled => "ResourceUnavailable.CmkDisabled",
@@ -188,6 +189,13 @@ pub fn from_core(err: &KmsError) -> TencentError {
             C::UnsupportedOperationRotateNotSupported,
             format!(
                 "Key rotation is not enabled for the CMK `{key_id}`; call EnableKeyRotation first."
+            ),
+        ),
+        KmsError::RotationTooSoon { key_id, allowed_at } => e(
+            C::RequestLimitExceededRotateRateLimited,
+            format!(
+                "The CMK `{key_id}` can rotate once per 24 hours; the next rotation is allowed at {}.",
+                allowed_at.as_secs()
             ),
         ),
         // Tencent sets no count limit on RotateKey (the dialect asks for none), so this cannot
@@ -528,6 +536,13 @@ mod tests {
             (
                 KmsError::RotationNotEnabled { key_id: id },
                 "UnsupportedOperation.RotateNotSupported",
+            ),
+            (
+                KmsError::RotationTooSoon {
+                    key_id: id,
+                    allowed_at: Timestamp::from_secs(1),
+                },
+                "RequestLimitExceeded.RotateRateLimited",
             ),
             (
                 KmsError::RotationLimit {

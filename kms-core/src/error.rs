@@ -114,6 +114,12 @@ pub enum KmsError {
     #[error("key {key_id} does not rotate automatically")]
     RotationNotEnabled { key_id: KeyId },
 
+    #[error("key {key_id} was rotated on demand too recently; the next rotation is allowed at {} (epoch seconds)", allowed_at.as_secs())]
+    RotationTooSoon {
+        key_id: KeyId,
+        allowed_at: Timestamp,
+    },
+
     #[error("the material expiry {} must be later than now ({})", expiry.as_secs(), now.as_secs())]
     InvalidExpiry { expiry: Timestamp, now: Timestamp },
 

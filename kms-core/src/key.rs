@@ -332,11 +332,13 @@ impl Key {
         fresh: &mut dyn FnMut(Timestamp) -> Result<Entry, KmsError>,
     ) -> Result<Key, KmsError> {
         self.require_rotatable()?;
-        let done = self
+        let on_demand: Vec<Timestamp> = self
             .material_infos()
             .iter()
-            .filter(|m| m.rotation.is_some_and(|r| r.kind == RotationType::OnDemand))
-            .count();
+            .filter_map(|m| m.rotation.filter(|r| r.kind == RotationType::OnDemand))
+            .map(|r| r.at)
+            .collect();
+        let done = on_demand.len();
         if !rules.allows(done) {
             return Err(KmsError::RotationLimit {
                 key_id: self.id,
@@ -354,7 +356,18 @@ impl Key {
             at: now,
             kind: RotationType::OnDemand,
         };
-        self.with_state(self.state.rotate(fresh, rotation))
+        let next = self.with_state(self.state.rotate(fresh, rotation))?;
+        let last = on_demand.iter().max();
+        if let (Some(gap), Some(last)) = (rules.min_interval, last) {
+            let allowed_at = last.saturating_add(gap);
+            if now < allowed_at {
+                return Err(KmsError::RotationTooSoon {
+                    key_id: self.id,
+                    allowed_at,
+                });
+            }
+        }
+        Ok(next)
     }
 
     /// Asymmetric and HMAC keys never rotate: SYMMETRIC_DEFAULT is the algorithm rotation is

@@ -22,6 +22,9 @@ pub struct OnDemandRules {
     pub at_most: Option<usize>,
     /// Only a key that rotates automatically may rotate on demand (`RotationNotEnabled`).
     pub needs_schedule: bool,
+    /// How long after a rotation on demand the next may come (`RotationTooSoon`); checked
+    /// after the key's state, so a disabled key says so first.
+    pub min_interval: Option<std::time::Duration>,
 }
 
 impl OnDemandRules {
@@ -29,6 +32,7 @@ impl OnDemandRules {
     pub const ANY: OnDemandRules = OnDemandRules {
         at_most: None,
         needs_schedule: false,
+        min_interval: None,
     };
 
     /// Whether a key that has rotated on demand `done` times may do so once more.

@@ -130,6 +130,7 @@ pub(super) fn rotate_key_on_demand(
             OnDemandRules {
                 at_most: Some(ON_DEMAND_LIMIT),
                 needs_schedule: false,
+                min_interval: None,
             },
         )
         .map_err(|e| ctx.core(e))?;

@@ -6,6 +6,9 @@ use kms_core::{KeyDescription, KeyFamily, KeyId, OnDemandRules, Origin, Rotation
 use serde_json::{Map, Value, json};
 
 use super::{Answer, Ctx, core, refuse_member_account};
+
+/// RotateKey's rate: once per 24 hours per key (the SDK's RequestLimitExceeded.RotateRateLimited).
+const ROTATE_KEY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 use crate::error::{ErrorCode, TencentError};
 use crate::params::{Params, bad_value};
 
@@ -137,11 +140,13 @@ pub(super) fn rotate_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
             },
         ));
     }
-    // Only a key with rotation enabled rotates on demand: checked by the core in the same
-    // update as the rotation (RotationNotEnabled), so a concurrent disable is never missed.
+    // Only a key with rotation enabled rotates on demand, at most once per 24 hours
+    // (RequestLimitExceeded.RotateRateLimited): checked by the core in the same update as
+    // the rotation, so a concurrent disable or rotation is never missed.
     let rules = OnDemandRules {
         at_most: None,
         needs_schedule: true,
+        min_interval: Some(ROTATE_KEY_INTERVAL),
     };
     ctx.kms
         .rotate_key_on_demand(tenant, &id, rules)

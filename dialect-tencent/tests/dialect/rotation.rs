@@ -144,6 +144,15 @@ fn rotate_key_needs_rotation_enabled() {
         meta["NextRotateTime"].as_u64().unwrap(),
         h.now_secs() - 60 + 365 * DAY
     );
+    // Once per 24 hours.
+    h.clock.advance(Duration::from_secs(23 * 3600));
+    h.err(
+        "RotateKey",
+        json!({ "KeyId": key }),
+        "RequestLimitExceeded.RotateRateLimited",
+    );
+    h.clock.advance(Duration::from_secs(3600));
+    h.ok("RotateKey", json!({ "KeyId": key }));
 
     // A disabled key cannot rotate (as no use of a disabled key's material can).
     h.ok("DisableKey", json!({ "KeyId": key }));

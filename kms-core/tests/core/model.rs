@@ -448,6 +448,7 @@ fn run(ops: Vec<Op>) {
                 let limit = OnDemandRules {
                     at_most: Some(ON_DEMAND_LIMIT),
                     needs_schedule: false,
+                    min_interval: None,
                 };
                 let result = f.kms.rotate_key_on_demand(&f.tenant, &k.id, limit);
                 let expected = if k.gone {

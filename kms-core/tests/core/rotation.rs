@@ -421,6 +421,7 @@ fn concurrent_rotations_on_demand_stop_exactly_at_the_limit() {
     let limit = OnDemandRules {
         at_most: Some(5),
         needs_schedule: false,
+        min_interval: None,
     };
     let results: Vec<_> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..8)
@@ -471,6 +472,7 @@ fn schedule_dependent_changes_are_refused_in_the_same_update() {
     let scheduled = OnDemandRules {
         at_most: None,
         needs_schedule: true,
+        min_interval: None,
     };
     assert!(matches!(
         f.kms.rotate_key_on_demand(&f.tenant, &key, scheduled),
@@ -504,4 +506,37 @@ fn schedule_dependent_changes_are_refused_in_the_same_update() {
         Err(KmsError::RotationNotEnabled { .. })
     ));
     assert!(!f.kms.key_rotation_status(&f.tenant, &key).unwrap().enabled);
+}
+
+/// A minimum interval between rotations on demand: a second rotation too soon is refused
+/// (saying when it is allowed), a disabled key says so first, and after the interval the key
+/// rotates again.
+#[test]
+fn rotations_on_demand_keep_their_minimum_interval() {
+    let f = fixture();
+    let key = f.create(KeySpec::Aes256, Origin::Generated);
+    let day = Duration::from_secs(24 * 3600);
+    let rules = OnDemandRules {
+        at_most: None,
+        needs_schedule: false,
+        min_interval: Some(day),
+    };
+    f.kms.rotate_key_on_demand(&f.tenant, &key, rules).unwrap();
+    let first = f.kms.now();
+    f.clock.advance(Duration::from_secs(3600));
+    match f.kms.rotate_key_on_demand(&f.tenant, &key, rules) {
+        Err(KmsError::RotationTooSoon { allowed_at, .. }) => {
+            assert_eq!(allowed_at, first.saturating_add(day));
+        }
+        other => panic!("{other:?}"),
+    }
+    f.kms.disable_key(&f.tenant, &key).unwrap();
+    assert!(matches!(
+        f.kms.rotate_key_on_demand(&f.tenant, &key, rules),
+        Err(KmsError::Disabled { .. })
+    ));
+    f.kms.enable_key(&f.tenant, &key).unwrap();
+    f.clock.advance(day);
+    f.kms.rotate_key_on_demand(&f.tenant, &key, rules).unwrap();
+    assert_eq!(f.kms.list_key_rotations(&f.tenant, &key).unwrap().len(), 2);
 }
