@@ -15,7 +15,8 @@ impl Kms {
     /// Enabled symmetric key rotates: other specs are refused with `AlgorithmNotForKey`, a
     /// key `rules` do not let rotate with `RotationLimit` or `RotationNotEnabled`, an
     /// imported key without a pending material with `NoPendingMaterial`, other states with
-    /// `Disabled` or `InvalidState`. An automatic schedule keeps its dates.
+    /// `Disabled` or `InvalidState`, and then a rotation sooner than `rules` allow after the
+    /// last one on demand with `RotationTooSoon`. An automatic schedule keeps its dates.
     pub fn rotate_key_on_demand(
         &self,
         tenant: &TenantId,
