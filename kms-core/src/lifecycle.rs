@@ -146,6 +146,21 @@ pub(crate) struct Arrival {
     pub(crate) may_rotate: bool,
 }
 
+impl Arrival {
+    /// The material as an entry of the key's set, dated at its arrival.
+    fn into_entry(self) -> Entry {
+        let mut entry = Entry::new(
+            self.id,
+            self.material.secret,
+            self.material.expiry,
+            self.origin,
+            self.now,
+        );
+        entry.description = self.description;
+        entry
+    }
+}
+
 /// What the passing of time did to a state.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Aged {
@@ -335,16 +350,8 @@ impl KeyState {
     ) -> Result<KeyState, Refusal> {
         self.permits_import(policy, claim, arrival.may_rotate)?;
         let Some(materials) = self.materials() else {
-            let mut entry = Entry::new(
-                arrival.id,
-                arrival.material.secret,
-                arrival.material.expiry,
-                arrival.origin,
-                arrival.now,
-            );
-            entry.description = arrival.description;
             return Ok(KeyState::first(
-                entry,
+                arrival.into_entry(),
                 matches!(self, KeyState::Disabled(_)),
             ));
         };
@@ -352,14 +359,7 @@ impl KeyState {
         let next = match claim {
             MaterialClaim::New if known => return Err(Refusal::MaterialAlreadySet),
             MaterialClaim::New => {
-                let mut entry = Entry::new(
-                    arrival.id,
-                    arrival.material.secret,
-                    arrival.material.expiry,
-                    arrival.origin,
-                    arrival.now,
-                );
-                entry.description = arrival.description;
+                let entry = arrival.into_entry();
                 materials
                     .add_pending(entry)
                     .map_err(|_| self.refuse(Operation::ImportKeyMaterial))?

@@ -40,11 +40,7 @@ impl Kms {
         key_id: &KeyId,
         period: RotationPeriod,
     ) -> Result<RotationStatus, KmsError> {
-        self.with_key(tenant, key_id, |k, now| {
-            let next = k.with_rotation(Some(period), now)?;
-            let status = next.rotation_status()?;
-            Ok((Some(next), status))
-        })
+        self.set_rotation(tenant, key_id, Some(period), false)
     }
 
     /// Gives a key that rotates automatically a new period, its schedule restarting from now
@@ -57,14 +53,7 @@ impl Kms {
         key_id: &KeyId,
         period: RotationPeriod,
     ) -> Result<RotationStatus, KmsError> {
-        self.with_key(tenant, key_id, |k, now| {
-            if !k.rotation_status()?.enabled {
-                return Err(KmsError::RotationNotEnabled { key_id: k.id });
-            }
-            let next = k.with_rotation(Some(period), now)?;
-            let status = next.rotation_status()?;
-            Ok((Some(next), status))
-        })
+        self.set_rotation(tenant, key_id, Some(period), true)
     }
 
     /// Stops automatic rotation (refused as [`Kms::enable_key_rotation`] is).
@@ -73,8 +62,24 @@ impl Kms {
         tenant: &TenantId,
         key_id: &KeyId,
     ) -> Result<RotationStatus, KmsError> {
+        self.set_rotation(tenant, key_id, None, false)
+    }
+
+    /// The one update behind enabling, changing and disabling automatic rotation: the key's
+    /// schedule becomes `period` (none: off), refused with `RotationNotEnabled` when
+    /// `only_if_enabled` and the key does not rotate now.
+    fn set_rotation(
+        &self,
+        tenant: &TenantId,
+        key_id: &KeyId,
+        period: Option<RotationPeriod>,
+        only_if_enabled: bool,
+    ) -> Result<RotationStatus, KmsError> {
         self.with_key(tenant, key_id, |k, now| {
-            let next = k.with_rotation(None, now)?;
+            if only_if_enabled && !k.rotation_status()?.enabled {
+                return Err(KmsError::RotationNotEnabled { key_id: k.id });
+            }
+            let next = k.with_rotation(period, now)?;
             let status = next.rotation_status()?;
             Ok((Some(next), status))
         })
