@@ -44,6 +44,7 @@ mod key;
 mod key_materials;
 mod lifecycle;
 mod material;
+pub mod periodic;
 mod priority;
 mod record;
 mod rotation;

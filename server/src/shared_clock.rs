@@ -14,9 +14,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
+use kms_core::periodic::Periodic;
 use kms_core::{ClockState, EmulatedClock, KmsError};
 
 use crate::engine::CLOCK_META;
@@ -161,46 +161,19 @@ impl SharedClock {
 /// Refreshes a [`SharedClock`] every [`REFRESH_PERIOD`] until dropped.
 #[derive(Debug)]
 pub(crate) struct Refresher {
-    stop: Arc<(Mutex<bool>, Condvar)>,
-    thread: Option<JoinHandle<()>>,
+    /// Held for its drop, which stops the refreshes.
+    _refreshes: Periodic,
 }
 
 impl Refresher {
     pub(crate) fn start(clock: Arc<SharedClock>) -> std::io::Result<Refresher> {
-        let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let signal = Arc::clone(&stop);
-        let thread = std::thread::Builder::new()
-            .name("kmsgate-clock".into())
-            .spawn(move || {
-                let (lock, cvar) = &*signal;
-                loop {
-                    {
-                        let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
-                        let (stopped, _) = cvar
-                            .wait_timeout_while(guard, REFRESH_PERIOD, |stopped| !*stopped)
-                            .unwrap_or_else(|p| p.into_inner());
-                        if *stopped {
-                            return;
-                        }
-                    }
-                    clock.refresh_or_log();
-                }
-            })?;
+        let refreshes = Periodic::start("kmsgate-clock", REFRESH_PERIOD, move || {
+            clock.refresh_or_log();
+            REFRESH_PERIOD
+        })?;
         Ok(Refresher {
-            stop,
-            thread: Some(thread),
+            _refreshes: refreshes,
         })
-    }
-}
-
-impl Drop for Refresher {
-    fn drop(&mut self) {
-        let (lock, cvar) = &*self.stop;
-        *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        cvar.notify_all();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

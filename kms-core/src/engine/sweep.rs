@@ -2,13 +2,13 @@
 //! for keys nobody touches, so erased material is really gone from the store and purged keys
 //! really deleted.
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::Kms;
 use crate::error::{InternalError, KmsError};
 use crate::ids::{KeyId, TenantId};
+use crate::periodic::Periodic;
 use crate::record;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -165,8 +165,8 @@ const SWEEP_DUTY: u32 = 20;
 pub struct Sweeper {
     kms: Arc<Kms>,
     stats: Arc<Mutex<SweepStats>>,
-    stop: Arc<(Mutex<bool>, Condvar)>,
-    thread: Option<JoinHandle<()>>,
+    /// Held for its drop, which stops the passes.
+    _passes: Periodic,
 }
 
 /// A poisoned lock means a panic between two plain counter updates; the totals are still
@@ -179,41 +179,21 @@ impl Sweeper {
     /// `period` is at least a millisecond. Fails only if the thread cannot be spawned.
     pub fn start(kms: Arc<Kms>, period: Duration) -> std::io::Result<Sweeper> {
         let period = period.max(Duration::from_millis(1));
-        let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let signal = Arc::clone(&stop);
         let stats = Arc::new(Mutex::new(SweepStats::default()));
         let (worker, totals) = (Arc::clone(&kms), Arc::clone(&stats));
-        let thread = std::thread::Builder::new()
-            .name("kmsgate-sweeper".into())
-            .spawn(move || {
-                let (lock, cvar) = &*signal;
-                let mut pause = period;
-                loop {
-                    {
-                        let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
-                        let (stopped, _) = cvar
-                            .wait_timeout_while(guard, pause, |stopped| !*stopped)
-                            .unwrap_or_else(|p| p.into_inner());
-                        if *stopped {
-                            return;
-                        }
-                    }
-                    // Swept without the lock held, so dropping the sweeper never waits on the
-                    // lock for a whole pass. A failed pass (say, a full disk) is counted and
-                    // retried next period; a pass another process sharing the store runs is
-                    // not counted here.
-                    let started = std::time::Instant::now();
-                    if let Some(pass) = worker.background_pass().transpose() {
-                        stats_of(&totals).record(&pass);
-                    }
-                    pause = period.max(started.elapsed().saturating_mul(SWEEP_DUTY - 1));
-                }
-            })?;
+        let thread = Periodic::start("kmsgate-sweeper", period, move || {
+            // A failed pass (say, a full disk) is counted and retried next period; a pass
+            // another process sharing the store runs is not counted here.
+            let started = std::time::Instant::now();
+            if let Some(pass) = worker.background_pass().transpose() {
+                stats_of(&totals).record(&pass);
+            }
+            period.max(started.elapsed().saturating_mul(SWEEP_DUTY - 1))
+        })?;
         Ok(Sweeper {
             kms,
             stats,
-            stop,
-            thread: Some(thread),
+            _passes: thread,
         })
     }
 
@@ -228,17 +208,6 @@ impl Sweeper {
         let pass = self.kms.sweep();
         stats_of(&self.stats).record(&pass);
         pass
-    }
-}
-
-impl Drop for Sweeper {
-    fn drop(&mut self) {
-        let (lock, cvar) = &*self.stop;
-        *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        cvar.notify_all();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
