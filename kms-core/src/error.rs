@@ -292,6 +292,10 @@ pub enum InternalError {
     Seal,
     #[error("generating {0} key material failed")]
     MaterialGeneration(KeySpec),
+    /// A signature or an encryption with key material that opened and parsed failed: the
+    /// library refused, not the record (which [`InternalError::CorruptRecord`] is for).
+    #[error("{0} failed with valid key material")]
+    Crypto(&'static str),
     /// A background task's thread could not be started, or stopped half way.
     #[error("a background task failed: {0}")]
     Background(&'static str),

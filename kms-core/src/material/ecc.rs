@@ -129,9 +129,7 @@ impl EcdsaKey {
             EcdsaKey::P521(k) => nist_p521::sign(k, &digest),
             EcdsaKey::K256(k) => secg_k256::sign(k, &digest),
         }
-        .ok_or(KmsError::Internal(InternalError::CorruptRecord(
-            "ecdsa signing",
-        )))
+        .ok_or(KmsError::Internal(InternalError::Crypto("ECDSA signing")))
     }
 
     pub(super) fn verify(

@@ -119,7 +119,7 @@ impl RsaKey {
             Message::Digest(d) => Digest::import_less_safe(d, hash)
                 .and_then(|d| key.sign_digest(padding, &d, &mut signature)),
         };
-        signed.map_err(|_| KmsError::Internal(InternalError::CorruptRecord("rsa signing")))?;
+        signed.map_err(|_| KmsError::Internal(InternalError::Crypto("RSA signing")))?;
         Ok(signature)
     }
 
@@ -152,7 +152,7 @@ impl RsaKey {
         algorithm: EncryptionAlgorithm,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, KmsError> {
-        let failed = || KmsError::Internal(InternalError::CorruptRecord("rsa encryption"));
+        let failed = || KmsError::Internal(InternalError::Crypto("RSA encryption"));
         let private = self.decrypting()?;
         let max = Self::max_plaintext(&private, algorithm);
         if plaintext.len() > max {

@@ -66,7 +66,7 @@ impl Sm2Key {
             Message::Raw(m) => self.signing.try_sign(m),
             Message::Digest(e) => self.signing.sign_prehash(e),
         }
-        .map_err(|_| KmsError::Internal(InternalError::CorruptRecord("sm2 signing")))?;
+        .map_err(|_| KmsError::Internal(InternalError::Crypto("SM2 signing")))?;
         Ok(signature.to_der().as_bytes().to_vec())
     }
 
