@@ -71,11 +71,10 @@ pub(crate) fn own_nice() -> i32 {
 #[allow(clippy::unwrap_used)]
 pub(crate) fn expected_background_nice() -> i32 {
     let own = own_nice();
-    let lowered = std::thread::spawn(|| {
-        rustix::process::setpriority_process(None, BACKGROUND_NICE).is_ok()
-    })
-    .join()
-    .unwrap();
+    let lowered =
+        std::thread::spawn(|| rustix::process::setpriority_process(None, BACKGROUND_NICE).is_ok())
+            .join()
+            .unwrap();
     if lowered { BACKGROUND_NICE } else { own }
 }
 

@@ -234,6 +234,9 @@ mod tests {
         // (Other tests' sweepers, started by test threads like this one, may be listed too.)
         let nice = crate::priority::nice_values_of("kmsgate-sweeper");
         let own = crate::priority::own_nice();
-        assert!(!nice.is_empty() && nice.iter().all(|n| *n == own), "{nice:?}");
+        assert!(
+            !nice.is_empty() && nice.iter().all(|n| *n == own),
+            "{nice:?}"
+        );
     }
 }

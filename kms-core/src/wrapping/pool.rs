@@ -313,7 +313,10 @@ mod tests {
         // (Other tests' pools may be listed too; their refill threads lower themselves alike.)
         let nice = crate::priority::nice_values_of("kmsgate-keypair");
         let expected = crate::priority::expected_background_nice();
-        assert!(!nice.is_empty() && nice.iter().all(|n| *n == expected), "{nice:?}");
+        assert!(
+            !nice.is_empty() && nice.iter().all(|n| *n == expected),
+            "{nice:?}"
+        );
     }
 
     #[test]
