@@ -45,23 +45,36 @@ const SIGNING: &[(&str, SigningAlgorithm, &str)] = &[
     ),
 ];
 
-fn base64_param(params: &Params, name: &str, max: usize) -> Result<Vec<u8>, TencentError> {
+/// A base64 parameter of 1 to `max` bytes; a malformed one is refused with `code`.
+fn base64_param(
+    params: &Params,
+    name: &str,
+    max: usize,
+    code: ErrorCode,
+) -> Result<Vec<u8>, TencentError> {
     let text = params.required_nonempty(name)?;
-    let bytes = STANDARD.decode(text.trim()).map_err(|_| {
-        bad_value(
-            ErrorCode::InvalidParameterValue,
-            name,
-            "it must be a base64 string",
-        )
-    })?;
+    let bytes = STANDARD
+        .decode(text.trim())
+        .map_err(|_| bad_value(code, name, "it must be a base64 string"))?;
     if bytes.is_empty() || bytes.len() > max {
         return Err(bad_value(
-            ErrorCode::InvalidParameterValue,
+            code,
             name,
             &format!("it must decode to 1 to {max} bytes"),
         ));
     }
     Ok(bytes)
+}
+
+/// A `Ciphertext` of the asymmetric decrypts: malformed, it is the error list's
+/// InvalidParameterValue.InvalidCiphertext ("密文格式错误"), as Decrypt answers.
+fn ciphertext_param(params: &Params) -> Result<Vec<u8>, TencentError> {
+    base64_param(
+        params,
+        "Ciphertext",
+        CIPHERTEXT_MAX,
+        ErrorCode::InvalidParameterValueInvalidCiphertext,
+    )
 }
 
 struct SignRequest {
@@ -97,7 +110,12 @@ impl SignRequest {
                 ));
             }
         };
-        let message = base64_param(params, "Message", MESSAGE_MAX)?;
+        let message = base64_param(
+            params,
+            "Message",
+            MESSAGE_MAX,
+            ErrorCode::InvalidParameterValue,
+        )?;
         Ok(SignRequest {
             key_id,
             message,
@@ -126,7 +144,12 @@ pub(super) fn sign_by_asymmetric_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
 
 pub(super) fn verify_by_asymmetric_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let r = SignRequest::parse(ctx, params)?;
-    let signature = base64_param(params, "SignatureValue", 1024)?;
+    let signature = base64_param(
+        params,
+        "SignatureValue",
+        1024,
+        ErrorCode::InvalidParameterValue,
+    )?;
     let valid = kms_core::verdict(ctx.kms.verify(
         &ctx.caller.tenant,
         &r.key_id,
@@ -178,7 +201,7 @@ fn decrypted(
 
 pub(super) fn asymmetric_rsa_decrypt(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let id = ctx.key_id(params, "KeyId")?;
-    let ciphertext = base64_param(params, "Ciphertext", CIPHERTEXT_MAX)?;
+    let ciphertext = ciphertext_param(params)?;
     let algorithm = match params.required_nonempty("Algorithm")?.as_str() {
         "RSAES_OAEP_SHA_1" => EncryptionAlgorithm::RsaesOaepSha1,
         "RSAES_OAEP_SHA_256" => EncryptionAlgorithm::RsaesOaepSha256,
@@ -203,7 +226,7 @@ pub(super) fn asymmetric_rsa_decrypt(ctx: &Ctx<'_>, params: &Params) -> Answer {
 
 pub(super) fn asymmetric_sm2_decrypt(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let id = ctx.key_id(params, "KeyId")?;
-    let ciphertext = base64_param(params, "Ciphertext", CIPHERTEXT_MAX)?;
+    let ciphertext = ciphertext_param(params)?;
     decrypted(ctx, id, &ciphertext, EncryptionAlgorithm::Sm2Pke)
 }
 

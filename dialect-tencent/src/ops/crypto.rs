@@ -142,15 +142,15 @@ pub(super) fn re_encrypt(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let tenant = &ctx.caller.tenant;
     let source = ctx.kms.decrypt(tenant, &blob, &source_ctx).map_err(core)?;
     let target = destination.unwrap_or(source.key_id);
-    // Same key, same context and no rotation: Tencent hands the ciphertext back unchanged.
-    let unchanged = target == source.key_id && destination_ctx == source_ctx;
-    let out_blob = if unchanged {
-        blob
-    } else {
-        ctx.kms
-            .encrypt(tenant, &target, source.plaintext.expose(), &destination_ctx)
-            .map_err(core)?
-    };
+    let (fresh, material) = ctx
+        .kms
+        .encrypt_noting_material(tenant, &target, source.plaintext.expose(), &destination_ctx)
+        .map_err(core)?;
+    // Same key, same context and no rotation since (the current material made the
+    // ciphertext): Tencent hands it back unchanged ("若密钥没有轮换则密文不会刷新").
+    let unchanged =
+        target == source.key_id && destination_ctx == source_ctx && material == source.material_id;
+    let out_blob = if unchanged { blob } else { fresh };
     let mut out = Map::new();
     out.insert("CiphertextBlob".into(), b64(&out_blob));
     out.insert("KeyId".into(), json!(target.to_string()));

@@ -169,9 +169,11 @@ impl Filters {
                 ));
             }
         };
-        // Empty or ALL: every usage; otherwise keys of that usage only.
+        // ALL: every usage; absent or empty: ENCRYPT_DECRYPT, as the SDK documents ("为空则默认
+        // 筛选ENCRYPT_DECRYPT类型"); otherwise keys of that usage only.
         let usage = match params.string("KeyUsage")?.as_deref() {
-            None | Some("") | Some("ALL") => None,
+            Some("ALL") => None,
+            None | Some("") => Some("ENCRYPT_DECRYPT".to_owned()),
             Some(other) => {
                 // An unknown name is refused; a known one that is not emulated matches nothing.
                 match Usage::parse(Some(other)) {

@@ -37,6 +37,5 @@ pub(super) fn get_service_status(ctx: &Ctx<'_>, _params: &Params) -> Answer {
     out.insert("ExclusiveHSMList".into(), json!([]));
     out.insert("IsAllowedDataKeyHosted".into(), json!(false));
     out.insert("IsAllowedSync".into(), json!(false));
-    out.insert("ResourceRegion".into(), json!(ctx.caller.region));
     Ok(out)
 }

@@ -117,6 +117,15 @@ fn signing_keys_sign_raw_by_default_and_digests_of_32_bytes() {
         json!({ "KeyUsage": "ASYMMETRIC_SIGN_VERIFY_ECC" }),
     );
     assert_eq!(listed["TotalCount"], 2);
+    // absent or empty means ENCRYPT_DECRYPT (models.py: "为空则默认筛选ENCRYPT_DECRYPT类型"),
+    // ALL means every key
+    for default in [json!({}), json!({ "KeyUsage": "" })] {
+        let listed = h.ok("ListKeyDetail", default);
+        assert_eq!(listed["TotalCount"], 1, "{listed}");
+        assert_eq!(listed["KeyMetadatas"][0]["KeyId"], json!(sym));
+    }
+    let all = h.ok("ListKeyDetail", json!({ "KeyUsage": "ALL" }));
+    assert_eq!(all["TotalCount"], 6, "{all}");
 }
 
 #[test]
@@ -158,6 +167,23 @@ fn decryption_keys_open_what_their_public_key_sealed() {
         json!({ "KeyId": sm2, "Ciphertext": b64(&ct) }),
     );
     assert_eq!(unb64(&out["Plaintext"]), b"to sm2");
+    // a malformed Ciphertext (not base64, or too long) is InvalidCiphertext, as for Decrypt
+    for (op, key, extra) in [
+        ("AsymmetricSm2Decrypt", &sm2, json!({})),
+        (
+            "AsymmetricRsaDecrypt",
+            &rsa,
+            json!({ "Algorithm": "RSAES_OAEP_SHA_256" }),
+        ),
+    ] {
+        for bad in [json!("not base64!"), json!(b64(&[1; 513]))] {
+            let mut body = json!({ "KeyId": key, "Ciphertext": bad });
+            body.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            h.err(op, body, "InvalidParameterValue.InvalidCiphertext");
+        }
+    }
     // a decryption key does not sign, nor encrypt symmetrically
     h.err(
         "SignByAsymmetricKey",

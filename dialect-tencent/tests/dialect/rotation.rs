@@ -133,12 +133,28 @@ fn rotate_key_needs_rotation_enabled() {
     );
     h.ok("EnableKeyRotation", json!({ "KeyId": key }));
     let before = encrypt(&h, &key, b"old");
+    // ReEncrypt to the same key: unchanged while the key has not rotated ("若密钥没有轮换则
+    // 密文不会刷新"), re-encrypted under the new material once it has.
+    let re_encrypt = || h.ok("ReEncrypt", json!({ "CiphertextBlob": before }));
+    let same = re_encrypt();
+    assert_eq!(
+        (&same["ReEncrypted"], &same["CiphertextBlob"]),
+        (&json!(false), &before)
+    );
     h.clock.advance(Duration::from_secs(60));
     let out = h.ok("RotateKey", json!({ "KeyId": key }));
     assert_eq!(out["TaskId"].as_str().map(str::len), Some(36));
     let meta = h.describe(&key);
     assert_eq!(meta["LastRotateTime"], h.now_secs());
     decrypts_to(&h, &before, b"old");
+    let refreshed = re_encrypt();
+    assert_eq!(refreshed["ReEncrypted"], true);
+    let blob = refreshed["CiphertextBlob"].clone();
+    assert_ne!(blob, before);
+    decrypts_to(&h, &blob, b"old");
+    // The refreshed ciphertext is under the current material: unchanged from now on.
+    let again = h.ok("ReEncrypt", json!({ "CiphertextBlob": blob }));
+    assert_eq!(again["ReEncrypted"], false);
     // The on-demand rotation does not move the schedule.
     assert_eq!(
         meta["NextRotateTime"].as_u64().unwrap(),
