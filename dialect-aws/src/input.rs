@@ -231,6 +231,58 @@ impl Input {
             .ok_or_else(|| invalid(member, None, "Member must not be null"))
     }
 
+    /// A list of `items` enum values (botocore checks neither the count nor the values).
+    pub(crate) fn enumeration_list<T: WireEnum>(
+        &self,
+        member: &str,
+        items: RangeInclusive<usize>,
+    ) -> Result<Option<Vec<T>>, AwsError> {
+        let Some(v) = self.get(member) else {
+            return Ok(None);
+        };
+        let list = v
+            .as_array()
+            .ok_or_else(|| wrong_type(member, "a list of strings"))?;
+        if list.len() < *items.start() {
+            return Err(invalid(
+                member,
+                Some("[]"),
+                &format!(
+                    "Member must have length greater than or equal to {}",
+                    items.start()
+                ),
+            ));
+        }
+        if list.len() > *items.end() {
+            return Err(invalid(
+                member,
+                None,
+                &format!(
+                    "Member must have length less than or equal to {}",
+                    items.end()
+                ),
+            ));
+        }
+        list.iter()
+            .map(|item| {
+                let s = item
+                    .as_str()
+                    .ok_or_else(|| wrong_type(member, "a list of strings"))?;
+                T::from_wire(s).ok_or_else(|| {
+                    invalid(
+                        member,
+                        Some(s),
+                        &format!(
+                            "Member must satisfy constraint: [Member must satisfy enum value set: [{}]]",
+                            T::VALUES.join(", ")
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
     /// A string-to-string map, such as an encryption context.
     pub(crate) fn string_map(&self, member: &str) -> Result<Vec<(String, String)>, AwsError> {
         let Some(v) = self.get(member) else {

@@ -186,3 +186,8 @@ wire_enum!(IncludeKeyMaterialWire {
     AllKeyMaterial = "ALL_KEY_MATERIAL",
     RotationsOnly = "ROTATIONS_ONLY",
 });
+
+wire_enum!(ResourceOwnerWire {
+    SelfOwned = "SELF",
+    OtherAccountsViaRam = "OTHER_ACCOUNTS_VIA_RAM",
+});

@@ -14,7 +14,7 @@ use crate::error::{AwsError, ErrorCode, usage_not_compatible};
 use crate::input::{Input, invalid};
 use crate::key_ref::Accepts;
 use crate::wire_enum::{
-    CustomerMasterKeySpecWire, KeySpecWire, KeyUsageWire, OriginWire, WireEnum,
+    CustomerMasterKeySpecWire, KeySpecWire, KeyUsageWire, OriginWire, ResourceOwnerWire, WireEnum,
 };
 
 const DESCRIPTION_LEN: std::ops::RangeInclusive<usize> = 0..=8192;
@@ -130,6 +130,13 @@ pub(super) fn list_keys(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, A
         Some(m) => Some(m.parse().map_err(|_| invalid_marker())?),
         None => None,
     };
+    // Only SELF's keys exist here: no other account shares keys through RAM, so a list of
+    // OTHER_ACCOUNTS_VIA_RAM alone is empty ("doesn't include KMS keys that your account
+    // owns").
+    let owners = input.enumeration_list::<ResourceOwnerWire>("ResourceOwners", 1..=2)?;
+    if owners.is_some_and(|o| !o.contains(&ResourceOwnerWire::SelfOwned)) {
+        return Ok(Some(json!({ "Keys": [], "Truncated": false })));
+    }
     let page = ctx
         .kms
         .list_keys(&ctx.caller.tenant, after.as_ref(), size)

@@ -30,6 +30,29 @@ fn keys_list_in_pages_and_schedule_deletion() {
         "InvalidMarkerException",
     );
     h.err("ListKeys", json!({ "Limit": 0 }), "ValidationException");
+    // ResourceOwners: SELF lists this account's keys; nobody shares keys through RAM here,
+    // so OTHER_ACCOUNTS_VIA_RAM alone lists none. The list and its values are checked.
+    for owners in [json!(["SELF"]), json!(["OTHER_ACCOUNTS_VIA_RAM", "SELF"])] {
+        let all = h.ok("ListKeys", json!({ "ResourceOwners": owners }));
+        assert_eq!(all["Keys"].as_array().unwrap().len(), 3, "{all}");
+    }
+    let shared = h.ok(
+        "ListKeys",
+        json!({ "ResourceOwners": ["OTHER_ACCOUNTS_VIA_RAM"] }),
+    );
+    assert_eq!(shared, json!({ "Keys": [], "Truncated": false }));
+    for bad in [
+        json!([]),
+        json!(["SELF", "SELF", "SELF"]),
+        json!(["self"]),
+        json!("SELF"),
+    ] {
+        h.err(
+            "ListKeys",
+            json!({ "ResourceOwners": bad }),
+            "ValidationException",
+        );
+    }
 
     let key = &ids[0];
     h.err(
