@@ -13,7 +13,7 @@ use super::algorithms::encryption_algorithm;
 use super::wire::{b64, dry_run, grant_tokens};
 use crate::error::{AwsError, ErrorCode, KeyNamer};
 use crate::input::Input;
-use crate::key_ref::{Accepts, parse_key_ref};
+use crate::key_ref::Accepts;
 use crate::wire_enum::EncryptionAlgorithmWire;
 
 const PLAINTEXT_LEN: std::ops::RangeInclusive<usize> = 1..=4096;
@@ -117,7 +117,7 @@ fn named_key(
     match input.string(member, 1..=2048)? {
         None => Ok(None),
         Some(text) => {
-            let id = ctx.resolve(&parse_key_ref(&text, ctx.caller, Accepts::KeyOrAlias)?)?;
+            let id = ctx.resolve(&ctx.key_ref(&text, Accepts::KeyOrAlias)?)?;
             let key = ctx
                 .kms
                 .describe_key(&ctx.caller.tenant, &id)

@@ -55,7 +55,20 @@ impl Ctx<'_> {
         accepts: Accepts,
     ) -> Result<KeyId, AwsError> {
         let text = input.required_string(member, 1..=2048)?;
-        self.resolve(&parse_key_ref(&text, self.caller, accepts)?)
+        self.resolve(&self.key_ref(&text, accepts)?)
+    }
+
+    /// A `KeyId`-like member parsed. A malformed ARN is InvalidArnException only where the
+    /// operation's model lists that error; elsewhere AWS answers "NotFoundException: Invalid
+    /// arn", which is what an SDK caller of those operations catches.
+    pub(crate) fn key_ref(&self, text: &str, accepts: Accepts) -> Result<KeyRef, AwsError> {
+        parse_key_ref(text, self.caller, accepts).map_err(|e| {
+            if e.code == ErrorCode::InvalidArnException && !self.operation.lists_invalid_arn() {
+                AwsError::new(ErrorCode::NotFoundException, "Invalid arn")
+            } else {
+                e
+            }
+        })
     }
 
     pub(crate) fn resolve(&self, key: &KeyRef) -> Result<KeyId, AwsError> {
@@ -142,6 +155,26 @@ operations! {
 }
 
 impl Operation {
+    /// Whether botocore's model lists InvalidArnException among the operation's errors: every
+    /// operation that takes a key but the cryptographic ones and the alias writes.
+    pub(crate) fn lists_invalid_arn(self) -> bool {
+        !matches!(
+            self,
+            Operation::Encrypt
+                | Operation::Decrypt
+                | Operation::ReEncrypt
+                | Operation::GenerateDataKey
+                | Operation::GenerateDataKeyWithoutPlaintext
+                | Operation::Sign
+                | Operation::Verify
+                | Operation::GenerateMac
+                | Operation::VerifyMac
+                | Operation::CreateAlias
+                | Operation::UpdateAlias
+                | Operation::DeleteAlias
+        )
+    }
+
     /// Reads, symmetric cryptography and MACs: see `dialect_kit::Dialect::is_quick`. `body` is
     /// looked at only for Encrypt, Decrypt and ReEncrypt, which are RSA or SM2 work (not
     /// microseconds) when they name a public-key algorithm.

@@ -107,6 +107,32 @@ fn malformed_bodies_are_validation_errors() {
         json!({ "KeyId": "arn:aws:kms:nope" }),
         "InvalidArnException",
     );
+    // Operations whose model does not list InvalidArnException answer NotFoundException
+    // ("Invalid arn"), as AWS does for Encrypt.
+    let key = h.create_key("AWS_KMS");
+    let bad_arn = "arn:aws:kms:nope";
+    for (op, body) in [
+        ("Encrypt", json!({ "KeyId": bad_arn, "Plaintext": "aGk=" })),
+        (
+            "GenerateDataKey",
+            json!({ "KeyId": bad_arn, "KeySpec": "AES_256" }),
+        ),
+        (
+            "CreateAlias",
+            json!({ "AliasName": "alias/x", "TargetKeyId": bad_arn }),
+        ),
+    ] {
+        let e = h.err(op, body, "NotFoundException");
+        assert_eq!(e["message"], "Invalid arn", "{op}");
+    }
+    for (op, body) in [
+        ("GetPublicKey", json!({ "KeyId": bad_arn })),
+        ("TagResource", json!({ "KeyId": bad_arn, "Tags": [] })),
+        ("EnableKeyRotation", json!({ "KeyId": bad_arn })),
+    ] {
+        h.err(op, body, "InvalidArnException");
+    }
+    h.ok("DescribeKey", json!({ "KeyId": key }));
 }
 
 #[test]
