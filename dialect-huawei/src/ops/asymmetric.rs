@@ -36,7 +36,7 @@ pub(super) fn data_algorithm(
 /// Asymmetric encryption has no additional authenticated data; refusing it keeps a caller
 /// from believing the ciphertext is bound to it.
 pub(super) fn no_aad(input: &Input, field: &str) -> Result<(), HuaweiError> {
-    match input.string(field, 0..=128)? {
+    match super::crypto::aad_text(input, field)? {
         None | Some("") => Ok(()),
         Some(_) => Err(HuaweiError::invalid(format!(
             "Invalid parameter: {field} is for symmetric keys; asymmetric encryption does not take it."

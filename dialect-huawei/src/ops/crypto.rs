@@ -22,12 +22,23 @@ const HEX_CIPHERTEXT_CHARS: std::ops::RangeInclusive<usize> = 2..=4096;
 /// The AAD as the core's encryption context (one entry), so decrypt must repeat it.
 pub(super) fn aad(input: &Input, field: &str) -> Result<EncryptionContext, HuaweiError> {
     let mut ctx = EncryptionContext::new();
-    if let Some(a) = input.string(field, 0..=128)?
+    if let Some(a) = aad_text(input, field)?
         && !a.is_empty()
     {
         ctx.insert("additional_authenticated_data", a);
     }
     Ok(ctx)
+}
+
+/// An AAD member: "任意字符串，长度不超过128字节", at most 128 bytes (not characters).
+pub(super) fn aad_text<'a>(input: &'a Input, field: &str) -> Result<Option<&'a str>, HuaweiError> {
+    let text = input.string(field, 0..=128)?;
+    if text.is_some_and(|a| a.len() > 128) {
+        return Err(HuaweiError::invalid(format!(
+            "Invalid parameter: {field} must be at most 128 bytes."
+        )));
+    }
+    Ok(text)
 }
 
 pub(super) fn encrypt_data(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {

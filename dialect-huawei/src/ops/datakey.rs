@@ -48,15 +48,24 @@ fn spec(input: &Input) -> Result<DataKeySpec, HuaweiError> {
     })
 }
 
-fn create(ctx: &Ctx<'_>, input: &Input, with_plaintext: bool) -> Result<Value, HuaweiError> {
-    let id = input.key_id("key_id")?;
-    let spec = spec(input)?;
-    let context = aad(input, "additional_authenticated_data")?;
+/// `pin` and `pin_type` ("仅四级密评场景支持该参数": level-4 key stores only, which kmsgate
+/// does not emulate) are refused rather than ignored: a PIN a caller believes protects the
+/// data key would protect nothing. encrypt-datakey's `key_spec` only takes effect there too
+/// ("仅四级密评场景生效"), so it changes nothing elsewhere and is left alone.
+fn no_pin(input: &Input) -> Result<(), HuaweiError> {
     if input.present("pin") || input.present("pin_type") {
         return Err(HuaweiError::invalid(
             "Invalid parameter: pin and pin_type are for level-4 key stores, which kmsgate does not emulate.",
         ));
     }
+    Ok(())
+}
+
+fn create(ctx: &Ctx<'_>, input: &Input, with_plaintext: bool) -> Result<Value, HuaweiError> {
+    let id = input.key_id("key_id")?;
+    let spec = spec(input)?;
+    let context = aad(input, "additional_authenticated_data")?;
+    no_pin(input)?;
     let key = ctx
         .kms
         .generate_data_key(&ctx.caller.tenant, &id, spec, &context)
@@ -106,6 +115,7 @@ pub(super) fn encrypt_datakey(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Hua
         .map_err(|_| HuaweiError::invalid("Invalid parameter: plain_text must be hex."))?;
     let n = input.required_number("datakey_plain_length", DATAKEY_BYTES)?;
     let context = aad(input, "additional_authenticated_data")?;
+    no_pin(input)?;
     let spec = master_spec(ctx, &id)?;
     let n = usize::try_from(n).unwrap_or(usize::MAX);
     let (data_key, given) = plain.split_at(n.min(plain.len()));

@@ -161,6 +161,11 @@ fn check_layers(
     key: &KeyDescription,
     private_key: Option<&EncryptedMaterial>,
 ) -> Result<(), HuaweiError> {
+    // A generated key takes no import at all: the core's refusal (KMS.0309, external keys
+    // required) says so, whatever layers came.
+    if key.origin != Origin::External {
+        return Ok(());
+    }
     match (key.spec.family(), private_key) {
         (KeyFamily::Symmetric, Some(_)) => Err(HuaweiError::invalid(format!(
             "Invalid parameter: encrypted_privatekey is for asymmetric keys; the material of {} key {} travels in encrypted_key_material alone.",

@@ -38,7 +38,8 @@ enum Destination {
 
 struct ReEncryptRequest {
     destination_key_id: KeyId,
-    data_key: bool,
+    /// `datakey_cipher_length`: the ciphertext is a data key's, in hex, of this many bytes.
+    data_key: Option<u64>,
     source: Source,
     destination: Destination,
 }
@@ -54,11 +55,11 @@ fn algorithm(input: &Input, field: &str) -> Result<EncryptionAlgorithm, HuaweiEr
 impl ReEncryptRequest {
     fn parse(input: &Input) -> Result<Self, HuaweiError> {
         let destination_key_id = input.key_id("destination_key_id")?;
-        let data_key = input.number("datakey_cipher_length", 1..=1024)?.is_some();
+        let data_key = input.number("datakey_cipher_length", 1..=1024)?;
         let expected = input.optional_key_id("source_key_id")?;
         let source = match algorithm(input, "source_encryption_algorithm")? {
             EncryptionAlgorithm::SymmetricDefault => Source::Symmetric {
-                blob: if data_key {
+                blob: if data_key.is_some() {
                     hex_ciphertext(input, "cipher_text")?
                 } else {
                     base64_ciphertext(input, "cipher_text")?
@@ -67,7 +68,7 @@ impl ReEncryptRequest {
                 expected,
             },
             algorithm => {
-                if data_key {
+                if data_key.is_some() {
                     return Err(HuaweiError::invalid(
                         "Invalid parameter: datakey_cipher_length is for symmetric data key ciphertexts.",
                     ));
@@ -113,6 +114,15 @@ pub(super) fn re_encrypt(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiEr
                 .map_err(|e| ctx.core(e))?;
             // A named source key must be the ciphertext's before anything is encrypted again.
             check_source(expected, plain.key_id)?;
+            // And a data key must be the length named, as decrypt-datakey checks it.
+            if let Some(n) = r.data_key
+                && u64::try_from(plain.plaintext.expose().len()).ok() != Some(n)
+            {
+                return Err(HuaweiError::invalid(format!(
+                    "Invalid parameter: datakey_cipher_length is {n}, but the data key is {} bytes.",
+                    plain.plaintext.expose().len()
+                )));
+            }
             (plain, EncryptionAlgorithm::SymmetricDefault)
         }
         Source::Asymmetric {
@@ -146,7 +156,7 @@ pub(super) fn re_encrypt(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiEr
     Ok(json!({
         "key_id": r.destination_key_id.to_string(),
         "source_key_id": source.key_id.to_string(),
-        "cipher_text": if r.data_key { hex::encode(out) } else { STANDARD.encode(out) },
+        "cipher_text": if r.data_key.is_some() { hex::encode(out) } else { STANDARD.encode(out) },
         "source_encryption_algorithm": encryption_algorithm_name(source_algorithm),
         "destination_encryption_algorithm": encryption_algorithm_name(destination_algorithm),
     }))

@@ -500,6 +500,14 @@ fn openssl_private_keys_import_in_two_layers_and_sign() {
         400,
         "KMS.0309",
     );
+    // nor does it take an import, with or without encrypted_privatekey: KMS.0309 too, not
+    // the missing second layer's KMS.0204
+    let external = created(&h, "EC_P256", None, "external");
+    let mut body = two_layer_body(&h, &external, EC_P256);
+    body["key_id"] = json!(generated);
+    h.err("import-key-material", body.clone(), 400, "KMS.0309");
+    body.as_object_mut().unwrap().remove("encrypted_privatekey");
+    h.err("import-key-material", body, 400, "KMS.0309");
 }
 
 /// SM2_ENCRYPT's two layers: a temporary SM4 key under the SM2 wrapping key (DER C1C3C2, by

@@ -70,6 +70,11 @@ fn data_encrypts_with_aad_and_ciphertexts_meet_the_documented_pattern() {
         "KMS.0308",
     );
     h.err("encrypt-data", json!({ "key_id": key }), 400, "KMS.0204");
+    // the AAD is at most 128 bytes ("长度不超过128字节"): 128 ASCII characters pass, 43
+    // three-byte characters (129 bytes) do not
+    let aad = |text: String| json!({ "key_id": key, "plain_text": "x", "additional_authenticated_data": text });
+    h.ok("encrypt-data", aad("a".repeat(128)));
+    h.err("encrypt-data", aad("密".repeat(43)), 400, "KMS.0308");
     h.err(
         "encrypt-data",
         json!({ "key_id": key, "plain_text": "a", "encryption_algorithm": "SM2_ENCRYPT" }),
@@ -135,6 +140,16 @@ fn data_keys_travel_in_hex() {
         with_digest[40] ^= 1;
         h.err("encrypt-datakey", json!({ "key_id": key, "plain_text": hex::encode(&with_digest), "datakey_plain_length": "32" }), 400, "KMS.0308");
         h.err("encrypt-datakey", json!({ "key_id": key, "plain_text": hex::encode(&plain), "datakey_plain_length": "32" }), 400, "KMS.0308");
+        // a PIN (level-4 key stores only) is refused, as create-datakey refuses it
+        let mut good = plain.clone();
+        good.extend_from_slice(&dgst);
+        for pin in [json!({ "pin": "1234" }), json!({ "pin_type": "PlainText" })] {
+            let mut body = json!({ "key_id": key, "plain_text": hex::encode(&good), "datakey_plain_length": "32" });
+            body.as_object_mut()
+                .unwrap()
+                .extend(pin.as_object().unwrap().clone());
+            h.err("encrypt-datakey", body, 400, "KMS.0308");
+        }
 
         let np = h.ok(
             "create-datakey-without-plaintext",
@@ -197,6 +212,8 @@ fn re_encrypt_moves_ciphertexts_between_keys() {
     // a data key's hex ciphertext stays hex
     let dk = h.ok("create-datakey", json!({ "key_id": a }));
     let out = h.ok("re-encrypt", json!({ "cipher_text": dk["cipher_text"], "destination_key_id": b, "datakey_cipher_length": "32" }));
+    // the length named must be the data key's, as decrypt-datakey checks it
+    h.err("re-encrypt", json!({ "cipher_text": dk["cipher_text"], "destination_key_id": b, "datakey_cipher_length": "16" }), 400, "KMS.0308");
     let back = h.ok(
         "decrypt-datakey",
         json!({ "key_id": b, "cipher_text": out["cipher_text"], "datakey_cipher_length": "32" }),

@@ -201,6 +201,13 @@ fn state_changes_answer_with_state_codes() {
         400,
         "KMS.0205",
     );
+    // however long, a key_id off the pattern is the key id's code, not a length error
+    h.err(
+        "describe-key",
+        json!({ "key_id": "1".repeat(65) }),
+        400,
+        "KMS.0205",
+    );
     h.err("describe-key", json!({}), 400, "KMS.0204");
 }
 
