@@ -147,14 +147,16 @@ fn all_keys(ctx: &Ctx<'_>) -> Result<Vec<KeyDescription>, HuaweiError> {
 }
 
 pub(super) fn list_keys(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
-    let limit = input.number("limit", 1..=1000)?.unwrap_or(1000);
+    // "Range 1 to 2000, Default Value 2000" (Huawei's list-keys page).
+    let limit = input.number("limit", 1..=2000)?.unwrap_or(2000);
     let after = match input.string("marker", 0..=64)? {
         None | Some("") => None,
         Some(m) => Some(parse_key_id("marker", m).map_err(|_| {
             HuaweiError::invalid("Invalid parameter: marker must be a next_marker of list-keys.")
         })?),
     };
-    let state = input.choice("key_state", &["1", "2", "3", "4", "5", "7"])?;
+    // The SDK's ^[1-5]{1}$.
+    let state = input.choice("key_state", &["1", "2", "3", "4", "5"])?;
     // Huawei lists AES_256 keys unless told otherwise; ALL shows every spec, a spec its keys.
     let spec = match input.string("key_spec", 0..=64)? {
         None => Some(KeySpec::Aes256),
@@ -179,7 +181,7 @@ pub(super) fn list_keys(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiErr
         .iter()
         .filter(|k| after.is_none_or(|a| k.key_id > a))
         .collect();
-    let limit = usize::try_from(limit).unwrap_or(1000);
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let page = &rest[..rest.len().min(limit)];
     let truncated = rest.len() > page.len();
     let aliases = key_alias::all(ctx)?;

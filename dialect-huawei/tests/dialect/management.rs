@@ -133,6 +133,10 @@ fn listings_page_filter_and_count() {
         0
     );
     h.err("list-keys", json!({ "limit": "0" }), 400, "KMS.0308");
+    // 1 to 2000 (the default); key_state 1 to 5
+    h.ok("list-keys", json!({ "limit": "2000" }));
+    h.err("list-keys", json!({ "limit": "2001" }), 400, "KMS.0308");
+    h.err("list-keys", json!({ "key_state": "7" }), 400, "KMS.0308");
     h.err("list-keys", json!({ "marker": "junk" }), 400, "KMS.0308");
     h.err("list-keys", json!({ "key_state": "9" }), 400, "KMS.0308");
     // another project sees none of them
