@@ -22,6 +22,9 @@ pub struct AliasPage {
     pub next: Option<AliasName>,
 }
 
+/// Aliases read per store call when a listing keeps only one key's.
+const FILTERED_BATCH: usize = 256;
+
 impl Kms {
     /// Creates a key that is born with a unique name (clouds whose CreateKey requires an
     /// alias). Either both exist afterwards or neither: when the name is taken, the new key,
@@ -192,12 +195,20 @@ impl Kms {
         let mut aliases = Vec::new();
         let mut cursor = after.cloned();
         // Filtering drops entries, so read in batches until the page is full or the
-        // namespace ends; one extra entry tells whether a next page exists.
+        // namespace ends; one extra entry tells whether a next page exists. A filter by
+        // target keeps few entries of a batch, so it reads larger ones: a one-entry page
+        // (a key's alias) would otherwise take a store call per two aliases of the tenant.
+        let wanted = size.get() + 1;
+        let batch_len = if target.is_some() {
+            wanted.max(FILTERED_BATCH)
+        } else {
+            wanted
+        };
         loop {
             let batch = self
                 .store
-                .list_aliases(tenant, cursor.as_ref(), size.get() + 1)?;
-            let exhausted = batch.len() <= size.get();
+                .list_aliases(tenant, cursor.as_ref(), batch_len)?;
+            let exhausted = batch.len() < batch_len;
             for (name, bytes) in batch {
                 cursor = Some(name.clone());
                 // One unreadable alias must not hide the others; it was logged.

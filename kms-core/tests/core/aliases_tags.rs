@@ -100,6 +100,47 @@ fn aliases_list_in_pages_and_by_target() {
     );
 }
 
+/// A listing by target reads the store in larger batches than its page: pages still
+/// continue right after their last entry, across batch boundaries, and the one alias of a key
+/// among hundreds of others' is found from a one-entry page.
+#[test]
+fn listings_by_target_page_across_store_batches() {
+    let f = fixture();
+    let (k1, k2) = (
+        f.create(KeySpec::Aes256, Origin::Generated),
+        f.create(KeySpec::Aes256, Origin::Generated),
+    );
+    let mut of_k1 = Vec::new();
+    for i in 0..700 {
+        let name = format!("alias/n{i:04}");
+        // k1 holds every seventh name; the last one sits past two full batches of others.
+        let target = if i % 7 == 3 || i == 699 { &k1 } else { &k2 };
+        f.kms
+            .create_alias(&f.tenant, &alias(&name), target)
+            .unwrap();
+        if *target == k1 {
+            of_k1.push(name);
+        }
+    }
+    for size in [1, 2, 37, PageSize::MAX] {
+        assert_eq!(listed(&f, Some(&k1), size), of_k1, "pages of {size}");
+    }
+    assert_eq!(listed(&f, Some(&k2), 300).len(), 700 - of_k1.len());
+    let lone = f.create(KeySpec::Aes256, Origin::Generated);
+    f.kms
+        .create_alias(&f.tenant, &alias("alias/zz-lone"), &lone)
+        .unwrap();
+    let found = f
+        .kms
+        .list_aliases(&f.tenant, Some(&lone), None, page(1))
+        .unwrap();
+    assert_eq!(
+        (found.aliases.len(), found.next),
+        (1, None),
+        "the lone alias, and no next page"
+    );
+}
+
 /// Names created out of order, in an order that is neither insertion, length, numeric nor
 /// case-insensitive order; `SORTED` is their byte order.
 const UNSORTED: [&str; 10] = [
