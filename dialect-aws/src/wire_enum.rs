@@ -191,3 +191,7 @@ wire_enum!(ResourceOwnerWire {
     SelfOwned = "SELF",
     OtherAccountsViaRam = "OTHER_ACCOUNTS_VIA_RAM",
 });
+
+wire_enum!(DryRunModifierWire {
+    IgnoreCiphertext = "IGNORE_CIPHERTEXT",
+});

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::Ctx;
 use super::algorithms::encryption_algorithm;
-use super::wire::{b64, dry_run, grant_tokens};
+use super::wire::{b64, dry_run, dry_run_ignores_ciphertext, grant_tokens, would_have_succeeded};
 use crate::error::{AwsError, ErrorCode, KeyNamer};
 use crate::input::Input;
 use crate::key_ref::Accepts;
@@ -184,6 +184,14 @@ fn decrypt_with(
 }
 
 pub(super) fn decrypt(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
+    if dry_run_ignores_ciphertext(input)? {
+        context(input, "EncryptionContext")?;
+        algorithm(input, "EncryptionAlgorithm")?;
+        common(input)?;
+        // Without the ciphertext, the key to check is the one KeyId names, if any.
+        named_key(ctx, input, "KeyId")?;
+        return Err(would_have_succeeded());
+    }
     let blob = input.required_blob("CiphertextBlob", CIPHERTEXT_LEN)?;
     let enc_ctx = context(input, "EncryptionContext")?;
     let algorithm = algorithm(input, "EncryptionAlgorithm")?;
@@ -204,6 +212,19 @@ pub(super) fn decrypt(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, Aws
 }
 
 pub(super) fn re_encrypt(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
+    if dry_run_ignores_ciphertext(input)? {
+        context(input, "SourceEncryptionContext")?;
+        context(input, "DestinationEncryptionContext")?;
+        algorithm(input, "SourceEncryptionAlgorithm")?;
+        algorithm(input, "DestinationEncryptionAlgorithm")?;
+        common(input)?;
+        let destination = ctx.key(input, "DestinationKeyId", Accepts::KeyOrAlias)?;
+        ctx.kms
+            .describe_key(&ctx.caller.tenant, &destination)
+            .map_err(|e| ctx.core(e))?;
+        named_key(ctx, input, "SourceKeyId")?;
+        return Err(would_have_succeeded());
+    }
     let blob = input.required_blob("CiphertextBlob", CIPHERTEXT_LEN)?;
     let source_ctx = context(input, "SourceEncryptionContext")?;
     let destination_ctx = context(input, "DestinationEncryptionContext")?;

@@ -11,6 +11,7 @@ use crate::error::{
     AwsError, ErrorCode, KeyNamer, incompatible_algorithm, spec_name, wrong_key_usage,
 };
 use crate::input::Input;
+use crate::wire_enum::DryRunModifierWire;
 
 pub(super) fn b64(bytes: &[u8]) -> Value {
     json!(STANDARD.encode(bytes))
@@ -25,12 +26,27 @@ pub(super) fn grant_tokens(input: &Input) -> Result<(), AwsError> {
 /// Called after the operation succeeded: AWS answers a DryRun that would have worked so.
 pub(super) fn dry_run(input: &Input) -> Result<(), AwsError> {
     if input.boolean("DryRun")? {
-        return Err(AwsError::new(
-            ErrorCode::DryRunOperationException,
-            "The request would have succeeded, but the DryRun option is set.",
-        ));
+        return Err(would_have_succeeded());
     }
     Ok(())
+}
+
+/// AWS's answer to a DryRun that would have worked.
+pub(super) fn would_have_succeeded() -> AwsError {
+    AwsError::new(
+        ErrorCode::DryRunOperationException,
+        "The request would have succeeded, but the DryRun option is set.",
+    )
+}
+
+/// Whether a DryRun asks to skip the ciphertext (`DryRunModifiers` holding IGNORE_CIPHERTEXT,
+/// Decrypt and ReEncrypt): AWS then checks only that the caller could use the keys, so the
+/// `CiphertextBlob` is neither required nor read. The modifiers are validated either way.
+pub(super) fn dry_run_ignores_ciphertext(input: &Input) -> Result<bool, AwsError> {
+    let modifiers =
+        input.enumeration_list::<DryRunModifierWire>("DryRunModifiers", 0..=usize::MAX)?;
+    Ok(input.boolean("DryRun")?
+        && modifiers.is_some_and(|m| m.contains(&DryRunModifierWire::IgnoreCiphertext)))
 }
 
 /// A signing algorithm of the model that no kmsgate key takes (ML_DSA_SHAKE_256,

@@ -321,6 +321,43 @@ fn data_keys_re_encryption_and_random_bytes() {
         json!({ "KeyId": k1, "Plaintext": b64(b"x"), "DryRun": true }),
         "DryRunOperationException",
     );
+    // IGNORE_CIPHERTEXT: a dry run that checks only the keys, without a ciphertext (or with
+    // one that is not checked); the keys named must still exist.
+    let ignore = json!(["IGNORE_CIPHERTEXT"]);
+    for body in [
+        json!({ "KeyId": k1, "DryRun": true, "DryRunModifiers": ignore }),
+        json!({ "KeyId": k1, "CiphertextBlob": b64(b"not a ciphertext"), "DryRun": true, "DryRunModifiers": ignore }),
+    ] {
+        h.err("Decrypt", body, "DryRunOperationException");
+    }
+    h.err(
+        "ReEncrypt",
+        json!({ "DestinationKeyId": k1, "DryRun": true, "DryRunModifiers": ignore }),
+        "DryRunOperationException",
+    );
+    let missing = "00000000-0000-4000-8000-000000000000";
+    h.err(
+        "Decrypt",
+        json!({ "KeyId": missing, "DryRun": true, "DryRunModifiers": ignore }),
+        "NotFoundException",
+    );
+    h.err(
+        "ReEncrypt",
+        json!({ "DestinationKeyId": missing, "DryRun": true, "DryRunModifiers": ignore }),
+        "NotFoundException",
+    );
+    // without DryRun the modifier changes nothing: the ciphertext is required; a value
+    // outside the enum is refused
+    h.err(
+        "Decrypt",
+        json!({ "KeyId": k1, "DryRunModifiers": ignore }),
+        "ValidationException",
+    );
+    h.err(
+        "Decrypt",
+        json!({ "KeyId": k1, "CiphertextBlob": b64(b"x"), "DryRun": true, "DryRunModifiers": ["IGNORE"] }),
+        "ValidationException",
+    );
 
     assert_eq!(
         unb64(&h.ok("GenerateRandom", json!({ "NumberOfBytes": 32 }))["Plaintext"]).len(),
