@@ -50,7 +50,7 @@ pub(super) fn delete_alias(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>
 }
 
 pub(super) fn list_aliases(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
-    let size = page_size(input, 50)?;
+    let size = page_size(input, 50, 100)?;
     let after = match input.string("Marker", 1..=1024)? {
         Some(m) => {
             Some(AliasName::new(parse_name_marker("alias", &m)?).map_err(|_| invalid_marker())?)

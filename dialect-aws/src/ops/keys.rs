@@ -125,7 +125,7 @@ pub(super) fn describe_key(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>
 }
 
 pub(super) fn list_keys(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
-    let size = page_size(input, 100)?;
+    let size = page_size(input, 100, 1000)?;
     let after: Option<KeyId> = match input.string("Marker", 1..=1024)? {
         Some(m) => Some(m.parse().map_err(|_| invalid_marker())?),
         None => None,

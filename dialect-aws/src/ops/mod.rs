@@ -227,11 +227,19 @@ pub(crate) fn epoch(t: kms_core::Timestamp) -> Value {
     }
 }
 
-/// Listing limits and markers shared by ListKeys, ListAliases and ListResourceTags.
-pub(crate) fn page_size(input: &Input, default: usize) -> Result<kms_core::PageSize, AwsError> {
+/// A listing's page size: `Limit` (the model's 1 to 1000) or `default`, and never more than
+/// `most`. The documentation of some listings says "must be between 1 and 100" (ListAliases)
+/// or 50 (ListResourceTags) while the model's shape allows 1000; a larger Limit gets a page
+/// of `most`, which its "KMS ... might return fewer" allows, rather than an error the model
+/// does not support.
+pub(crate) fn page_size(
+    input: &Input,
+    default: usize,
+    most: usize,
+) -> Result<kms_core::PageSize, AwsError> {
     let limit = input.integer("Limit", 1..=1000)?;
     let n = limit.map_or(default, |l| usize::try_from(l).unwrap_or(default));
-    kms_core::PageSize::new(n).map_err(|e| from_core(&KmsError::Validation(e), &NoNames))
+    kms_core::PageSize::new(n.min(most)).map_err(|e| from_core(&KmsError::Validation(e), &NoNames))
 }
 
 pub(crate) fn invalid_marker() -> AwsError {

@@ -180,7 +180,7 @@ pub(super) fn list_key_rotations(ctx: &Ctx<'_>, input: &Input) -> Result<Option<
     let include = input
         .enumeration::<IncludeKeyMaterialWire>("IncludeKeyMaterial")?
         .unwrap_or(IncludeKeyMaterialWire::RotationsOnly);
-    let size = page_size(input, 100)?.get();
+    let size = page_size(input, 100, 1000)?.get();
     let marker = input.string("Marker", 1..=1024)?;
     let key = symmetric_key(ctx, input)?;
     let tenant = &ctx.caller.tenant;

@@ -54,7 +54,7 @@ pub(super) fn untag_resource(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Valu
 }
 
 pub(super) fn list_resource_tags(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
-    let size = page_size(input, 50)?.get();
+    let size = page_size(input, 50, 50)?.get();
     let marker = match input.string("Marker", 1..=1024)? {
         Some(m) => Some(parse_name_marker("tag", &m)?),
         None => None,

@@ -196,6 +196,22 @@ fn aliases_name_keys_wherever_aws_accepts_them() {
         json!({ "Marker": "alias/app" }),
         "InvalidMarkerException",
     );
+    // ListAliases pages hold at most 100 ("must be between 1 and 100"), whatever the Limit
+    // up to the model's 1000
+    for i in 0..120 {
+        h.ok(
+            "CreateAlias",
+            json!({ "AliasName": format!("alias/many-{i:03}"), "TargetKeyId": k1 }),
+        );
+    }
+    let big = h.ok("ListAliases", json!({ "Limit": 1000 }));
+    assert_eq!(big["Aliases"].as_array().unwrap().len(), 100);
+    assert_eq!(big["Truncated"], true);
+    h.err(
+        "ListAliases",
+        json!({ "Limit": 1001 }),
+        "ValidationException",
+    );
     h.err(
         "ListResourceTags",
         json!({ "KeyId": k1, "Marker": "garbage" }),
