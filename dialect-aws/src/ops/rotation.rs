@@ -96,7 +96,20 @@ pub(super) fn get_key_rotation_status(
     ctx: &Ctx<'_>,
     input: &Input,
 ) -> Result<Option<Value>, AwsError> {
-    let key = symmetric_key(ctx, input)?;
+    let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
+    let key = ctx
+        .kms
+        .describe_key(&ctx.caller.tenant, &id)
+        .map_err(|e| ctx.core(e))?;
+    // Asymmetric and HMAC keys never rotate automatically, and AWS says so rather than
+    // refusing the question: tools that read every key's status (the Terraform provider's
+    // aws_kms_key) get `false` for them.
+    if key.spec.family() != KeyFamily::Symmetric {
+        return Ok(Some(json!({
+            "KeyId": ctx.caller.key_arn(&id),
+            "KeyRotationEnabled": false,
+        })));
+    }
     let status = ctx
         .kms
         .key_rotation_status(&ctx.caller.tenant, &key.key_id)

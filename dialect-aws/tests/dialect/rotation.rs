@@ -235,7 +235,6 @@ fn the_refusals_aws_documents() {
     for op in [
         "EnableKeyRotation",
         "DisableKeyRotation",
-        "GetKeyRotationStatus",
         "RotateKeyOnDemand",
         "ListKeyRotations",
     ] {
@@ -244,6 +243,20 @@ fn the_refusals_aws_documents() {
             json!({ "KeyId": hmac }),
             "UnsupportedOperationException",
         );
+    }
+    // The status of a key that cannot rotate automatically is "not enabled", not a refusal
+    // (the Terraform provider reads it for every key).
+    let signing = h.ok(
+        "CreateKey",
+        json!({ "KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY" }),
+    )["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for key in [&hmac, &signing] {
+        let status = h.ok("GetKeyRotationStatus", json!({ "KeyId": key }));
+        assert_eq!(status["KeyRotationEnabled"], false, "{status}");
+        assert!(status.get("NextRotationDate").is_none());
     }
     let missing = "00000000-0000-4000-8000-000000000000";
     h.err(
