@@ -325,6 +325,21 @@ pub fn from_core_during(err: &KmsError, names: &dyn KeyNamer, operation: &str) -
             C::NotFoundException,
             format!("Alias {} is not found.", names.alias_arn(alias)),
         ),
+        // The model lists no code of its own for UpdateAlias's same-type rule; the request's
+        // TargetKeyId is what is wrong (inferred, as other emulators answer).
+        KmsError::AliasTargetMismatch {
+            alias,
+            current,
+            target,
+        } => e(
+            C::ValidationException,
+            format!(
+                "{} cannot be updated to {}: the current and new KMS key must be the same type (both symmetric or both asymmetric or both HMAC) and have the same key usage; it targets {}.",
+                names.alias_arn(alias),
+                names.key_arn(target),
+                names.key_arn(current)
+            ),
+        ),
         KmsError::TooManyTags { limit } => e(
             C::TagException,
             format!("A KMS key can have at most {limit} tags."),
@@ -616,6 +631,15 @@ mod tests {
                     alias: AliasName::new("alias/a").unwrap(),
                 },
                 "NotFoundException",
+                400,
+            ),
+            (
+                KmsError::AliasTargetMismatch {
+                    alias: AliasName::new("alias/a").unwrap(),
+                    current: id,
+                    target: id,
+                },
+                "ValidationException",
                 400,
             ),
             (KmsError::TooManyTags { limit: 50 }, "TagException", 400),

@@ -388,6 +388,12 @@ pub fn from_core(err: &KmsError) -> HuaweiError {
         KmsError::TooManyTags { limit } => HuaweiError::invalid(format!(
             "Invalid parameter: a key can carry at most {limit} tags."
         )),
+        // Huawei moves an alias to any key (Retarget::AnyKey); never reached, mapped as the
+        // parameter the request got wrong should it ever be.
+        KmsError::AliasTargetMismatch { alias, target, .. } => HuaweiError::invalid(format!(
+            "Invalid parameter: the alias {} cannot be moved to key {target}.",
+            shown(alias)
+        )),
         // Asymmetric and HMAC keys (#16). Huawei's error pages have no code for a key usage,
         // algorithm, digest, signature or material problem; each of these is a parameter the
         // request got wrong (key_usage, signing_algorithm, message, message_type, plain_text,
@@ -702,6 +708,15 @@ mod tests {
             (KmsError::InvalidCiphertext, 400, "KMS.0308"),
             (KmsError::AliasExists { alias: alias() }, 400, "KMS.1101"),
             (KmsError::AliasNotFound { alias: alias() }, 404, "KMS.1101"),
+            (
+                KmsError::AliasTargetMismatch {
+                    alias: alias(),
+                    current: id(),
+                    target: id(),
+                },
+                400,
+                "KMS.0308",
+            ),
             (KmsError::TooManyTags { limit: 50 }, 400, "KMS.0308"),
             (
                 KmsError::Validation(ValidationError::MalformedKeyId),

@@ -237,6 +237,13 @@ pub fn from_core(err: &KmsError) -> TencentError {
             C::ResourceNotFound,
             format!("The alias `{alias}` does not exist."),
         ),
+        // Tencent's UpdateAlias renames a key's alias; it never moves one between keys
+        // (Retarget rules are AWS's), so this is not reached. The error list's generic value
+        // code, should it ever be.
+        KmsError::AliasTargetMismatch { alias, .. } => e(
+            C::InvalidParameterValue,
+            format!("The alias `{alias}` cannot name that CMK."),
+        ),
         // Tencent's tag service limits tags per resource; the platform code for a quota.
         KmsError::TooManyTags { limit } => e(
             C::LimitExceeded,
@@ -527,6 +534,14 @@ mod tests {
             (
                 KmsError::AliasNotFound { alias: alias() },
                 "ResourceNotFound",
+            ),
+            (
+                KmsError::AliasTargetMismatch {
+                    alias: alias(),
+                    current: id,
+                    target: id,
+                },
+                "InvalidParameterValue",
             ),
             (KmsError::TooManyTags { limit: 50 }, "LimitExceeded"),
             (

@@ -140,6 +140,17 @@ pub enum KmsError {
     #[error("alias {alias} does not exist")]
     AliasNotFound { alias: AliasName },
 
+    /// An alias move the cloud's rule refuses ([`crate::Retarget::SameTypeAndUsage`]): the
+    /// key it names and the new one differ in type or key usage.
+    #[error(
+        "alias {alias} names key {current}, which differs from key {target} in type (symmetric, asymmetric or HMAC) or key usage"
+    )]
+    AliasTargetMismatch {
+        alias: AliasName,
+        current: KeyId,
+        target: KeyId,
+    },
+
     #[error("a key can carry at most {limit} tags")]
     TooManyTags { limit: usize },
 

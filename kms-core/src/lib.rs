@@ -69,8 +69,9 @@ pub use data_dir::{DATABASE_FILE, DataDir, DataDirError, ROOT_KEY_FILE};
 pub use engine::{
     AliasPage, CreateKey, DEFAULT_IMPORT_TOKEN_TTL, DataKey, Decrypted, ImportLayers,
     ImportOutcome, ImportParameters, ImportRequest, KeyPage, KeyStateCounts, Kms, KmsBuilder,
-    NewMaterialOptions, PageSize, PublicKey, ReEncrypted, ResetReport, SeedConflict, SeedError,
-    SeedKey, SeedMaterial, Seeded, Signature, SweepReport, SweepStats, Sweeper, UpgradeReport,
+    NewMaterialOptions, PageSize, PublicKey, ReEncrypted, ResetReport, Retarget, SeedConflict,
+    SeedError, SeedKey, SeedMaterial, Seeded, Signature, SweepReport, SweepStats, Sweeper,
+    UpgradeReport,
 };
 pub use error::{InternalError, KmsError, MaterialProblem, Operation, ValidationError, verdict};
 pub use ids::{KeyId, TenantId};

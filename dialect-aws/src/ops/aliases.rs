@@ -1,6 +1,6 @@
 //! CreateAlias, UpdateAlias, DeleteAlias, ListAliases.
 
-use kms_core::AliasName;
+use kms_core::{AliasName, Retarget};
 use serde_json::{Value, json};
 
 use super::{Ctx, epoch, invalid_marker, name_marker, page_size, parse_name_marker};
@@ -36,7 +36,14 @@ pub(super) fn update_alias(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>
     let name = alias_member(input)?;
     let target = ctx.key(input, "TargetKeyId", Accepts::KeyOnly)?;
     ctx.kms
-        .update_alias(&ctx.caller.tenant, &name, &target)
+        .update_alias(
+            &ctx.caller.tenant,
+            &name,
+            &target,
+            // "The current and new KMS key must be the same type (both symmetric or both
+            // asymmetric or both HMAC), and they must have the same key usage."
+            Retarget::SameTypeAndUsage,
+        )
         .map_err(|e| ctx.core(e))?;
     Ok(None)
 }

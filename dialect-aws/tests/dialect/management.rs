@@ -171,6 +171,21 @@ fn aliases_name_keys_wherever_aws_accepts_them() {
         "UpdateAlias",
         json!({ "AliasName": "alias/app", "TargetKeyId": k2 }),
     );
+    // Only to a key of the same type and key usage ("both symmetric or both asymmetric or
+    // both HMAC", the same usage); the alias stays where it was
+    for (spec, usage) in [
+        ("HMAC_256", "GENERATE_VERIFY_MAC"),
+        ("RSA_2048", "ENCRYPT_DECRYPT"),
+    ] {
+        let other = h.ok("CreateKey", json!({ "KeySpec": spec, "KeyUsage": usage }))["KeyMetadata"]
+            ["KeyId"]
+            .clone();
+        h.err(
+            "UpdateAlias",
+            json!({ "AliasName": "alias/app", "TargetKeyId": other }),
+            "ValidationException",
+        );
+    }
     let listed = h.ok("ListAliases", json!({}));
     let aliases = listed["Aliases"].as_array().unwrap();
     assert_eq!(aliases.len(), 1);

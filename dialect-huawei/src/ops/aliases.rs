@@ -2,7 +2,7 @@
 //! `^[a-zA-Z0-9:/_-]{1,255}$` and are unique per project; they are separate from the
 //! `key_alias` each key is created with.
 
-use kms_core::{AliasEntry, AliasName, KmsError, PageSize};
+use kms_core::{AliasEntry, AliasName, KmsError, PageSize, Retarget};
 use serde_json::{Value, json};
 
 use super::Ctx;
@@ -58,7 +58,7 @@ pub(super) fn associate_alias(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Hua
     let id = input.key_id("target_key_id")?;
     let entry = ctx
         .kms
-        .update_alias(&ctx.caller.tenant, &name, &id)
+        .update_alias(&ctx.caller.tenant, &name, &id, Retarget::AnyKey)
         .map_err(|e| ctx.core(e))?;
     Ok(entity(ctx, &entry))
 }

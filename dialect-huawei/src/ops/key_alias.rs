@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use kms_core::{AliasName, KeyId, KmsError, PageSize};
+use kms_core::{AliasName, KeyId, KmsError, PageSize, Retarget};
 use serde_json::{Value, json};
 
 use super::Ctx;
@@ -100,7 +100,7 @@ pub(super) fn update_key_alias(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Hu
     } else {
         // Renaming to the same name still requires a key that may change.
         ctx.kms
-            .update_alias(tenant, &name, &id)
+            .update_alias(tenant, &name, &id, Retarget::AnyKey)
             .map_err(|e| ctx.core(e))?;
     }
     Ok(json!({ "key_info": { "key_id": id.to_string(), "key_alias": shown(&name) } }))

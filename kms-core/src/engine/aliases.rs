@@ -12,6 +12,7 @@ use crate::alias::{AliasEntry, AliasName, AliasRecord};
 use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
 use crate::key::KeyDescription;
+use crate::spec::KeyFamily;
 use crate::store::Change;
 
 /// One page of a tenant's aliases, in name order.
@@ -20,6 +21,33 @@ pub struct AliasPage {
     pub aliases: Vec<AliasEntry>,
     /// Pass as `after` to get the next page; `None` on the last page.
     pub next: Option<AliasName>,
+}
+
+/// Which keys an alias may be moved to ([`Kms::update_alias`]): a cloud's rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retarget {
+    AnyKey,
+    /// Only to a key of the same type (symmetric, asymmetric or HMAC) and key usage as the
+    /// one it names, so that what uses the alias keeps working.
+    SameTypeAndUsage,
+}
+
+/// The type of key an alias may move within under [`Retarget::SameTypeAndUsage`].
+#[derive(PartialEq, Eq)]
+enum KeyType {
+    Symmetric,
+    Asymmetric,
+    Hmac,
+}
+
+impl KeyType {
+    fn of(key: &KeyDescription) -> KeyType {
+        match key.spec.family() {
+            KeyFamily::Symmetric => KeyType::Symmetric,
+            KeyFamily::Rsa | KeyFamily::Ecc | KeyFamily::Sm2 => KeyType::Asymmetric,
+            KeyFamily::Hmac => KeyType::Hmac,
+        }
+    }
 }
 
 /// Aliases read per store call when a listing keeps only one key's.
@@ -117,32 +145,76 @@ impl Kms {
         Ok(entry)
     }
 
-    /// Points an existing alias at another key of the same tenant.
+    /// Points an existing alias at another key of the same tenant, if `retarget` allows a
+    /// move from the key it names now to `target`. The rule is judged against the key the
+    /// alias names when it is rewritten: a concurrent move in between makes this judge again.
     pub fn update_alias(
         &self,
         tenant: &TenantId,
         name: &AliasName,
         target: &KeyId,
+        retarget: Retarget,
     ) -> Result<AliasEntry, KmsError> {
-        // The current target must be live too: an alias of a purged key no longer exists.
-        self.resolve_alias(tenant, name)?;
-        self.permit_alias_target(tenant, target)?;
+        loop {
+            // The current target must be live too: an alias of a purged key no longer exists.
+            let current = self.resolve_alias(tenant, name)?;
+            self.permit_alias_target(tenant, target)?;
+            if retarget == Retarget::SameTypeAndUsage {
+                let (from, to) = (
+                    self.describe_key(tenant, &current)?,
+                    self.describe_key(tenant, target)?,
+                );
+                if KeyType::of(&from) != KeyType::of(&to) || from.usage != to.usage {
+                    return Err(KmsError::AliasTargetMismatch {
+                        alias: name.clone(),
+                        current,
+                        target: *target,
+                    });
+                }
+            }
+            // `None`: moved meanwhile, so judge the move again from where it is now. Each
+            // retry means another move succeeded, so the moves as a whole always progress.
+            if let Some(entry) = self.rewrite_alias(tenant, name, target, current)? {
+                return Ok(entry);
+            }
+        }
+    }
+
+    /// Points the alias at `target` if it still names `expected`; `None` if it names another
+    /// key by now.
+    fn rewrite_alias(
+        &self,
+        tenant: &TenantId,
+        name: &AliasName,
+        target: &KeyId,
+        expected: KeyId,
+    ) -> Result<Option<AliasEntry>, KmsError> {
         let now = self.clock.now();
-        let mut outcome: Result<AliasRecord, KmsError> = Err(not_found(name));
+        let mut outcome: Result<Option<AliasRecord>, KmsError> = Err(not_found(name));
         self.store.update_alias(tenant, name, &mut |current| {
             let Some(bytes) = current else {
                 outcome = Err(not_found(name));
                 return Change::Keep;
             };
-            let next =
-                AliasRecord::decode(bytes, &self.sealer, tenant, name).map(|old| AliasRecord {
-                    target: *target,
-                    created_at: old.created_at,
-                    updated_at: now,
-                });
-            match next.and_then(|n| n.encode(&self.sealer, tenant, name).map(|b| (n, b))) {
-                Ok((n, b)) => {
-                    outcome = Ok(n);
+            let old = match AliasRecord::decode(bytes, &self.sealer, tenant, name) {
+                Ok(old) => old,
+                Err(e) => {
+                    outcome = Err(e);
+                    return Change::Keep;
+                }
+            };
+            if old.target != expected {
+                outcome = Ok(None);
+                return Change::Keep;
+            }
+            let next = AliasRecord {
+                target: *target,
+                created_at: old.created_at,
+                updated_at: now,
+            };
+            match next.encode(&self.sealer, tenant, name) {
+                Ok(b) => {
+                    outcome = Ok(Some(next));
                     Change::Put(b)
                 }
                 Err(e) => {
@@ -151,7 +223,7 @@ impl Kms {
                 }
             }
         })?;
-        outcome.map(|r| r.entry(name.clone()))
+        outcome.map(|r| r.map(|r| r.entry(name.clone())))
     }
 
     pub fn delete_alias(&self, tenant: &TenantId, name: &AliasName) -> Result<(), KmsError> {

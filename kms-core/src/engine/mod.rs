@@ -21,7 +21,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use aliases::AliasPage;
+pub use aliases::{AliasPage, Retarget};
 pub use asymmetric::{PublicKey, Signature};
 pub use crypto::{DataKey, Decrypted, ReEncrypted};
 pub use import::{

@@ -1,5 +1,6 @@
 //! Aliases and tags: uniqueness, resolution, listing, state rules, and what a purge leaves.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use kms_core::*;
@@ -31,7 +32,10 @@ fn aliases_resolve_move_and_are_unique_per_tenant() {
     ));
 
     f.clock.advance(Duration::from_secs(5));
-    let moved = f.kms.update_alias(&f.tenant, &name, &k2).unwrap();
+    let moved = f
+        .kms
+        .update_alias(&f.tenant, &name, &k2, Retarget::AnyKey)
+        .unwrap();
     assert_eq!((moved.target, moved.created_at), (k2, START));
     assert_eq!(
         moved.updated_at,
@@ -56,7 +60,7 @@ fn aliases_resolve_move_and_are_unique_per_tenant() {
         Err(KmsError::AliasNotFound { .. })
     ));
     assert!(matches!(
-        f.kms.update_alias(&f.tenant, &name, &k1),
+        f.kms.update_alias(&f.tenant, &name, &k1, Retarget::AnyKey),
         Err(KmsError::AliasNotFound { .. })
     ));
 }
@@ -98,6 +102,167 @@ fn aliases_list_in_pages_and_by_target() {
         (names(&rest), rest.next),
         (vec!["alias/c".to_owned()], None)
     );
+}
+
+fn create_with(f: &Fixture, spec: KeySpec, usage: KeyUsage) -> KeyId {
+    f.kms
+        .create_key(
+            &f.tenant,
+            CreateKey {
+                spec,
+                usage,
+                origin: Origin::Generated,
+                description: String::new(),
+                tags: Default::default(),
+            },
+        )
+        .unwrap()
+        .key_id
+}
+
+/// `Retarget::SameTypeAndUsage` (AWS's UpdateAlias rule) moves an alias only between keys of
+/// one type (symmetric, asymmetric, HMAC) and one usage; `AnyKey` anywhere.
+#[test]
+fn alias_moves_follow_the_retarget_rule() {
+    let f = fixture();
+    let aes = f.create(KeySpec::Aes256, Origin::Generated);
+    let sm4 = f.create(KeySpec::Sm4, Origin::Generated);
+    let rsa_sign = create_with(&f, KeySpec::Rsa2048, KeyUsage::SignVerify);
+    let ecc_sign = create_with(&f, KeySpec::EccNistP256, KeyUsage::SignVerify);
+    let rsa_encrypt = create_with(&f, KeySpec::Rsa2048, KeyUsage::EncryptDecrypt);
+    let hmac = create_with(&f, KeySpec::Hmac256, KeyUsage::GenerateVerifyMac);
+    let name = alias("alias/moving");
+    f.kms.create_alias(&f.tenant, &name, &aes).unwrap();
+    let same = Retarget::SameTypeAndUsage;
+    // symmetric to symmetric, whatever the spec
+    f.kms.update_alias(&f.tenant, &name, &sm4, same).unwrap();
+    for refused in [rsa_encrypt, hmac] {
+        assert!(matches!(
+            f.kms.update_alias(&f.tenant, &name, &refused, same),
+            Err(KmsError::AliasTargetMismatch { current, target, .. })
+                if current == sm4 && target == refused
+        ));
+        assert_eq!(f.kms.resolve_alias(&f.tenant, &name).unwrap(), sm4);
+    }
+    // asymmetric families mix, usages do not
+    f.kms
+        .update_alias(&f.tenant, &name, &rsa_sign, Retarget::AnyKey)
+        .unwrap();
+    f.kms
+        .update_alias(&f.tenant, &name, &ecc_sign, same)
+        .unwrap();
+    assert!(matches!(
+        f.kms.update_alias(&f.tenant, &name, &rsa_encrypt, same),
+        Err(KmsError::AliasTargetMismatch { .. })
+    ));
+    f.kms
+        .update_alias(&f.tenant, &name, &hmac, Retarget::AnyKey)
+        .unwrap();
+    assert_eq!(f.kms.resolve_alias(&f.tenant, &name).unwrap(), hmac);
+}
+
+/// A memory store that, once, runs `interfere` at the start of an alias update: another
+/// request's write landing between a move's check and its write.
+#[derive(Default)]
+struct Interloper {
+    inner: MemoryStore,
+    interfere: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl std::fmt::Debug for Interloper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Interloper")
+    }
+}
+
+impl KeyStore for Interloper {
+    fn get(&self, t: &TenantId, id: &KeyId) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(t, id)
+    }
+    fn update(
+        &self,
+        t: &TenantId,
+        id: &KeyId,
+        decide: &mut dyn FnMut(Option<&[u8]>) -> store::Change,
+    ) -> Result<(), StoreError> {
+        self.inner.update(t, id, decide)
+    }
+    fn list(
+        &self,
+        t: &TenantId,
+        after: Option<&KeyId>,
+        limit: usize,
+    ) -> Result<Vec<(KeyId, Vec<u8>)>, StoreError> {
+        self.inner.list(t, after, limit)
+    }
+    fn all_keys(&self) -> Result<Vec<(TenantId, KeyId)>, StoreError> {
+        self.inner.all_keys()
+    }
+    fn all_aliases(&self) -> Result<Vec<(TenantId, AliasName)>, StoreError> {
+        self.inner.all_aliases()
+    }
+    fn get_alias(&self, t: &TenantId, n: &AliasName) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get_alias(t, n)
+    }
+    fn update_alias(
+        &self,
+        t: &TenantId,
+        n: &AliasName,
+        decide: &mut dyn FnMut(Option<&[u8]>) -> store::Change,
+    ) -> Result<(), StoreError> {
+        let interfere = self.interfere.lock().unwrap().take();
+        if let Some(interfere) = interfere {
+            interfere();
+        }
+        self.inner.update_alias(t, n, decide)
+    }
+    fn list_aliases(
+        &self,
+        t: &TenantId,
+        after: Option<&AliasName>,
+        limit: usize,
+    ) -> Result<Vec<(AliasName, Vec<u8>)>, StoreError> {
+        self.inner.list_aliases(t, after, limit)
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        self.inner.flush()
+    }
+    fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get_meta(name)
+    }
+    fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.inner.put_meta(name, value)
+    }
+    fn clear(&self, tenant: Option<&TenantId>) -> Result<ClearReport, StoreError> {
+        self.inner.clear(tenant)
+    }
+}
+
+/// A same-type move is judged against the key the alias names when it is written: here an
+/// any-key move to an HMAC key lands between its check (the alias named a symmetric key)
+/// and its write, and the move is refused instead of replacing the HMAC key.
+#[test]
+fn a_move_is_judged_against_the_key_it_replaces() {
+    let store = Arc::new(Interloper::default());
+    let f = fixture_over(store.clone(), &RootKey::from_bytes([7; 32]));
+    let (a, b) = (
+        f.create(KeySpec::Aes256, Origin::Generated),
+        f.create(KeySpec::Aes256, Origin::Generated),
+    );
+    let hmac = create_with(&f, KeySpec::Hmac256, KeyUsage::GenerateVerifyMac);
+    let name = alias("alias/raced");
+    f.kms.create_alias(&f.tenant, &name, &a).unwrap();
+    let (kms, tenant, moved) = (f.kms.clone(), f.tenant.clone(), name.clone());
+    *store.interfere.lock().unwrap() = Some(Box::new(move || {
+        kms.update_alias(&tenant, &moved, &hmac, Retarget::AnyKey)
+            .unwrap();
+    }));
+    assert!(matches!(
+        f.kms
+            .update_alias(&f.tenant, &name, &b, Retarget::SameTypeAndUsage),
+        Err(KmsError::AliasTargetMismatch { current, .. }) if current == hmac
+    ));
+    assert_eq!(f.kms.resolve_alias(&f.tenant, &name).unwrap(), hmac);
 }
 
 /// A listing by target reads the store in larger batches than its page: pages still
