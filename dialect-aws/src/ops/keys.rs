@@ -79,7 +79,27 @@ impl CreateKeyRequest {
         if input.boolean("MultiRegion")? {
             return Err(unsupported("multi-Region keys"));
         }
-        input.string("Policy", 1..=131_072)?;
+        // Only an EXTERNAL_KEY_STORE key (refused above) takes an XksKeyId: "not valid for
+        // KMS keys with any other Origin value".
+        if input.present("XksKeyId") {
+            return Err(AwsError::new(
+                ErrorCode::ValidationException,
+                "XksKeyId is valid only for KMS keys with Origin EXTERNAL_KEY_STORE",
+            ));
+        }
+        // Key policies are not enforced, but must still be what the model allows:
+        // `[\u0009\u000A\u000D\u0020-\u00FF]+`.
+        if let Some(policy) = input.string("Policy", 1..=131_072)?
+            && !policy
+                .chars()
+                .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}'))
+        {
+            // The policy itself is left out of the message: it may be 128 KiB long.
+            return Err(AwsError::new(
+                ErrorCode::ValidationException,
+                "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+            ));
+        }
         Ok(CreateKeyRequest {
             spec,
             usage,

@@ -102,6 +102,18 @@ fn malformed_bodies_are_validation_errors() {
         json!({ "Origin": "AWS_CLOUDHSM" }),
         "UnsupportedOperationException",
     );
+    // An XksKeyId only with Origin EXTERNAL_KEY_STORE; a Policy within the model's pattern
+    for body in [
+        json!({ "XksKeyId": "xks-1" }),
+        json!({ "Origin": "EXTERNAL", "XksKeyId": "xks-1" }),
+        json!({ "Policy": "{\"Statement\": \"\u{2603}\"}" }),
+    ] {
+        h.err("CreateKey", body, "ValidationException");
+    }
+    h.ok(
+        "CreateKey",
+        json!({ "Policy": "{\n\t\"Version\": \"2012-10-17\", \"Sid\": \"caf\u{e9}\"\r\n}" }),
+    );
     h.err(
         "DescribeKey",
         json!({ "KeyId": "arn:aws:kms:nope" }),
