@@ -157,7 +157,8 @@ impl ImportKeyMaterialRequest {
         if let Some(d) = &description
             && !d
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c.is_whitespace() || ":/_.-".contains(c))
+                // `\s` in the model's (Java) pattern is ASCII whitespace only.
+                .all(|c| c.is_ascii_alphanumeric() || " \t\n\u{b}\u{c}\r:/_.-".contains(c))
         {
             return Err(invalid(
                 "KeyMaterialDescription",

@@ -75,6 +75,14 @@ fn the_developer_guide_flow_for_imported_material() {
         json!({ "KeyId": key }),
         "UnsupportedOperationException",
     );
+    // The description's `\s` is ASCII whitespace (Java's), not a no-break space
+    let nbsp = import(
+        &h,
+        &key,
+        &[2; 32],
+        json!({ "ImportType": "NEW_KEY_MATERIAL", "KeyMaterialDescription": "second\u{a0}one" }),
+    );
+    assert_eq!(nbsp.code(), "ValidationException", "{}", nbsp.body);
     let b = import(
         &h,
         &key,
