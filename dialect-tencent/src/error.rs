@@ -244,7 +244,8 @@ pub fn from_core(err: &KmsError) -> TencentError {
             C::InvalidParameterValue,
             format!("The alias `{alias}` cannot name that CMK."),
         ),
-        // Tencent's tag service limits tags per resource; the platform code for a quota.
+        // Not reached from CreateKey, which reports refused tags in TagCode/TagMsg; the
+        // platform code for a quota, should another action ever bind tags.
         KmsError::TooManyTags { limit } => e(
             C::LimitExceeded,
             format!("A CMK can carry at most {limit} tags."),

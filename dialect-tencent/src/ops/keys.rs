@@ -51,10 +51,13 @@ fn parse_description(params: &Params, required: bool) -> Result<String, TencentE
     Ok(text)
 }
 
-/// `Tags`: `[{TagKey, TagValue}]`, keys unique.
-pub(crate) fn parse_tags(params: &Params) -> Result<Tags, TencentError> {
+/// `Tags`: `[{TagKey, TagValue}]`, keys unique. Tags the tag service would refuse (too
+/// many, a malformed key or value) are not a refusal of the request: Tencent binds tags after
+/// creating the key and reports the outcome in CreateKey's `TagCode` ("2: 业务处理错误") and
+/// `TagMsg`, so the inner error carries that message and the key is made without tags.
+pub(crate) fn parse_tags(params: &Params) -> Result<Result<Tags, String>, TencentError> {
     let Some(items) = params.objects("Tags")? else {
-        return Ok(Tags::new());
+        return Ok(Ok(Tags::new()));
     };
     let mut pairs: Vec<(String, String)> = Vec::with_capacity(items.len());
     for item in &items {
@@ -68,7 +71,7 @@ pub(crate) fn parse_tags(params: &Params) -> Result<Tags, TencentError> {
         }
         pairs.push((key, value));
     }
-    Tags::from_pairs(pairs).map_err(core)
+    Ok(Tags::from_pairs(pairs).map_err(|e| e.to_string()))
 }
 
 /// kmsgate has no dedicated HSM clusters; `default` names the shared one every key is in.
@@ -89,7 +92,8 @@ struct CreateKeyRequest {
     description: String,
     usage: Usage,
     origin: Origin,
-    tags: Tags,
+    /// The tags to bind, or why the tag service refuses them.
+    tags: Result<Tags, String>,
 }
 
 impl CreateKeyRequest {
@@ -142,6 +146,10 @@ pub(super) fn create_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let request = CreateKeyRequest::parse(params)?;
     let (spec, usage) = request.usage.key(ctx.settings.edition);
     let tenant = &ctx.caller.tenant;
+    let (tags, tag_code, tag_msg) = match request.tags {
+        Ok(tags) => (tags, 0, String::new()),
+        Err(why) => (Tags::new(), 2, why),
+    };
     // Key and alias come into existence together: a taken alias creates nothing.
     let (key, _) = ctx
         .kms
@@ -152,7 +160,7 @@ pub(super) fn create_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
                 usage,
                 origin: request.origin,
                 description: request.description,
-                tags: request.tags,
+                tags,
             },
             &request.alias,
         )
@@ -168,8 +176,8 @@ pub(super) fn create_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
         "KeyUsage".into(),
         json!(key_usage::name(key.spec, key.usage)),
     );
-    out.insert("TagCode".into(), json!(0));
-    out.insert("TagMsg".into(), json!(""));
+    out.insert("TagCode".into(), json!(tag_code));
+    out.insert("TagMsg".into(), json!(tag_msg));
     Ok(out)
 }
 

@@ -259,6 +259,31 @@ fn tag_filters_match_key_and_values() {
     assert_eq!(count(json!([{ "TagKey": "env" }])), 2);
     assert_eq!(count(json!([{ "TagKey": "env", "TagValue": ["prod"] }])), 1);
     assert_eq!(count(json!([{ "TagKey": "team" }])), 0);
+    assert_eq!(
+        h.ok("CreateKey", json!({ "Alias": "t3" }))["TagCode"],
+        json!(0)
+    );
+
+    // Tags the tag service refuses do not refuse the key: it is created untagged and
+    // CreateKey says so in TagCode 2 ("业务处理错误") and TagMsg.
+    let many: Vec<Value> = (0..51)
+        .map(|i| json!({ "TagKey": format!("k{i}"), "TagValue": "v" }))
+        .collect();
+    let created = h.ok("CreateKey", json!({ "Alias": "t4", "Tags": many }));
+    assert_eq!(created["TagCode"], json!(2), "{created}");
+    assert!(!created["TagMsg"].as_str().unwrap().is_empty());
+    assert_eq!(
+        h.describe(created["KeyId"].as_str().unwrap())["Alias"],
+        "t4"
+    );
+    assert_eq!(count(json!([{ "TagKey": "k0" }])), 0);
+    // A tag key given twice is the request's own error, as the SDK's error list has it.
+    let twice = json!([{ "TagKey": "a", "TagValue": "1" }, { "TagKey": "a", "TagValue": "2" }]);
+    h.err(
+        "CreateKey",
+        json!({ "Alias": "t5", "Tags": twice }),
+        "InvalidParameterValue.TagKeysDuplicated",
+    );
 }
 
 #[test]
