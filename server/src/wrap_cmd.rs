@@ -132,11 +132,32 @@ fn read(path: &Path) -> Result<Vec<u8>, WrapFailure> {
         .map_err(|e| WrapFailure::Read(path.to_owned(), e))
 }
 
+/// Writes plaintext key material to a new file its owner alone can read (0600 on Unix, as
+/// the root key file). An existing file is refused, never overwritten: it may hold the only
+/// copy of material imported before.
+fn write_private_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
 fn material(args: &WrapArgs) -> Result<Vec<u8>, WrapFailure> {
     let bad = |why: String| WrapFailure::Material(why);
     // The value itself is never echoed: a mistyped hex: or base64: value is nearly key
     // material.
-    match MaterialSource::parse(&args.material).map_err(|why| bad(format!("--material: {why}")))? {
+    let source =
+        MaterialSource::parse(&args.material).map_err(|why| bad(format!("--material: {why}")))?;
+    if args.material_out.is_some() && !matches!(source, MaterialSource::Random(_)) {
+        return Err(bad(
+            "--material-out is for random:N material; material given with @FILE, hex: or base64: is already in hand"
+                .into(),
+        ));
+    }
+    match source {
         MaterialSource::File(path) => read(&path),
         MaterialSource::Bytes(bytes) => Ok(bytes),
         MaterialSource::Random(n) => {
@@ -150,7 +171,7 @@ fn material(args: &WrapArgs) -> Result<Vec<u8>, WrapFailure> {
             OsRng
                 .try_fill_bytes(&mut material)
                 .map_err(|e| bad(format!("the system random number generator failed: {e}")))?;
-            std::fs::write(out, &material)
+            write_private_new(out, &material)
                 .map_err(|e| WrapFailure::Write(out.display().to_string(), e))?;
             Ok(material)
         }

@@ -74,6 +74,13 @@ fn wrapped_material_imports_and_can_be_imported_again() {
         let (status, body) = import(&format!("random:{len}"), Some(&saved));
         assert_eq!(status, 200, "{algorithm}: {body}");
         assert_eq!(std::fs::read(&saved).unwrap().len(), len);
+        // Plaintext key material: readable by its owner only.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&saved).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{algorithm}: {mode:o}");
+        }
         // The saved material is the key's: importing it again is accepted, other material not.
         let again = format!("@{}", saved.display());
         assert_eq!(import(&again, None).0, 200, "{algorithm}");
@@ -123,6 +130,27 @@ fn misuse_is_a_clear_error() {
     ]);
     assert_eq!(lost.code, Some(1));
     assert!(lost.stderr.contains("--material-out"), "{lost:?}");
+    // --material-out never overwrites a file (it may hold material imported before), and is
+    // for random:N material only.
+    let dir = tempfile::tempdir().unwrap();
+    let existing = dir.path().join("material.bin");
+    std::fs::write(&existing, b"earlier material").unwrap();
+    let existing_arg = existing.display().to_string();
+    for material in ["random:16", "hex:00112233445566778899aabbccddeeff"] {
+        let refused = wrap(&[
+            "--algorithm",
+            "SM2PKE",
+            "--public-key",
+            sm2_key,
+            "--material",
+            material,
+            "--material-out",
+            &existing_arg,
+        ]);
+        assert_eq!(refused.code, Some(1), "{material}: {refused:?}");
+        assert!(refused.stdout.is_empty(), "{refused:?}");
+    }
+    assert_eq!(std::fs::read(&existing).unwrap(), b"earlier material");
     let unknown = wrap(&[
         "--algorithm",
         "RSA_OAEP",
