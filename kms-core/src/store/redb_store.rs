@@ -6,7 +6,9 @@
 //! readers at once, persisted by the next durable commit), then waits until a durable commit
 //! covers it. Whoever waits first while no sync runs makes one durable commit for everyone
 //! who committed before it started, so concurrent writers share one sync instead of paying
-//! one each, and a lone writer pays exactly one as before.
+//! one each, and a lone writer pays exactly one as before. A read (and an update that decides
+//! to change nothing) returns only once every commit it could have seen is durable as well:
+//! no answer ever rests on a write that a crash could still undo.
 //!
 //! Batched inserts: a new key's record depends on nothing stored, so concurrent inserts
 //! share one write transaction as well as the sync ([`super::batch`]); the batch's leader
@@ -263,8 +265,18 @@ impl RedbStore {
     fn get_in(&self, def: Table, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let txn = self.db.begin_read().map_err(err)?;
         let table = txn.open_table(def).map_err(err)?;
-        let found = table.get(key).map_err(err)?;
-        Ok(found.map(|v| v.value().to_vec()))
+        let found = table.get(key).map_err(err)?.map(|v| v.value().to_vec());
+        self.seen_is_durable()?;
+        Ok(found)
+    }
+
+    /// Returns once everything a read just made could have seen is on disk. An unsynced
+    /// commit is visible to readers at once, so without this an answer could rest on a write
+    /// that a crash then loses (a ciphertext under material a rotation made and never
+    /// synced). Costs one lock when no commit awaits its sync.
+    fn seen_is_durable(&self) -> Result<(), StoreError> {
+        let seen = self.syncs.lock().committed;
+        self.wait_durable(seen)
     }
 
     fn update_in(
@@ -290,8 +302,11 @@ impl RedbStore {
             change
         };
         match change {
-            // Nothing written: no commit, no sync.
-            Change::Keep => txn.abort().map_err(err),
+            // Nothing written: no commit of its own, but the decision read what others wrote.
+            Change::Keep => {
+                txn.abort().map_err(err)?;
+                self.seen_is_durable()
+            }
             Change::Put(_) | Change::Delete => self.commit_durably(txn),
         }
     }
@@ -316,6 +331,8 @@ impl RedbStore {
         }
         if !inserted.contains(&true) {
             txn.abort().map_err(err)?;
+            // Refused for records others wrote: answer once those are durable.
+            self.seen_is_durable()?;
             return Ok(inserted);
         }
         self.commit_durably(txn)?;
@@ -329,13 +346,20 @@ impl RedbStore {
     }
 
     /// Commits `txn` without syncing (visible to readers at once): its number for
-    /// [`RedbStore::wait_durable`].
+    /// [`RedbStore::wait_durable`]. Numbered before it becomes visible, so a reader that can
+    /// see it counts it ([`RedbStore::seen_is_durable`]). `txn` holds redb's write lock, so a
+    /// sync that counts this number begins its own write after this commit, and covers it; a
+    /// commit that then fails leaves a number with nothing behind it, which a sync covers
+    /// all the same.
     fn commit_unsynced(&self, mut txn: redb::WriteTransaction) -> Result<u64, StoreError> {
         txn.set_durability(Durability::None).map_err(err)?;
+        let mine = {
+            let mut state = self.syncs.lock();
+            state.committed += 1;
+            state.committed
+        };
         txn.commit().map_err(err)?;
-        let mut state = self.syncs.lock();
-        state.committed += 1;
-        Ok(state.committed)
+        Ok(mine)
     }
 
     /// Returns once commit number `mine` is on disk, syncing it unless a sync already running
@@ -400,6 +424,7 @@ impl RedbStore {
                 out.push((t, name));
             }
         }
+        self.seen_is_durable()?;
         Ok(out)
     }
 
@@ -431,6 +456,7 @@ impl RedbStore {
                 out.push((name, v.value().to_vec()));
             }
         }
+        self.seen_is_durable()?;
         Ok(out)
     }
 }
@@ -479,6 +505,26 @@ mod tests {
         let mut expected = vec![(tenant.clone(), id), (tenant, inserted)];
         expected.sort_by_key(|(_, id)| id.to_string());
         assert_eq!(store.all_keys().unwrap(), expected);
+    }
+
+    /// A record written by a commit that has not been synced yet is visible to readers, so a
+    /// read that returns it must first make that commit durable.
+    #[test]
+    fn a_read_returns_only_what_is_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RedbStore::open(&dir.path().join("r.redb")).unwrap();
+        let tenant = TenantId::new("t").unwrap();
+        let id = KeyId::random();
+        let txn = store.db.begin_write().unwrap();
+        txn.open_table(KEYS)
+            .unwrap()
+            .insert(record_key(&tenant, &id).as_str(), b"rec".as_slice())
+            .unwrap();
+        // Committed, not synced: what an update is between its commit and its sync.
+        let mine = store.commit_unsynced(txn).unwrap();
+        assert!(store.syncs.lock().durable < mine);
+        assert_eq!(store.get(&tenant, &id).unwrap(), Some(b"rec".to_vec()));
+        assert!(store.syncs.lock().durable >= mine);
     }
 
     #[test]
