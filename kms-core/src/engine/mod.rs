@@ -108,10 +108,12 @@ impl Kms {
         id: &KeyId,
         op: impl FnOnce(&Key, Timestamp) -> Result<(Option<Key>, T), KmsError>,
     ) -> Result<T, KmsError> {
-        let now = self.clock.now();
         let mut op = Some(op);
         let mut outcome: Option<Result<T, KmsError>> = None;
         self.store.update(tenant, id, &mut |current| {
+            // Read once the store holds the key: time read before waiting for its lock could
+            // judge the key as it was before a purge or an expiry others already saw.
+            let now = self.clock.now();
             let (change, result) = self.decide(tenant, id, now, current, &mut op);
             outcome = Some(result);
             change

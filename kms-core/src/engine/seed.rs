@@ -233,10 +233,11 @@ impl Kms {
     ) -> Result<Seeded, SeedError> {
         let id = seed.id;
         let bytes = record::encode(&fresh, &self.sealer)?;
-        let now = self.clock.now();
         let mut outcome: Option<Result<Seeded, SeedError>> = None;
         self.store
             .update(tenant, &id, &mut |current| {
+                // Read once the store holds the key (see `Kms::with_key`).
+                let now = self.clock.now();
                 let existing = match current.map(|b| record::decode(b, &self.sealer, tenant, &id)) {
                     None => None,
                     Some(Err(e)) => {

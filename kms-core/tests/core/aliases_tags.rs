@@ -161,83 +161,6 @@ fn alias_moves_follow_the_retarget_rule() {
     assert_eq!(f.kms.resolve_alias(&f.tenant, &name).unwrap(), hmac);
 }
 
-/// A memory store that, once, runs `interfere` at the start of an alias update: another
-/// request's write landing between a move's check and its write.
-#[derive(Default)]
-struct Interloper {
-    inner: MemoryStore,
-    interfere: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
-}
-
-impl std::fmt::Debug for Interloper {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Interloper")
-    }
-}
-
-impl KeyStore for Interloper {
-    fn get(&self, t: &TenantId, id: &KeyId) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.get(t, id)
-    }
-    fn update(
-        &self,
-        t: &TenantId,
-        id: &KeyId,
-        decide: &mut dyn FnMut(Option<&[u8]>) -> store::Change,
-    ) -> Result<(), StoreError> {
-        self.inner.update(t, id, decide)
-    }
-    fn list(
-        &self,
-        t: &TenantId,
-        after: Option<&KeyId>,
-        limit: usize,
-    ) -> Result<Vec<(KeyId, Vec<u8>)>, StoreError> {
-        self.inner.list(t, after, limit)
-    }
-    fn all_keys(&self) -> Result<Vec<(TenantId, KeyId)>, StoreError> {
-        self.inner.all_keys()
-    }
-    fn all_aliases(&self) -> Result<Vec<(TenantId, AliasName)>, StoreError> {
-        self.inner.all_aliases()
-    }
-    fn get_alias(&self, t: &TenantId, n: &AliasName) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.get_alias(t, n)
-    }
-    fn update_alias(
-        &self,
-        t: &TenantId,
-        n: &AliasName,
-        decide: &mut dyn FnMut(Option<&[u8]>) -> store::Change,
-    ) -> Result<(), StoreError> {
-        let interfere = self.interfere.lock().unwrap().take();
-        if let Some(interfere) = interfere {
-            interfere();
-        }
-        self.inner.update_alias(t, n, decide)
-    }
-    fn list_aliases(
-        &self,
-        t: &TenantId,
-        after: Option<&AliasName>,
-        limit: usize,
-    ) -> Result<Vec<(AliasName, Vec<u8>)>, StoreError> {
-        self.inner.list_aliases(t, after, limit)
-    }
-    fn flush(&self) -> Result<(), StoreError> {
-        self.inner.flush()
-    }
-    fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.get_meta(name)
-    }
-    fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.inner.put_meta(name, value)
-    }
-    fn clear(&self, tenant: Option<&TenantId>) -> Result<ClearReport, StoreError> {
-        self.inner.clear(tenant)
-    }
-}
-
 /// A same-type move is judged against the key the alias names when it is written: here an
 /// any-key move to an HMAC key lands between its check (the alias named a symmetric key)
 /// and its write, and the move is refused instead of replacing the HMAC key.
@@ -253,10 +176,10 @@ fn a_move_is_judged_against_the_key_it_replaces() {
     let name = alias("alias/raced");
     f.kms.create_alias(&f.tenant, &name, &a).unwrap();
     let (kms, tenant, moved) = (f.kms.clone(), f.tenant.clone(), name.clone());
-    *store.interfere.lock().unwrap() = Some(Box::new(move || {
+    store.before_next_update(move || {
         kms.update_alias(&tenant, &moved, &hmac, Retarget::AnyKey)
             .unwrap();
-    }));
+    });
     assert!(matches!(
         f.kms
             .update_alias(&f.tenant, &name, &b, Retarget::SameTypeAndUsage),

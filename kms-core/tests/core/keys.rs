@@ -142,3 +142,34 @@ fn the_background_sweeper_runs_and_stops_on_drop() {
     assert!(sweeper.stats().runs >= 1);
     drop(sweeper);
 }
+
+/// An operation judges the key at the time it holds it, not at the time it asked for it:
+/// here the deletion date passes while CancelKeyDeletion waits for the store, so the key is
+/// purged, as everyone reading it by then already sees, and not brought back.
+#[test]
+fn time_is_read_once_the_store_holds_the_key() {
+    let store = Arc::new(Interloper::default());
+    let f = fixture_over(store.clone(), &RootKey::from_bytes([7; 32]));
+    let id = f.create(KeySpec::Aes256, Origin::Generated);
+    f.kms.disable_key(&f.tenant, &id).unwrap();
+    f.kms
+        .schedule_key_deletion(
+            &f.tenant,
+            &id,
+            DeletionWindow::days_within(7, 7..=30).unwrap(),
+            DeletionPolicy::default(),
+        )
+        .unwrap();
+    f.clock
+        .advance(Duration::from_secs(7 * 86_400) - Duration::from_millis(1));
+    let clock = f.clock.clone();
+    store.before_next_update(move || clock.advance(Duration::from_millis(2)));
+    assert!(matches!(
+        f.kms.cancel_key_deletion(&f.tenant, &id),
+        Err(KmsError::KeyNotFound { .. })
+    ));
+    assert!(matches!(
+        f.kms.describe_key(&f.tenant, &id),
+        Err(KmsError::KeyNotFound { .. })
+    ));
+}

@@ -250,3 +250,92 @@ impl Fixture {
         )
     }
 }
+
+/// A memory store that, once, runs `interfere` at the start of the next key or alias update:
+/// another request's write, or time passing, between an operation's checks and its write.
+#[derive(Default)]
+pub struct Interloper {
+    inner: MemoryStore,
+    interfere: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl Interloper {
+    /// Runs `interfere` at the start of the next update (of a key or an alias).
+    pub fn before_next_update(&self, interfere: impl FnOnce() + Send + 'static) {
+        *self.interfere.lock().unwrap() = Some(Box::new(interfere));
+    }
+
+    fn interfere(&self) {
+        let interfere = self.interfere.lock().unwrap().take();
+        if let Some(interfere) = interfere {
+            interfere();
+        }
+    }
+}
+
+impl std::fmt::Debug for Interloper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Interloper")
+    }
+}
+
+impl KeyStore for Interloper {
+    fn get(&self, t: &TenantId, id: &KeyId) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(t, id)
+    }
+    fn update(
+        &self,
+        t: &TenantId,
+        id: &KeyId,
+        decide: &mut dyn FnMut(Option<&[u8]>) -> store::Change,
+    ) -> Result<(), StoreError> {
+        self.interfere();
+        self.inner.update(t, id, decide)
+    }
+    fn list(
+        &self,
+        t: &TenantId,
+        after: Option<&KeyId>,
+        limit: usize,
+    ) -> Result<Vec<(KeyId, Vec<u8>)>, StoreError> {
+        self.inner.list(t, after, limit)
+    }
+    fn all_keys(&self) -> Result<Vec<(TenantId, KeyId)>, StoreError> {
+        self.inner.all_keys()
+    }
+    fn all_aliases(&self) -> Result<Vec<(TenantId, AliasName)>, StoreError> {
+        self.inner.all_aliases()
+    }
+    fn get_alias(&self, t: &TenantId, n: &AliasName) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get_alias(t, n)
+    }
+    fn update_alias(
+        &self,
+        t: &TenantId,
+        n: &AliasName,
+        decide: &mut dyn FnMut(Option<&[u8]>) -> store::Change,
+    ) -> Result<(), StoreError> {
+        self.interfere();
+        self.inner.update_alias(t, n, decide)
+    }
+    fn list_aliases(
+        &self,
+        t: &TenantId,
+        after: Option<&AliasName>,
+        limit: usize,
+    ) -> Result<Vec<(AliasName, Vec<u8>)>, StoreError> {
+        self.inner.list_aliases(t, after, limit)
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        self.inner.flush()
+    }
+    fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get_meta(name)
+    }
+    fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.inner.put_meta(name, value)
+    }
+    fn clear(&self, tenant: Option<&TenantId>) -> Result<ClearReport, StoreError> {
+        self.inner.clear(tenant)
+    }
+}
