@@ -47,6 +47,13 @@ pub(crate) enum AgedKey {
 /// over a short period); the schedule then restarts from now.
 const MAX_CATCH_UP: usize = 64;
 
+/// The most materials a key holds. Every write of a key re-seals all of them and every
+/// ciphertext naming none may try each, so an unbounded number (a client rotating one key
+/// in a loop, where the cloud sets no bound) would make each use slower and the record
+/// larger without end. At the bound, a rotation on demand is refused as `RotationLimit`
+/// and automatic rotation stops.
+pub const MAX_MATERIALS: usize = 1000;
+
 /// What a key looks like from outside.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyDescription {
@@ -339,7 +346,7 @@ impl Key {
             .map(|r| r.at)
             .collect();
         let done = on_demand.len();
-        if !rules.allows(done) {
+        if !rules.allows(done) || self.materials_full() {
             return Err(KmsError::RotationLimit {
                 key_id: self.id,
                 done,
@@ -423,6 +430,13 @@ impl Key {
     }
 
     /// Every material the key knows, in creation order (empty before the first).
+    /// Whether it holds [`MAX_MATERIALS`] already.
+    fn materials_full(&self) -> bool {
+        self.state
+            .materials()
+            .is_some_and(|m| m.len() >= MAX_MATERIALS)
+    }
+
     pub(crate) fn material_infos(&self) -> Vec<KeyMaterialInfo> {
         self.state
             .materials()
@@ -458,7 +472,7 @@ impl Key {
         };
         let mut caught_up = 0;
         while let Some(schedule) = key.rotation.filter(|_| key.rotation_due(now)) {
-            if caught_up == MAX_CATCH_UP {
+            if caught_up == MAX_CATCH_UP || key.materials_full() {
                 key.rotation = Some(Schedule::starting(schedule.period, now));
                 break;
             }
@@ -578,4 +592,86 @@ pub(crate) fn check_material_len(spec: KeySpec, material: &SecretBytes) -> Resul
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::key_materials::{Entry, Materials};
+    use crate::rotation::{RotationPeriod, Schedule};
+    use crate::seal::MaterialId;
+
+    fn entry(n: usize) -> Entry {
+        let mut id = [0u8; 32];
+        id[..8].copy_from_slice(&(n as u64).to_be_bytes());
+        Entry::new(
+            MaterialId::from_bytes(id),
+            SecretBytes::from(vec![7; 32]),
+            Expiry::Never,
+            Origin::Generated,
+            Timestamp::from_secs(1),
+        )
+    }
+
+    /// A generated AES key holding `n` materials, rotating every 30 days from `next`.
+    fn key_holding(n: usize, next: Timestamp) -> Key {
+        let materials = Materials {
+            previous: (1..n).map(entry).collect(),
+            current: entry(0),
+            pending: None,
+        };
+        Key {
+            id: KeyId::random(),
+            tenant: TenantId::new("t").unwrap(),
+            spec: KeySpec::Aes256,
+            usage: KeyUsage::EncryptDecrypt,
+            origin: Origin::Generated,
+            description: String::new(),
+            created_at: Timestamp::from_secs(1),
+            tags: Tags::new(),
+            state: KeyState::holding(materials, false),
+            rotation: Some(Schedule {
+                period: RotationPeriod::days_within(30, 30..=365).unwrap(),
+                next,
+            }),
+        }
+    }
+
+    fn count(key: &Key) -> usize {
+        key.state.materials().map_or(0, Materials::len)
+    }
+
+    #[test]
+    fn a_key_holds_at_most_max_materials() {
+        let now = Timestamp::from_secs(1_000);
+        let mut n = 0;
+        let mut fresh = |_: Timestamp| {
+            n += 1;
+            Ok(entry(MAX_MATERIALS + n))
+        };
+        let almost = key_holding(MAX_MATERIALS - 1, Timestamp::from_secs(u64::MAX / 4));
+        let full = almost
+            .rotate_on_demand(now, OnDemandRules::ANY, &mut fresh)
+            .unwrap();
+        assert_eq!(count(&full), MAX_MATERIALS);
+        assert!(matches!(
+            full.rotate_on_demand(now, OnDemandRules::ANY, &mut fresh),
+            Err(KmsError::RotationLimit { .. })
+        ));
+        // Automatic rotation stops too: the schedule moves on, no material is added.
+        let due = key_holding(MAX_MATERIALS, now);
+        let later = Timestamp::from_secs(1_000 + 90 * 86_400);
+        let AgedKey::Changed(aged) = due.age(later, &mut fresh).unwrap() else {
+            panic!("a due rotation changes the key");
+        };
+        assert_eq!(count(&aged), MAX_MATERIALS);
+        assert!(aged.rotation.is_some_and(|s| s.next > later));
+        // Below the bound, it rotates as scheduled.
+        let AgedKey::Changed(rotated) = key_holding(3, now).age(later, &mut fresh).unwrap() else {
+            panic!("a due rotation changes the key");
+        };
+        assert!(count(&rotated) > 3);
+    }
 }

@@ -192,6 +192,11 @@ impl Materials {
             .filter_map(|e| e.secret.as_ref().map(|s| (&e.id, s)))
     }
 
+    /// How many materials it holds: previous, current and pending.
+    pub(crate) fn len(&self) -> usize {
+        self.previous.len() + 1 + usize::from(self.pending.is_some())
+    }
+
     pub(crate) fn add_pending(&self, entry: Entry) -> Result<Materials, SetRefusal> {
         if self.pending.is_some() {
             return Err(SetRefusal::PendingExists);

@@ -75,7 +75,7 @@ pub use engine::{
 };
 pub use error::{InternalError, KmsError, MaterialProblem, Operation, ValidationError, verdict};
 pub use ids::{KeyId, TenantId};
-pub use key::{KeyDescription, MaterialClaim};
+pub use key::{KeyDescription, MAX_MATERIALS, MaterialClaim};
 pub use key_materials::{KeyMaterialInfo, MaterialPresence, MaterialRole, Rotation, RotationType};
 pub use lifecycle::{DeletionPolicy, ImportPolicy, KeyStateKind};
 pub use rotation::{OnDemandRules, RotationPeriod, RotationPeriodOutOfRange, RotationStatus};
