@@ -65,8 +65,10 @@ impl AdminAccess {
                     .headers()
                     .get(actix_web::http::header::AUTHORIZATION)
                     .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.strip_prefix("Bearer "))
-                    .map(str::trim);
+                    // The scheme name is case-insensitive (RFC 9110 §11.1).
+                    .and_then(|v| v.trim().split_once(' '))
+                    .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                    .map(|(_, token)| token.trim());
                 match given {
                     Some(g) if constant_time_eq(g.as_bytes(), token.as_bytes()) => None,
                     _ => {

@@ -275,6 +275,11 @@ pub enum Unusable {
     NoDataDir,
     #[error("admin.token must not be empty (leave it unset instead)")]
     EmptyAdminToken,
+    /// A token read from a file often ends in a newline, which no client sends back.
+    #[error(
+        "admin.token starts or ends with whitespace (a newline from a file?), which no Authorization header carries: remove it"
+    )]
+    PaddedAdminToken,
     #[error(transparent)]
     Store(#[from] StoreUnusable),
     /// A dialect's section, in the dialect's own words.
@@ -379,6 +384,14 @@ impl Settings {
             .is_some_and(|t| t.trim().is_empty())
         {
             return Err(Unusable::EmptyAdminToken);
+        }
+        if self
+            .admin
+            .token
+            .as_ref()
+            .is_some_and(|t| t.trim() != t.as_str())
+        {
+            return Err(Unusable::PaddedAdminToken);
         }
         let (store, _) = self.store_choice()?;
         if matches!(store, StoreChoice::Redb(_)) && self.data_dir.as_os_str().is_empty() {
@@ -589,6 +602,10 @@ mod tests {
         assert!(e.contains("aws.credentials"), "{e}");
         let e = error_of(None, &[("KMSGATE_", "1")]);
         assert!(e.contains("KMSGATE_"), "{e}");
+        // A token read from a file with its newline would never match a header.
+        let e = error_of(None, &[("KMSGATE_ADMIN__TOKEN", "s3cret\n")]);
+        assert!(e.contains("admin.token") && e.contains("whitespace"), "{e}");
+        assert!(!e.contains("s3cret"), "{e}");
     }
 
     const HEX_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";

@@ -256,6 +256,15 @@ fn with_strict_auth_the_admin_endpoints_want_the_admin_token() {
         b"",
     );
     assert_eq!(right.status, 200, "{}", right.text());
+    // The scheme name is case-insensitive.
+    let lower = request(
+        addr,
+        "GET",
+        "/_kmsgate/clock",
+        &[("Authorization", "bearer adm1n-T0ken")],
+        b"",
+    );
+    assert_eq!(lower.status, 200, "{}", lower.text());
     assert!(!guarded.stderr().contains("adm1n-T0ken"));
     stop(guarded);
 }
