@@ -1,7 +1,7 @@
 //! The one engine a process runs, whatever number of listeners share it.
 
 use std::io::Read;
-use std::sync::{Arc, Weak, mpsc};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak, mpsc};
 use std::time::Duration;
 
 use kms_core::wrapping::{KeyPairPool, WrappingKeySpec};
@@ -62,6 +62,20 @@ pub(crate) struct Engine {
     /// Set when other processes share the store: the clock is theirs too.
     shared_clock: Option<Arc<SharedClock>>,
     refresher: Option<Refresher>,
+    moves: Arc<ClockMoves>,
+}
+
+/// Held across a whole clock move (refresh, sweep, move, store): two moves at once could
+/// otherwise interleave, one moving back past what the other's sweep covered, or storing an
+/// older state last.
+#[derive(Debug, Default)]
+pub(crate) struct ClockMoves(Mutex<()>);
+
+impl ClockMoves {
+    fn hold(&self) -> MutexGuard<'_, ()> {
+        // Guards no data: a poisoned lock only says that another move panicked.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// Where the emulated clock's state is kept in the store, so emulated time never goes back
@@ -79,6 +93,7 @@ pub(crate) struct EngineView {
     pub sweeper: Weak<Sweeper>,
     /// Set when other processes share the store (see [`crate::shared_clock`]).
     pub shared_clock: Option<Arc<SharedClock>>,
+    pub moves: Arc<ClockMoves>,
 }
 
 /// Why a time or state control did not happen.
@@ -166,6 +181,7 @@ impl EngineView {
     }
 
     pub(crate) fn advance(&self, by: Duration) -> Result<(), ControlError> {
+        let _move = self.moves.hold();
         self.refresh_before_move()?;
         self.clock.advance(by);
         self.persist_clock()
@@ -174,6 +190,10 @@ impl EngineView {
     /// Jumps to `to` (never before real time). Going back, expired material is erased and
     /// due keys purged first, so nothing comes back to life.
     pub(crate) fn set(&self, to: Timestamp) -> Result<(), ControlError> {
+        let _move = self.moves.hold();
+        // A refused instant is refused before any sweep, which could cost a pass over every
+        // key or fail on an unreadable one and hide the real reason.
+        self.clock.check_settable(to)?;
         self.refresh_before_move()?;
         if to < self.clock.now() {
             self.sweep()?;
@@ -184,6 +204,7 @@ impl EngineView {
 
     /// Back to real time, sweeping first as [`EngineView::set`] does.
     pub(crate) fn reset_clock(&self) -> Result<(), ControlError> {
+        let _move = self.moves.hold();
         self.refresh_before_move()?;
         if !self.clock.offset().is_zero() {
             self.sweep()?;
@@ -359,6 +380,7 @@ impl Engine {
             sweeper: Some(Arc::new(sweeper)),
             shared_clock,
             refresher,
+            moves: Arc::default(),
         })
     }
 
@@ -369,6 +391,7 @@ impl Engine {
             pool: Arc::clone(&self.pool),
             sweeper: self.sweeper.as_ref().map_or_else(Weak::new, Arc::downgrade),
             shared_clock: self.shared_clock.clone(),
+            moves: Arc::clone(&self.moves),
         }
     }
 

@@ -718,6 +718,7 @@ pub(crate) mod testing {
                 pool,
                 sweeper: std::sync::Weak::new(),
                 shared_clock: None,
+                moves: Default::default(),
             },
             clouds: Vec::new(),
             tenants_seen: RwLock::default(),

@@ -157,6 +157,19 @@ impl EmulatedClock {
         self.offset_ms.store(state.offset_ms, Ordering::Release);
     }
 
+    /// Whether [`EmulatedClock::set`] would take `to`: not before real time. For a caller
+    /// that prepares a move (a sweep) before making it.
+    pub fn check_settable(&self, to: Timestamp) -> Result<(), ClockError> {
+        let real_now = self.wall.now();
+        if to < real_now {
+            return Err(ClockError::BeforeRealTime {
+                requested: to,
+                real_now,
+            });
+        }
+        Ok(())
+    }
+
     /// Jumps to `to`, which must not be before real time. Setting an instant before the
     /// emulated now is a backwards move (see the type's documentation: sweep first).
     pub fn set(&self, to: Timestamp) -> Result<ClockMove, ClockError> {
@@ -303,6 +316,9 @@ mod tests {
         c.advance(HOUR);
         wall.advance(HOUR * 2);
         let before = c.state();
+        // What set refuses, check_settable refuses alike (a caller asks before sweeping).
+        assert!(c.check_settable(at(1)).is_err());
+        assert_eq!(c.check_settable(at(2)), Ok(()));
         assert_eq!(
             c.set(at(1)),
             Err(ClockError::BeforeRealTime {
