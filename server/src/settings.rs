@@ -687,6 +687,16 @@ mod tests {
         assert!(e.contains("store.postgres.statement_timeout_ms"), "{e}");
         let e = error_of(None, &[("KMSGATE_STORE__KIND", "sqlite")]);
         assert!(e.contains("sqlite"), "{e}");
+        // A URL alone does not choose PostgreSQL: the embedded store would silently be used.
+        for extra in [None, Some(("KMSGATE_IN_MEMORY", "true"))] {
+            let mut vars = vec![url, key];
+            vars.extend(extra);
+            let e = error_of(None, &vars);
+            assert!(
+                e.contains("store.postgres.url") && e.contains("store.kind"),
+                "{e}"
+            );
+        }
         let e = error_of(None, &[("KMSGATE_ROOT_KEY", "abcd")]);
         assert!(e.contains("64 hex digits") && !e.contains("abcd"), "{e}");
         let e = error_of(

@@ -140,6 +140,12 @@ pub enum StoreUnusable {
     NoStatementTime,
     #[error("store.postgres.connect_timeout_ms must be at least 1")]
     NoConnectTime,
+    /// A URL alone does not choose the shared store: running on the embedded one instead would
+    /// silently stop instances from sharing keys.
+    #[error(
+        "store.postgres.url (KMSGATE_STORE__POSTGRES__URL) is set, but the store is the {0} one: set store.kind = \"postgres\" (KMSGATE_STORE__KIND) to use it, or remove the URL"
+    )]
+    UrlWithoutPostgres(&'static str),
 }
 
 impl PostgresSettings {
@@ -187,6 +193,15 @@ pub fn resolve(
         (None, Some(hex)) => Some(RootKeySource::Value(hex.clone())),
         (None, None) => None,
     };
+    match kind {
+        StoreKind::Memory if store.postgres.url.is_some() => {
+            return Err(StoreUnusable::UrlWithoutPostgres("in-memory"));
+        }
+        StoreKind::Redb if store.postgres.url.is_some() => {
+            return Err(StoreUnusable::UrlWithoutPostgres("embedded durable"));
+        }
+        StoreKind::Memory | StoreKind::Redb | StoreKind::Postgres => {}
+    }
     let choice = match kind {
         StoreKind::Memory => StoreChoice::Memory,
         StoreKind::Redb => StoreChoice::Redb(data_dir.to_path_buf()),
