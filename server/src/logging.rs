@@ -100,6 +100,18 @@ pub(crate) fn filter(
     EnvFilter::try_new(format!("{chosen}{quiet}")).map_err(|e| format!("log level {chosen:?}: {e}"))
 }
 
+/// Why `RUST_LOG` was passed over, when [`filter`] did so: a value that does not parse as a
+/// filter (it may be meant for another program, so it does not stop the start, but a typo
+/// must not go unnoticed). Names the variable, not its value.
+pub(crate) fn ignored_rust_log(flag: Option<&LogLevel>, rust_log: Option<&str>) -> Option<String> {
+    match (flag, rust_log) {
+        (None, Some(env)) if EnvFilter::try_new(env).is_err() => Some(
+            "RUST_LOG does not parse as a log filter (e.g. info or kmsgate_server=debug,warn), so log.level is used instead".to_owned(),
+        ),
+        _ => None,
+    }
+}
+
 pub(crate) use crate::log_writer::LogGuard;
 
 /// Installs the process's subscriber. Only the first call in a process takes effect (tests
@@ -149,6 +161,16 @@ mod tests {
             "error",
             "unusable RUST_LOG"
         );
+        // Passed over aloud, naming the variable but not its value; not when unused anyway.
+        let warned = ignored_rust_log(None, Some("a=b=c")).unwrap();
+        assert!(
+            warned.contains("RUST_LOG") && !warned.contains("a=b=c"),
+            "{warned}"
+        );
+        assert_eq!(ignored_rust_log(None, Some("warn")), None);
+        assert_eq!(ignored_rust_log(None, None), None);
+        let flag: LogLevel = "debug".parse().unwrap();
+        assert_eq!(ignored_rust_log(Some(&flag), Some("a=b=c")), None);
     }
 
     #[test]

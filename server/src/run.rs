@@ -68,6 +68,11 @@ fn run(kinds: &[DialectKind], config: Option<&Path>, overrides: &Overrides) -> E
     for warning in &warnings {
         tracing::warn!("{warning}");
     }
+    if let Some(ignored) =
+        logging::ignored_rust_log(overrides.log_level.as_ref(), rust_log.as_deref())
+    {
+        tracing::warn!("{ignored}");
+    }
     let Prepared { engine, listeners } = match prepare(&settings, kinds, overrides.reset) {
         Ok(p) => p,
         Err(e @ StartFailure::Seed { .. }) => return fail(INVALID_CONFIGURATION, &e),
