@@ -319,7 +319,8 @@ pub(crate) async fn control(
         Ok(Ok(())) => json_response(StatusCode::OK, &clock_state(&context.shared.clock)),
         Ok(Err(e @ ControlError::Clock(_))) => json_error(StatusCode::BAD_REQUEST, &e.to_string()),
         Ok(Err(e)) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-        Err(e) => json_error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        // The move panicked or its pool is gone, possibly half way: not a retryable 503.
+        Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
 

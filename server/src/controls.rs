@@ -101,7 +101,8 @@ pub(crate) async fn reset(
             )
         }
         Ok(Err(e)) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-        Err(e) => json_error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        // The job panicked or its pool is gone, possibly half way: not a retryable 503.
+        Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
 
@@ -153,7 +154,8 @@ pub(crate) async fn seed(
             };
             json_error(status, &failure.to_string())
         }
-        Err(e) => json_error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        // The job panicked or its pool is gone, possibly half way: not a retryable 503.
+        Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
 
