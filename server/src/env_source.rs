@@ -71,6 +71,52 @@ pub(crate) fn env_name(path: &str) -> String {
     )
 }
 
+/// `name` with its segments after the first `keep` left out (`KMSGATE_A__B__…`): the part of a
+/// variable's name that may be a map key, and so a token, never reaches a message.
+pub(crate) fn elided(name: &str, keep: usize) -> String {
+    let Some(rest) = name.get(PREFIX.len()..) else {
+        return name.to_owned();
+    };
+    let segments: Vec<&str> = rest.split(SEPARATOR).collect();
+    if segments.len() <= keep {
+        return name.to_owned();
+    }
+    let head = name.get(..PREFIX.len()).unwrap_or(PREFIX);
+    format!("{head}{}{SEPARATOR}…", segments[..keep].join(SEPARATOR))
+}
+
+/// `name` as messages show it: up to its first segment that is a map key (an access key id,
+/// a user, a token) or not a valid segment.
+pub(crate) fn shown_name(name: &str) -> String {
+    let Some(rest) = name.get(PREFIX.len()..) else {
+        return name.to_owned();
+    };
+    let segments: Vec<&str> = rest.split(SEPARATOR).collect();
+    // Sections and their settings (the first two segments) are ours to show even when
+    // malformed; deeper, a malformed segment may be a token in a misspelt map's name.
+    let keep = (0..segments.len())
+        .find(|&i| is_map_key(&segments, i) || (i >= 2 && !valid_segment(segments[i])))
+        .unwrap_or(segments.len());
+    elided(name, keep)
+}
+
+fn valid_segment(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Whether segment `i` of a variable's name is the key of a case-kept map.
+fn is_map_key(segments: &[&str], i: usize) -> bool {
+    case_kept_maps().any(|(section, map)| {
+        map.len() + 1 == i
+            && std::iter::once(&section)
+                .chain(map.iter())
+                .zip(segments)
+                .all(|(want, got)| got.eq_ignore_ascii_case(want))
+    })
+}
+
 /// The dotted setting path a variable names, or `None` if it is not ours.
 pub(crate) fn setting_path(name: &str) -> Option<Result<String, NotASetting>> {
     let (head, rest) = (name.get(..PREFIX.len())?, name.get(PREFIX.len()..)?);
@@ -78,30 +124,16 @@ pub(crate) fn setting_path(name: &str) -> Option<Result<String, NotASetting>> {
         return None;
     }
     let segments: Vec<&str> = rest.split(SEPARATOR).collect();
-    let valid = |s: &&str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    };
-    if !segments.iter().all(valid) {
+    if !segments.iter().all(|s| valid_segment(s)) {
         return Some(Err(NotASetting {
-            name: name.to_owned(),
+            name: shown_name(name),
         }));
     }
-    let is_map_key = |i: usize| {
-        case_kept_maps().any(|(section, map)| {
-            map.len() + 1 == i
-                && std::iter::once(&section)
-                    .chain(map.iter())
-                    .zip(&segments)
-                    .all(|(want, got)| got.eq_ignore_ascii_case(want))
-        })
-    };
     let path: Vec<String> = segments
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            if is_map_key(i) {
+            if is_map_key(&segments, i) {
                 (*s).to_owned()
             } else {
                 s.to_ascii_lowercase()
@@ -123,7 +155,7 @@ impl Source for EnvSource {
                 continue;
             };
             let path = path.map_err(|e| ConfigError::Message(e.to_string()))?;
-            let origin = format!("environment variable {name}");
+            let origin = format!("environment variable {}", shown_name(name));
             map.insert(
                 path,
                 Value::new(Some(&origin), ValueKind::String(value.clone())),

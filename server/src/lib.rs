@@ -22,6 +22,7 @@ mod log_writer;
 mod logging;
 mod material_source;
 mod metrics;
+mod redact;
 mod request_line;
 mod run;
 mod seed;

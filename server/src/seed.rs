@@ -180,8 +180,8 @@ pub(crate) fn plan_file(path: &Path, clouds: &[Cloud]) -> Result<Vec<Planned>, S
         .map_err(|e| SeedFailure::Read(path.to_owned(), e))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| SeedFailure::Shape(format!("{} is not UTF-8 text", path.display())))?;
-    let document: Document<toml::Spanned<Entry>> =
-        toml::from_str(&text).map_err(|e| SeedFailure::Shape(e.to_string()))?;
+    let document: Document<toml::Spanned<Entry>> = toml::from_str(&text)
+        .map_err(|e| SeedFailure::Shape(crate::redact::values_hidden(&e.to_string())))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let lines = |span: Range<usize>| Some(line_of(&text, span.start));
     plan(
@@ -193,8 +193,8 @@ pub(crate) fn plan_file(path: &Path, clouds: &[Cloud]) -> Result<Vec<Planned>, S
 
 /// Plans a seed document sent as JSON.
 pub(crate) fn plan_json(body: &[u8], clouds: &[Cloud]) -> Result<Vec<Planned>, SeedFailure> {
-    let document: Document<Entry> =
-        serde_json::from_slice(body).map_err(|e| SeedFailure::Shape(e.to_string()))?;
+    let document: Document<Entry> = serde_json::from_slice(body)
+        .map_err(|e| SeedFailure::Shape(crate::redact::values_hidden(&e.to_string())))?;
     plan(entries(document, |e| (None, e)), clouds, Files::Refused)
 }
 

@@ -14,7 +14,7 @@ use kms_core::wrapping::{PoolTargets, Reuse};
 use serde::Deserialize;
 
 use crate::dialect::DialectKind;
-use crate::env_source::{EnvSource, data_maps, env_name, setting_path};
+use crate::env_source::{EnvSource, data_maps, elided, env_name, setting_path};
 use crate::known_settings;
 use crate::logging::{LogFormat, LogLevel};
 pub use crate::store_settings::{
@@ -249,15 +249,22 @@ impl Overrides {
 /// Configuration that cannot be used; the message says which setting and why.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    /// The file or the environment cannot be read, or does not fit the settings.
+    /// The file or the environment cannot be read, or does not fit the settings; the values
+    /// the parser quoted are left out ([`crate::redact`]).
     #[error("invalid configuration: {0}")]
-    Source(#[from] config::ConfigError),
+    Source(String),
     /// Every value parsed, but they cannot work.
     #[error("invalid configuration: {0}")]
     Unusable(#[from] Unusable),
     /// A `KMSGATE_…` variable whose value is not UTF-8.
     #[error("invalid configuration: environment variable {name} is not valid UTF-8")]
     NotUtf8 { name: String },
+}
+
+impl From<config::ConfigError> for SettingsError {
+    fn from(e: config::ConfigError) -> Self {
+        SettingsError::Source(crate::redact::values_hidden(&e.to_string()))
+    }
 }
 
 /// Settings that parsed but cannot work.
@@ -324,8 +331,11 @@ impl Settings {
             let segments: Vec<String> = path.split('.').map(str::to_owned).collect();
             match known_settings::check(&segments, &maps) {
                 Ok(()) => known.push((name.clone(), value.clone())),
+                // Shown up to the segment that names nothing: what follows a misspelt map's
+                // name may be a token.
                 Err(nearest) => warnings.push(format!(
-                    "environment variable {name} names no setting and is ignored (did you mean {nearest}, {}?)",
+                    "environment variable {} names no setting and is ignored (did you mean {nearest}, {}?)",
+                    elided(name, nearest.split('.').count()),
                     env_name(&nearest)
                 )),
             }
@@ -602,6 +612,21 @@ mod tests {
         assert!(e.contains("aws.credentials"), "{e}");
         let e = error_of(None, &[("KMSGATE_", "1")]);
         assert!(e.contains("KMSGATE_"), "{e}");
+        // Values parsers quote never reach the message: a credential given in the wrong
+        // shape, an unquoted root key in the file, a token in a misspelt or malformed name.
+        let e = error_of(
+            None,
+            &[("KMSGATE_TENCENT__CREDENTIALS__AKID1", "s3cretvalue")],
+        );
+        assert!(
+            e.contains("tencent.credentials") && !e.contains("s3cretvalue"),
+            "{e}"
+        );
+        let unquoted = "0f".repeat(32);
+        let e = error_of(Some(&format!("root_key = {unquoted}\n")), &[]);
+        assert!(e.contains("line 1") && !e.contains(&unquoted[..16]), "{e}");
+        let e = error_of(None, &[("KMSGATE_HUAWEI__STATIC_TOKENS__MIIab+c/d=", "p")]);
+        assert!(!e.contains("MIIab"), "{e}");
         // A token read from a file with its newline would never match a header.
         let e = error_of(None, &[("KMSGATE_ADMIN__TOKEN", "s3cret\n")]);
         assert!(e.contains("admin.token") && e.contains("whitespace"), "{e}");
@@ -732,6 +757,16 @@ mod tests {
             "{warnings:?}"
         );
         assert!(!warnings.concat().contains("secret"));
+        // A misspelt map's name is shown up to the misspelling: what follows may be a token.
+        let misspelt = self::env(&[("KMSGATE_HUAWEI__STATIC_TOKEN__MIItoken", "p1")]);
+        let (_, warnings) =
+            Settings::load_reporting(None, &misspelt, &Overrides::default()).unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("KMSGATE_HUAWEI__STATIC_TOKEN__…")
+                && !warnings[0].contains("MIItoken"),
+            "{warnings:?}"
+        );
         // The file keeps refusing unknown keys.
         let e = error_of(Some("version = 1\n"), &[]);
         assert!(e.contains("version"), "{e}");

@@ -195,6 +195,16 @@ fn the_seed_endpoint_applies_a_json_document_all_or_nothing() {
         400
     );
 
+    // A document of the wrong shape is refused without echoing its values (key material
+    // pasted into the wrong field would otherwise come back in the message).
+    let shape = json!({ "aws": { "keys": [{
+        "account": ACCOUNT, "region": "us-east-1", "id": PENDING,
+        "origin": "external", "expires": MATERIAL,
+    }] } });
+    let (status, body) = seed_over_http(&server, &shape);
+    assert_eq!(status, 400, "{body}");
+    assert!(!body.to_string().contains(&MATERIAL[..16]), "{body}");
+
     // Files on the server are not for documents sent over HTTP.
     let file = json!({ "aws": { "keys": [entry(PENDING, "alias/b", "@/etc/hostname")] } });
     let (status, body) = seed_over_http(&server, &file);
