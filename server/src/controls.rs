@@ -150,7 +150,9 @@ pub(crate) async fn seed(
                     StatusCode::INTERNAL_SERVER_ERROR
                 }
                 SeedFailure::Shape(_) | SeedFailure::Entry { .. } => StatusCode::BAD_REQUEST,
-                SeedFailure::Conflict { .. } => StatusCode::CONFLICT,
+                SeedFailure::Conflict { .. } | SeedFailure::PartlyApplied { .. } => {
+                    StatusCode::CONFLICT
+                }
             };
             json_error(status, &failure.to_string())
         }

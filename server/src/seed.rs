@@ -141,6 +141,16 @@ pub(crate) enum SeedFailure {
     /// The store failed while applying; entries before `place` may have been written.
     #[error("{place}: {message}")]
     Store { place: Place, message: String },
+    /// The store changed between the check and the write (a client's request took an alias
+    /// or an id meanwhile): the `applied` entries before `place` were written.
+    #[error(
+        "{place}: {message} (the store changed while the document was applied: the {applied} entries before this one were applied; applying the document again applies or refuses the rest)"
+    )]
+    PartlyApplied {
+        place: Place,
+        message: String,
+        applied: usize,
+    },
 }
 
 /// One entry ready for the engine.
@@ -359,10 +369,18 @@ fn material(source: &str, files: Files<'_>) -> Result<Vec<u8>, String> {
     }
 }
 
+/// Documents apply one at a time in a process, so one never invalidates another's check.
+static APPLYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Checks every entry against the store, then applies them in order. A refusal in the check
 /// changes nothing; a store failure while applying leaves the entries before it applied
-/// (each one is idempotent, so applying the document again finishes the job).
+/// (each one is idempotent, so applying the document again finishes the job), and so does a
+/// conflict a client's request created between the check and the write, which says so.
 pub(crate) fn apply(kms: &Kms, planned: &[Planned]) -> Result<SeedReport, SeedFailure> {
+    // Guards no data: a poisoned lock only says that another document's apply panicked.
+    let _one_at_a_time = APPLYING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for p in planned {
         kms.check_seed_key(&p.tenant, &p.key)
             .map_err(|e| failure(&p.place, e))?;
@@ -371,7 +389,14 @@ pub(crate) fn apply(kms: &Kms, planned: &[Planned]) -> Result<SeedReport, SeedFa
     for p in planned {
         let outcome = kms
             .seed_key(&p.tenant, &p.key)
-            .map_err(|e| failure(&p.place, e))?;
+            .map_err(|e| match failure(&p.place, e) {
+                SeedFailure::Conflict { place, message } => SeedFailure::PartlyApplied {
+                    place,
+                    message,
+                    applied: report.outcomes.len(),
+                },
+                other => other,
+            })?;
         report.outcomes.push((p.place.clone(), p.key.id, outcome));
     }
     Ok(report)
