@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::dialect::DialectKind;
@@ -29,7 +29,8 @@ pub(crate) struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     keys: IntGaugeVec,
-    unreadable_keys: IntGauge,
+    /// No labels: a vector only so that it can be absent while the store cannot be read.
+    unreadable_keys: IntGaugeVec,
     pairs_ready: IntGaugeVec,
     pairs_inline: IntGaugeVec,
     sweeps: IntGaugeVec,
@@ -76,9 +77,12 @@ impl Metrics {
             &["dialect", "operation"],
         )?;
         let keys = IntGaugeVec::new(Opts::new("keys", "Keys by state"), &["state"])?;
-        let unreadable_keys = IntGauge::new(
-            "keys_unreadable",
-            "Key records that could not be read (wrong root key or corruption)",
+        let unreadable_keys = IntGaugeVec::new(
+            Opts::new(
+                "keys_unreadable",
+                "Key records that could not be read (wrong root key or corruption)",
+            ),
+            &[],
         )?;
         let pairs_ready = IntGaugeVec::new(
             Opts::new(
@@ -142,10 +146,16 @@ impl Metrics {
             .observe(took.as_secs_f64());
     }
 
-    /// The exposition text, with the engine's gauges set from `reading`.
+    /// The exposition text, with the engine's gauges set from `reading`. Without one (the
+    /// store could not be read), the gauges counted from the store are left out rather than
+    /// shown as they were at the last scrape.
     pub(crate) fn render(&self, reading: Option<&EngineReading>) -> Result<String, MetricsError> {
-        if let Some(reading) = reading {
-            self.set_engine(reading);
+        match reading {
+            Some(reading) => self.set_engine(reading),
+            None => {
+                self.keys.reset();
+                self.unreadable_keys.reset();
+            }
         }
         let mut out = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
@@ -160,7 +170,9 @@ impl Metrics {
                 .with_label_values(&[state.as_str()])
                 .set(gauge(*n));
         }
-        self.unreadable_keys.set(gauge(reading.unreadable_keys));
+        self.unreadable_keys
+            .with_label_values(&[] as &[&str])
+            .set(gauge(reading.unreadable_keys));
         for (spec, ready, inline) in &reading.pairs {
             self.pairs_ready
                 .with_label_values(&[spec])
@@ -216,8 +228,17 @@ mod tests {
             r#"kmsgate_wrapping_key_pairs_generated_inline{spec="RSA_2048"} 1"#,
             r#"kmsgate_sweeper{what="runs"} 7"#,
             "kmsgate_clock_offset_seconds 90",
+            "kmsgate_keys_unreadable 0",
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");
         }
+        // A scrape while the store cannot be read shows no counts from it, rather than the
+        // last ones; the request counters stay.
+        let text = m.render(None).unwrap();
+        assert!(
+            !text.contains("kmsgate_keys{") && !text.contains("kmsgate_keys_unreadable "),
+            "{text}"
+        );
+        assert!(text.contains("kmsgate_requests_total{"), "{text}");
     }
 }
