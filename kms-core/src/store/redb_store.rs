@@ -18,6 +18,7 @@
 
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 use redb::{Database, DatabaseError, Durability, ReadableDatabase, ReadableTable, TableDefinition};
@@ -80,11 +81,15 @@ struct NewRecord {
 struct GroupSync {
     state: Mutex<SyncState>,
     synced: Condvar,
+    /// Copies of `committed` and `durable`, written under the lock, so that a read finds
+    /// nothing to wait for without taking it (every read of the store asks).
+    committed: AtomicU64,
+    durable: AtomicU64,
 }
 
 #[derive(Debug, Default)]
 struct SyncState {
-    /// Commits made so far, each numbered in the order it registered after committing.
+    /// Commits made so far, each numbered in the order it registered, just before committing.
     committed: u64,
     /// Every commit numbered up to this is on disk.
     durable: u64,
@@ -275,7 +280,10 @@ impl RedbStore {
     /// that a crash then loses (a ciphertext under material a rotation made and never
     /// synced). Costs one lock when no commit awaits its sync.
     fn seen_is_durable(&self) -> Result<(), StoreError> {
-        let seen = self.syncs.lock().committed;
+        let seen = self.syncs.committed.load(Ordering::Acquire);
+        if self.syncs.durable.load(Ordering::Acquire) >= seen {
+            return Ok(());
+        }
         self.wait_durable(seen)
     }
 
@@ -356,6 +364,9 @@ impl RedbStore {
         let mine = {
             let mut state = self.syncs.lock();
             state.committed += 1;
+            self.syncs
+                .committed
+                .store(state.committed, Ordering::Release);
             state.committed
         };
         txn.commit().map_err(err)?;
@@ -392,7 +403,10 @@ impl RedbStore {
             state = self.syncs.lock();
             state.syncing = false;
             match synced {
-                Ok(()) => state.durable = state.durable.max(covers),
+                Ok(()) => {
+                    state.durable = state.durable.max(covers);
+                    self.syncs.durable.store(state.durable, Ordering::Release);
+                }
                 Err(_) => state.failed_upto = state.failed_upto.max(covers),
             }
             self.syncs.synced.notify_all();
