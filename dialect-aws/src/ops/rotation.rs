@@ -27,14 +27,19 @@ fn unsupported(message: String) -> AwsError {
     AwsError::new(ErrorCode::UnsupportedOperationException, message)
 }
 
-/// The key named by `KeyId`, refused unless it is a symmetric encryption key (every rotation
-/// operation's first rule).
-fn symmetric_key(ctx: &Ctx<'_>, input: &Input) -> Result<KeyDescription, AwsError> {
+/// The key named by `KeyId` (a key id or ARN).
+fn named_key(ctx: &Ctx<'_>, input: &Input) -> Result<KeyDescription, AwsError> {
     let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
-    let key = ctx
-        .kms
+    ctx.kms
         .describe_key(&ctx.caller.tenant, &id)
-        .map_err(|e| ctx.core(e))?;
+        .map_err(|e| ctx.core(e))
+}
+
+/// The key named by `KeyId`, refused unless it is a symmetric encryption key (every rotation
+/// operation's first rule but GetKeyRotationStatus's).
+fn symmetric_key(ctx: &Ctx<'_>, input: &Input) -> Result<KeyDescription, AwsError> {
+    let key = named_key(ctx, input)?;
+    let id = key.key_id;
     if key.spec.family() != KeyFamily::Symmetric {
         return Err(unsupported(format!(
             "{} is not a symmetric encryption KMS key; key rotation is supported only on symmetric encryption KMS keys.",
@@ -96,11 +101,8 @@ pub(super) fn get_key_rotation_status(
     ctx: &Ctx<'_>,
     input: &Input,
 ) -> Result<Option<Value>, AwsError> {
-    let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
-    let key = ctx
-        .kms
-        .describe_key(&ctx.caller.tenant, &id)
-        .map_err(|e| ctx.core(e))?;
+    let key = named_key(ctx, input)?;
+    let id = key.key_id;
     // Asymmetric and HMAC keys never rotate automatically, and AWS says so rather than
     // refusing the question: tools that read every key's status (the Terraform provider's
     // aws_kms_key) get `false` for them.

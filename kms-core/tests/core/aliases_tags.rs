@@ -104,22 +104,6 @@ fn aliases_list_in_pages_and_by_target() {
     );
 }
 
-fn create_with(f: &Fixture, spec: KeySpec, usage: KeyUsage) -> KeyId {
-    f.kms
-        .create_key(
-            &f.tenant,
-            CreateKey {
-                spec,
-                usage,
-                origin: Origin::Generated,
-                description: String::new(),
-                tags: Default::default(),
-            },
-        )
-        .unwrap()
-        .key_id
-}
-
 /// `Retarget::SameTypeAndUsage` (AWS's UpdateAlias rule) moves an alias only between keys of
 /// one type (symmetric, asymmetric, HMAC) and one usage; `AnyKey` anywhere.
 #[test]
@@ -127,10 +111,22 @@ fn alias_moves_follow_the_retarget_rule() {
     let f = fixture();
     let aes = f.create(KeySpec::Aes256, Origin::Generated);
     let sm4 = f.create(KeySpec::Sm4, Origin::Generated);
-    let rsa_sign = create_with(&f, KeySpec::Rsa2048, KeyUsage::SignVerify);
-    let ecc_sign = create_with(&f, KeySpec::EccNistP256, KeyUsage::SignVerify);
-    let rsa_encrypt = create_with(&f, KeySpec::Rsa2048, KeyUsage::EncryptDecrypt);
-    let hmac = create_with(&f, KeySpec::Hmac256, KeyUsage::GenerateVerifyMac);
+    let rsa_sign = f.create_with(KeySpec::Rsa2048, KeyUsage::SignVerify, Origin::Generated);
+    let ecc_sign = f.create_with(
+        KeySpec::EccNistP256,
+        KeyUsage::SignVerify,
+        Origin::Generated,
+    );
+    let rsa_encrypt = f.create_with(
+        KeySpec::Rsa2048,
+        KeyUsage::EncryptDecrypt,
+        Origin::Generated,
+    );
+    let hmac = f.create_with(
+        KeySpec::Hmac256,
+        KeyUsage::GenerateVerifyMac,
+        Origin::Generated,
+    );
     let name = alias("alias/moving");
     f.kms.create_alias(&f.tenant, &name, &aes).unwrap();
     let same = Retarget::SameTypeAndUsage;
@@ -172,7 +168,11 @@ fn a_move_is_judged_against_the_key_it_replaces() {
         f.create(KeySpec::Aes256, Origin::Generated),
         f.create(KeySpec::Aes256, Origin::Generated),
     );
-    let hmac = create_with(&f, KeySpec::Hmac256, KeyUsage::GenerateVerifyMac);
+    let hmac = f.create_with(
+        KeySpec::Hmac256,
+        KeyUsage::GenerateVerifyMac,
+        Origin::Generated,
+    );
     let name = alias("alias/raced");
     f.kms.create_alias(&f.tenant, &name, &a).unwrap();
     let (kms, tenant, moved) = (f.kms.clone(), f.tenant.clone(), name.clone());

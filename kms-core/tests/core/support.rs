@@ -251,15 +251,22 @@ impl Fixture {
     }
 }
 
-/// A memory store that, once, runs `interfere` at the start of the next key or alias update:
-/// another request's write, or time passing, between an operation's checks and its write.
+/// A memory store that counts key updates and, once, runs `interfere` at the start of the next
+/// key or alias update: another request's write, or time passing, between an operation's
+/// checks and its write.
 #[derive(Default)]
 pub struct Interloper {
     inner: MemoryStore,
     interfere: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    key_updates: std::sync::atomic::AtomicUsize,
 }
 
 impl Interloper {
+    /// Key updates asked of it so far.
+    pub fn updates(&self) -> usize {
+        self.key_updates.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Runs `interfere` at the start of the next update (of a key or an alias).
     pub fn before_next_update(&self, interfere: impl FnOnce() + Send + 'static) {
         *self.interfere.lock().unwrap() = Some(Box::new(interfere));
@@ -289,6 +296,8 @@ impl KeyStore for Interloper {
         id: &KeyId,
         decide: &mut dyn FnMut(Option<&[u8]>) -> store::Change,
     ) -> Result<(), StoreError> {
+        self.key_updates
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.interfere();
         self.inner.update(t, id, decide)
     }
