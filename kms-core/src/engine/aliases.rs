@@ -122,7 +122,36 @@ impl Kms {
                 alias: name.clone(),
             });
         }
+        self.recheck_alias_target(tenant, name, target, &bytes, dangling)?;
         Ok(record.entry(name.clone()))
+    }
+
+    /// The target was checked before the alias write, in another store update: a deletion
+    /// scheduled in between would leave an alias on a key pending deletion, which no key may
+    /// take. Checks again, and if the key refuses now, puts back what the alias record was
+    /// (`previous`), unless another write replaced `written` meanwhile.
+    fn recheck_alias_target(
+        &self,
+        tenant: &TenantId,
+        name: &AliasName,
+        target: &KeyId,
+        written: &[u8],
+        previous: Option<Vec<u8>>,
+    ) -> Result<(), KmsError> {
+        let Err(refused) = self.permit_alias_target(tenant, target) else {
+            return Ok(());
+        };
+        let mut previous = previous;
+        self.store.update_alias(tenant, name, &mut |current| {
+            if current != Some(written) {
+                return Change::Keep;
+            }
+            match previous.take() {
+                Some(bytes) => Change::Put(bytes),
+                None => Change::Delete,
+            }
+        })?;
+        Err(refused)
     }
 
     /// Gives the key that `old` names the name `new` instead (clouds where an alias is a key's
@@ -174,23 +203,27 @@ impl Kms {
             }
             // `None`: moved meanwhile, so judge the move again from where it is now. Each
             // retry means another move succeeded, so the moves as a whole always progress.
-            if let Some(entry) = self.rewrite_alias(tenant, name, target, current)? {
+            if let Some((entry, written, previous)) =
+                self.rewrite_alias(tenant, name, target, current)?
+            {
+                self.recheck_alias_target(tenant, name, target, &written, Some(previous))?;
                 return Ok(entry);
             }
         }
     }
 
-    /// Points the alias at `target` if it still names `expected`; `None` if it names another
-    /// key by now.
+    /// Points the alias at `target` if it still names `expected`: the entry, and the record
+    /// written and the one it replaced; `None` if it names another key by now.
     fn rewrite_alias(
         &self,
         tenant: &TenantId,
         name: &AliasName,
         target: &KeyId,
         expected: KeyId,
-    ) -> Result<Option<AliasEntry>, KmsError> {
+    ) -> Result<Option<(AliasEntry, Vec<u8>, Vec<u8>)>, KmsError> {
         let now = self.clock.now();
-        let mut outcome: Result<Option<AliasRecord>, KmsError> = Err(not_found(name));
+        let mut outcome: Result<Option<(AliasRecord, Vec<u8>, Vec<u8>)>, KmsError> =
+            Err(not_found(name));
         self.store.update_alias(tenant, name, &mut |current| {
             let Some(bytes) = current else {
                 outcome = Err(not_found(name));
@@ -214,7 +247,7 @@ impl Kms {
             };
             match next.encode(&self.sealer, tenant, name) {
                 Ok(b) => {
-                    outcome = Ok(Some(next));
+                    outcome = Ok(Some((next, b.clone(), bytes.to_vec())));
                     Change::Put(b)
                 }
                 Err(e) => {
@@ -223,7 +256,7 @@ impl Kms {
                 }
             }
         })?;
-        outcome.map(|r| r.map(|r| r.entry(name.clone())))
+        outcome.map(|r| r.map(|(r, written, previous)| (r.entry(name.clone()), written, previous)))
     }
 
     pub fn delete_alias(&self, tenant: &TenantId, name: &AliasName) -> Result<(), KmsError> {

@@ -188,6 +188,48 @@ fn a_move_is_judged_against_the_key_it_replaces() {
     assert_eq!(f.kms.resolve_alias(&f.tenant, &name).unwrap(), hmac);
 }
 
+/// A key's deletion scheduled between an alias's target check and its write: the alias is
+/// taken back and the create or move refused, as if the deletion had come first.
+#[test]
+fn an_alias_never_stays_on_a_key_that_became_pending_deletion() {
+    let store = Arc::new(Interloper::default());
+    let f = fixture_over(store.clone(), &RootKey::from_bytes([7; 32]));
+    let (kept, doomed) = (
+        f.create(KeySpec::Aes256, Origin::Generated),
+        f.create(KeySpec::Aes256, Origin::Generated),
+    );
+    let schedule = |f: &Fixture, id: KeyId| {
+        let (kms, tenant) = (f.kms.clone(), f.tenant.clone());
+        move || {
+            kms.disable_key(&tenant, &id).unwrap();
+            kms.schedule_key_deletion(
+                &tenant,
+                &id,
+                DeletionWindow::days_within(7, 7..=30).unwrap(),
+                DeletionPolicy::default(),
+            )
+            .unwrap();
+        }
+    };
+    let name = alias("alias/late");
+    store.before_next_update(schedule(&f, doomed));
+    assert!(f.kms.create_alias(&f.tenant, &name, &doomed).is_err());
+    assert!(matches!(
+        f.kms.resolve_alias(&f.tenant, &name),
+        Err(KmsError::AliasNotFound { .. })
+    ));
+    // A move is taken back to the key it named.
+    let other = f.create(KeySpec::Aes256, Origin::Generated);
+    f.kms.create_alias(&f.tenant, &name, &kept).unwrap();
+    store.before_next_update(schedule(&f, other));
+    assert!(
+        f.kms
+            .update_alias(&f.tenant, &name, &other, Retarget::AnyKey)
+            .is_err()
+    );
+    assert_eq!(f.kms.resolve_alias(&f.tenant, &name).unwrap(), kept);
+}
+
 /// A listing by target reads the store in larger batches than its page: pages still
 /// continue right after their last entry, across batch boundaries, and the one alias of a key
 /// among hundreds of others' is found from a one-entry page.
