@@ -23,6 +23,13 @@ pub struct AliasPage {
     pub next: Option<AliasName>,
 }
 
+/// An alias record rewritten: the new entry, the record written and the one it replaced.
+struct Rewritten {
+    entry: AliasEntry,
+    written: Vec<u8>,
+    previous: Vec<u8>,
+}
+
 /// Which keys an alias may be moved to ([`Kms::update_alias`]): a cloud's rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Retarget {
@@ -203,11 +210,15 @@ impl Kms {
             }
             // `None`: moved meanwhile, so judge the move again from where it is now. Each
             // retry means another move succeeded, so the moves as a whole always progress.
-            if let Some((entry, written, previous)) =
-                self.rewrite_alias(tenant, name, target, current)?
-            {
-                self.recheck_alias_target(tenant, name, target, &written, Some(previous))?;
-                return Ok(entry);
+            if let Some(done) = self.rewrite_alias(tenant, name, target, current)? {
+                self.recheck_alias_target(
+                    tenant,
+                    name,
+                    target,
+                    &done.written,
+                    Some(done.previous),
+                )?;
+                return Ok(done.entry);
             }
         }
     }
@@ -220,10 +231,9 @@ impl Kms {
         name: &AliasName,
         target: &KeyId,
         expected: KeyId,
-    ) -> Result<Option<(AliasEntry, Vec<u8>, Vec<u8>)>, KmsError> {
+    ) -> Result<Option<Rewritten>, KmsError> {
         let now = self.clock.now();
-        let mut outcome: Result<Option<(AliasRecord, Vec<u8>, Vec<u8>)>, KmsError> =
-            Err(not_found(name));
+        let mut outcome: Result<Option<Rewritten>, KmsError> = Err(not_found(name));
         self.store.update_alias(tenant, name, &mut |current| {
             let Some(bytes) = current else {
                 outcome = Err(not_found(name));
@@ -247,7 +257,11 @@ impl Kms {
             };
             match next.encode(&self.sealer, tenant, name) {
                 Ok(b) => {
-                    outcome = Ok(Some((next, b.clone(), bytes.to_vec())));
+                    outcome = Ok(Some(Rewritten {
+                        entry: next.entry(name.clone()),
+                        written: b.clone(),
+                        previous: bytes.to_vec(),
+                    }));
                     Change::Put(b)
                 }
                 Err(e) => {
@@ -256,7 +270,7 @@ impl Kms {
                 }
             }
         })?;
-        outcome.map(|r| r.map(|(r, written, previous)| (r.entry(name.clone()), written, previous)))
+        outcome
     }
 
     pub fn delete_alias(&self, tenant: &TenantId, name: &AliasName) -> Result<(), KmsError> {
