@@ -12,7 +12,6 @@ use crate::alias::{AliasEntry, AliasName, AliasRecord};
 use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
 use crate::key::KeyDescription;
-use crate::spec::KeyFamily;
 use crate::store::Change;
 
 /// One page of a tenant's aliases, in name order.
@@ -39,21 +38,13 @@ pub enum Retarget {
     SameTypeAndUsage,
 }
 
-/// The type of key an alias may move within under [`Retarget::SameTypeAndUsage`].
-#[derive(PartialEq, Eq)]
-enum KeyType {
-    Symmetric,
-    Asymmetric,
-    Hmac,
-}
-
-impl KeyType {
-    fn of(key: &KeyDescription) -> KeyType {
-        match key.spec.family() {
-            KeyFamily::Symmetric => KeyType::Symmetric,
-            KeyFamily::Rsa | KeyFamily::Ecc | KeyFamily::Sm2 => KeyType::Asymmetric,
-            KeyFamily::Hmac => KeyType::Hmac,
-        }
+/// Whether two keys are of one type for [`Retarget::SameTypeAndUsage`]: every asymmetric
+/// family is one type; symmetric and HMAC keys are one each.
+fn same_type(a: &KeyDescription, b: &KeyDescription) -> bool {
+    if a.spec.is_asymmetric() {
+        b.spec.is_asymmetric()
+    } else {
+        a.spec.family() == b.spec.family()
     }
 }
 
@@ -200,7 +191,7 @@ impl Kms {
                     self.describe_key(tenant, &current)?,
                     self.describe_key(tenant, target)?,
                 );
-                if KeyType::of(&from) != KeyType::of(&to) || from.usage != to.usage {
+                if !same_type(&from, &to) || from.usage != to.usage {
                     return Err(KmsError::AliasTargetMismatch {
                         alias: name.clone(),
                         current,
