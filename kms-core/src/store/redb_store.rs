@@ -81,18 +81,16 @@ struct NewRecord {
 struct GroupSync {
     state: Mutex<SyncState>,
     synced: Condvar,
-    /// Copies of `committed` and `durable`, written under the lock, so that a read finds
-    /// nothing to wait for without taking it (every read of the store asks).
+    /// Commits made so far, each numbered in the order it registered, just before committing.
+    /// Atomic, and changed only under `state`'s lock, so that a read finds nothing to wait
+    /// for without taking it (every read of the store asks).
     committed: AtomicU64,
+    /// Every commit numbered up to this is on disk (atomic for the same reason).
     durable: AtomicU64,
 }
 
 #[derive(Debug, Default)]
 struct SyncState {
-    /// Commits made so far, each numbered in the order it registered, just before committing.
-    committed: u64,
-    /// Every commit numbered up to this is on disk.
-    durable: u64,
     /// A durable commit is running.
     syncing: bool,
     /// The last sync failed: commits numbered up to this were not made durable by it.
@@ -278,7 +276,7 @@ impl RedbStore {
     /// Returns once everything a read just made could have seen is on disk. An unsynced
     /// commit is visible to readers at once, so without this an answer could rest on a write
     /// that a crash then loses (a ciphertext under material a rotation made and never
-    /// synced). Costs one lock when no commit awaits its sync.
+    /// synced). Costs two atomic loads when no commit awaits its sync.
     fn seen_is_durable(&self) -> Result<(), StoreError> {
         let seen = self.syncs.committed.load(Ordering::Acquire);
         if self.syncs.durable.load(Ordering::Acquire) >= seen {
@@ -362,12 +360,8 @@ impl RedbStore {
     fn commit_unsynced(&self, mut txn: redb::WriteTransaction) -> Result<u64, StoreError> {
         txn.set_durability(Durability::None).map_err(err)?;
         let mine = {
-            let mut state = self.syncs.lock();
-            state.committed += 1;
-            self.syncs
-                .committed
-                .store(state.committed, Ordering::Release);
-            state.committed
+            let _state = self.syncs.lock();
+            self.syncs.committed.fetch_add(1, Ordering::AcqRel) + 1
         };
         txn.commit().map_err(err)?;
         Ok(mine)
@@ -378,7 +372,7 @@ impl RedbStore {
     fn wait_durable(&self, mine: u64) -> Result<(), StoreError> {
         let mut state = self.syncs.lock();
         loop {
-            if state.durable >= mine {
+            if self.syncs.durable.load(Ordering::Acquire) >= mine {
                 return Ok(());
             }
             if state.failed_upto >= mine {
@@ -395,17 +389,17 @@ impl RedbStore {
                 continue;
             }
             // Lead: one durable commit persists every commit registered so far (each
-            // registered after its own commit returned, so before this one starts).
+            // registered while holding redb's write lock, so its commit lands before this
+            // sync's own write begins).
             state.syncing = true;
-            let covers = state.committed;
+            let covers = self.syncs.committed.load(Ordering::Acquire);
             drop(state);
             let synced = self.sync();
             state = self.syncs.lock();
             state.syncing = false;
             match synced {
                 Ok(()) => {
-                    state.durable = state.durable.max(covers);
-                    self.syncs.durable.store(state.durable, Ordering::Release);
+                    self.syncs.durable.fetch_max(covers, Ordering::AcqRel);
                 }
                 Err(_) => state.failed_upto = state.failed_upto.max(covers),
             }
@@ -536,9 +530,10 @@ mod tests {
             .unwrap();
         // Committed, not synced: what an update is between its commit and its sync.
         let mine = store.commit_unsynced(txn).unwrap();
-        assert!(store.syncs.lock().durable < mine);
+        let durable = || store.syncs.durable.load(Ordering::Acquire);
+        assert!(durable() < mine);
         assert_eq!(store.get(&tenant, &id).unwrap(), Some(b"rec".to_vec()));
-        assert!(store.syncs.lock().durable >= mine);
+        assert!(durable() >= mine);
     }
 
     #[test]
