@@ -9,6 +9,7 @@
 mod admin;
 mod background;
 mod body;
+mod busy_poll;
 mod cli;
 mod controls;
 mod dialect;

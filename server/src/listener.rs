@@ -32,6 +32,7 @@ use dialect_kit::{Dialect, Edge, Summary};
 
 use crate::admin::{self, StoreProbe};
 use crate::body::{BodyError, read_body};
+use crate::busy_poll::BusyPoll;
 use crate::dialect::DialectKind;
 use crate::engine::EngineView;
 use crate::http_bridge;
@@ -71,6 +72,8 @@ pub(crate) struct Shared {
     pub tenants_seen: RwLock<HashSet<String>>,
     /// Text lines are built by hand ([`RequestLine`]); JSON keeps structured fields.
     pub log_format: LogFormat,
+    /// Whether workers poll for a moment after answering (see [`BusyPoll`]).
+    pub busy_poll: Arc<BusyPoll>,
 }
 
 impl Shared {
@@ -262,14 +265,22 @@ fn build(
         .request_timeout
         .saturating_add(STARTED_JOB_GRACE)
         .as_secs();
+    let busy_poll = Arc::clone(&context.shared.busy_poll);
+    let starter = Arc::clone(&busy_poll);
     let data = web::Data::new(context);
-    let mut server =
-        HttpServer::new(move || App::new().app_data(data.clone()).configure(configure))
-            .disable_signals()
-            .client_request_timeout(CLIENT_HEAD_TIMEOUT)
-            .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
-            .shutdown_timeout(grace)
-            .on_connect(linger::on_connect);
+    let mut server = HttpServer::new(move || {
+        // The factory runs on each worker thread.
+        starter.start_on_this_worker();
+        App::new().app_data(data.clone()).configure(configure)
+    })
+    .disable_signals()
+    .client_request_timeout(CLIENT_HEAD_TIMEOUT)
+    .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
+    .shutdown_timeout(grace)
+    .on_connect(move |connection, data| {
+        linger::on_connect(connection, data);
+        busy_poll.on_connect(data);
+    });
     if let Some(threads) = blocking_threads {
         server = server.workers(1).worker_max_blocking_threads(threads);
     }
@@ -396,6 +407,7 @@ async fn dialect_request(
         Err(unanswered) => unanswered.answer(dialect),
     };
     context.record(&response, arrived.elapsed());
+    context.shared.busy_poll.answered(Instant::now());
     send(dialect, response)
 }
 
@@ -696,6 +708,14 @@ pub(crate) mod testing {
     }
 
     pub(crate) fn shared(store: Arc<dyn StoreProbe>, clock_control: bool) -> Arc<Shared> {
+        shared_polling(store, clock_control, BusyPoll::off())
+    }
+
+    pub(crate) fn shared_polling(
+        store: Arc<dyn StoreProbe>,
+        clock_control: bool,
+        busy_poll: Arc<BusyPoll>,
+    ) -> Arc<Shared> {
         let clock = Arc::new(EmulatedClock::new());
         let pool = Arc::new(KeyPairPool::start(PoolTargets {
             rsa_2048: 0,
@@ -723,10 +743,11 @@ pub(crate) mod testing {
             clouds: Vec::new(),
             tenants_seen: RwLock::default(),
             log_format: LogFormat::Text,
+            busy_poll,
         })
     }
 
-    fn test_kms(clock: &Arc<EmulatedClock>) -> Arc<Kms> {
+    pub(crate) fn test_kms(clock: &Arc<EmulatedClock>) -> Arc<Kms> {
         Arc::new(
             Kms::builder(Arc::new(MemoryStore::new()), &RootKey::from_bytes([5; 32]))
                 .clock(Arc::clone(clock) as Arc<dyn kms_core::Clock>)
@@ -881,6 +902,14 @@ mod tests {
     }
 
     fn serve(dialect: Arc<dyn Dialect>, blocking_threads: Option<usize>) -> Serving {
+        serve_shared(dialect, blocking_threads, memory_shared(true))
+    }
+
+    fn serve_shared(
+        dialect: Arc<dyn Dialect>,
+        blocking_threads: Option<usize>,
+        shared: Arc<Shared>,
+    ) -> Serving {
         let socket = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = socket.local_addr().unwrap();
         let (handles, handle) = std::sync::mpsc::channel();
@@ -889,7 +918,7 @@ mod tests {
                 let context = ListenerContext {
                     kind: DialectKind::Aws,
                     dialect,
-                    shared: memory_shared(true),
+                    shared,
                 };
                 let server = build(context, socket, blocking_threads)?;
                 let _ = handles.send(server.handle());
@@ -1057,6 +1086,60 @@ mod tests {
             "{body}"
         );
         assert_eq!(slow.started(), 0);
+        server.stop();
+    }
+
+    /// Busy polling changes when a worker sleeps, never what it answers: quick requests (on
+    /// the worker) and slow ones (on the blocking pool) alternate on one keep-alive
+    /// connection while the workers poll, connections are counted until they close, and a
+    /// graceful stop ends the pollers with their workers.
+    #[test]
+    fn busy_polling_workers_answer_everything_and_stop_with_the_server() {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let slow = Slow::new(Duration::from_millis(5));
+        let polling = BusyPoll::for_tests(Duration::from_micros(1000), 4);
+        let store = Arc::new(crate::admin::RecordsReadable(test_kms(&Arc::new(
+            EmulatedClock::new(),
+        ))));
+        let shared = shared_polling(store, true, Arc::clone(&polling));
+        let server = serve_shared(slow.clone(), None, shared);
+        let stream = std::net::TcpStream::connect(server.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut writer = stream.try_clone().unwrap();
+        let mut reader = BufReader::new(stream);
+        for i in 0..20 {
+            let path = if i % 4 == 3 { "/" } else { "/quick" };
+            write!(
+                writer,
+                "POST {path} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
+            )
+            .unwrap();
+            let mut length = 0;
+            let mut line = String::new();
+            loop {
+                line.clear();
+                reader.read_line(&mut line).unwrap();
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let expected: &[u8] = if path == "/" { b"late" } else { b"quick" };
+            assert_eq!(body, expected, "request {i}");
+        }
+        assert_eq!(slow.started(), 5);
+        assert!(polling.pollers() >= 1, "the answering worker polls");
+        assert_eq!(polling.open_connections(), 1);
+        drop((writer, reader));
+        wait_until("the connection is dropped", || {
+            polling.open_connections() == 0
+        });
         server.stop();
     }
 

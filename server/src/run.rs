@@ -17,6 +17,7 @@ use clap::Parser;
 use kms_core::{Clock, Clocks, Seeded, SystemClock};
 
 use crate::admin::{AdminAccess, RecordsReadable};
+use crate::busy_poll::BusyPoll;
 use crate::cli::{DialectCli, KmsgateCli, KmsgateCommand};
 use crate::dialect::DialectKind;
 use crate::engine::{Engine, StartError};
@@ -197,6 +198,7 @@ pub(crate) fn prepare(
         clouds,
         tenants_seen: std::sync::RwLock::default(),
         log_format: settings.log.format,
+        busy_poll: BusyPoll::new(Duration::from_micros(settings.busy_poll_micros)),
     });
     let mut listeners = Vec::new();
     for (kind, socket) in sockets {

@@ -45,6 +45,11 @@ pub struct Settings {
     /// `sweep_interval_secs`: seconds between passes of the background expiry sweeper
     /// (at least 1). Default 1.
     pub sweep_interval_secs: u64,
+    /// `busy_poll_micros`: how long a worker keeps polling its connections after an answer
+    /// before it sleeps, while fewer connections are open than the machine has cores: a lone
+    /// client's next request then finds it awake (see `docs/operations.md`). 0 turns it off;
+    /// at most 1000. Default 50.
+    pub busy_poll_micros: u64,
     /// `[admin]`: the emulator's own control endpoints.
     pub admin: AdminSettings,
     /// `[limits]`: per-request limits, the same on every listener.
@@ -72,6 +77,7 @@ impl Default for Settings {
             root_key_file: None,
             root_key: None,
             sweep_interval_secs: 1,
+            busy_poll_micros: 50,
             admin: AdminSettings::default(),
             limits: LimitSettings::default(),
             log: LogSettings::default(),
@@ -276,6 +282,8 @@ pub enum Unusable {
     NoTime,
     #[error("sweep_interval_secs must be at least 1")]
     NoSweepInterval,
+    #[error("busy_poll_micros must be at most 1000 (0 turns busy polling off)")]
+    LongBusyPoll,
     #[error("pool.reuse_calls must be at least 1 (1: a fresh wrapping key pair for every answer)")]
     NoPairUse,
     #[error("data_dir must not be empty (or set in_memory)")]
@@ -381,6 +389,9 @@ impl Settings {
         if self.sweep_interval_secs == 0 {
             return Err(Unusable::NoSweepInterval);
         }
+        if self.busy_poll_micros > 1000 {
+            return Err(Unusable::LongBusyPoll);
+        }
         if self.pool.reuse_calls == 0 {
             return Err(Unusable::NoPairUse);
         }
@@ -476,6 +487,7 @@ mod tests {
         assert_eq!(s.data_dir, PathBuf::from("./kmsgate-data"));
         assert!(!s.in_memory);
         assert_eq!(s.sweep_interval_secs, 1);
+        assert_eq!(s.busy_poll_micros, 50);
         assert!(s.admin.clock_control);
         assert_eq!(s.limits.body_bytes, 262_144);
         assert_eq!(s.limits.request_timeout_secs, 30);
@@ -680,6 +692,23 @@ mod tests {
         }
         let s = Settings::load(None, &env(&[("KMSGATE_ROOT_KEY", HEX_KEY)]), &none).unwrap();
         assert!(!format!("{s:?}").contains("00112233"), "{s:?}");
+    }
+
+    #[test]
+    fn busy_polling_is_bounded_and_can_be_turned_off() {
+        let none = Overrides::default();
+        let off = env(&[("KMSGATE_BUSY_POLL_MICROS", "0")]);
+        assert_eq!(
+            Settings::load(None, &off, &none).unwrap().busy_poll_micros,
+            0
+        );
+        let most = env(&[("KMSGATE_BUSY_POLL_MICROS", "1000")]);
+        assert_eq!(
+            Settings::load(None, &most, &none).unwrap().busy_poll_micros,
+            1000
+        );
+        let e = error_of(None, &[("KMSGATE_BUSY_POLL_MICROS", "1001")]);
+        assert!(e.contains("busy_poll_micros must be at most 1000"), "{e}");
     }
 
     #[test]
