@@ -183,8 +183,11 @@ impl EngineView {
     pub(crate) fn advance(&self, by: Duration) -> Result<(), ControlError> {
         let _move = self.moves.hold();
         self.refresh_before_move()?;
-        self.clock.advance(by);
-        self.persist_clock()
+        let mut stored = None;
+        self.clock
+            .advance_kept(by, |state| self.persist_clock(state, &mut stored))?;
+        self.share(stored);
+        Ok(())
     }
 
     /// Jumps to `to` (never before real time). Going back, expired material is erased and
@@ -198,8 +201,11 @@ impl EngineView {
         if to < self.clock.now() {
             self.sweep()?;
         }
-        self.clock.set(to)?;
-        self.persist_clock()
+        let mut stored = None;
+        self.clock
+            .set_kept(to, |state| self.persist_clock(state, &mut stored))?;
+        self.share(stored);
+        Ok(())
     }
 
     /// Back to real time, sweeping first as [`EngineView::set`] does.
@@ -209,8 +215,11 @@ impl EngineView {
         if !self.clock.offset().is_zero() {
             self.sweep()?;
         }
-        self.clock.reset()?;
-        self.persist_clock()
+        let mut stored = None;
+        self.clock
+            .reset_kept(|state| self.persist_clock(state, &mut stored))?;
+        self.share(stored);
+        Ok(())
     }
 
     fn sweep(&self) -> Result<(), ControlError> {
@@ -228,16 +237,27 @@ impl EngineView {
         Ok(())
     }
 
-    fn persist_clock(&self) -> Result<(), ControlError> {
-        let state = serde_json::to_vec(&self.clock.state())
-            .map_err(|e| ControlError::Persist(e.to_string()))?;
+    /// Stores the state the clock is about to take (the clock moves only once it is stored:
+    /// a failed write answers an error with the clock where it was); `stored` gets what was
+    /// written.
+    fn persist_clock(
+        &self,
+        state: &ClockState,
+        stored: &mut Option<Vec<u8>>,
+    ) -> Result<(), ControlError> {
+        let bytes = serde_json::to_vec(state).map_err(|e| ControlError::Persist(e.to_string()))?;
         self.kms
-            .put_meta(CLOCK_META, &state)
+            .put_meta(CLOCK_META, &bytes)
             .map_err(|e| ControlError::Persist(e.to_string()))?;
-        if let Some(shared) = &self.shared_clock {
+        *stored = Some(bytes);
+        Ok(())
+    }
+
+    /// Tells the shared clock (if any) what this process stored, once the clock has moved.
+    fn share(&self, stored: Option<Vec<u8>>) {
+        if let (Some(shared), Some(state)) = (&self.shared_clock, stored) {
             shared.stored(state);
         }
-        Ok(())
     }
 }
 
@@ -446,7 +466,105 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
+    use kms_core::store::Change;
+    use kms_core::wrapping::PoolTargets;
+    use kms_core::{AliasName, ClearReport, KeyId};
+
     use super::*;
+
+    /// A memory store whose metadata cannot be written.
+    #[derive(Debug, Default)]
+    struct MetaRefused(MemoryStore);
+
+    impl KeyStore for MetaRefused {
+        fn get(&self, t: &TenantId, id: &KeyId) -> Result<Option<Vec<u8>>, StoreError> {
+            self.0.get(t, id)
+        }
+        fn update(
+            &self,
+            t: &TenantId,
+            id: &KeyId,
+            decide: &mut dyn FnMut(Option<&[u8]>) -> Change,
+        ) -> Result<(), StoreError> {
+            self.0.update(t, id, decide)
+        }
+        fn list(
+            &self,
+            t: &TenantId,
+            after: Option<&KeyId>,
+            limit: usize,
+        ) -> Result<Vec<(KeyId, Vec<u8>)>, StoreError> {
+            self.0.list(t, after, limit)
+        }
+        fn all_keys(&self) -> Result<Vec<(TenantId, KeyId)>, StoreError> {
+            self.0.all_keys()
+        }
+        fn all_aliases(&self) -> Result<Vec<(TenantId, AliasName)>, StoreError> {
+            self.0.all_aliases()
+        }
+        fn get_alias(&self, t: &TenantId, n: &AliasName) -> Result<Option<Vec<u8>>, StoreError> {
+            self.0.get_alias(t, n)
+        }
+        fn update_alias(
+            &self,
+            t: &TenantId,
+            n: &AliasName,
+            decide: &mut dyn FnMut(Option<&[u8]>) -> Change,
+        ) -> Result<(), StoreError> {
+            self.0.update_alias(t, n, decide)
+        }
+        fn list_aliases(
+            &self,
+            t: &TenantId,
+            after: Option<&AliasName>,
+            limit: usize,
+        ) -> Result<Vec<(AliasName, Vec<u8>)>, StoreError> {
+            self.0.list_aliases(t, after, limit)
+        }
+        fn flush(&self) -> Result<(), StoreError> {
+            self.0.flush()
+        }
+        fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            self.0.get_meta(name)
+        }
+        fn put_meta(&self, _: &str, _: &[u8]) -> Result<(), StoreError> {
+            Err(StoreError::new("test", std::io::Error::other("disk full")))
+        }
+        fn clear(&self, t: Option<&TenantId>) -> Result<ClearReport, StoreError> {
+            self.0.clear(t)
+        }
+    }
+
+    #[test]
+    fn a_clock_move_that_cannot_be_stored_leaves_the_clock_where_it_was() {
+        let clock = Arc::new(EmulatedClock::new());
+        let store = Arc::new(MetaRefused::default());
+        let kms = Kms::builder(store, &RootKey::from_bytes([7; 32]))
+            .clock(Arc::clone(&clock) as Arc<dyn Clock>)
+            .build();
+        let view = EngineView {
+            kms: Arc::new(kms),
+            clock: Arc::clone(&clock),
+            pool: Arc::new(KeyPairPool::start(PoolTargets {
+                rsa_2048: 0,
+                rsa_3072: 0,
+                rsa_4096: 0,
+                sm2: 0,
+            })),
+            sweeper: Weak::new(),
+            shared_clock: None,
+            moves: Arc::default(),
+        };
+        let day = Duration::from_secs(86_400);
+        let later = clock.now().saturating_add(day);
+        for error in [view.advance(day).unwrap_err(), view.set(later).unwrap_err()] {
+            assert!(matches!(error, ControlError::Persist(_)), "{error:?}");
+        }
+        assert_eq!(clock.offset(), Duration::ZERO, "the clock did not move");
+        // Back to real time from real time changes nothing, so nothing needs storing.
+        view.reset_clock().unwrap();
+        assert_eq!(clock.state(), ClockState::default());
+    }
 
     #[test]
     fn a_data_dir_that_cannot_be_made_is_a_start_error() {

@@ -4,6 +4,7 @@
 //! remembers the instant that generation had reached (its ceiling), and
 //! [`Clock::has_passed`] keeps every instant below a later ceiling passed.
 
+use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -141,10 +142,44 @@ impl EmulatedClock {
     }
 
     pub fn advance(&self, by: Duration) {
+        let kept: Result<(), Infallible> = self.advance_kept(by, |_| Ok(()));
+        let Ok(()) = kept;
+    }
+
+    /// [`EmulatedClock::advance`], made only once `keep` (a server storing the state it
+    /// persists) has accepted the state the clock will then have: if `keep` fails, the clock
+    /// stays where it was, and nobody has read the moved time. The clock's lock is held
+    /// meanwhile, so no other move interleaves.
+    pub fn advance_kept<E>(
+        &self,
+        by: Duration,
+        keep: impl FnOnce(&ClockState) -> Result<(), E>,
+    ) -> Result<(), E> {
         let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.change(keep, |state, _| {
+            state.offset_ms = state.offset_ms.saturating_add(ms);
+            Ok(ClockMove::Forward)
+        })
+        .map(|_| ())
+    }
+
+    /// Applies `change` to a copy of the state, has `keep` accept the copy, and only then
+    /// makes it the clock's. A change that changes nothing is not kept.
+    fn change<E>(
+        &self,
+        keep: impl FnOnce(&ClockState) -> Result<(), E>,
+        change: impl FnOnce(&mut ClockState, Timestamp) -> Result<ClockMove, E>,
+    ) -> Result<ClockMove, E> {
         let mut state = self.lock();
-        state.offset_ms = state.offset_ms.saturating_add(ms);
+        let mut next = state.clone();
+        let moved = change(&mut next, self.wall.now())?;
+        if next == *state {
+            return Ok(moved);
+        }
+        keep(&next)?;
+        *state = next;
         self.publish(&state);
+        Ok(moved)
     }
 
     pub fn offset(&self) -> Duration {
@@ -173,37 +208,55 @@ impl EmulatedClock {
     /// Jumps to `to`, which must not be before real time. Setting an instant before the
     /// emulated now is a backwards move (see the type's documentation: sweep first).
     pub fn set(&self, to: Timestamp) -> Result<ClockMove, ClockError> {
-        let mut state = self.lock();
-        let real_now = self.wall.now();
-        let Some(offset_ms) = to.as_millis().checked_sub(real_now.as_millis()) else {
-            return Err(ClockError::BeforeRealTime {
-                requested: to,
-                real_now,
-            });
-        };
-        let current = real_now.saturating_add(state.offset());
-        let moved = if to < current {
-            state.rewind(current)?
-        } else {
-            ClockMove::Forward
-        };
-        state.offset_ms = offset_ms;
-        self.publish(&state);
-        Ok(moved)
+        self.set_kept(to, |_| Ok(()))
+    }
+
+    /// [`EmulatedClock::set`], made only once `keep` has accepted the resulting state (see
+    /// [`EmulatedClock::advance_kept`]).
+    pub fn set_kept<E: From<ClockError>>(
+        &self,
+        to: Timestamp,
+        keep: impl FnOnce(&ClockState) -> Result<(), E>,
+    ) -> Result<ClockMove, E> {
+        self.change(keep, |state, real_now| {
+            let Some(offset_ms) = to.as_millis().checked_sub(real_now.as_millis()) else {
+                return Err(ClockError::BeforeRealTime {
+                    requested: to,
+                    real_now,
+                }
+                .into());
+            };
+            let current = real_now.saturating_add(state.offset());
+            let moved = if to < current {
+                state.rewind(current)?
+            } else {
+                ClockMove::Forward
+            };
+            state.offset_ms = offset_ms;
+            Ok(moved)
+        })
     }
 
     /// Back to real time (offset zero): a backwards move unless the offset already is zero
     /// (see the type's documentation: sweep first).
     pub fn reset(&self) -> Result<ClockMove, ClockError> {
-        let mut state = self.lock();
-        if state.offset_ms == 0 {
-            return Ok(ClockMove::Forward);
-        }
-        let current = self.now_in(&state);
-        let moved = state.rewind(current)?;
-        state.offset_ms = 0;
-        self.publish(&state);
-        Ok(moved)
+        self.reset_kept(|_| Ok(()))
+    }
+
+    /// [`EmulatedClock::reset`], made only once `keep` has accepted the resulting state (see
+    /// [`EmulatedClock::advance_kept`]). Nothing to keep when the offset already is zero.
+    pub fn reset_kept<E: From<ClockError>>(
+        &self,
+        keep: impl FnOnce(&ClockState) -> Result<(), E>,
+    ) -> Result<ClockMove, E> {
+        self.change(keep, |state, real_now| {
+            if state.offset_ms == 0 {
+                return Ok(ClockMove::Forward);
+            }
+            let moved = state.rewind(real_now.saturating_add(state.offset()))?;
+            state.offset_ms = 0;
+            Ok(moved)
+        })
     }
 
     /// What to persist after every change (advance, set, reset).
@@ -372,6 +425,33 @@ mod tests {
         // The default, plain comparison, is what a clock that never goes back answers.
         let plain = ManualClock::new(at(3));
         assert!(plain.has_passed(at(3), 7) && !plain.has_passed(at(4), 0));
+    }
+
+    #[test]
+    fn a_move_its_keeper_refuses_leaves_the_clock_where_it_was() {
+        let (_wall, c) = clock();
+        c.advance(HOUR);
+        let before = c.state();
+        let refused = |_: &ClockState| Err(ClockError::TooManyRewinds);
+        assert!(c.advance_kept(HOUR, refused).is_err());
+        assert!(c.set_kept(at(5), refused).is_err());
+        assert!(c.reset_kept(refused).is_err());
+        assert_eq!(c.state(), before);
+        assert_eq!(c.now(), at(1));
+        // The keeper sees the state the clock takes, and only a change is offered to it.
+        let mut kept = Vec::new();
+        c.set_kept(at(3), |s| {
+            kept.push(s.clone());
+            Ok::<_, ClockError>(())
+        })
+        .unwrap();
+        c.advance_kept(Duration::ZERO, |s| {
+            kept.push(s.clone());
+            Ok::<_, ClockError>(())
+        })
+        .unwrap();
+        assert_eq!(kept, vec![c.state()]);
+        assert_eq!(c.now(), at(3));
     }
 
     #[test]
