@@ -98,12 +98,14 @@ impl fmt::Display for SeedConflict {
 
 impl Kms {
     /// Creates the declared key and its aliases, or checks that they exist as declared. A
-    /// refusal changes nothing: aliases are checked before the key is written, and a key
-    /// created here is erased again if one of its aliases is taken meanwhile.
+    /// refusal changes nothing: aliases are checked before the key is written, and if one is
+    /// taken meanwhile, what this wrote to the key (its creation, or the declared material
+    /// given to a pending key) is taken back, unless a client changed the key since: that
+    /// change is the client's, and stays.
     pub fn seed_key(&self, tenant: &TenantId, seed: &SeedKey) -> Result<Seeded, SeedError> {
         let fresh = self.fresh_seed_key(tenant, seed)?;
         self.check_seed_aliases(tenant, seed)?;
-        let seeded = self.put_seed_key(tenant, seed, fresh)?;
+        let (seeded, written) = self.put_seed_key(tenant, seed, fresh)?;
         let mut created_aliases = Vec::new();
         for alias in &seed.aliases {
             let outcome = match self.resolve_alias(tenant, alias) {
@@ -123,8 +125,10 @@ impl Kms {
                 for alias in created_aliases {
                     let _ = self.delete_alias(tenant, alias);
                 }
-                if seeded == Seeded::Created {
-                    let _ = self.store.update(tenant, &seed.id, &mut |_| Change::Delete);
+                if let Some(written) = &written {
+                    let _ = self
+                        .store
+                        .update(tenant, &seed.id, &mut |current| written.take_back(current));
                 }
                 return Err(e);
             }
@@ -224,73 +228,93 @@ impl Kms {
     /// Writes `fresh` unless a key with its id exists; an existing key must agree with it in
     /// spec, origin and (declared) material. A purged key (its deletion date passed) counts as
     /// absent. An external key that never had material gets the declared material, as an
-    /// import would give it.
+    /// import would give it. With the outcome, what was written, to take it back.
     fn put_seed_key(
         &self,
         tenant: &TenantId,
         seed: &SeedKey,
         fresh: Key,
-    ) -> Result<Seeded, SeedError> {
-        let id = seed.id;
+    ) -> Result<(Seeded, Option<Written>), SeedError> {
         let bytes = record::encode(&fresh, &self.sealer)?;
         let mut outcome: Option<Result<Seeded, SeedError>> = None;
+        let mut written = None;
         self.store
-            .update(tenant, &id, &mut |current| {
-                // Read once the store holds the key (see `Kms::with_key`).
-                let now = self.clock.now();
-                let existing = match current.map(|b| record::decode(b, &self.sealer, tenant, &id)) {
-                    None => None,
-                    Some(Err(e)) => {
-                        outcome = Some(Err(e.into()));
-                        return Change::Keep;
-                    }
-                    Some(Ok(key)) => match self.age(&key, now) {
-                        Ok(AgedKey::Purged) => None,
-                        Ok(AgedKey::Changed(next)) => Some(*next),
-                        Ok(AgedKey::Unchanged) => Some(key),
-                        Err(e) => {
-                            outcome = Some(Err(e.into()));
-                            return Change::Keep;
-                        }
-                    },
+            .update(tenant, &seed.id, &mut |current| {
+                let (result, change) = self.seed_change(tenant, seed, &fresh, &bytes, current);
+                outcome = Some(result);
+                written = match &change {
+                    Change::Put(record) => Some(Written {
+                        record: record.clone(),
+                        before: current.map(<[u8]>::to_vec),
+                    }),
+                    Change::Keep | Change::Delete => None,
                 };
-                let Some(key) = existing else {
-                    let created = creatable(seed, now);
-                    let change = if created.is_ok() {
-                        Change::Put(bytes.clone())
-                    } else {
-                        Change::Keep
-                    };
-                    outcome = Some(created);
-                    return change;
-                };
-                let (result, change) = match reconcile(&key, seed, &fresh, now) {
-                    Ok(None) => (Ok(Seeded::Kept), Ok(None)),
-                    Ok(Some(next)) => (
-                        Ok(Seeded::Imported),
-                        record::encode(&next, &self.sealer).map(Some),
-                    ),
-                    Err(e) => (Err(e), Ok(None)),
-                };
-                match change {
-                    Ok(Some(b)) => {
-                        outcome = Some(result);
-                        Change::Put(b)
-                    }
-                    Ok(None) => {
-                        outcome = Some(result);
-                        Change::Keep
-                    }
-                    Err(e) => {
-                        outcome = Some(Err(e.into()));
-                        Change::Keep
-                    }
-                }
+                change
             })
             .map_err(KmsError::from)?;
-        outcome.unwrap_or(Err(SeedError::Kms(KmsError::Internal(
+        let seeded = outcome.unwrap_or(Err(SeedError::Kms(KmsError::Internal(
             InternalError::CorruptRecord("store skipped the update"),
-        ))))
+        ))))?;
+        Ok((seeded, written))
+    }
+
+    /// [`Kms::put_seed_key`]'s decision about the stored record `current` (`bytes`: `fresh`
+    /// encoded).
+    fn seed_change(
+        &self,
+        tenant: &TenantId,
+        seed: &SeedKey,
+        fresh: &Key,
+        bytes: &[u8],
+        current: Option<&[u8]>,
+    ) -> (Result<Seeded, SeedError>, Change) {
+        // Read once the store holds the key (see `Kms::with_key`).
+        let now = self.clock.now();
+        let existing = match current.map(|b| record::decode(b, &self.sealer, tenant, &seed.id)) {
+            None => None,
+            Some(Err(e)) => return (Err(e.into()), Change::Keep),
+            Some(Ok(key)) => match self.age(&key, now) {
+                Ok(AgedKey::Purged) => None,
+                Ok(AgedKey::Changed(next)) => Some(*next),
+                Ok(AgedKey::Unchanged) => Some(key),
+                Err(e) => return (Err(e.into()), Change::Keep),
+            },
+        };
+        let Some(key) = existing else {
+            return match creatable(seed, now) {
+                Ok(created) => (Ok(created), Change::Put(bytes.to_vec())),
+                Err(e) => (Err(e), Change::Keep),
+            };
+        };
+        match reconcile(&key, seed, fresh, now) {
+            Ok(None) => (Ok(Seeded::Kept), Change::Keep),
+            Ok(Some(next)) => match record::encode(&next, &self.sealer) {
+                Ok(b) => (Ok(Seeded::Imported), Change::Put(b)),
+                Err(e) => (Err(e.into()), Change::Keep),
+            },
+            Err(e) => (Err(e), Change::Keep),
+        }
+    }
+}
+
+/// A record seeding wrote, and the one it replaced (`None`: it created the key).
+#[derive(Debug)]
+struct Written {
+    record: Vec<u8>,
+    before: Option<Vec<u8>>,
+}
+
+impl Written {
+    /// Puts back what was there, if the record is still the one written: a client's change
+    /// since (its acknowledged write) is never undone.
+    fn take_back(&self, current: Option<&[u8]>) -> Change {
+        if current != Some(self.record.as_slice()) {
+            return Change::Keep;
+        }
+        match &self.before {
+            Some(before) => Change::Put(before.clone()),
+            None => Change::Delete,
+        }
     }
 }
 

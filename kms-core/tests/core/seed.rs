@@ -7,7 +7,7 @@ use kms_core::{
 };
 use std::sync::Arc;
 
-use crate::support::{Fixture, fixture, fixture_over, material};
+use crate::support::{Fixture, Interloper, fixture, fixture_over, material};
 
 const ID: &str = "0d0466b0-e727-4d9c-b35d-f84bb474a37f";
 
@@ -325,4 +325,83 @@ fn asymmetric_and_hmac_keys_are_seeded_by_the_import_rules() {
         h.kms.describe_key(&h.tenant, &id()),
         Err(KmsError::KeyNotFound { .. })
     ));
+}
+
+fn payments() -> AliasName {
+    AliasName::new("alias/payments").unwrap()
+}
+
+/// Has a client point the declared alias at `other` just before the entry writes its key (its
+/// aliases were free when checked), and, if `then` is given, run it just before the next
+/// key update after that (the entry taking its key back).
+fn alias_taken_meanwhile(
+    f: &Fixture,
+    store: &Arc<Interloper>,
+    other: KeyId,
+    then: Option<Box<dyn FnOnce() + Send>>,
+) {
+    let (kms, tenant, later) = (f.kms.clone(), f.tenant.clone(), store.clone());
+    store.before_next_update(move || {
+        kms.create_alias(&tenant, &payments(), &other).unwrap();
+        if let Some(then) = then {
+            later.before_next_update(then);
+        }
+    });
+}
+
+#[test]
+fn declared_material_given_to_a_pending_key_is_taken_back_when_its_alias_is_taken_meanwhile() {
+    let store = Arc::new(Interloper::default());
+    let f = fixture_over(store.clone(), &RootKey::from_bytes([7; 32]));
+    let pending = SeedKey {
+        aliases: Vec::new(),
+        ..declared(Origin::External, SeedMaterial::Absent)
+    };
+    assert_eq!(seed(&f, &pending).unwrap(), Seeded::Created);
+    let other = f.create(KeySpec::Aes256, Origin::Generated);
+    alias_taken_meanwhile(&f, &store, other, None);
+    let key = declared(Origin::External, given(&material(1, 32), f.later(3600)));
+    assert_eq!(
+        conflict(f.kms.seed_key(&f.tenant, &key)),
+        SeedConflict::AliasTaken {
+            alias: payments(),
+            target: other
+        }
+    );
+    assert_eq!(f.describe(&id()).state, KeyStateKind::PendingImport);
+    // Once the alias is free again, the same entry applies.
+    f.kms.delete_alias(&f.tenant, &payments()).unwrap();
+    assert_eq!(seed(&f, &key).unwrap(), Seeded::Imported);
+}
+
+#[test]
+fn a_created_key_is_erased_when_its_alias_is_taken_meanwhile_unless_a_client_changed_it() {
+    let store = Arc::new(Interloper::default());
+    let f = fixture_over(store.clone(), &RootKey::from_bytes([7; 32]));
+    let other = f.create(KeySpec::Aes256, Origin::Generated);
+    let key = declared(Origin::Generated, SeedMaterial::Absent);
+    alias_taken_meanwhile(&f, &store, other, None);
+    assert!(matches!(
+        f.kms.seed_key(&f.tenant, &key),
+        Err(SeedError::Conflict(SeedConflict::AliasTaken { .. }))
+    ));
+    assert!(matches!(
+        f.kms.describe_key(&f.tenant, &id()),
+        Err(KmsError::KeyNotFound { .. })
+    ));
+
+    // A client tags the new key before the entry takes it back: the key is the client's now.
+    f.kms.delete_alias(&f.tenant, &payments()).unwrap();
+    let (kms, tenant) = (f.kms.clone(), f.tenant.clone());
+    let tag = Tags::from_pairs([("owner".to_owned(), "client".to_owned())]).unwrap();
+    alias_taken_meanwhile(
+        &f,
+        &store,
+        other,
+        Some(Box::new(move || {
+            kms.tag_key(&tenant, &id(), &tag).unwrap();
+        })),
+    );
+    assert!(f.kms.seed_key(&f.tenant, &key).is_err());
+    assert_eq!(f.describe(&id()).tags.get("owner"), Some("client"));
 }
