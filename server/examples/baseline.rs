@@ -2,7 +2,9 @@
 //! same worker count), that reads each request's body and answers it with a fixed JSON body
 //! of an Encrypt answer's size, doing nothing else. `bench/run.sh` measures it beside kmsgate
 //! at c1 and c16, so that figures from different machines and days can be read against what
-//! the framework and the kernel alone allow on the machine they came from.
+//! the framework and the kernel alone allow on the machine they came from. It does not busy
+//! poll after its answers (kmsgate does: `server/src/busy_poll.rs`), so at c1 it shows what
+//! actix-web alone allows, and kmsgate answers faster than it.
 //!
 //!     cargo build --release -p kmsgate-server --examples
 //!     target/release/examples/baseline 127.0.0.1:0
