@@ -106,6 +106,10 @@ pub struct EmulatedClock {
     /// with `state`.
     offset_ms: AtomicU64,
     state: Mutex<ClockState>,
+    /// Held across a whole move, its keeping included (a store write, milliseconds), so that
+    /// moves never interleave while `state`'s lock, which requests take to judge expiry, is
+    /// held only for moments.
+    moving: Mutex<()>,
 }
 
 impl Default for EmulatedClock {
@@ -126,6 +130,7 @@ impl EmulatedClock {
             wall,
             offset_ms: AtomicU64::new(0),
             state: Mutex::new(ClockState::default()),
+            moving: Mutex::new(()),
         }
     }
 
@@ -148,8 +153,8 @@ impl EmulatedClock {
 
     /// [`EmulatedClock::advance`], made only once `keep` (a server storing the state it
     /// persists) has accepted the state the clock will then have: if `keep` fails, the clock
-    /// stays where it was, and nobody has read the moved time. The clock's lock is held
-    /// meanwhile, so no other move interleaves.
+    /// stays where it was, and nobody has read the moved time. No other move interleaves, and
+    /// readers of the clock never wait for `keep`.
     pub fn advance_kept<E>(
         &self,
         by: Duration,
@@ -170,13 +175,18 @@ impl EmulatedClock {
         keep: impl FnOnce(&ClockState) -> Result<(), E>,
         change: impl FnOnce(&mut ClockState, Timestamp) -> Result<ClockMove, E>,
     ) -> Result<ClockMove, E> {
-        let mut state = self.lock();
-        let mut next = state.clone();
+        // Guards no data: a poisoned lock only says that another move panicked.
+        let _moving = self.moving.lock().unwrap_or_else(|p| p.into_inner());
+        let current = self.lock().clone();
+        let mut next = current.clone();
         let moved = change(&mut next, self.wall.now())?;
-        if next == *state {
+        if next == current {
             return Ok(moved);
         }
         keep(&next)?;
+        // Every change of the state is a move or a restore, both made under `moving`: the
+        // state is still `current`.
+        let mut state = self.lock();
         *state = next;
         self.publish(&state);
         Ok(moved)
@@ -268,6 +278,7 @@ impl EmulatedClock {
     /// replacing a state in use with an older one would move time back without a new
     /// generation.
     pub fn restore(&self, state: ClockState) {
+        let _moving = self.moving.lock().unwrap_or_else(|p| p.into_inner());
         let mut current = self.lock();
         *current = state;
         self.publish(&current);
