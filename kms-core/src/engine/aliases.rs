@@ -274,6 +274,27 @@ impl Kms {
         if found { Ok(()) } else { Err(not_found(name)) }
     }
 
+    /// Deletes the alias only while it names `target`: taking back an alias this process
+    /// created, without undoing a client's move of it since.
+    pub(crate) fn delete_alias_naming(
+        &self,
+        tenant: &TenantId,
+        name: &AliasName,
+        target: &KeyId,
+    ) -> Result<(), KmsError> {
+        self.store.update_alias(tenant, name, &mut |current| {
+            let names_target = current
+                .and_then(|b| AliasRecord::decode(b, &self.sealer, tenant, name).ok())
+                .is_some_and(|record| record.target == *target);
+            if names_target {
+                Change::Delete
+            } else {
+                Change::Keep
+            }
+        })?;
+        Ok(())
+    }
+
     /// The key an alias points at, if the alias exists and its key has not been purged.
     pub fn resolve_alias(&self, tenant: &TenantId, name: &AliasName) -> Result<KeyId, KmsError> {
         let bytes = self

@@ -99,9 +99,9 @@ impl fmt::Display for SeedConflict {
 impl Kms {
     /// Creates the declared key and its aliases, or checks that they exist as declared. A
     /// refusal changes nothing: aliases are checked before the key is written, and if one is
-    /// taken meanwhile, what this wrote to the key (its creation, or the declared material
-    /// given to a pending key) is taken back, unless a client changed the key since: that
-    /// change is the client's, and stays.
+    /// taken meanwhile, what this wrote (the key's creation, or the declared material given to
+    /// a pending key, and the aliases it created) is taken back, unless a client changed it
+    /// since: that change is the client's, and stays.
     pub fn seed_key(&self, tenant: &TenantId, seed: &SeedKey) -> Result<Seeded, SeedError> {
         let fresh = self.fresh_seed_key(tenant, seed)?;
         self.check_seed_aliases(tenant, seed)?;
@@ -123,7 +123,7 @@ impl Kms {
             if let Err(e) = outcome {
                 // Best effort: if the store fails here too, the next start reports it.
                 for alias in created_aliases {
-                    let _ = self.delete_alias(tenant, alias);
+                    let _ = self.delete_alias_naming(tenant, alias, &seed.id);
                 }
                 if let Some(written) = &written {
                     let _ = self

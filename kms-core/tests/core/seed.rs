@@ -2,8 +2,8 @@
 //! nothing) when the store holds another key under the id or an alias names another key.
 
 use kms_core::{
-    AliasName, Expiry, KeyId, KeySpec, KeyStateKind, KmsError, Origin, RedbStore, RootKey,
-    SecretBytes, SeedConflict, SeedError, SeedKey, SeedMaterial, Seeded, Tags,
+    AliasName, Expiry, KeyId, KeySpec, KeyStateKind, KmsError, Origin, RedbStore, Retarget,
+    RootKey, SecretBytes, SeedConflict, SeedError, SeedKey, SeedMaterial, Seeded, Tags,
 };
 use std::sync::Arc;
 
@@ -404,4 +404,45 @@ fn a_created_key_is_erased_when_its_alias_is_taken_meanwhile_unless_a_client_cha
     );
     assert!(f.kms.seed_key(&f.tenant, &key).is_err());
     assert_eq!(f.describe(&id()).tags.get("owner"), Some("client"));
+}
+
+/// An entry's second alias taken meanwhile: the first, which the entry created, is taken back,
+/// unless a client moved it in the meantime (then the move stands).
+#[test]
+fn aliases_an_entry_created_are_taken_back_unless_a_client_moved_them() {
+    let store = Arc::new(Interloper::default());
+    let f = fixture_over(store.clone(), &RootKey::from_bytes([7; 32]));
+    let other = f.create(KeySpec::Aes256, Origin::Generated);
+    let second = AliasName::new("alias/second").unwrap();
+    let key = SeedKey {
+        aliases: vec![payments(), second.clone()],
+        ..declared(Origin::Generated, SeedMaterial::Absent)
+    };
+    // Updates of the entry: its key (1), its first alias (2), then the rollback (3, 4).
+    let race = |move_first: bool| {
+        let (kms, tenant, second) = (f.kms.clone(), f.tenant.clone(), second.clone());
+        let (at_2, at_3) = (store.clone(), store.clone());
+        store.before_next_update(move || {
+            kms.create_alias(&tenant, &second, &other).unwrap();
+            at_2.before_next_update(move || {
+                at_3.before_next_update(move || {
+                    if move_first {
+                        kms.update_alias(&tenant, &payments(), &other, Retarget::AnyKey)
+                            .unwrap();
+                    }
+                });
+            });
+        });
+    };
+    race(false);
+    assert!(f.kms.seed_key(&f.tenant, &key).is_err());
+    assert!(matches!(
+        f.kms.resolve_alias(&f.tenant, &payments()),
+        Err(KmsError::AliasNotFound { .. })
+    ));
+    f.kms.delete_alias(&f.tenant, &second).unwrap();
+
+    race(true);
+    assert!(f.kms.seed_key(&f.tenant, &key).is_err());
+    assert_eq!(f.kms.resolve_alias(&f.tenant, &payments()).unwrap(), other);
 }
