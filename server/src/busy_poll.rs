@@ -35,6 +35,8 @@ pub(crate) struct BusyPoll {
     open: AtomicUsize,
     /// Worker threads whose poller has started.
     pollers: AtomicUsize,
+    /// Times a poller yielded to its runtime instead of sleeping (tests read it).
+    polls: AtomicUsize,
 }
 
 /// What one worker thread knows of its own spinning.
@@ -79,6 +81,7 @@ impl BusyPoll {
             most_connections,
             open: AtomicUsize::new(0),
             pollers: AtomicUsize::new(0),
+            polls: AtomicUsize::new(0),
         })
     }
 
@@ -98,6 +101,12 @@ impl BusyPoll {
     #[cfg(test)]
     pub(crate) fn pollers(&self) -> usize {
         self.pollers.load(Ordering::Relaxed)
+    }
+
+    /// Times the pollers have polled so far.
+    #[cfg(test)]
+    pub(crate) fn polls(&self) -> usize {
+        self.polls.load(Ordering::Relaxed)
     }
 
     fn is_on(&self) -> bool {
@@ -159,6 +168,7 @@ async fn poll(policy: Arc<BusyPoll>, worker: Rc<Worker>) {
     loop {
         worker.wake.notified().await;
         while policy.keeps_polling(worker.last_answer.get(), Instant::now()) {
+            policy.polls.fetch_add(1, Ordering::Relaxed);
             actix_web::rt::task::yield_now().await;
         }
     }

@@ -1091,8 +1091,8 @@ mod tests {
 
     /// Busy polling changes when a worker sleeps, never what it answers: quick requests (on
     /// the worker) and slow ones (on the blocking pool) alternate on one keep-alive
-    /// connection while the workers poll, connections are counted until they close, and a
-    /// graceful stop ends the pollers with their workers.
+    /// connection while the workers poll, the pollers sleep once the window has passed,
+    /// connections are counted until they close, and the server still stops gracefully.
     #[test]
     fn busy_polling_workers_answer_everything_and_stop_with_the_server() {
         use std::io::{BufRead, BufReader, Read, Write};
@@ -1134,7 +1134,14 @@ mod tests {
             assert_eq!(body, expected, "request {i}");
         }
         assert_eq!(slow.started(), 5);
-        assert!(polling.pollers() >= 1, "the answering worker polls");
+        assert!(polling.pollers() >= 1, "the answering worker has a poller");
+        assert!(polling.polls() > 0, "it polled after answering");
+        // The window (1 ms) passes with nothing to answer: the pollers go back to sleep.
+        wait_until("the pollers sleep", || {
+            let before = polling.polls();
+            std::thread::sleep(Duration::from_millis(20));
+            polling.polls() == before
+        });
         assert_eq!(polling.open_connections(), 1);
         drop((writer, reader));
         wait_until("the connection is dropped", || {
