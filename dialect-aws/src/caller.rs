@@ -57,7 +57,8 @@ impl Caller {
         }
     }
 
-    fn arn(&self, resource: &str) -> String {
+    /// The ARN of `resource` (`key/…`, `alias/…`) in the caller's account and region.
+    pub(crate) fn arn(&self, resource: &str) -> String {
         format!(
             "arn:{}:kms:{}:{}:{resource}",
             self.partition(),

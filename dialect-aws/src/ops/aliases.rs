@@ -4,11 +4,25 @@ use kms_core::{AliasName, Retarget};
 use serde_json::{Value, json};
 
 use super::{Ctx, epoch, invalid_marker, name_marker, page_size, parse_name_marker};
-use crate::error::{AwsError, KeyNamer};
+use crate::error::{AwsError, ErrorCode, KeyNamer};
 use crate::input::Input;
 use crate::key_ref::{Accepts, parse_alias_name};
 
-fn alias_member(input: &Input) -> Result<AliasName, AwsError> {
+/// What an alias operation does with the alias it names, which decides how it refuses a name
+/// no alias can have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Named {
+    /// CreateAlias: the name is being given, and its model lists InvalidAliasNameException.
+    New,
+    /// UpdateAlias, DeleteAlias: the name must already be an alias's.
+    Existing,
+}
+
+/// What AWS answers a CreateAlias whose name lacks the prefix (recorded against AWS in
+/// LocalStack's validated snapshot `test_kms.py::TestKMS::test_create_alias`).
+const NO_PREFIX: &str = "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html";
+
+fn alias_member(ctx: &Ctx<'_>, input: &Input, named: Named) -> Result<AliasName, AwsError> {
     let text = input.required_string("AliasName", 1..=256)?;
     if !text
         .bytes()
@@ -20,11 +34,24 @@ fn alias_member(input: &Input) -> Result<AliasName, AwsError> {
             "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$",
         ));
     }
-    parse_alias_name(&text)
+    if !text.starts_with("alias/") {
+        return Err(AwsError::new(ErrorCode::ValidationException, NO_PREFIX));
+    }
+    match (parse_alias_name(&text), named) {
+        (Ok(name), _) => Ok(name),
+        (Err(invalid), Named::New) => Err(invalid),
+        // UpdateAlias and DeleteAlias list no InvalidAliasNameException. A name no alias can
+        // have (the reserved alias/aws/ prefix: kmsgate has no AWS managed keys; a ':')
+        // names no alias, which both answer NotFoundException for (inferred).
+        (Err(_), Named::Existing) => Err(AwsError::new(
+            ErrorCode::NotFoundException,
+            format!("Alias {} is not found.", ctx.caller.arn(&text)),
+        )),
+    }
 }
 
 pub(super) fn create_alias(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
-    let name = alias_member(input)?;
+    let name = alias_member(ctx, input, Named::New)?;
     let target = ctx.key(input, "TargetKeyId", Accepts::KeyOnly)?;
     ctx.kms
         .create_alias(&ctx.caller.tenant, &name, &target)
@@ -33,7 +60,7 @@ pub(super) fn create_alias(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>
 }
 
 pub(super) fn update_alias(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
-    let name = alias_member(input)?;
+    let name = alias_member(ctx, input, Named::Existing)?;
     let target = ctx.key(input, "TargetKeyId", Accepts::KeyOnly)?;
     ctx.kms
         .update_alias(
@@ -49,7 +76,7 @@ pub(super) fn update_alias(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>
 }
 
 pub(super) fn delete_alias(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
-    let name = alias_member(input)?;
+    let name = alias_member(ctx, input, Named::Existing)?;
     ctx.kms
         .delete_alias(&ctx.caller.tenant, &name)
         .map_err(|e| ctx.core(e))?;

@@ -118,11 +118,46 @@ fn aliases_name_keys_wherever_aws_accepts_them() {
         json!({ "AliasName": "alias/aws/s3", "TargetKeyId": k2 }),
         "InvalidAliasNameException",
     );
-    h.err(
+    // As AWS answers it (LocalStack's snapshot recorded against AWS).
+    let no_prefix = h.err(
         "CreateAlias",
         json!({ "AliasName": "app", "TargetKeyId": k2 }),
+        "ValidationException",
+    );
+    assert_eq!(
+        no_prefix["message"],
+        "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html"
+    );
+    h.err(
+        "CreateAlias",
+        json!({ "AliasName": "alias/a:b", "TargetKeyId": k2 }),
         "InvalidAliasNameException",
     );
+    // UpdateAlias and DeleteAlias list no InvalidAliasNameException: a name no alias can
+    // have names no alias.
+    for name in ["alias/aws/s3", "alias/a:b", "alias/"] {
+        let gone = h.err(
+            "DeleteAlias",
+            json!({ "AliasName": name }),
+            "NotFoundException",
+        );
+        assert_eq!(
+            gone["message"],
+            format!("Alias arn:aws:kms:us-east-1:000000000000:{name} is not found.")
+        );
+        h.err(
+            "UpdateAlias",
+            json!({ "AliasName": name, "TargetKeyId": k2 }),
+            "NotFoundException",
+        );
+    }
+    for op in ["DeleteAlias", "UpdateAlias"] {
+        h.err(
+            op,
+            json!({ "AliasName": "app", "TargetKeyId": k2 }),
+            "ValidationException",
+        );
+    }
     h.err(
         "CreateAlias",
         json!({ "AliasName": "alias/a b", "TargetKeyId": k2 }),

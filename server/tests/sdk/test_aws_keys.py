@@ -170,11 +170,31 @@ def test_aliases(kms, account):
     assert describe(kms, k1)["KeyState"] == "Enabled"
 
 
-@pytest.mark.parametrize("name", ["alias/aws/mine", "alias/aws/s3", "no-prefix", "alias/bad name"])
-def test_invalid_alias_names(kms, name):
+@pytest.mark.parametrize("name,code", [
+    ("alias/aws/mine", "InvalidAliasNameException"),
+    ("alias/aws/s3", "InvalidAliasNameException"),
+    ("alias/a:b", "InvalidAliasNameException"),
+    # As AWS answers a name without the prefix (LocalStack's snapshot recorded against AWS).
+    ("no-prefix", "ValidationException"),
+    ("alias/bad name", "ValidationException"),
+])
+def test_invalid_alias_names(kms, name, code):
     key_id = kms.create_key()["KeyMetadata"]["KeyId"]
-    with raises_code("InvalidAliasNameException", "ValidationException"):
+    with raises_code(code):
         kms.create_alias(AliasName=name, TargetKeyId=key_id)
+
+
+@pytest.mark.parametrize("name,code", [
+    ("alias/aws/s3", "NotFoundException"),
+    ("alias/a:b", "NotFoundException"),
+    ("no-prefix", "ValidationException"),
+])
+def test_update_and_delete_refuse_impossible_alias_names_with_codes_their_models_list(kms, name, code):
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    with raises_code(code):
+        kms.update_alias(AliasName=name, TargetKeyId=key_id)
+    with raises_code(code):
+        kms.delete_alias(AliasName=name)
 
 
 def test_reserved_alias_prefix_is_invalid_alias_name(kms):
