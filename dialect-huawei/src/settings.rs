@@ -196,6 +196,8 @@ impl DialectSettings for Settings {
     const SECTION: &'static str = "huawei";
     const CASE_KEPT_MAPS: &'static [&'static [&'static str]] =
         &[&["credentials"], &["users"], &["static_tokens"]];
+    // A static token is the key of its entry.
+    const SECRET_KEYED_MAPS: &'static [&'static [&'static str]] = &[&["static_tokens"]];
     type Invalid = InvalidSettings;
 
     fn validate(&self) -> Result<(), InvalidSettings> {

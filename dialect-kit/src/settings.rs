@@ -19,6 +19,10 @@ pub trait DialectSettings:
     /// right after one of these paths, which it otherwise lower-cases.
     const CASE_KEPT_MAPS: &'static [&'static [&'static str]];
 
+    /// Those of [`DialectSettings::CASE_KEPT_MAPS`] whose keys are secrets (a token that is
+    /// its own credential): messages about such a setting name the map, never the key.
+    const SECRET_KEYED_MAPS: &'static [&'static [&'static str]] = &[];
+
     /// Why values that each parsed cannot work together; its message names the settings by
     /// their full path (`aws.strict_auth`).
     type Invalid: std::error::Error + Send + Sync + 'static;

@@ -100,6 +100,34 @@ pub(crate) fn shown_name(name: &str) -> String {
     elided(name, keep)
 }
 
+/// A dotted setting path (`huawei.static_tokens.<token>`, as the configuration parser names
+/// a value in its errors) as messages show it: up to the key of a map whose keys are secrets.
+pub(crate) fn shown_path(path: &str) -> String {
+    let segments: Vec<&str> = path.split('.').collect();
+    let secret_key = |i: usize| {
+        secret_keyed_maps().any(|(section, map)| {
+            map.len() + 1 == i
+                && std::iter::once(&section)
+                    .chain(map.iter())
+                    .zip(&segments)
+                    .all(|(want, got)| got.eq_ignore_ascii_case(want))
+        })
+    };
+    match (0..segments.len()).find(|&i| secret_key(i)) {
+        Some(keep) => format!("{}.…", segments[..keep].join(".")),
+        None => path.to_owned(),
+    }
+}
+
+fn secret_keyed_maps() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
+    fn of<S: DialectSettings>() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
+        S::SECRET_KEYED_MAPS.iter().map(|path| (S::SECTION, *path))
+    }
+    of::<dialect_aws::Settings>()
+        .chain(of::<dialect_tencent::Settings>())
+        .chain(of::<dialect_huawei::Settings>())
+}
+
 fn valid_segment(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()

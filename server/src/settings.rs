@@ -269,8 +269,29 @@ pub enum SettingsError {
 
 impl From<config::ConfigError> for SettingsError {
     fn from(e: config::ConfigError) -> Self {
-        SettingsError::Source(crate::redact::values_hidden(&e.to_string()))
+        let message = crate::redact::values_hidden(&e.to_string());
+        SettingsError::Source(map_keys_hidden(&message))
     }
+}
+
+/// `message` with the setting paths it quotes (`` for key `huawei.static_tokens.<token>` ``)
+/// cut before any map key: the key of `static_tokens` is the token itself.
+fn map_keys_hidden(message: &str) -> String {
+    const OPEN: &str = "key `";
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find(OPEN) {
+        let (before, after) = rest.split_at(at + OPEN.len());
+        out.push_str(before);
+        let Some(end) = after.find('`') else {
+            rest = after;
+            break;
+        };
+        out.push_str(&crate::env_source::shown_path(&after[..end]));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Settings that parsed but cannot work.
@@ -295,6 +316,10 @@ pub enum Unusable {
         "admin.token starts or ends with whitespace (a newline from a file?), which no Authorization header carries: remove it"
     )]
     PaddedAdminToken,
+    #[error(
+        "admin.token holds characters other than visible ASCII and spaces, which no Authorization header a client sends can carry: choose another"
+    )]
+    UnsendableAdminToken,
     #[error(transparent)]
     Store(#[from] StoreUnusable),
     /// A dialect's section, in the dialect's own words.
@@ -413,6 +438,15 @@ impl Settings {
             .is_some_and(|t| t.trim() != t.as_str())
         {
             return Err(Unusable::PaddedAdminToken);
+        }
+        // A header value clients send (and actix reads as text) is visible ASCII and spaces.
+        if self
+            .admin
+            .token
+            .as_ref()
+            .is_some_and(|t| !t.bytes().all(|b| b == b' ' || b.is_ascii_graphic()))
+        {
+            return Err(Unusable::UnsendableAdminToken);
         }
         let (store, _) = self.store_choice()?;
         if matches!(store, StoreChoice::Redb(_)) && self.data_dir.as_os_str().is_empty() {
@@ -643,6 +677,14 @@ mod tests {
         let e = error_of(None, &[("KMSGATE_ADMIN__TOKEN", "s3cret\n")]);
         assert!(e.contains("admin.token") && e.contains("whitespace"), "{e}");
         assert!(!e.contains("s3cret"), "{e}");
+        for unsendable in ["clé-s3cret", "tab\tin-s3cret"] {
+            let e = error_of(None, &[("KMSGATE_ADMIN__TOKEN", unsendable)]);
+            assert!(
+                e.contains("admin.token") && e.contains("visible ASCII"),
+                "{e}"
+            );
+            assert!(!e.contains("s3cret"), "{e}");
+        }
     }
 
     const HEX_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
@@ -985,6 +1027,21 @@ mod tests {
             &[],
         );
         assert!(e.contains("project id"), "{e}");
+        // A static token is its map's key: a bad value names the map, never the token.
+        for (file, vars) in [
+            (
+                Some("[huawei.static_tokens]\nMIIsecretTok = \"bad id\"\n"),
+                vec![],
+            ),
+            (
+                None,
+                vec![("KMSGATE_HUAWEI__STATIC_TOKENS__MIIsecretTok", "bad id")],
+            ),
+        ] {
+            let e = error_of(file, &vars);
+            assert!(!e.contains("MIIsecretTok"), "{e}");
+            assert!(e.contains("huawei.static_tokens"), "{e}");
+        }
         let e = error_of(
             Some("[huawei.credentials.AK]\nsecret_key = \"s\"\nprojects = [\"a b\"]\n"),
             &[],
