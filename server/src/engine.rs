@@ -466,79 +466,15 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
-    use kms_core::store::Change;
     use kms_core::wrapping::PoolTargets;
-    use kms_core::{AliasName, ClearReport, KeyId};
 
     use super::*;
-
-    /// A memory store whose metadata cannot be written.
-    #[derive(Debug, Default)]
-    struct MetaRefused(MemoryStore);
-
-    impl KeyStore for MetaRefused {
-        fn get(&self, t: &TenantId, id: &KeyId) -> Result<Option<Vec<u8>>, StoreError> {
-            self.0.get(t, id)
-        }
-        fn update(
-            &self,
-            t: &TenantId,
-            id: &KeyId,
-            decide: &mut dyn FnMut(Option<&[u8]>) -> Change,
-        ) -> Result<(), StoreError> {
-            self.0.update(t, id, decide)
-        }
-        fn list(
-            &self,
-            t: &TenantId,
-            after: Option<&KeyId>,
-            limit: usize,
-        ) -> Result<Vec<(KeyId, Vec<u8>)>, StoreError> {
-            self.0.list(t, after, limit)
-        }
-        fn all_keys(&self) -> Result<Vec<(TenantId, KeyId)>, StoreError> {
-            self.0.all_keys()
-        }
-        fn all_aliases(&self) -> Result<Vec<(TenantId, AliasName)>, StoreError> {
-            self.0.all_aliases()
-        }
-        fn get_alias(&self, t: &TenantId, n: &AliasName) -> Result<Option<Vec<u8>>, StoreError> {
-            self.0.get_alias(t, n)
-        }
-        fn update_alias(
-            &self,
-            t: &TenantId,
-            n: &AliasName,
-            decide: &mut dyn FnMut(Option<&[u8]>) -> Change,
-        ) -> Result<(), StoreError> {
-            self.0.update_alias(t, n, decide)
-        }
-        fn list_aliases(
-            &self,
-            t: &TenantId,
-            after: Option<&AliasName>,
-            limit: usize,
-        ) -> Result<Vec<(AliasName, Vec<u8>)>, StoreError> {
-            self.0.list_aliases(t, after, limit)
-        }
-        fn flush(&self) -> Result<(), StoreError> {
-            self.0.flush()
-        }
-        fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-            self.0.get_meta(name)
-        }
-        fn put_meta(&self, _: &str, _: &[u8]) -> Result<(), StoreError> {
-            Err(StoreError::new("test", std::io::Error::other("disk full")))
-        }
-        fn clear(&self, t: Option<&TenantId>) -> Result<ClearReport, StoreError> {
-            self.0.clear(t)
-        }
-    }
+    use crate::faulty_store::FaultyStore;
 
     #[test]
     fn a_clock_move_that_cannot_be_stored_leaves_the_clock_where_it_was() {
         let clock = Arc::new(EmulatedClock::new());
-        let store = Arc::new(MetaRefused::default());
+        let store = Arc::new(FaultyStore::refusing_meta());
         let kms = Kms::builder(store, &RootKey::from_bytes([7; 32]))
             .clock(Arc::clone(&clock) as Arc<dyn Clock>)
             .build();

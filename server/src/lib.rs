@@ -15,6 +15,8 @@ mod controls;
 mod dialect;
 mod engine;
 mod env_source;
+#[cfg(test)]
+mod faulty_store;
 mod http_bridge;
 mod known_settings;
 mod listener;

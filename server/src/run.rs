@@ -76,7 +76,8 @@ fn run(kinds: &[DialectKind], config: Option<&Path>, overrides: &Overrides) -> E
     }
     let Prepared { engine, listeners } = match prepare(&settings, kinds, overrides.reset) {
         Ok(p) => p,
-        Err(e @ StartFailure::Seed { .. }) => return fail(INVALID_CONFIGURATION, &e),
+        // The file's fault is the configuration's; the store failing is the runtime's.
+        Err(e @ StartFailure::Seed { store: false, .. }) => return fail(INVALID_CONFIGURATION, &e),
         Err(e) => return fail(RUNTIME_FAILURE, &e),
     };
     let served = actix_web::rt::System::new().block_on(async move {
@@ -111,7 +112,12 @@ pub enum StartFailure {
     /// The seed file could not be read, or declares keys that cannot be or that contradict
     /// the store; nothing was served.
     #[error("seed file {file}: {message}")]
-    Seed { file: String, message: String },
+    Seed {
+        file: String,
+        message: String,
+        /// The store failed, not the file.
+        store: bool,
+    },
 }
 
 /// An engine and its bound, not yet serving, listeners.
@@ -176,6 +182,7 @@ pub(crate) fn prepare(
         return Err(StartFailure::Seed {
             file: file.display().to_string(),
             message: failure.to_string(),
+            store: matches!(failure, SeedFailure::Store { .. }),
         });
     }
     let metrics = Metrics::new().map_err(|e| StartFailure::Engine(Box::new(e)))?;

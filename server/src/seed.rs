@@ -116,6 +116,17 @@ impl fmt::Display for Place {
     }
 }
 
+/// What a store failure adds when entries before it were written.
+fn applied_note(applied: usize) -> String {
+    if applied == 0 {
+        String::new()
+    } else {
+        format!(
+            " (the {applied} entries before this one were applied; applying the document again applies the rest)"
+        )
+    }
+}
+
 fn section_name(kind: DialectKind) -> &'static str {
     match kind {
         DialectKind::Aws => "aws",
@@ -124,7 +135,8 @@ fn section_name(kind: DialectKind) -> &'static str {
     }
 }
 
-/// Why a seed document was not applied; nothing of it was written unless `partial`.
+/// Why a seed document was not applied; nothing of it was written, except as `Store` and
+/// `PartlyApplied` say.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum SeedFailure {
     #[error("cannot read the seed file {0}: {1}")]
@@ -138,11 +150,16 @@ pub(crate) enum SeedFailure {
     /// An entry that contradicts the store (another key under its id, an alias taken).
     #[error("{place}: {message}")]
     Conflict { place: Place, message: String },
-    /// The store failed while applying; entries before `place` may have been written.
-    #[error("{place}: {message}")]
-    Store { place: Place, message: String },
+    /// The store failed; the `applied` entries before `place` were written.
+    #[error("{place}: {message}{}", applied_note(*applied))]
+    Store {
+        place: Place,
+        message: String,
+        applied: usize,
+    },
     /// The store changed between the check and the write (a client's request took an alias
-    /// or an id meanwhile): the `applied` entries before `place` were written.
+    /// or an id, or changed a key, meanwhile) after the `applied` entries before `place` were
+    /// written (with none written, the entry's own refusal is the answer).
     #[error(
         "{place}: {message} (the store changed while the document was applied: the {applied} entries before this one were applied; applying the document again applies or refuses the rest)"
     )]
@@ -387,13 +404,25 @@ pub(crate) fn apply(kms: &Kms, planned: &[Planned]) -> Result<SeedReport, SeedFa
     }
     let mut report = SeedReport::default();
     for p in planned {
+        let applied = report.outcomes.len();
         let outcome = kms
             .seed_key(&p.tenant, &p.key)
             .map_err(|e| match failure(&p.place, e) {
-                SeedFailure::Conflict { place, message } => SeedFailure::PartlyApplied {
+                // The entry passed its check, so the store (or the clock) changed since.
+                SeedFailure::Conflict { place, message }
+                | SeedFailure::Entry { place, message }
+                    if applied > 0 =>
+                {
+                    SeedFailure::PartlyApplied {
+                        place,
+                        message,
+                        applied,
+                    }
+                }
+                SeedFailure::Store { place, message, .. } => SeedFailure::Store {
                     place,
                     message,
-                    applied: report.outcomes.len(),
+                    applied,
                 },
                 other => other,
             })?;
@@ -412,11 +441,116 @@ fn failure(place: &Place, e: SeedError) -> SeedFailure {
         SeedError::Kms(kms_core::KmsError::Internal(e)) => SeedFailure::Store {
             place,
             message: e.to_string(),
+            applied: 0,
         },
         // Everything else is the entry's own fault (material length, expiry).
         SeedError::Kms(e) => SeedFailure::Entry {
             place,
             message: e.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use kms_core::{
+        Clock, Expiry, KeySpec, ManualClock, Origin, RootKey, SecretBytes, SeedMaterial, Tags,
+        Timestamp,
+    };
+
+    use super::*;
+    use crate::faulty_store::{FaultyStore, disk_full};
+
+    const START: Timestamp = Timestamp::from_secs(1_700_000_000);
+
+    fn entry(index: usize, material: SeedMaterial, origin: Origin) -> Planned {
+        let id = format!("0d0466b0-e727-4d9c-b35d-f84bb474a3{index:02}");
+        Planned {
+            place: Place {
+                kind: DialectKind::Aws,
+                index,
+                line: None,
+            },
+            tenant: TenantId::new("aws/111122223333/us-east-1").unwrap(),
+            key: SeedKey {
+                id: id.parse().unwrap(),
+                spec: KeySpec::Aes256,
+                origin,
+                description: String::new(),
+                tags: Tags::new(),
+                material,
+                enabled: true,
+                aliases: Vec::new(),
+            },
+        }
+    }
+
+    fn engine(store: &Arc<FaultyStore>) -> (Kms, Arc<ManualClock>) {
+        let clock = Arc::new(ManualClock::new(START));
+        let kms = Kms::builder(store.clone(), &RootKey::from_bytes([3; 32]))
+            .clock(clock.clone() as Arc<dyn Clock>)
+            .build();
+        (kms, clock)
+    }
+
+    #[test]
+    fn a_store_failure_after_some_entries_says_how_many_were_applied() {
+        let store = Arc::new(FaultyStore::default());
+        let (kms, _) = engine(&store);
+        store.on_update(|n| if n >= 2 { Err(disk_full()) } else { Ok(()) });
+        let entries = [
+            entry(0, SeedMaterial::Absent, Origin::Generated),
+            entry(1, SeedMaterial::Absent, Origin::Generated),
+        ];
+        let failure = apply(&kms, &entries).err().unwrap();
+        assert!(
+            matches!(failure, SeedFailure::Store { applied: 1, .. }),
+            "{failure:?}"
+        );
+        assert!(
+            failure
+                .to_string()
+                .contains("the 1 entries before this one were applied"),
+            "{failure}"
+        );
+    }
+
+    /// An entry whose material expires between the check and its write: refused as it is
+    /// written. After an applied entry, the answer says so; as the first, nothing was written
+    /// and the entry's own refusal is the answer.
+    #[test]
+    fn an_entry_refused_at_its_write_says_whether_others_were_applied() {
+        let expiring = || SeedMaterial::Given {
+            secret: SecretBytes::from(vec![5; 32]),
+            expiry: Expiry::At(START.saturating_add(Duration::from_secs(5))),
+        };
+        for (first, expected_applied) in [(false, 1), (true, 0)] {
+            let store = Arc::new(FaultyStore::default());
+            let (kms, clock) = engine(&store);
+            let refused_at = if first { 1 } else { 2 };
+            let moved = clock.clone();
+            store.on_update(move |n| {
+                if n == refused_at {
+                    moved.advance(Duration::from_secs(10));
+                }
+                Ok(())
+            });
+            let mut entries = vec![
+                entry(0, SeedMaterial::Absent, Origin::Generated),
+                entry(1, expiring(), Origin::External),
+            ];
+            if first {
+                entries.reverse();
+            }
+            let failure = apply(&kms, &entries).err().unwrap();
+            match (&failure, expected_applied) {
+                (SeedFailure::PartlyApplied { applied, .. }, 1) => assert_eq!(*applied, 1),
+                (SeedFailure::Entry { .. }, 0) => {}
+                _ => panic!("{failure:?}"),
+            }
+        }
     }
 }
