@@ -104,7 +104,7 @@ pub(crate) fn run(
         None => args.public_key.clone().into_bytes(),
     };
     let key = PublicKey::parse(&key_bytes).map_err(WrapFailure::PublicKey)?;
-    let material = material(args)?;
+    let (material, keep_in) = material(args)?;
     if ![16, 32].contains(&material.len()) {
         // Kept, not refused: users test the clouds' refusals too.
         let _ = writeln!(
@@ -114,6 +114,13 @@ pub(crate) fn run(
         );
     }
     let wrapped = byok_wrap::wrap(&key, args.algorithm, &material, args.sm2_format)?;
+    // Random material is kept only once it is wrapped: a wrap that fails (a key that does not
+    // fit the algorithm) leaves no file behind to refuse the next attempt. Kept before the
+    // output is written: wrapped material without the plaintext could never be imported again.
+    if let Some(path) = keep_in {
+        write_private_new(path, &material)
+            .map_err(|e| WrapFailure::Write(path.display().to_string(), e))?;
+    }
     let output = match args.format {
         Format::Base64 => format!("{}\n", STANDARD.encode(&wrapped)).into_bytes(),
         Format::Raw => wrapped,
@@ -145,7 +152,8 @@ fn write_private_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.sync_all()
 }
 
-fn material(args: &WrapArgs) -> Result<Vec<u8>, WrapFailure> {
+/// The material, and for random material the file to keep it in.
+fn material(args: &WrapArgs) -> Result<(Vec<u8>, Option<&Path>), WrapFailure> {
     let bad = |why: String| WrapFailure::Material(why);
     // The value itself is never echoed: a mistyped hex: or base64: value is nearly key
     // material.
@@ -158,8 +166,8 @@ fn material(args: &WrapArgs) -> Result<Vec<u8>, WrapFailure> {
         ));
     }
     match source {
-        MaterialSource::File(path) => read(&path),
-        MaterialSource::Bytes(bytes) => Ok(bytes),
+        MaterialSource::File(path) => Ok((read(&path)?, None)),
+        MaterialSource::Bytes(bytes) => Ok((bytes, None)),
         MaterialSource::Random(n) => {
             let out = args.material_out.as_ref().ok_or_else(|| {
                 bad(
@@ -168,12 +176,18 @@ fn material(args: &WrapArgs) -> Result<Vec<u8>, WrapFailure> {
                 )
             })?;
             let mut material = vec![0u8; n];
+            // Refused up front when the file exists, before any work; `write_private_new`
+            // still refuses one that appears meanwhile.
+            if out.exists() {
+                return Err(WrapFailure::Write(
+                    out.display().to_string(),
+                    std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+                ));
+            }
             OsRng
                 .try_fill_bytes(&mut material)
                 .map_err(|e| bad(format!("the system random number generator failed: {e}")))?;
-            write_private_new(out, &material)
-                .map_err(|e| WrapFailure::Write(out.display().to_string(), e))?;
-            Ok(material)
+            Ok((material, Some(out.as_path())))
         }
     }
 }

@@ -151,6 +151,22 @@ fn misuse_is_a_clear_error() {
         assert!(refused.stdout.is_empty(), "{refused:?}");
     }
     assert_eq!(std::fs::read(&existing).unwrap(), b"earlier material");
+    // A wrap that fails (an SM2 key for an RSA algorithm) keeps no material: nothing is
+    // left behind to refuse the corrected command.
+    let fresh = dir.path().join("fresh.bin");
+    let fresh_arg = fresh.display().to_string();
+    let misfit = wrap(&[
+        "--algorithm",
+        "RSAES_OAEP_SHA_256",
+        "--public-key",
+        sm2_key,
+        "--material",
+        "random:32",
+        "--material-out",
+        &fresh_arg,
+    ]);
+    assert_eq!(misfit.code, Some(1), "{misfit:?}");
+    assert!(!fresh.exists(), "material kept for a failed wrap");
     let unknown = wrap(&[
         "--algorithm",
         "RSA_OAEP",
