@@ -9,6 +9,10 @@
 //! one such interval in the order their buffers are visited (each carries its timestamp);
 //! dropping the [`LogGuard`] (at exit) writes what is still buffered. A process killed
 //! outright loses at most that much of its log, never anything else.
+//!
+//! Should stderr stop taking lines (a pipe nobody reads), a thread's buffer stops growing at
+//! [`HOLD_AT_MOST`]: further lines are dropped, counted, and reported on stderr once it takes
+//! lines again, rather than the process's memory growing with every request.
 
 use std::cell::RefCell;
 use std::io::{self, Write};
@@ -23,6 +27,8 @@ use tracing_subscriber::fmt::MakeWriter;
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// A thread buffer this large asks for a write at once rather than at the next tick.
 const FLUSH_AT: usize = 64 * 1024;
+/// A thread buffer this large takes no new line until stderr takes what it holds.
+const HOLD_AT_MOST: usize = 8 << 20;
 
 type Lines = Arc<Mutex<Vec<u8>>>;
 
@@ -32,7 +38,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shared {
     /// Every thread's buffer.
     buffers: Mutex<Vec<Lines>>,
@@ -41,6 +47,9 @@ struct Shared {
     /// `stopping`, readable by every line without taking that lock.
     stopped: AtomicBool,
     wake: Condvar,
+    /// Lines dropped because their thread's buffer held `hold_at_most` bytes.
+    dropped: AtomicUsize,
+    hold_at_most: usize,
 }
 
 impl Shared {
@@ -93,7 +102,21 @@ pub(crate) struct LogGuard {
 /// A writer over `out` and the guard that keeps its thread going. Should the thread not
 /// start, lines are written directly instead (slower, never lost).
 pub(crate) fn batch_writer<W: Write + Send + 'static>(out: W) -> (BatchWriter, LogGuard) {
-    let shared = Arc::new(Shared::default());
+    batch_writer_holding(out, HOLD_AT_MOST)
+}
+
+fn batch_writer_holding<W: Write + Send + 'static>(
+    out: W,
+    hold_at_most: usize,
+) -> (BatchWriter, LogGuard) {
+    let shared = Arc::new(Shared {
+        buffers: Mutex::default(),
+        stopping: Mutex::default(),
+        stopped: AtomicBool::default(),
+        wake: Condvar::default(),
+        dropped: AtomicUsize::default(),
+        hold_at_most,
+    });
     let worker = Arc::clone(&shared);
     let thread = std::thread::Builder::new()
         .name("kmsgate-log".into())
@@ -127,6 +150,14 @@ fn write_loop<W: Write>(shared: &Shared, mut out: W) {
             let _ = out.write_all(&pending);
             let _ = out.flush();
         }
+        let dropped = shared.dropped.swap(0, Ordering::AcqRel);
+        if dropped > 0 {
+            let _ = writeln!(
+                out,
+                "kmsgate: {dropped} log lines dropped: stderr was not taking them (is anything reading it?)"
+            );
+            let _ = out.flush();
+        }
         if stopping {
             return;
         }
@@ -157,6 +188,14 @@ impl BatchWriter {
         });
         let len = {
             let mut lines = lock(&buffer);
+            // Full, and between lines: this line goes. (A line already begun is finished, so
+            // lines are dropped whole.)
+            if lines.len() >= self.shared.hold_at_most && lines.last().is_none_or(|b| *b == b'\n') {
+                if bytes.ends_with(b"\n") {
+                    self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+                return;
+            }
             lines.extend_from_slice(bytes);
             lines.len()
         };
@@ -209,6 +248,66 @@ mod tests {
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
         }
+    }
+
+    /// An output that takes nothing until `open` is set.
+    #[derive(Clone, Default)]
+    struct Stuck {
+        sink: Sink,
+        open: Arc<(Mutex<bool>, Condvar)>,
+    }
+
+    impl Write for Stuck {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            let (open, opened) = &*self.open;
+            let mut is_open = open.lock().unwrap();
+            while !*is_open {
+                is_open = opened.wait(is_open).unwrap();
+            }
+            self.sink.write(bytes)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_stuck_output_bounds_the_buffers_and_the_dropped_lines_are_reported() {
+        let stuck = Stuck::default();
+        let (writer, guard) = batch_writer_holding(stuck.clone(), 1024);
+        // The first line reaches the writer thread, which then waits on the output.
+        writeln!(writer.make_writer(), "first").unwrap();
+        let give_up = std::time::Instant::now() + Duration::from_secs(10);
+        while !lock(&writer.shared.buffers)
+            .iter()
+            .all(|b| lock(b).is_empty())
+        {
+            assert!(std::time::Instant::now() < give_up, "never drained");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        for i in 0..1_000 {
+            writeln!(writer.make_writer(), "line {i:04} of a log nobody reads").unwrap();
+        }
+        let held: usize = lock(&writer.shared.buffers)
+            .iter()
+            .map(|b| lock(b).len())
+            .sum();
+        assert!(held < 1024 + 64, "{held} bytes held");
+        let (open, opened) = &*stuck.open;
+        *open.lock().unwrap() = true;
+        opened.notify_all();
+        drop(guard);
+        let text = String::from_utf8(stuck.sink.0.lock().unwrap().clone()).unwrap();
+        let kept = text.lines().filter(|l| l.starts_with("line ")).count();
+        assert!(kept > 0 && kept < 1_000, "{kept} lines kept");
+        assert!(
+            text.contains(&format!("kmsgate: {} log lines dropped", 1_000 - kept)),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .all(|l| l == "first" || l.starts_with("line ") || l.starts_with("kmsgate: "))
+        );
     }
 
     #[test]
