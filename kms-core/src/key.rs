@@ -295,6 +295,12 @@ impl Key {
         now: Timestamp,
     ) -> Result<Key, KmsError> {
         self.check_import(policy, claim, options.rotation)?;
+        if matches!(claim, MaterialClaim::New) && self.materials_full() {
+            return Err(KmsError::RotationLimit {
+                key_id: self.id,
+                done: self.rotations_on_demand(),
+            });
+        }
         // Accepted for another spec: only a declared (seeded) id reused for another key.
         if material.spec() != self.spec {
             return Err(KmsError::MaterialNotForSpec {
@@ -339,20 +345,19 @@ impl Key {
         fresh: &mut dyn FnMut(Timestamp) -> Result<Entry, KmsError>,
     ) -> Result<Key, KmsError> {
         self.require_rotatable()?;
-        let on_demand: Vec<Timestamp> = self
-            .material_infos()
-            .iter()
-            .filter_map(|m| m.rotation.filter(|r| r.kind == RotationType::OnDemand))
-            .map(|r| r.at)
-            .collect();
+        let on_demand = self.on_demand_rotations();
         let done = on_demand.len();
-        if !rules.allows(done) || self.materials_full() {
+        // A pending material only moves up: the rotation adds nothing then.
+        let adds = self.state.materials().is_none_or(|m| m.pending.is_none());
+        if !rules.allows(done) || (adds && self.materials_full()) {
             return Err(KmsError::RotationLimit {
                 key_id: self.id,
                 done,
             });
         }
         if rules.needs_schedule && !self.rotation_status()?.enabled {
+            // A key pending deletion has its schedule suspended: its state is the reason.
+            self.permit_attribute_change()?;
             return Err(KmsError::RotationNotEnabled { key_id: self.id });
         }
         let fresh = match self.origin {
@@ -364,7 +369,9 @@ impl Key {
             kind: RotationType::OnDemand,
         };
         let next = self.with_state(self.state.rotate(fresh, rotation))?;
-        let last = on_demand.iter().max();
+        // A rotation that lies ahead of now (the clock was moved back since) holds the next
+        // one back no more: the replayed timeline has not reached it.
+        let last = on_demand.iter().filter(|at| **at <= now).max();
         if let (Some(gap), Some(last)) = (rules.min_interval, last) {
             let allowed_at = last.saturating_add(gap);
             if now < allowed_at {
@@ -430,6 +437,19 @@ impl Key {
     }
 
     /// Every material the key knows, in creation order (empty before the first).
+    /// When the key rotated on demand.
+    fn on_demand_rotations(&self) -> Vec<Timestamp> {
+        self.material_infos()
+            .iter()
+            .filter_map(|m| m.rotation.filter(|r| r.kind == RotationType::OnDemand))
+            .map(|r| r.at)
+            .collect()
+    }
+
+    fn rotations_on_demand(&self) -> usize {
+        self.on_demand_rotations().len()
+    }
+
     /// Whether it holds [`MAX_MATERIALS`] already.
     fn materials_full(&self) -> bool {
         self.state
@@ -673,5 +693,49 @@ mod tests {
             panic!("a due rotation changes the key");
         };
         assert!(count(&rotated) > 3);
+    }
+
+    /// An imported key at the bound: NEW material is refused, while a rotation that moves
+    /// the pending material up (adding nothing) goes on.
+    #[test]
+    fn imported_material_counts_against_the_bound_when_it_arrives() {
+        let now = Timestamp::from_secs(1_000);
+        let external = |pending: bool| {
+            let mut key = key_holding(MAX_MATERIALS, Timestamp::from_secs(u64::MAX / 4));
+            key.origin = Origin::External;
+            key.rotation = None;
+            if pending {
+                let mut m = key.state.materials().unwrap().clone();
+                m.previous.pop();
+                m.pending = Some(entry(MAX_MATERIALS));
+                key.state = KeyState::holding(m, false);
+            }
+            key
+        };
+        let full = external(false);
+        let material = crate::material::accept(KeySpec::Aes256, SecretBytes::from(vec![9; 32]));
+        let imported = full.import(
+            material.unwrap(),
+            entry(MAX_MATERIALS + 1).id,
+            Expiry::Never,
+            ImportPolicy::default(),
+            MaterialClaim::New,
+            NewMaterialOptions {
+                description: None,
+                rotation: true,
+            },
+            now,
+        );
+        assert!(
+            matches!(imported, Err(KmsError::RotationLimit { .. })),
+            "{imported:?}"
+        );
+        let waiting = external(true);
+        assert_eq!(count(&waiting), MAX_MATERIALS);
+        let mut never = |_: Timestamp| -> Result<Entry, KmsError> { panic!("no fresh material") };
+        let rotated = waiting
+            .rotate_on_demand(now, OnDemandRules::ANY, &mut never)
+            .unwrap();
+        assert_eq!(count(&rotated), MAX_MATERIALS);
     }
 }

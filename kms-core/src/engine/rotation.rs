@@ -77,6 +77,8 @@ impl Kms {
     ) -> Result<RotationStatus, KmsError> {
         self.with_key(tenant, key_id, |k, now| {
             if only_if_enabled && !k.rotation_status()?.enabled {
+                // A key pending deletion has its schedule suspended: its state is the reason.
+                k.permit_attribute_change()?;
                 return Err(KmsError::RotationNotEnabled { key_id: k.id });
             }
             let next = k.with_rotation(period, now)?;

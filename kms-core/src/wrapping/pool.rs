@@ -199,6 +199,7 @@ impl KeyPairPool {
 /// from requests.
 fn refill_loop(shared: &Shared) {
     crate::priority::yield_to_requests();
+    let mut failures: u32 = 0;
     loop {
         let spec = {
             let mut ready = shared.lock();
@@ -214,12 +215,38 @@ fn refill_loop(shared: &Shared) {
         };
         // Generation happens with the lock released so requests can take ready pairs.
         match WrappingKeyPair::generate(spec) {
-            Ok(pair) => shared.lock().pairs.entry(spec).or_default().push(pair),
-            // The system RNG failing is not something retrying in a tight loop fixes; the
-            // request path will generate inline and report the error itself.
-            Err(_) => return,
+            Ok(pair) => {
+                failures = 0;
+                shared.lock().pairs.entry(spec).or_default().push(pair);
+            }
+            // The system RNG failing is not something retrying in a tight loop fixes, nor
+            // something to give up on for good: requests meanwhile generate inline and report
+            // the error themselves, and the refill tries again after a pause that grows.
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                let pause = refill_pause(failures);
+                tracing::warn!(
+                    "generating a wrapping key pair failed ({e}); the pool tries again in {} s",
+                    pause.as_secs()
+                );
+                let ready = shared.lock();
+                if ready.stopping {
+                    return;
+                }
+                drop(
+                    shared
+                        .wake
+                        .wait_timeout(ready, pause)
+                        .unwrap_or_else(|p| p.into_inner()),
+                );
+            }
         }
     }
+}
+
+/// 2, 4, 8 … up to 64 seconds after the `failures`-th failure in a row.
+fn refill_pause(failures: u32) -> Duration {
+    Duration::from_secs(1 << failures.clamp(1, 6))
 }
 
 impl KeyPairSource for KeyPairPool {
@@ -292,6 +319,13 @@ impl fmt::Debug for KeyPairPool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failing_refill_pauses_longer_each_time_up_to_about_a_minute() {
+        let pauses: Vec<u64> = (1..=9).map(|n| refill_pause(n).as_secs()).collect();
+        assert_eq!(pauses, [2, 4, 8, 16, 32, 64, 64, 64, 64]);
+        assert_eq!(refill_pause(u32::MAX).as_secs(), 64);
+    }
 
     #[cfg(target_os = "linux")]
     #[test]

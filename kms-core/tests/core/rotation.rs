@@ -539,4 +539,54 @@ fn rotations_on_demand_keep_their_minimum_interval() {
     f.clock.advance(day);
     f.kms.rotate_key_on_demand(&f.tenant, &key, rules).unwrap();
     assert_eq!(f.kms.list_key_rotations(&f.tenant, &key).unwrap().len(), 2);
+
+    // The clock moved back to between the two rotations: the second lies ahead and holds
+    // nothing back, the first is judged as before.
+    f.clock.set(first.saturating_add(Duration::from_secs(7200)));
+    match f.kms.rotate_key_on_demand(&f.tenant, &key, rules) {
+        Err(KmsError::RotationTooSoon { allowed_at, .. }) => {
+            assert_eq!(allowed_at, first.saturating_add(day));
+        }
+        other => panic!("{other:?}"),
+    }
+    f.clock.set(first.saturating_add(day));
+    f.kms.rotate_key_on_demand(&f.tenant, &key, rules).unwrap();
+}
+
+/// A key pending deletion has its schedule suspended, but its state, not the schedule, is
+/// why schedule-dependent changes are refused.
+#[test]
+fn schedule_dependent_changes_of_a_key_pending_deletion_name_its_state() {
+    let f = fixture();
+    let key = f.create(KeySpec::Aes256, Origin::Generated);
+    let days = |d| RotationPeriod::days_within(d, 1..=3650).unwrap();
+    f.kms
+        .enable_key_rotation(&f.tenant, &key, days(90))
+        .unwrap();
+    f.kms
+        .schedule_key_deletion(
+            &f.tenant,
+            &key,
+            DeletionWindow::days_within(7, 7..=30).unwrap(),
+            DeletionPolicy::default(),
+        )
+        .unwrap();
+    let scheduled = OnDemandRules {
+        at_most: None,
+        needs_schedule: true,
+        min_interval: None,
+    };
+    for refused in [
+        f.kms
+            .rotate_key_on_demand(&f.tenant, &key, scheduled)
+            .map(|_| ()),
+        f.kms
+            .change_rotation_period(&f.tenant, &key, days(30))
+            .map(|_| ()),
+    ] {
+        assert!(
+            matches!(refused, Err(KmsError::InvalidState { .. })),
+            "{refused:?}"
+        );
+    }
 }
