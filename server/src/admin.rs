@@ -8,7 +8,8 @@
 //! with every served dialect permissive they are open (a local test double), unless
 //! `admin.token` is set; as soon as one dialect runs with strict auth they answer 404 unless
 //! `admin.token` is set, and then only to `Authorization: Bearer <token>`. Time control can
-//! also be switched off alone with `admin.clock_control = false`. `GET /health` and
+//! also be switched off alone with `admin.clock_control = false`. Whatever the access, a
+//! browser's request for a page of another origin is refused (403). `GET /health` and
 //! `GET /metrics` stay open; they reveal no key, tenant or secret.
 
 use std::fmt;
@@ -99,11 +100,39 @@ impl fmt::Debug for AdminAccess {
     }
 }
 
+/// Whether a browser sent `req` on behalf of a page from another origin. Browsers name the
+/// page's origin on every POST (forms included) and on cross-origin reads; clients that are
+/// not browsers (curl, SDKs, test harnesses) send no `Origin`. Without this, any web page a
+/// developer has open could wipe an open emulator's store with a form posted to
+/// `127.0.0.1:8411/_kmsgate/reset`.
+fn from_another_origin(req: &HttpRequest) -> bool {
+    let Some(origin) = req.headers().get(actix_web::http::header::ORIGIN) else {
+        return false;
+    };
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let authority = origin.to_str().ok().and_then(|o| {
+        o.strip_prefix("http://")
+            .or_else(|| o.strip_prefix("https://"))
+    });
+    // `null` (a sandboxed or file: page) and anything unreadable count as another origin.
+    !matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+}
+
 /// Runs before every `/_kmsgate/…` handler: the one place access is decided.
 pub(crate) async fn gate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if from_another_origin(req.request()) {
+        let refused = json_error(
+            StatusCode::FORBIDDEN,
+            "the admin endpoints refuse requests a browser sends for a page of another origin",
+        );
+        return Ok(req.into_response(refused));
+    }
     let refusal = req
         .app_data::<web::Data<ListenerContext>>()
         .and_then(|context| context.shared.admin_access.refusal(req.request()));
@@ -490,6 +519,34 @@ mod tests {
         let wall = SystemClock.now().as_millis() as f64 / 1000.0;
         assert!((now - wall - 3600.5).abs() < 60.0, "now {now}, wall {wall}");
         assert_eq!(shared.clock.offset(), Duration::from_millis(3_600_500));
+    }
+
+    #[test]
+    fn a_page_of_another_origin_cannot_drive_the_admin_endpoints() {
+        let shared = memory_shared(true);
+        let advance = |origin: Option<&str>| {
+            let mut req = post("/_kmsgate/clock/advance", r#"{"seconds": 60}"#)
+                .insert_header(("Host", "127.0.0.1:8411"));
+            if let Some(origin) = origin {
+                req = req.insert_header(("Origin", origin));
+            }
+            req
+        };
+        let out = exchange(
+            Arc::new(Echo),
+            Arc::clone(&shared),
+            vec![
+                advance(Some("http://evil.example")),
+                advance(Some("null")),
+                advance(Some("http://127.0.0.1:8412")),
+                get("/_kmsgate/clock").insert_header(("Origin", "https://evil.example")),
+                advance(Some("http://127.0.0.1:8411")),
+                advance(None),
+            ],
+        );
+        let statuses: Vec<u16> = out.iter().map(|o| o.0).collect();
+        assert_eq!(statuses, [403, 403, 403, 403, 200, 200], "{out:?}");
+        assert_eq!(shared.clock.offset(), Duration::from_secs(120));
     }
 
     #[test]
