@@ -559,12 +559,13 @@ impl Key {
                 });
             }
         }
-        self.usable_material()
-    }
-
-    /// The current material, when the state lets the key be used.
-    pub(crate) fn usable_material(&self) -> Result<&SecretBytes, KmsError> {
-        self.current_usable().map(|(_, s)| s)
+        let materials = self
+            .state
+            .usable_materials_for(operation)
+            .map_err(|r| self.refused(r))?;
+        materials.current.secret.as_ref().ok_or(KmsError::Internal(
+            crate::error::InternalError::CorruptRecord("current material missing"),
+        ))
     }
 
     /// The current material with its id, when the state lets the key be used.

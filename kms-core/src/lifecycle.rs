@@ -416,11 +416,17 @@ impl KeyState {
     }
 
     pub(crate) fn usable_materials(&self) -> Result<&Materials, Refusal> {
+        self.usable_materials_for(Operation::Cryptography)
+    }
+
+    /// [`KeyState::usable_materials`], refused in the name of `operation` (Sign, GenerateMac,
+    /// GetPublicKey…).
+    pub(crate) fn usable_materials_for(&self, operation: Operation) -> Result<&Materials, Refusal> {
         match self {
             KeyState::Enabled(m) => Ok(m),
             KeyState::Disabled(_) => Err(Refusal::Disabled),
             KeyState::PendingImport(_) | KeyState::PendingDeletion { .. } => {
-                Err(self.refuse(Operation::Cryptography))
+                Err(self.refuse(operation))
             }
         }
     }

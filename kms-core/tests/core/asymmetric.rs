@@ -674,7 +674,15 @@ fn the_state_machine_decides_every_use() {
         ),
         Err(KmsError::InvalidState {
             state: KeyStateKind::PendingImport,
-            operation: Operation::Cryptography,
+            operation: Operation::Sign,
+            ..
+        })
+    ));
+    // Each use is refused in its own name.
+    assert!(matches!(
+        f.kms.get_public_key(&f.tenant, &pending),
+        Err(KmsError::InvalidState {
+            operation: Operation::GetPublicKey,
             ..
         })
     ));
