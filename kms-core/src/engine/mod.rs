@@ -185,11 +185,14 @@ impl Kms {
         op: impl FnOnce(&Key, Timestamp) -> Result<T, KmsError>,
     ) -> Result<T, KmsError> {
         let now = self.clock.now();
+        let ticket = self.decoded.ticket(id);
         let Some(bytes) = self.store.get(tenant, id)? else {
             self.decoded.forget(id);
             return Err(KmsError::KeyNotFound { key_id: *id });
         };
-        let key = self.decoded.decode(&bytes, &self.sealer, tenant, id)?;
+        let key = self
+            .decoded
+            .decode(ticket, &bytes, &self.sealer, tenant, id)?;
         if key.is_due(now) {
             self.with_key(tenant, id, |k, now| op(k, now).map(|v| (None, v)))
         } else {
