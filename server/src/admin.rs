@@ -8,8 +8,8 @@
 //! with every served dialect permissive they are open (a local test double), unless
 //! `admin.token` is set; as soon as one dialect runs with strict auth they answer 404 unless
 //! `admin.token` is set, and then only to `Authorization: Bearer <token>`. Time control can
-//! also be switched off alone with `admin.clock_control = false`. Whatever the access, a
-//! browser's request for a page of another origin is refused (403). `GET /health` and
+//! also be switched off alone with `admin.clock_control = false`. A browser's request for a
+//! page of another origin, or of a name that is not loopback, is refused (403). `GET /health` and
 //! `GET /metrics` stay open; they reveal no key, tenant or secret.
 
 use std::fmt;
@@ -100,11 +100,14 @@ impl fmt::Debug for AdminAccess {
     }
 }
 
-/// Whether a browser sent `req` on behalf of a page from another origin. Browsers name the
+/// Whether a browser sent `req` on behalf of a page it must not act for. Browsers name the
 /// page's origin on every POST (forms included) and on cross-origin reads; clients that are
 /// not browsers (curl, SDKs, test harnesses) send no `Origin`. Without this, any web page a
 /// developer has open could wipe an open emulator's store with a form posted to
-/// `127.0.0.1:8411/_kmsgate/reset`.
+/// `127.0.0.1:8411/_kmsgate/reset`. A browser's request is let through only from a page of
+/// this very listener reached by a loopback name: a page of another origin is refused, and
+/// so is one whose own name was made to resolve to this machine (DNS rebinding: its Origin
+/// and Host agree, but name no loopback host).
 fn from_another_origin(req: &HttpRequest) -> bool {
     let Some(origin) = req.headers().get(actix_web::http::header::ORIGIN) else {
         return false;
@@ -118,7 +121,22 @@ fn from_another_origin(req: &HttpRequest) -> bool {
             .or_else(|| o.strip_prefix("https://"))
     });
     // `null` (a sandboxed or file: page) and anything unreadable count as another origin.
-    !matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+    !matches!(
+        (authority, host),
+        (Some(a), Some(h)) if a.eq_ignore_ascii_case(h) && is_loopback_host(h)
+    )
+}
+
+/// Whether a `Host` value (`name[:port]`, `[v6][:port]`) names this machine's loopback.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').map_or("", |(addr, _)| addr),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Runs before every `/_kmsgate/…` handler: the one place access is decided.
@@ -126,16 +144,18 @@ pub(crate) async fn gate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    if from_another_origin(req.request()) {
-        let refused = json_error(
-            StatusCode::FORBIDDEN,
-            "the admin endpoints refuse requests a browser sends for a page of another origin",
-        );
-        return Ok(req.into_response(refused));
-    }
+    // Access first, so a closed endpoint stays a 404 whoever asks.
     let refusal = req
         .app_data::<web::Data<ListenerContext>>()
-        .and_then(|context| context.shared.admin_access.refusal(req.request()));
+        .and_then(|context| context.shared.admin_access.refusal(req.request()))
+        .or_else(|| {
+            from_another_origin(req.request()).then(|| {
+                json_error(
+                    StatusCode::FORBIDDEN,
+                    "the admin endpoints refuse requests a browser sends for a page of another origin",
+                )
+            })
+        });
     match refusal {
         Some(response) => Ok(req.into_response(response)),
         None => next
@@ -547,6 +567,40 @@ mod tests {
         let statuses: Vec<u16> = out.iter().map(|o| o.0).collect();
         assert_eq!(statuses, [403, 403, 403, 403, 200, 200], "{out:?}");
         assert_eq!(shared.clock.offset(), Duration::from_secs(120));
+        // DNS rebinding: the page's own name resolved to this machine; Origin and Host agree.
+        let rebound = exchange(
+            Arc::new(Echo),
+            Arc::clone(&shared),
+            vec![
+                post("/_kmsgate/clock/advance", r#"{"seconds": 60}"#)
+                    .insert_header(("Host", "evil.example:8411"))
+                    .insert_header(("Origin", "http://evil.example:8411")),
+            ],
+        );
+        assert_eq!(rebound[0].0, 403, "{rebound:?}");
+        assert_eq!(shared.clock.offset(), Duration::from_secs(120));
+    }
+
+    #[test]
+    fn loopback_hosts_are_recognised_by_name_and_address() {
+        for host in [
+            "127.0.0.1:8411",
+            "localhost:8411",
+            "LOCALHOST",
+            "[::1]:8411",
+            "127.9.9.9",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "evil.example:8411",
+            "10.0.0.1:8411",
+            "[::2]:1",
+            "localhost.evil:80",
+            "",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 
     #[test]
