@@ -44,6 +44,16 @@ impl ClockState {
         self.generation
     }
 
+    /// Raises the ceiling of the generation that just ended to `reached`, if higher.
+    fn raise_ended(&mut self, reached: Timestamp) {
+        let ended = self.generation.saturating_sub(1);
+        for c in &mut self.ceilings {
+            if c.generation == ended && c.reached < reached {
+                c.reached = reached;
+            }
+        }
+    }
+
     /// Starts the next generation; the current one ended at `reached`.
     fn rewind(&mut self, reached: Timestamp) -> Result<ClockMove, ClockError> {
         let next = self
@@ -187,6 +197,24 @@ impl EmulatedClock {
         // Every change of the state is a move or a restore, both made under `moving`: the
         // state is still `current`.
         let mut state = self.lock();
+        // Requests went on in the old timeline while `keep` wrote: the generation that ends
+        // here reached the instant of this install, not only that of the plan, or a token
+        // that expired meanwhile would come back. (What `keep` stored says the plan's
+        // instant; the next move stores this one.)
+        let moved = match moved {
+            ClockMove::Rewound {
+                ceiling,
+                generation,
+            } => {
+                let reached = self.now_in(&current).max(ceiling);
+                next.raise_ended(reached);
+                ClockMove::Rewound {
+                    ceiling: reached,
+                    generation,
+                }
+            }
+            ClockMove::Forward => ClockMove::Forward,
+        };
         *state = next;
         self.publish(&state);
         Ok(moved)
@@ -276,7 +304,8 @@ impl EmulatedClock {
 
     /// Takes over a persisted state. Meant for start-up, before anything has read this clock:
     /// replacing a state in use with an older one would move time back without a new
-    /// generation.
+    /// generation. (A shared store's refresh uses it too; it waits for a move this process is
+    /// storing.)
     pub fn restore(&self, state: ClockState) {
         let _moving = self.moving.lock().unwrap_or_else(|p| p.into_inner());
         let mut current = self.lock();
@@ -436,6 +465,30 @@ mod tests {
         // The default, plain comparison, is what a clock that never goes back answers.
         let plain = ManualClock::new(at(3));
         assert!(plain.has_passed(at(3), 7) && !plain.has_passed(at(4), 0));
+    }
+
+    /// Time went on in the old timeline while the move back was being stored: what it
+    /// reached meanwhile stays passed after the move.
+    #[test]
+    fn a_move_back_covers_the_time_its_storing_took() {
+        let (wall, c) = clock();
+        c.advance(HOUR * 24);
+        let during = at(24).saturating_add(Duration::from_secs(1800));
+        let moved = c
+            .reset_kept(|_| {
+                wall.advance(HOUR);
+                Ok::<_, ClockError>(())
+            })
+            .unwrap();
+        assert_eq!(
+            moved,
+            ClockMove::Rewound {
+                ceiling: at(25),
+                generation: 1
+            }
+        );
+        assert!(c.has_passed(during, 0), "reached while the move was stored");
+        assert!(!c.has_passed(at(26), 0));
     }
 
     #[test]
