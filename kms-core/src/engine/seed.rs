@@ -114,10 +114,25 @@ impl Kms {
                     alias: alias.clone(),
                     target,
                 })),
-                Err(KmsError::AliasNotFound { .. }) => self
-                    .create_alias(tenant, alias, &seed.id)
-                    .map(|_| created_aliases.push(alias))
-                    .map_err(SeedError::from),
+                Err(KmsError::AliasNotFound { .. }) => {
+                    match self.create_alias(tenant, alias, &seed.id) {
+                        Ok(_) => {
+                            created_aliases.push(alias);
+                            Ok(())
+                        }
+                        // Taken between the lookup and the write: the same conflict.
+                        Err(KmsError::AliasExists { .. }) => {
+                            Err(match self.resolve_alias(tenant, alias) {
+                                Ok(target) => SeedError::Conflict(SeedConflict::AliasTaken {
+                                    alias: alias.clone(),
+                                    target,
+                                }),
+                                Err(e) => e.into(),
+                            })
+                        }
+                        Err(e) => Err(e.into()),
+                    }
+                }
                 Err(e) => Err(e.into()),
             };
             if let Err(e) = outcome {
@@ -129,6 +144,9 @@ impl Kms {
                     let _ = self
                         .store
                         .update(tenant, &seed.id, &mut |current| written.take_back(current));
+                    // As every write through `with_key` does: no stale or deleted material
+                    // stays decoded in memory.
+                    self.decoded.forget(&seed.id);
                 }
                 return Err(e);
             }

@@ -446,3 +446,31 @@ fn aliases_an_entry_created_are_taken_back_unless_a_client_moved_them() {
     assert!(f.kms.seed_key(&f.tenant, &key).is_err());
     assert_eq!(f.kms.resolve_alias(&f.tenant, &payments()).unwrap(), other);
 }
+
+/// The alias taken between the entry's lookup of it and its write: the same conflict as
+/// when it was taken before, and the key is taken back.
+#[test]
+fn an_alias_taken_at_its_write_is_the_same_conflict() {
+    let store = Arc::new(Interloper::default());
+    let f = fixture_over(store.clone(), &RootKey::from_bytes([7; 32]));
+    let other = f.create(KeySpec::Aes256, Origin::Generated);
+    let (kms, tenant, at_alias) = (f.kms.clone(), f.tenant.clone(), store.clone());
+    // The entry's key write (1) arms the hook for its alias write (2).
+    store.before_next_update(move || {
+        at_alias.before_next_update(move || {
+            kms.create_alias(&tenant, &payments(), &other).unwrap();
+        });
+    });
+    let key = declared(Origin::Generated, SeedMaterial::Absent);
+    assert_eq!(
+        conflict(f.kms.seed_key(&f.tenant, &key)),
+        SeedConflict::AliasTaken {
+            alias: payments(),
+            target: other
+        }
+    );
+    assert!(matches!(
+        f.kms.describe_key(&f.tenant, &id()),
+        Err(KmsError::KeyNotFound { .. })
+    ));
+}
