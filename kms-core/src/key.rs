@@ -436,7 +436,6 @@ impl Key {
         })
     }
 
-    /// Every material the key knows, in creation order (empty before the first).
     /// When the key rotated on demand.
     fn on_demand_rotations(&self) -> Vec<Timestamp> {
         self.material_infos()
@@ -457,6 +456,7 @@ impl Key {
             .is_some_and(|m| m.len() >= MAX_MATERIALS)
     }
 
+    /// Every material the key knows, in creation order (empty before the first).
     pub(crate) fn material_infos(&self) -> Vec<KeyMaterialInfo> {
         self.state
             .materials()

@@ -1097,7 +1097,9 @@ mod tests {
     fn busy_polling_workers_answer_everything_and_stop_with_the_server() {
         use std::io::{BufRead, BufReader, Read, Write};
         let slow = Slow::new(Duration::from_millis(5));
-        let polling = BusyPoll::for_tests(Duration::from_micros(1000), 4);
+        // A window far longer than a request takes, so that the worker is still polling when
+        // the next request arrives however busy the machine is.
+        let polling = BusyPoll::for_tests(Duration::from_millis(50), 4);
         let store = Arc::new(crate::admin::RecordsReadable(test_kms(&Arc::new(
             EmulatedClock::new(),
         ))));
@@ -1136,10 +1138,10 @@ mod tests {
         assert_eq!(slow.started(), 5);
         assert!(polling.pollers() >= 1, "the answering worker has a poller");
         assert!(polling.polls() > 0, "it polled after answering");
-        // The window (1 ms) passes with nothing to answer: the pollers go back to sleep.
+        // The window passes with nothing to answer: the pollers go back to sleep.
         wait_until("the pollers sleep", || {
             let before = polling.polls();
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(100));
             polling.polls() == before
         });
         assert_eq!(polling.open_connections(), 1);
