@@ -8,7 +8,9 @@
 //!
 //! A token also carries the generation of the engine's clock it was issued in, and its expiry
 //! is judged with [`Clock::has_passed`]: once expired, a token stays expired even if the clock
-//! is moved back to before its expiry.
+//! is moved back to before its expiry. And it carries when its key was created: a key made
+//! again under the same id (a declared key after a reset) is another key, which the token
+//! does not open for.
 
 use std::fmt;
 
@@ -22,9 +24,11 @@ use crate::seal::{Purpose, Sealer};
 use crate::time::{Clock, Timestamp};
 use crate::wrapping::{RecentPairs, WrappingAlgorithm, WrappingKeyPair, WrappingKeySpec};
 
-/// Version 2 added the clock generation. Version 1 tokens were issued before the clock could
-/// be moved back, so they open as generation 0, which keeps them valid across an upgrade.
-const VERSION: u8 = 2;
+/// Version 2 added the clock generation, version 3 the key's creation time. Version 1 tokens
+/// were issued before the clock could be moved back, so they open as generation 0; tokens
+/// before version 3 open for any key with their id. Both keep them valid across an upgrade.
+const VERSION: u8 = 3;
+const VERSION_2: u8 = 2;
 const VERSION_1: u8 = 1;
 /// Keeps every token at 200 or more base64 characters, the lower bound Huawei documents.
 const MIN_TOKEN_LEN: usize = 150;
@@ -70,6 +74,16 @@ pub(crate) struct Claims<'a> {
     pub(crate) expires_at: Timestamp,
     /// The clock generation `expires_at` was computed in.
     pub(crate) generation: u32,
+    /// When the key was created: which key of that id the token is for.
+    pub(crate) key_created: Timestamp,
+}
+
+/// What an opened token gives an import.
+pub(crate) struct Opened {
+    pub(crate) algorithm: WrappingAlgorithm,
+    pub(crate) key_pair: WrappingKeyPair,
+    /// When the key it was issued for was created (`None`: a token from before version 3).
+    pub(crate) key_created: Option<Timestamp>,
 }
 
 pub(crate) fn issue(sealer: &Sealer, claims: &Claims<'_>) -> Result<ImportToken, InternalError> {
@@ -81,6 +95,7 @@ pub(crate) fn issue(sealer: &Sealer, claims: &Claims<'_>) -> Result<ImportToken,
     plain.push(claims.key_pair.spec().code());
     plain.extend_from_slice(&claims.expires_at.as_millis().to_be_bytes());
     plain.extend_from_slice(&claims.generation.to_be_bytes());
+    plain.extend_from_slice(&claims.key_created.as_millis().to_be_bytes());
     push_with_len(&mut plain, tenant)?;
     push_with_len(&mut plain, &private)?;
     let min_plain = MIN_TOKEN_LEN - 1 - SEAL_OVERHEAD;
@@ -110,9 +125,9 @@ pub(crate) fn open(
     key_id: &KeyId,
     clock: &dyn Clock,
     pairs: &RecentPairs,
-) -> Result<(WrappingAlgorithm, WrappingKeyPair), KmsError> {
+) -> Result<Opened, KmsError> {
     let (&version, sealed) = token.0.split_first().ok_or(KmsError::ImportTokenInvalid)?;
-    if version != VERSION && version != VERSION_1 {
+    if ![VERSION, VERSION_2, VERSION_1].contains(&version) {
         return Err(KmsError::ImportTokenInvalid);
     }
     let plain = sealer
@@ -127,10 +142,14 @@ pub(crate) fn open(
     if parsed.key_id != *key_id || parsed.tenant != tenant.as_str().as_bytes() {
         return Err(KmsError::ImportTokenForeign);
     }
-    let pair = pairs
+    let key_pair = pairs
         .decode(parsed.spec, parsed.private)
         .ok_or(KmsError::ImportTokenInvalid)?;
-    Ok((parsed.algorithm, pair))
+    Ok(Opened {
+        algorithm: parsed.algorithm,
+        key_pair,
+        key_created: parsed.key_created,
+    })
 }
 
 struct Parsed<'a> {
@@ -139,6 +158,7 @@ struct Parsed<'a> {
     spec: WrappingKeySpec,
     expires_at: Timestamp,
     generation: u32,
+    key_created: Option<Timestamp>,
     tenant: &'a [u8],
     private: &'a [u8],
 }
@@ -154,6 +174,13 @@ fn parse(plain: &[u8], version: u8) -> Option<Parsed<'_>> {
     } else {
         u32::from_be_bytes(r.take(4)?.try_into().ok()?)
     };
+    let key_created = if version == VERSION {
+        Some(Timestamp::from_millis(u64::from_be_bytes(
+            r.take(8)?.try_into().ok()?,
+        )))
+    } else {
+        None
+    };
     let tenant = r.take_with_len()?;
     let private = r.take_with_len()?;
     Some(Parsed {
@@ -162,6 +189,7 @@ fn parse(plain: &[u8], version: u8) -> Option<Parsed<'_>> {
         spec,
         expires_at,
         generation,
+        key_created,
         tenant,
         private,
     })
@@ -208,6 +236,7 @@ mod tests {
             clock,
             &RecentPairs::default(),
         )
+        .map(|o| (o.algorithm, o.key_pair))
     }
     use crate::seal::RootKey;
     use crate::time::{EmulatedClock, ManualClock};
@@ -236,8 +265,11 @@ mod tests {
             key_pair: pair,
             expires_at: Timestamp::from_secs(exp),
             generation,
+            key_created: CREATED,
         }
     }
+
+    const CREATED: Timestamp = Timestamp::from_secs(7);
 
     fn token(s: &Sealer, t: &TenantId, k: KeyId, pair: &WrappingKeyPair, exp: u64) -> ImportToken {
         issue(s, &claims(t, k, pair, exp, 0)).unwrap_or_else(|e| panic!("{e}"))
@@ -317,6 +349,39 @@ mod tests {
         ImportToken(bytes)
     }
 
+    /// A token as version 2 wrote it: a generation, no creation time of its key.
+    fn issue_v2(s: &Sealer, t: &TenantId, k: KeyId, pair: &WrappingKeyPair) -> ImportToken {
+        let private = pair.to_private_bytes().unwrap_or_else(|e| panic!("{e}"));
+        let mut plain = Vec::new();
+        plain.extend_from_slice(k.as_bytes());
+        plain.push(WrappingAlgorithm::Sm2Pke.code());
+        plain.push(pair.spec().code());
+        plain.extend_from_slice(&Timestamp::from_secs(1_100).as_millis().to_be_bytes());
+        plain.extend_from_slice(&0u32.to_be_bytes());
+        push_with_len(&mut plain, t.as_str().as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        push_with_len(&mut plain, &private).unwrap_or_else(|e| panic!("{e}"));
+        plain.resize(plain.len().max(MIN_TOKEN_LEN - 1 - SEAL_OVERHEAD), 0);
+        let sealed = s.seal(Purpose::ImportToken, &[VERSION_2], &plain);
+        let mut bytes = vec![VERSION_2];
+        bytes.extend_from_slice(&sealed.unwrap_or_else(|e| panic!("{e}")));
+        ImportToken(bytes)
+    }
+
+    #[test]
+    fn a_token_names_when_its_key_was_created_and_older_tokens_name_no_time() {
+        let (s, t, k, pair) = setup();
+        let opened = |tok: &ImportToken| {
+            super::open(&s, tok, &t, &k, &at(1_000), &RecentPairs::default())
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        assert_eq!(
+            opened(&token(&s, &t, k, &pair, 1_100)).key_created,
+            Some(CREATED)
+        );
+        assert_eq!(opened(&issue_v2(&s, &t, k, &pair)).key_created, None);
+        assert_eq!(opened(&issue_v1(&s, &t, k, &pair, 1_100)).key_created, None);
+    }
+
     #[test]
     fn version_1_tokens_still_open_as_generation_0() {
         let (s, t, k, pair) = setup();
@@ -327,7 +392,7 @@ mod tests {
         clock.reset().unwrap_or_else(|e| panic!("{e}"));
         assert!(expired(open(&s, &old, &t, &k, &clock)));
         let mut unknown = old.as_bytes().to_vec();
-        unknown[0] = 3;
+        unknown[0] = 4;
         let unknown = ImportToken::from_bytes(unknown).unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(
             open(&s, &unknown, &t, &k, &at(0)),

@@ -128,9 +128,9 @@ impl Kms {
                 spec: wrapping_key_spec,
             });
         }
-        let spec = self.read_key(tenant, key_id, |k, _| {
+        let (spec, key_created) = self.read_key(tenant, key_id, |k, _| {
             k.check_import_parameters()?;
-            Ok(k.spec)
+            Ok((k.spec, k.created_at))
         })?;
         let two_layers = layers == ImportLayers::TwoForPrivateKeys && spec.is_asymmetric();
         rules::check(algorithm, wrapping_key_spec, spec, two_layers)?;
@@ -147,6 +147,7 @@ impl Kms {
                 key_pair: &key_pair,
                 expires_at: valid_to,
                 generation,
+                key_created,
             },
         )?;
         Ok(ImportParameters {
@@ -201,7 +202,11 @@ impl Kms {
             k.check_import(policy, claim, options.rotation)?;
             Ok(k.spec)
         })?;
-        let (algorithm, key_pair) = token::open(
+        let token::Opened {
+            algorithm,
+            key_pair,
+            key_created,
+        } = token::open(
             &self.sealer,
             &import_token,
             tenant,
@@ -229,6 +234,10 @@ impl Kms {
         let material_id = self.sealer.material_id(&key_id, accepted.secret().expose());
         // The decision proper: re-checked against the key as it is now, atomically.
         self.with_key(tenant, &key_id, |k, now| {
+            // The key was made again under its id since the token was issued: another key.
+            if key_created.is_some_and(|created| created != k.created_at) {
+                return Err(KmsError::ImportTokenForeign);
+            }
             let next = k.import(accepted, material_id, expiry, policy, claim, options, now)?;
             let outcome = ImportOutcome {
                 key: next.describe(),

@@ -491,3 +491,45 @@ fn material_claims_are_checked_after_origin_and_state_and_before_unwrapping() {
         Err(KmsError::InvalidState { .. })
     ));
 }
+
+/// A key made again under its id (a declared key after a reset) is another key: a token
+/// issued for the one before does not open for it.
+#[test]
+fn a_token_does_not_open_for_a_key_made_again_under_its_id() {
+    let f = fixture();
+    let declared = SeedKey {
+        id: "0d0466b0-e727-4d9c-b35d-f84bb474a37f".parse().unwrap(),
+        spec: KeySpec::Aes256,
+        origin: Origin::External,
+        description: String::new(),
+        tags: Tags::default(),
+        material: SeedMaterial::Absent,
+        enabled: true,
+        aliases: Vec::new(),
+    };
+    let id = declared.id;
+    f.kms.seed_key(&f.tenant, &declared).unwrap();
+    let before = f.oaep_params(&id);
+    f.kms.reset(Some(&f.tenant)).unwrap();
+    f.clock.advance(std::time::Duration::from_secs(1));
+    f.kms.seed_key(&f.tenant, &declared).unwrap();
+    let m = material(6, 32);
+    let err = refused(&f, &id, || {
+        f.import(
+            &id,
+            &before,
+            oaep_sha256(&before.public_key_der, &m),
+            Expiry::Never,
+        )
+    });
+    assert!(matches!(err, KmsError::ImportTokenForeign), "{err}");
+    // The key's own parameters import.
+    let now = f.oaep_params(&id);
+    f.import(
+        &id,
+        &now,
+        oaep_sha256(&now.public_key_der, &m),
+        Expiry::Never,
+    )
+    .unwrap();
+}
