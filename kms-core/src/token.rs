@@ -326,8 +326,10 @@ mod tests {
         assert!(expired(open(&s, &gen1, &t, &k, &clock)));
     }
 
-    /// A token as version 1 wrote it: no generation.
-    fn issue_v1(
+    /// A token as an older version wrote it: version 1 has no generation, version 2 a
+    /// generation and no creation time of its key.
+    fn issue_old(
+        version: u8,
         s: &Sealer,
         t: &TenantId,
         k: KeyId,
@@ -340,29 +342,14 @@ mod tests {
         plain.push(WrappingAlgorithm::Sm2Pke.code());
         plain.push(pair.spec().code());
         plain.extend_from_slice(&Timestamp::from_secs(exp).as_millis().to_be_bytes());
+        if version == VERSION_2 {
+            plain.extend_from_slice(&0u32.to_be_bytes());
+        }
         push_with_len(&mut plain, t.as_str().as_bytes()).unwrap_or_else(|e| panic!("{e}"));
         push_with_len(&mut plain, &private).unwrap_or_else(|e| panic!("{e}"));
         plain.resize(plain.len().max(MIN_TOKEN_LEN - 1 - SEAL_OVERHEAD), 0);
-        let sealed = s.seal(Purpose::ImportToken, &[VERSION_1], &plain);
-        let mut bytes = vec![VERSION_1];
-        bytes.extend_from_slice(&sealed.unwrap_or_else(|e| panic!("{e}")));
-        ImportToken(bytes)
-    }
-
-    /// A token as version 2 wrote it: a generation, no creation time of its key.
-    fn issue_v2(s: &Sealer, t: &TenantId, k: KeyId, pair: &WrappingKeyPair) -> ImportToken {
-        let private = pair.to_private_bytes().unwrap_or_else(|e| panic!("{e}"));
-        let mut plain = Vec::new();
-        plain.extend_from_slice(k.as_bytes());
-        plain.push(WrappingAlgorithm::Sm2Pke.code());
-        plain.push(pair.spec().code());
-        plain.extend_from_slice(&Timestamp::from_secs(1_100).as_millis().to_be_bytes());
-        plain.extend_from_slice(&0u32.to_be_bytes());
-        push_with_len(&mut plain, t.as_str().as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-        push_with_len(&mut plain, &private).unwrap_or_else(|e| panic!("{e}"));
-        plain.resize(plain.len().max(MIN_TOKEN_LEN - 1 - SEAL_OVERHEAD), 0);
-        let sealed = s.seal(Purpose::ImportToken, &[VERSION_2], &plain);
-        let mut bytes = vec![VERSION_2];
+        let sealed = s.seal(Purpose::ImportToken, &[version], &plain);
+        let mut bytes = vec![version];
         bytes.extend_from_slice(&sealed.unwrap_or_else(|e| panic!("{e}")));
         ImportToken(bytes)
     }
@@ -378,14 +365,20 @@ mod tests {
             opened(&token(&s, &t, k, &pair, 1_100)).key_created,
             Some(CREATED)
         );
-        assert_eq!(opened(&issue_v2(&s, &t, k, &pair)).key_created, None);
-        assert_eq!(opened(&issue_v1(&s, &t, k, &pair, 1_100)).key_created, None);
+        assert_eq!(
+            opened(&issue_old(VERSION_2, &s, &t, k, &pair, 1_100)).key_created,
+            None
+        );
+        assert_eq!(
+            opened(&issue_old(VERSION_1, &s, &t, k, &pair, 1_100)).key_created,
+            None
+        );
     }
 
     #[test]
     fn version_1_tokens_still_open_as_generation_0() {
         let (s, t, k, pair) = setup();
-        let old = issue_v1(&s, &t, k, &pair, 1_100);
+        let old = issue_old(VERSION_1, &s, &t, k, &pair, 1_100);
         let clock = EmulatedClock::with_wall(Arc::new(at(1_000)));
         assert!(open(&s, &old, &t, &k, &clock).is_ok());
         clock.advance(Duration::from_secs(200));

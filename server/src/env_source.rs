@@ -26,15 +26,33 @@ pub(crate) fn data_maps() -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Settings that are maps keyed by user data, as (section, path below it): the segment right
-/// after one of these paths is kept as written.
-fn case_kept_maps() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
-    fn of<S: DialectSettings>() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
-        S::CASE_KEPT_MAPS.iter().map(|path| (S::SECTION, *path))
+/// Which of a dialect's lists of map-valued settings.
+#[derive(Clone, Copy)]
+enum Maps {
+    /// Keyed by user data: the segment right after one of these paths is kept as written.
+    CaseKept,
+    /// Keyed by secrets (tokens): never shown.
+    SecretKeyed,
+}
+
+/// Every dialect's `which` maps, as (section, path below it).
+fn maps(which: Maps) -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
+    fn of<S: DialectSettings>(
+        which: Maps,
+    ) -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
+        let maps = match which {
+            Maps::CaseKept => S::CASE_KEPT_MAPS,
+            Maps::SecretKeyed => S::SECRET_KEYED_MAPS,
+        };
+        maps.iter().map(|path| (S::SECTION, *path))
     }
-    of::<dialect_aws::Settings>()
-        .chain(of::<dialect_tencent::Settings>())
-        .chain(of::<dialect_huawei::Settings>())
+    of::<dialect_aws::Settings>(which)
+        .chain(of::<dialect_tencent::Settings>(which))
+        .chain(of::<dialect_huawei::Settings>(which))
+}
+
+fn case_kept_maps() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
+    maps(Maps::CaseKept)
 }
 
 #[derive(Clone)]
@@ -104,28 +122,10 @@ pub(crate) fn shown_name(name: &str) -> String {
 /// a value in its errors) as messages show it: up to the key of a map whose keys are secrets.
 pub(crate) fn shown_path(path: &str) -> String {
     let segments: Vec<&str> = path.split('.').collect();
-    let secret_key = |i: usize| {
-        secret_keyed_maps().any(|(section, map)| {
-            map.len() + 1 == i
-                && std::iter::once(&section)
-                    .chain(map.iter())
-                    .zip(&segments)
-                    .all(|(want, got)| got.eq_ignore_ascii_case(want))
-        })
-    };
-    match (0..segments.len()).find(|&i| secret_key(i)) {
+    match (0..segments.len()).find(|&i| is_key_of(Maps::SecretKeyed, &segments, i)) {
         Some(keep) => format!("{}.…", segments[..keep].join(".")),
         None => path.to_owned(),
     }
-}
-
-fn secret_keyed_maps() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
-    fn of<S: DialectSettings>() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
-        S::SECRET_KEYED_MAPS.iter().map(|path| (S::SECTION, *path))
-    }
-    of::<dialect_aws::Settings>()
-        .chain(of::<dialect_tencent::Settings>())
-        .chain(of::<dialect_huawei::Settings>())
 }
 
 fn valid_segment(s: &str) -> bool {
@@ -136,7 +136,13 @@ fn valid_segment(s: &str) -> bool {
 
 /// Whether segment `i` of a variable's name is the key of a case-kept map.
 fn is_map_key(segments: &[&str], i: usize) -> bool {
-    case_kept_maps().any(|(section, map)| {
+    is_key_of(Maps::CaseKept, segments, i)
+}
+
+/// Whether segment `i` of a setting's path (its section first) is the key of one of the
+/// `which` maps.
+fn is_key_of(which: Maps, segments: &[&str], i: usize) -> bool {
+    maps(which).any(|(section, map)| {
         map.len() + 1 == i
             && std::iter::once(&section)
                 .chain(map.iter())
