@@ -8,6 +8,7 @@ use crate::sigv4::AuthError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     AlreadyExistsException,
+    CustomKeyStoreNotFoundException,
     DependencyTimeoutException,
     DisabledException,
     DryRunOperationException,
@@ -40,6 +41,7 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::AlreadyExistsException => "AlreadyExistsException",
+            ErrorCode::CustomKeyStoreNotFoundException => "CustomKeyStoreNotFoundException",
             ErrorCode::DependencyTimeoutException => "DependencyTimeoutException",
             ErrorCode::DisabledException => "DisabledException",
             ErrorCode::DryRunOperationException => "DryRunOperationException",
@@ -77,6 +79,7 @@ impl ErrorCode {
             ErrorCode::DependencyTimeoutException => 503,
             ErrorCode::MissingAuthenticationTokenException => 403,
             ErrorCode::AlreadyExistsException
+            | ErrorCode::CustomKeyStoreNotFoundException
             | ErrorCode::DisabledException
             | ErrorCode::DryRunOperationException
             | ErrorCode::ExpiredImportTokenException
@@ -102,6 +105,15 @@ impl ErrorCode {
             | ErrorCode::ValidationException => 400,
         }
     }
+}
+
+/// What CreateKey and GenerateRandom answer a `CustomKeyStoreId`: kmsgate has no custom key
+/// stores, so none is found (AWS's words for an id it does not know).
+pub(crate) fn no_custom_key_store() -> AwsError {
+    AwsError::new(
+        ErrorCode::CustomKeyStoreNotFoundException,
+        "The request was rejected because KMS cannot find a custom key store with the specified key store name or ID. (kmsgate emulates no custom key stores.)",
+    )
 }
 
 /// An error as the wire carries it: `{"__type": code, "message": message}` with `status`.

@@ -80,10 +80,7 @@ pub(super) fn generate_random(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Val
         .integer("NumberOfBytes", 1..=1024)?
         .ok_or_else(|| invalid("NumberOfBytes", None, "Member must not be null"))?;
     if input.string("CustomKeyStoreId", 1..=64)?.is_some() {
-        return Err(AwsError::new(
-            ErrorCode::UnsupportedOperationException,
-            "kmsgate does not emulate custom key stores",
-        ));
+        return Err(crate::error::no_custom_key_store());
     }
     common(input)?;
     let count = usize::try_from(n)

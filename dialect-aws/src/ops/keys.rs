@@ -68,14 +68,16 @@ impl CreateKeyRequest {
                 None => return Err(usage_not_compatible(u.as_str(), spec)),
             },
         };
+        // Before the origin: AWS_CLOUDHSM and EXTERNAL_KEY_STORE keys name the store they
+        // live in, and there is none here.
+        if input.string("CustomKeyStoreId", 1..=64)?.is_some() {
+            return Err(crate::error::no_custom_key_store());
+        }
         let origin = match input.enumeration::<OriginWire>("Origin")? {
             None | Some(OriginWire::AwsKms) => Origin::Generated,
             Some(OriginWire::External) => Origin::External,
             Some(o) => return Err(unsupported(&format!("Origin {}", o.as_str()))),
         };
-        if input.string("CustomKeyStoreId", 1..=64)?.is_some() {
-            return Err(unsupported("custom key stores"));
-        }
         if input.boolean("MultiRegion")? {
             return Err(unsupported("multi-Region keys"));
         }

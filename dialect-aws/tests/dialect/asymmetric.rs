@@ -177,6 +177,24 @@ fn create_key_refusals_follow_the_model() {
         json!({ "KeySpec": "ML_DSA_44", "KeyUsage": "SIGN_VERIFY" }),
         "UnsupportedOperationException",
     );
+    // kmsgate has no custom key stores: an id names none, whatever the origin.
+    for origin in ["AWS_CLOUDHSM", "EXTERNAL_KEY_STORE", "AWS_KMS"] {
+        h.err(
+            "CreateKey",
+            json!({ "Origin": origin, "CustomKeyStoreId": "cks-1234567890abcdef0" }),
+            "CustomKeyStoreNotFoundException",
+        );
+    }
+    h.err(
+        "GenerateRandom",
+        json!({ "NumberOfBytes": 32, "CustomKeyStoreId": "cks-1234567890abcdef0" }),
+        "CustomKeyStoreNotFoundException",
+    );
+    h.err(
+        "CreateKey",
+        json!({ "Origin": "AWS_CLOUDHSM" }),
+        "UnsupportedOperationException",
+    );
     h.err(
         "CreateKey",
         json!({ "KeySpec": "RSA_2048", "KeyUsage": "SIGN_VERIFY", "CustomerMasterKeySpec": "RSA_2048" }),

@@ -181,6 +181,14 @@ def test_corrupted_sm2_ciphertext(kms_cn):
 # ---- origin, enums, region rules -------------------------------------------------------------
 
 
+def test_custom_key_store_ids_name_no_store(kms):
+    # kmsgate has no custom key stores: the SDK's own exception for an unknown one.
+    with pytest.raises(kms.exceptions.CustomKeyStoreNotFoundException):
+        kms.create_key(Origin="AWS_CLOUDHSM", CustomKeyStoreId="cks-1234567890abcdef0")
+    with pytest.raises(kms.exceptions.CustomKeyStoreNotFoundException):
+        kms.generate_random(NumberOfBytes=32, CustomKeyStoreId="cks-1234567890abcdef0")
+
+
 def test_get_parameters_for_aws_kms_key(kms):
     key_id = kms.create_key()["KeyMetadata"]["KeyId"]
     with raises_code("UnsupportedOperationException"):
