@@ -469,12 +469,12 @@ mod tests {
     use kms_core::wrapping::PoolTargets;
 
     use super::*;
-    use crate::faulty_store::FaultyStore;
 
     #[test]
     fn a_clock_move_that_cannot_be_stored_leaves_the_clock_where_it_was() {
         let clock = Arc::new(EmulatedClock::new());
-        let store = Arc::new(FaultyStore::refusing_meta());
+        let store = Arc::new(kms_core::testing::Interloper::default());
+        store.refuse_meta();
         let kms = Kms::builder(store, &RootKey::from_bytes([7; 32]))
             .clock(Arc::clone(&clock) as Arc<dyn Clock>)
             .build();

@@ -15,8 +15,6 @@ mod controls;
 mod dialect;
 mod engine;
 mod env_source;
-#[cfg(test)]
-mod faulty_store;
 mod http_bridge;
 mod known_settings;
 mod listener;

@@ -462,7 +462,7 @@ mod tests {
     };
 
     use super::*;
-    use crate::faulty_store::{FaultyStore, disk_full};
+    use kms_core::testing::{Interloper, disk_full};
 
     const START: Timestamp = Timestamp::from_secs(1_700_000_000);
 
@@ -488,7 +488,7 @@ mod tests {
         }
     }
 
-    fn engine(store: &Arc<FaultyStore>) -> (Kms, Arc<ManualClock>) {
+    fn engine(store: &Arc<Interloper>) -> (Kms, Arc<ManualClock>) {
         let clock = Arc::new(ManualClock::new(START));
         let kms = Kms::builder(store.clone(), &RootKey::from_bytes([3; 32]))
             .clock(clock.clone() as Arc<dyn Clock>)
@@ -498,9 +498,9 @@ mod tests {
 
     #[test]
     fn a_store_failure_after_some_entries_says_how_many_were_applied() {
-        let store = Arc::new(FaultyStore::default());
+        let store = Arc::new(Interloper::default());
         let (kms, _) = engine(&store);
-        store.on_update(|n| if n >= 2 { Err(disk_full()) } else { Ok(()) });
+        store.on_each_key_update(|n| if n >= 2 { Err(disk_full()) } else { Ok(()) });
         let entries = [
             entry(0, SeedMaterial::Absent, Origin::Generated),
             entry(1, SeedMaterial::Absent, Origin::Generated),
@@ -528,11 +528,11 @@ mod tests {
             expiry: Expiry::At(START.saturating_add(Duration::from_secs(5))),
         };
         for (first, expected_applied) in [(false, 1), (true, 0)] {
-            let store = Arc::new(FaultyStore::default());
+            let store = Arc::new(Interloper::default());
             let (kms, clock) = engine(&store);
             let refused_at = if first { 1 } else { 2 };
             let moved = clock.clone();
-            store.on_update(move |n| {
+            store.on_each_key_update(move |n| {
                 if n == refused_at {
                     moved.advance(Duration::from_secs(10));
                 }

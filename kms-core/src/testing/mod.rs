@@ -1,8 +1,11 @@
 //! Helpers for other crates' tests (feature `test-suite`): what a dialect's fuzz or
 //! integration test needs of the engine, kept once here instead of in every dialect.
 
+mod interloper;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+
+pub use interloper::{Interloper, disk_full};
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
