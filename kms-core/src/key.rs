@@ -298,7 +298,7 @@ impl Key {
         if matches!(claim, MaterialClaim::New) && self.materials_full() {
             return Err(KmsError::RotationLimit {
                 key_id: self.id,
-                done: self.rotations_on_demand(),
+                done: self.on_demand_rotations().len(),
             });
         }
         // Accepted for another spec: only a declared (seeded) id reused for another key.
@@ -443,10 +443,6 @@ impl Key {
             .filter_map(|m| m.rotation.filter(|r| r.kind == RotationType::OnDemand))
             .map(|r| r.at)
             .collect()
-    }
-
-    fn rotations_on_demand(&self) -> usize {
-        self.on_demand_rotations().len()
     }
 
     /// Whether it holds [`MAX_MATERIALS`] already.
