@@ -111,6 +111,17 @@ impl DataDir {
     }
 }
 
+/// Creates the file `path`, which must not exist yet, readable and writable by its owner only
+/// (0600 on Unix, whatever the umask): for files holding secrets or key records (the root key,
+/// the database, material `kmsgate wrap` keeps).
+pub fn create_private_file(path: &Path) -> io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
 /// Creates `dir` readable by its owner only (its missing parents as usual); an existing
 /// directory is kept as it is, since it is the user's.
 fn create_private_dir(dir: &Path) -> io::Result<()> {

@@ -65,7 +65,7 @@ pub use algorithm::{
 };
 pub use alias::{AliasEntry, AliasName};
 pub use ciphertext::{BLOB_MATERIAL_ID_LEN, BLOB_OVERHEAD, EncryptionContext};
-pub use data_dir::{DATABASE_FILE, DataDir, DataDirError, ROOT_KEY_FILE};
+pub use data_dir::{DATABASE_FILE, DataDir, DataDirError, ROOT_KEY_FILE, create_private_file};
 pub use engine::{
     AliasPage, CreateKey, DEFAULT_IMPORT_TOKEN_TTL, DataKey, Decrypted, ImportLayers,
     ImportOutcome, ImportParameters, ImportRequest, KeyPage, KeyStateCounts, Kms, KmsBuilder,

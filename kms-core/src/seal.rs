@@ -3,7 +3,7 @@
 //! seals import tokens and the key of material fingerprints, so no two uses share a key.
 
 use std::fmt;
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -62,11 +62,7 @@ impl RootKey {
                 let key = RootKey::generate().map_err(io::Error::other)?;
                 let tmp = path.with_extension("tmp");
                 let _ = fs::remove_file(&tmp);
-                let mut options = OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(&tmp)?;
+                let mut file = crate::data_dir::create_private_file(&tmp)?;
                 let text = Zeroizing::new(hex::encode(key.0.as_ref()));
                 file.write_all(text.as_bytes())?;
                 file.write_all(b"\n")?;

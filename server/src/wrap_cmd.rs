@@ -143,11 +143,7 @@ fn read(path: &Path) -> Result<Vec<u8>, WrapFailure> {
 /// the root key file). An existing file is refused, never overwritten: it may hold the only
 /// copy of material imported before.
 fn write_private_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
+    let mut file = kms_core::create_private_file(path)?;
     file.write_all(bytes)?;
     file.sync_all()
 }

@@ -50,11 +50,7 @@ fn record_key(tenant: &TenantId, id: &impl std::fmt::Display) -> String {
 /// stored unsealed, and redb would create it with the umask's default (0644 under 022). redb
 /// initialises an empty file as a new database. An existing file is left as it is.
 fn create_private(path: &Path) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
+    match crate::data_dir::create_private_file(path) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e),
