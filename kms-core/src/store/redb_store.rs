@@ -10,6 +10,10 @@
 //! to change nothing) returns only once every commit it could have seen is durable as well:
 //! no answer ever rests on a write that a crash could still undo.
 //!
+//! A lone writer (no other update or insert under way, none waiting for redb's write lock)
+//! commits durably at once instead: with nobody to share a sync with, the empty durable
+//! commit after its own would only cost a second transaction and the pages it writes.
+//!
 //! Batched inserts: a new key's record depends on nothing stored, so concurrent inserts
 //! share one write transaction as well as the sync ([`super::batch`]); the batch's leader
 //! syncs before answering, so each inserter wakes once, to its final outcome. A redb write
@@ -18,7 +22,7 @@
 
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 use redb::{Database, DatabaseError, Durability, ReadableDatabase, ReadableTable, TableDefinition};
@@ -63,6 +67,24 @@ pub struct RedbStore {
     path: PathBuf,
     syncs: GroupSync,
     inserts: Batcher<NewRecord>,
+    /// Updates and insert batches under way, from before they ask for redb's write lock to
+    /// after their commit: 1 means the one asking is alone.
+    writers: AtomicUsize,
+}
+
+/// A writer counted in [`RedbStore::writers`] while it lives.
+struct Writing<'a>(&'a AtomicUsize);
+
+impl Writing<'_> {
+    fn alone(&self) -> bool {
+        self.0.load(Ordering::Acquire) == 1
+    }
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// A new key's record, queued for a batch of inserts.
@@ -118,6 +140,7 @@ impl RedbStore {
             path: path.to_path_buf(),
             syncs: GroupSync::default(),
             inserts: Batcher::default(),
+            writers: AtomicUsize::new(0),
         })
     }
 
@@ -287,7 +310,7 @@ impl RedbStore {
         key: &str,
         decide: &mut dyn FnMut(Option<&[u8]>) -> Change,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().map_err(err)?;
+        let (txn, writing) = self.begin_write()?;
         let change = {
             let mut table = txn.open_table(def).map_err(err)?;
             let current = table.get(key).map_err(err)?.map(|v| v.value().to_vec());
@@ -309,15 +332,23 @@ impl RedbStore {
                 txn.abort().map_err(err)?;
                 self.seen_is_durable()
             }
-            Change::Put(_) | Change::Delete => self.commit_durably(txn),
+            Change::Put(_) | Change::Delete => self.commit_durably(txn, &writing),
         }
+    }
+
+    /// A write transaction, counted in [`RedbStore::writers`] from before it waits for the
+    /// lock, so that a writer knows whether others are waiting behind it.
+    fn begin_write(&self) -> Result<(redb::WriteTransaction, Writing<'_>), StoreError> {
+        self.writers.fetch_add(1, Ordering::AcqRel);
+        let writing = Writing(&self.writers);
+        Ok((self.db.begin_write().map_err(err)?, writing))
     }
 
     /// Writes a batch of inserts in one transaction, in queue order (of two inserts of one
     /// id, the first wins), and returns once it is on disk: which went in. The leader syncs
     /// before answering anyone, so each inserter wakes once, to its final outcome.
     fn write_batch(&self, batch: Vec<NewRecord>) -> Result<Vec<bool>, StoreError> {
-        let txn = self.db.begin_write().map_err(err)?;
+        let (txn, writing) = self.begin_write()?;
         let mut inserted = Vec::with_capacity(batch.len());
         {
             let mut table = txn.open_table(KEYS).map_err(err)?;
@@ -337,14 +368,35 @@ impl RedbStore {
             self.seen_is_durable()?;
             return Ok(inserted);
         }
-        self.commit_durably(txn)?;
+        self.commit_durably(txn, &writing)?;
         Ok(inserted)
     }
 
-    /// Commits `txn` and returns once it is on disk, sharing the sync with concurrent commits.
-    fn commit_durably(&self, txn: redb::WriteTransaction) -> Result<(), StoreError> {
+    /// Commits `txn` and returns once it is on disk, sharing the sync with concurrent commits
+    /// unless `writing` is alone.
+    fn commit_durably(
+        &self,
+        txn: redb::WriteTransaction,
+        writing: &Writing<'_>,
+    ) -> Result<(), StoreError> {
+        if writing.alone() {
+            return self.commit_synced(txn);
+        }
         let commit = self.commit_unsynced(txn)?;
         self.wait_durable(commit)
+    }
+
+    /// Commits `txn` durably (redb's default durability), which persists every earlier
+    /// unsynced commit too: numbered like [`RedbStore::commit_unsynced`]'s, for the readers
+    /// that see it before it is counted durable.
+    fn commit_synced(&self, txn: redb::WriteTransaction) -> Result<(), StoreError> {
+        let mine = {
+            let _state = self.syncs.lock();
+            self.syncs.committed.fetch_add(1, Ordering::AcqRel) + 1
+        };
+        txn.commit().map_err(err)?;
+        self.syncs.durable.fetch_max(mine, Ordering::AcqRel);
+        Ok(())
     }
 
     /// Commits `txn` without syncing (visible to readers at once): its number for
