@@ -192,6 +192,12 @@ fn percent_decode(s: &str) -> Result<String, TencentError> {
     String::from_utf8(bytes).map_err(|_| bad())
 }
 
+/// The most segments a flattened parameter name may have. Tencent's deepest KMS parameter
+/// (`Filters.0.Values.0`) has four; the bound keeps a crafted name such as `a.a.a…` (one
+/// level per segment) from nesting the value deep enough to overflow the stack, both when
+/// it is built and when it is dropped.
+const MAX_SEGMENTS: usize = 8;
+
 /// `Tags.0.TagKey=k` style pairs → nested JSON (objects, arrays for numeric segments); every
 /// leaf stays a string, to be read as the action's field type later.
 fn unflatten<'a>(
@@ -199,7 +205,13 @@ fn unflatten<'a>(
 ) -> Result<Map<String, Value>, TencentError> {
     let mut root = Value::Object(Map::new());
     for (name, value) in pairs {
-        let segments: Vec<&str> = name.split('.').collect();
+        let segments: Vec<&str> = name.splitn(MAX_SEGMENTS + 1, '.').collect();
+        if segments.len() > MAX_SEGMENTS {
+            let shown: String = name.chars().take(64).collect();
+            return Err(invalid(format!(
+                "The parameter name `{shown}…` has more than {MAX_SEGMENTS} parts."
+            )));
+        }
         if segments.iter().any(|s| s.is_empty()) {
             return Err(invalid(format!(
                 "The parameter name `{name}` is malformed."
@@ -279,6 +291,18 @@ mod tests {
     fn flat(query: &str) -> Value {
         let pairs = parse_query(query).unwrap();
         Value::Object(unflatten(pairs.iter()).unwrap())
+    }
+
+    #[test]
+    fn a_name_nested_past_any_parameter_is_refused_not_built() {
+        let deep = format!("{}=1", vec!["a"; 200_000].join("."));
+        let pairs = parse_query(&deep).unwrap();
+        let refused = unflatten(pairs.iter()).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidParameter);
+        assert!(refused.message.contains("more than 8 parts"), "{refused:?}");
+        assert!(refused.message.len() < 200, "the name is cut short");
+        let deepest = flat("Filters.0.Values.0=x&A.b.c.d.e.f.g.h=y");
+        assert_eq!(deepest["Filters"][0]["Values"][0], "x");
     }
 
     #[test]
