@@ -50,11 +50,7 @@ impl Caller {
     }
 
     pub(crate) fn partition(&self) -> &'static str {
-        if self.region.starts_with("cn-") {
-            "aws-cn"
-        } else {
-            "aws"
-        }
+        crate::regions::partition(&self.region)
     }
 
     /// The ARN of `resource` (`key/…`, `alias/…`) in the caller's account and region.

@@ -283,12 +283,12 @@ pub fn from_core_during(err: &KmsError, names: &dyn KeyNamer, operation: &str) -
                 names.key_arn(key_id)
             ),
         ),
-        // Inferred wording and code: the model only says such a key "must have" material in
-        // PENDING_ROTATION state; UnsupportedOperationException is in its error list.
+        // As recorded against AWS (LocalStack's snapshot
+        // test_rotate_key_on_demand_raises_for_no_pending_key_material).
         KmsError::NoPendingMaterial { key_id } => e(
-            C::UnsupportedOperationException,
+            C::KmsInvalidStateException,
             format!(
-                "{} has no key material in PENDING_ROTATION state; import new key material (ImportType NEW_KEY_MATERIAL) before rotating a KMS key with imported key material on demand.",
+                "No available key material pending rotation for the key: {}.",
                 names.key_arn(key_id)
             ),
         ),
@@ -310,10 +310,11 @@ pub fn from_core_during(err: &KmsError, names: &dyn KeyNamer, operation: &str) -
                 names.key_arn(key_id)
             ),
         ),
-        KmsError::RotationLimit { key_id, done } => e(
+        // As recorded against AWS (LocalStack's snapshot test_key_rotations_limits).
+        KmsError::RotationLimit { key_id, .. } => e(
             C::LimitExceededException,
             format!(
-                "{} has been rotated on demand {done} times, the most a KMS key allows.",
+                "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: {}",
                 names.key_arn(key_id)
             ),
         ),
@@ -352,10 +353,8 @@ pub fn from_core_during(err: &KmsError, names: &dyn KeyNamer, operation: &str) -
                 names.key_arn(current)
             ),
         ),
-        KmsError::TooManyTags { limit } => e(
-            C::TagException,
-            format!("A KMS key can have at most {limit} tags."),
-        ),
+        // AWS's recorded wording names no limit.
+        KmsError::TooManyTags { .. } => e(C::TagException, "Too many tags".into()),
         // AWS: "You must specify a KeyUsage value..." for a missing one (answered by the
         // dialect); this recorded wording for one the spec does not take.
         KmsError::UsageNotAllowed { spec, usage } => {
@@ -584,7 +583,7 @@ mod tests {
             ),
             (
                 KmsError::NoPendingMaterial { key_id: id },
-                "UnsupportedOperationException",
+                "KMSInvalidStateException",
                 400,
             ),
             (

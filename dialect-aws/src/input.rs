@@ -12,9 +12,13 @@ use serde_json::{Map, Value};
 use crate::error::{AwsError, ErrorCode};
 use crate::wire_enum::WireEnum;
 
-/// The members of one request body.
+/// The members of one request body, or of one structure in a list member: then `path` is
+/// where AWS's messages place it (`tags.1.member.`, counted from 1).
 #[derive(Debug)]
-pub(crate) struct Input(Map<String, Value>);
+pub(crate) struct Input {
+    members: Map<String, Value>,
+    path: String,
+}
 
 /// `KeyId` → `keyId`, the spelling AWS uses in validation messages.
 fn camel(member: &str) -> String {
@@ -27,13 +31,19 @@ fn camel(member: &str) -> String {
 
 pub(crate) fn invalid(member: &str, value: Option<&str>, constraint: &str) -> AwsError {
     let value = match value {
-        Some(v) => format!("'{v}'"),
-        None => "null".to_owned(),
+        Some(v) => format!("Value '{v}'"),
+        None => "Value null".to_owned(),
     };
+    invalid_shown(member, &value, constraint)
+}
+
+/// `shown` is how the message opens: `Value 'x'`, `Value null`, or (blobs, whose bytes AWS
+/// never shows) `Value`.
+fn invalid_shown(member: &str, shown: &str, constraint: &str) -> AwsError {
     AwsError::new(
         ErrorCode::ValidationException,
         format!(
-            "1 validation error detected: Value {value} at '{}' failed to satisfy constraint: {constraint}",
+            "1 validation error detected: {shown} at '{}' failed to satisfy constraint: {constraint}",
             camel(member)
         ),
     )
@@ -56,9 +66,9 @@ fn check_len(
     range: &RangeInclusive<usize>,
 ) -> Result<(), AwsError> {
     if len < *range.start() {
-        return Err(invalid(
+        return Err(invalid_shown(
             member,
-            Some(shown),
+            shown,
             &format!(
                 "Member must have length greater than or equal to {}",
                 range.start()
@@ -66,9 +76,9 @@ fn check_len(
         ));
     }
     if len > *range.end() {
-        return Err(invalid(
+        return Err(invalid_shown(
             member,
-            Some(shown),
+            shown,
             &format!(
                 "Member must have length less than or equal to {}",
                 range.end()
@@ -82,10 +92,10 @@ impl Input {
     /// An empty body is an empty request (botocore sends `{}`, but curl users send nothing).
     pub(crate) fn parse(body: &[u8]) -> Result<Self, AwsError> {
         if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Input(Map::new()));
+            return Ok(Input::top(Map::new()));
         }
         match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(map)) => Ok(Input(map)),
+            Ok(Value::Object(map)) => Ok(Input::top(map)),
             Ok(_) => Err(AwsError::new(
                 ErrorCode::ValidationException,
                 "1 validation error detected: the request body must be a JSON object",
@@ -97,9 +107,21 @@ impl Input {
         }
     }
 
+    fn top(members: Map<String, Value>) -> Self {
+        Input {
+            members,
+            path: String::new(),
+        }
+    }
+
+    /// Where AWS's messages place `member` of this input.
+    fn at(&self, member: &str) -> String {
+        format!("{}{}", self.path, camel(member))
+    }
+
     /// JSON `null` counts as absent, as botocore never sends it and AWS treats it so.
     fn get(&self, member: &str) -> Option<&Value> {
-        self.0.get(member).filter(|v| !v.is_null())
+        self.members.get(member).filter(|v| !v.is_null())
     }
 
     pub(crate) fn present(&self, member: &str) -> bool {
@@ -114,8 +136,15 @@ impl Input {
         let Some(v) = self.get(member) else {
             return Ok(None);
         };
-        let s = v.as_str().ok_or_else(|| wrong_type(member, "a string"))?;
-        check_len(member, s, s.chars().count(), &len)?;
+        let s = v
+            .as_str()
+            .ok_or_else(|| wrong_type(&self.at(member), "a string"))?;
+        check_len(
+            &self.at(member),
+            &format!("Value '{s}'"),
+            s.chars().count(),
+            &len,
+        )?;
         Ok(Some(s.to_owned()))
     }
 
@@ -125,7 +154,7 @@ impl Input {
         len: RangeInclusive<usize>,
     ) -> Result<String, AwsError> {
         self.string(member, len)?
-            .ok_or_else(|| invalid(member, None, "Member must not be null"))
+            .ok_or_else(|| invalid(&self.at(member), None, "Member must not be null"))
     }
 
     /// A base64 blob; `len` bounds the decoded bytes.
@@ -139,11 +168,11 @@ impl Input {
         };
         let s = v
             .as_str()
-            .ok_or_else(|| wrong_type(member, "a base64-encoded string"))?;
+            .ok_or_else(|| wrong_type(&self.at(member), "a base64-encoded string"))?;
         let bytes = STANDARD
             .decode(s.trim())
-            .map_err(|_| wrong_type(member, "valid base64"))?;
-        check_len(member, "java.nio.HeapByteBuffer", bytes.len(), &len)?;
+            .map_err(|_| wrong_type(&self.at(member), "valid base64"))?;
+        check_len(&self.at(member), "Value", bytes.len(), &len)?;
         Ok(Some(bytes))
     }
 
@@ -153,7 +182,7 @@ impl Input {
         len: RangeInclusive<usize>,
     ) -> Result<Vec<u8>, AwsError> {
         self.blob(member, len)?
-            .ok_or_else(|| invalid(member, None, "Member must not be null"))
+            .ok_or_else(|| invalid(&self.at(member), None, "Member must not be null"))
     }
 
     pub(crate) fn integer(
@@ -164,10 +193,12 @@ impl Input {
         let Some(v) = self.get(member) else {
             return Ok(None);
         };
-        let n = v.as_i64().ok_or_else(|| wrong_type(member, "an integer"))?;
+        let n = v
+            .as_i64()
+            .ok_or_else(|| wrong_type(&self.at(member), "an integer"))?;
         if n < *range.start() {
             return Err(invalid(
-                member,
+                &self.at(member),
                 Some(&n.to_string()),
                 &format!(
                     "Member must have value greater than or equal to {}",
@@ -177,7 +208,7 @@ impl Input {
         }
         if n > *range.end() {
             return Err(invalid(
-                member,
+                &self.at(member),
                 Some(&n.to_string()),
                 &format!(
                     "Member must have value less than or equal to {}",
@@ -191,7 +222,9 @@ impl Input {
     pub(crate) fn boolean(&self, member: &str) -> Result<bool, AwsError> {
         match self.get(member) {
             None => Ok(false),
-            Some(v) => v.as_bool().ok_or_else(|| wrong_type(member, "a boolean")),
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| wrong_type(&self.at(member), "a boolean")),
         }
     }
 
@@ -203,7 +236,7 @@ impl Input {
         let secs = v
             .as_f64()
             .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1.0e13)
-            .ok_or_else(|| wrong_type(member, "a timestamp in epoch seconds"))?;
+            .ok_or_else(|| wrong_type(&self.at(member), "a timestamp in epoch seconds"))?;
         // Bounded above, so the cast cannot overflow; sub-millisecond parts are dropped.
         let millis = (secs * 1000.0).round() as u64;
         Ok(Some(Timestamp::from_millis(millis)))
@@ -213,10 +246,12 @@ impl Input {
         let Some(v) = self.get(member) else {
             return Ok(None);
         };
-        let s = v.as_str().ok_or_else(|| wrong_type(member, "a string"))?;
+        let s = v
+            .as_str()
+            .ok_or_else(|| wrong_type(&self.at(member), "a string"))?;
         T::from_wire(s).map(Some).ok_or_else(|| {
             invalid(
-                member,
+                &self.at(member),
                 Some(s),
                 &format!(
                     "Member must satisfy enum value set: [{}]",
@@ -228,7 +263,7 @@ impl Input {
 
     pub(crate) fn required_enumeration<T: WireEnum>(&self, member: &str) -> Result<T, AwsError> {
         self.enumeration(member)?
-            .ok_or_else(|| invalid(member, None, "Member must not be null"))
+            .ok_or_else(|| invalid(&self.at(member), None, "Member must not be null"))
     }
 
     /// A list of `items` enum values (botocore checks neither the count nor the values).
@@ -242,10 +277,10 @@ impl Input {
         };
         let list = v
             .as_array()
-            .ok_or_else(|| wrong_type(member, "a list of strings"))?;
+            .ok_or_else(|| wrong_type(&self.at(member), "a list of strings"))?;
         if list.len() < *items.start() {
             return Err(invalid(
-                member,
+                &self.at(member),
                 Some("[]"),
                 &format!(
                     "Member must have length greater than or equal to {}",
@@ -255,7 +290,7 @@ impl Input {
         }
         if list.len() > *items.end() {
             return Err(invalid(
-                member,
+                &self.at(member),
                 None,
                 &format!(
                     "Member must have length less than or equal to {}",
@@ -267,10 +302,9 @@ impl Input {
             .map(|item| {
                 let s = item
                     .as_str()
-                    .ok_or_else(|| wrong_type(member, "a list of strings"))?;
+                    .ok_or_else(|| wrong_type(&self.at(member), "a list of strings"))?;
                 T::from_wire(s).ok_or_else(|| {
-                    invalid(
-                        member,
+                    invalid(&self.at(member),
                         Some(s),
                         &format!(
                             "Member must satisfy constraint: [Member must satisfy enum value set: [{}]]",
@@ -290,11 +324,11 @@ impl Input {
         };
         let map = v
             .as_object()
-            .ok_or_else(|| wrong_type(member, "a map of strings"))?;
+            .ok_or_else(|| wrong_type(&self.at(member), "a map of strings"))?;
         map.iter()
             .map(|(k, v)| match v.as_str() {
                 Some(s) => Ok((k.clone(), s.to_owned())),
-                None => Err(wrong_type(member, "a map of strings")),
+                None => Err(wrong_type(&self.at(member), "a map of strings")),
             })
             .collect()
     }
@@ -311,10 +345,10 @@ impl Input {
         };
         let items = v
             .as_array()
-            .ok_or_else(|| wrong_type(member, "a list of strings"))?;
+            .ok_or_else(|| wrong_type(&self.at(member), "a list of strings"))?;
         if items.len() > max_items {
             return Err(invalid(
-                member,
+                &self.at(member),
                 None,
                 &format!("Member must have length less than or equal to {max_items}"),
             ));
@@ -324,8 +358,13 @@ impl Input {
             .map(|item| {
                 let s = item
                     .as_str()
-                    .ok_or_else(|| wrong_type(member, "a list of strings"))?;
-                check_len(member, s, s.chars().count(), &item_len)?;
+                    .ok_or_else(|| wrong_type(&self.at(member), "a list of strings"))?;
+                check_len(
+                    &self.at(member),
+                    &format!("Value '{s}'"),
+                    s.chars().count(),
+                    &item_len,
+                )?;
                 Ok(s.to_owned())
             })
             .collect::<Result<Vec<_>, _>>()
@@ -341,12 +380,18 @@ impl Input {
         let Some(v) = self.get(member) else {
             return Ok(None);
         };
-        let items = v.as_array().ok_or_else(|| wrong_type(member, "a list"))?;
+        let items = v
+            .as_array()
+            .ok_or_else(|| wrong_type(&self.at(member), "a list"))?;
         items
             .iter()
-            .map(|item| match item {
-                Value::Object(map) => each(&Input(map.clone())),
-                _ => Err(wrong_type(member, "a list of structures")),
+            .enumerate()
+            .map(|(i, item)| match item {
+                Value::Object(map) => each(&Input {
+                    members: map.clone(),
+                    path: format!("{}.{}.member.", self.at(member), i + 1),
+                }),
+                _ => Err(wrong_type(&self.at(member), "a list of structures")),
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some)
@@ -399,6 +444,16 @@ mod tests {
         assert!(
             message(i.required_string("KeyId", 1..=2048).unwrap_err())
                 .contains("Member must have length greater than or equal to 1")
+        );
+    }
+
+    /// AWS shows no value for a blob (snapshot test_plaintext_size_for_encrypt).
+    #[test]
+    fn a_blob_of_the_wrong_length_is_named_without_a_value() {
+        let i = input(r#"{"Plaintext": "AAAAAA=="}"#);
+        assert_eq!(
+            message(i.blob("Plaintext", 1..=2).unwrap_err()),
+            "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 2"
         );
     }
 

@@ -56,6 +56,24 @@ pub(crate) fn is_known(region: &str) -> bool {
     KNOWN.binary_search(&region).is_ok()
 }
 
+/// The partition ARNs name for `region`, by the prefixes of botocore's `partitions.json`
+/// region patterns (`^us\-gov\-\w+\-\d+$` and so on); any other region is `aws`'s.
+pub(crate) fn partition(region: &str) -> &'static str {
+    const BY_PREFIX: &[(&str, &str)] = &[
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
+        ("us-iso-", "aws-iso"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("eusc-", "aws-eusc"),
+    ];
+    BY_PREFIX
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("aws", |(_, partition)| partition)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +83,19 @@ mod tests {
         assert!(KNOWN.windows(2).all(|w| w[0] < w[1]));
         assert!(is_known("us-east-1") && is_known("cn-north-1") && is_known("us-gov-west-1"));
         assert!(!is_known("us-est-1") && !is_known("US-EAST-1") && !is_known(""));
+    }
+
+    #[test]
+    fn every_known_region_has_its_partition() {
+        let named = |r: &str| partition(r);
+        assert_eq!(named("us-east-1"), "aws");
+        assert_eq!(named("cn-northwest-1"), "aws-cn");
+        assert_eq!(named("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(named("us-iso-east-1"), "aws-iso");
+        assert_eq!(named("us-isob-east-1"), "aws-iso-b");
+        assert_eq!(named("us-isof-south-1"), "aws-iso-f");
+        assert_eq!(named("eu-isoe-west-1"), "aws-iso-e");
+        assert_eq!(named("eusc-de-east-1"), "aws-eusc");
+        assert!(KNOWN.iter().all(|r| partition(r).starts_with("aws")));
     }
 }

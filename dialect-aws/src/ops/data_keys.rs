@@ -78,7 +78,13 @@ pub(super) fn generate_data_key_without_plaintext(
 pub(super) fn generate_random(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
     let n = input
         .integer("NumberOfBytes", 1..=1024)?
-        .ok_or_else(|| invalid("NumberOfBytes", None, "Member must not be null"))?;
+        // AWS's wording (LocalStack's snapshot test_generate_random_invalid_number_of_bytes).
+        .ok_or_else(|| {
+            crate::error::AwsError::new(
+                crate::error::ErrorCode::ValidationException,
+                "NumberOfBytes is required.",
+            )
+        })?;
     if input.string("CustomKeyStoreId", 1..=64)?.is_some() {
         return Err(crate::error::no_custom_key_store());
     }

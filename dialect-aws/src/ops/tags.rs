@@ -12,21 +12,25 @@ fn tag_error(message: String) -> AwsError {
     AwsError::new(ErrorCode::TagException, message)
 }
 
-/// A `Tags` list of `{TagKey, TagValue}`; `aws:` keys are reserved for AWS.
+/// A `Tags` list of `{TagKey, TagValue}`; `aws:` keys are reserved for AWS, and a key may
+/// appear once (AWS's messages, as recorded against AWS in LocalStack's snapshots).
 pub(super) fn parse_tags(input: &Input, member: &str) -> Result<Option<Tags>, AwsError> {
     let Some(pairs) = input.structures(member, |tag| {
         let key = tag.required_string("TagKey", 1..=128)?;
         let value = tag.required_string("TagValue", 0..=256)?;
         if key.to_ascii_lowercase().starts_with("aws:") {
-            return Err(tag_error(format!(
-                "Tag key {key} uses the reserved prefix aws:"
-            )));
+            return Err(tag_error("Tags beginning with aws: are reserved".into()));
         }
         Ok((key, value))
     })?
     else {
         return Ok(None);
     };
+    let mut keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort_unstable();
+    if keys.windows(2).any(|w| w[0] == w[1]) {
+        return Err(tag_error("Duplicate tag keys".into()));
+    }
     Tags::from_pairs(pairs)
         .map(Some)
         .map_err(|e| crate::error::from_core(&e, &super::NoNames))
@@ -44,7 +48,8 @@ pub(super) fn tag_resource(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>
 
 pub(super) fn untag_resource(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsError> {
     let keys = input
-        .string_list("TagKeys", 1..=128, 50)?
+        // The model bounds no TagKeyList's length.
+        .string_list("TagKeys", 1..=128, usize::MAX)?
         .ok_or_else(|| crate::input::invalid("TagKeys", None, "Member must not be null"))?;
     let id = ctx.key(input, "KeyId", Accepts::KeyOnly)?;
     ctx.kms

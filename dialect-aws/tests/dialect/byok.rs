@@ -121,10 +121,11 @@ fn import_use_expire_and_reimport() {
 
     let deleted = h.ok("DeleteImportedKeyMaterial", json!({ "KeyId": key }));
     assert_eq!(deleted["KeyMaterialId"], material_id.as_str());
-    assert_eq!(
-        h.ok("DescribeKey", json!({ "KeyId": key }))["KeyMetadata"]["KeyState"],
-        "PendingImport"
-    );
+    let meta = &h.ok("DescribeKey", json!({ "KeyId": key }))["KeyMetadata"];
+    assert_eq!(meta["KeyState"], "PendingImport");
+    // AWS still names the deleted material (and no longer its expiration model).
+    assert_eq!(meta["CurrentKeyMaterialId"], material_id.as_str());
+    assert!(meta.get("ExpirationModel").is_none(), "{meta}");
     h.err(
         "DeleteImportedKeyMaterial",
         json!({ "KeyId": key }),

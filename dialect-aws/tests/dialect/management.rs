@@ -305,10 +305,33 @@ fn tags_are_set_listed_and_removed() {
         h.ok("ListResourceTags", json!({ "KeyId": key }))["Tags"],
         json!([{ "TagKey": "env", "TagValue": "prod" }])
     );
-    h.err(
+    // The messages below are AWS's, as LocalStack's snapshots recorded them against AWS.
+    let reserved = h.err(
         "TagResource",
-        json!({ "KeyId": key, "Tags": [{ "TagKey": "aws:x", "TagValue": "v" }] }),
+        json!({ "KeyId": key, "Tags": [{ "TagKey": "AWS:x", "TagValue": "v" }] }),
         "TagException",
+    );
+    assert_eq!(reserved["message"], "Tags beginning with aws: are reserved");
+    let duplicate = h.err(
+        "CreateKey",
+        json!({ "Tags": [{ "TagKey": "a", "TagValue": "1" }, { "TagKey": "a", "TagValue": "2" }] }),
+        "TagException",
+    );
+    assert_eq!(duplicate["message"], "Duplicate tag keys");
+    let long_value = h.err(
+        "TagResource",
+        json!({ "KeyId": key, "Tags": [
+            { "TagKey": "ok", "TagValue": "v" },
+            { "TagKey": "long", "TagValue": "v".repeat(257) },
+        ] }),
+        "ValidationException",
+    );
+    assert_eq!(
+        long_value["message"],
+        format!(
+            "1 validation error detected: Value '{}' at 'tags.2.member.tagValue' failed to satisfy constraint: Member must have length less than or equal to 256",
+            "v".repeat(257)
+        )
     );
     h.err(
         "TagResource",
@@ -318,11 +341,15 @@ fn tags_are_set_listed_and_removed() {
     let many: Vec<_> = (0..51)
         .map(|i| json!({ "TagKey": format!("k{i}"), "TagValue": "v" }))
         .collect();
-    h.err(
+    let too_many = h.err(
         "TagResource",
         json!({ "KeyId": key, "Tags": many }),
         "TagException",
     );
+    assert_eq!(too_many["message"], "Too many tags");
+    // TagKeyList has no length bound in the model.
+    let keys: Vec<String> = (0..60).map(|i| format!("k{i}")).collect();
+    h.ok("UntagResource", json!({ "KeyId": key, "TagKeys": keys }));
 }
 
 #[test]
@@ -434,6 +461,8 @@ fn data_keys_re_encryption_and_random_bytes() {
         json!({ "NumberOfBytes": 0 }),
         "ValidationException",
     );
+    let missing = h.err("GenerateRandom", json!({}), "ValidationException");
+    assert_eq!(missing["message"], "NumberOfBytes is required.");
 }
 
 #[test]
@@ -465,9 +494,8 @@ fn accounts_and_regions_are_isolated() {
         );
     }
     let foreign_arn = format!("arn:aws:kms:eu-west-1:111122223333:key/{key}");
-    assert_eq!(
-        h.call("DescribeKey", json!({ "KeyId": foreign_arn }))
-            .code(),
-        "NotFoundException"
-    );
+    let refused = h.call("DescribeKey", json!({ "KeyId": foreign_arn }));
+    assert_eq!(refused.code(), "NotFoundException");
+    // AWS's words for another region's ARN.
+    assert_eq!(refused.body["message"], "Invalid arn eu-west-1");
 }

@@ -73,7 +73,7 @@ fn the_developer_guide_flow_for_imported_material() {
     h.err(
         "RotateKeyOnDemand",
         json!({ "KeyId": key }),
-        "UnsupportedOperationException",
+        "KMSInvalidStateException",
     );
     // The description's `\s` is ASCII whitespace (Java's), not a no-break space
     let nbsp = import(
@@ -303,7 +303,7 @@ fn the_refusals_aws_documents() {
     assert!(
         refused["message"]
             .as_str()
-            .is_some_and(|m| m.contains("rotated on demand 25 times")),
+            .is_some_and(|m| m.starts_with("The on-demand rotations limit has been reached")),
         "{refused}"
     );
     h.ok("DisableKey", json!({ "KeyId": generated }));
@@ -315,10 +315,16 @@ fn the_refusals_aws_documents() {
     // An imported key without material pending rotation.
     let imported = h.create_key("EXTERNAL");
     assert_eq!(import(&h, &imported, &[3; 32], json!({})).status, 200);
-    h.err(
+    let refused = h.err(
         "RotateKeyOnDemand",
         json!({ "KeyId": imported }),
-        "UnsupportedOperationException",
+        "KMSInvalidStateException",
+    );
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("No available key material pending rotation")),
+        "{refused}"
     );
 }
 

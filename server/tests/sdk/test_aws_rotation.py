@@ -80,7 +80,7 @@ def test_the_refusals(kms):
     with raises_code("UnsupportedOperationException"):
         kms.enable_key_rotation(KeyId=external)
     import_material(kms, external, os.urandom(32))
-    with raises_code("UnsupportedOperationException"):
+    with raises_code("KMSInvalidStateException"):
         kms.rotate_key_on_demand(KeyId=external)
     with raises_code("ValidationException"):
         kms.enable_key_rotation(
