@@ -2,15 +2,13 @@
 //! Verify, GenerateMac, VerifyMac, Encrypt and Decrypt parse, and the lists KeyMetadata and
 //! GetPublicKey answer with (in the order AWS lists them).
 
-use kms_core::{
-    EncryptionAlgorithm, KeySpec, KeyUsage, MacAlgorithm, MessageType, SigningAlgorithm,
-};
+use kms_core::{EncryptionAlgorithm, KeySpec, KeyUsage, MacAlgorithm, SigningAlgorithm};
 use serde_json::{Value, json};
 
 use crate::error::{AwsError, ErrorCode};
 use crate::wire_enum::{
-    EncryptionAlgorithmWire, KeySpecWire, KeyUsageWire, MacAlgorithmWire, MessageTypeWire,
-    SigningAlgorithmWire, WireEnum,
+    EncryptionAlgorithmWire, KeySpecWire, KeyUsageWire, MacAlgorithmWire, SigningAlgorithmWire,
+    WireEnum,
 };
 
 fn not_emulated(what: &str) -> AwsError {
@@ -100,15 +98,6 @@ pub(crate) fn signing_algorithm(wire: SigningAlgorithmWire) -> Option<SigningAlg
             return None;
         }
     })
-}
-
-/// EXTERNAL_MU is ML-DSA's, which kmsgate does not emulate.
-pub(crate) fn message_type(wire: MessageTypeWire) -> Result<MessageType, AwsError> {
-    match wire {
-        MessageTypeWire::Raw => Ok(MessageType::Raw),
-        MessageTypeWire::Digest => Ok(MessageType::Digest),
-        MessageTypeWire::ExternalMu => Err(not_emulated("MessageType EXTERNAL_MU (ML-DSA)")),
-    }
 }
 
 pub(crate) fn mac_algorithm(wire: MacAlgorithmWire) -> MacAlgorithm {

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use kms_core::{
     EncryptedMaterial, Expiry, ImportPolicy, ImportRequest, ImportToken, KeyFamily, KmsError,
-    MaterialClaim, MaterialId, NewMaterialOptions, WrappingAlgorithm, WrappingKeySpec,
+    MaterialClaim, MaterialId, NewMaterialOptions, Origin, WrappingAlgorithm, WrappingKeySpec,
 };
 use serde_json::{Value, json};
 
@@ -208,6 +208,11 @@ pub(super) fn import_key_material(ctx: &Ctx<'_>, input: &Input) -> Result<Option
             .kms
             .describe_key(&ctx.caller.tenant, &id)
             .map_err(|e| ctx.core(e))?;
+        // The origin is the first thing an import checks; an AWS_KMS key is refused as
+        // such whatever members the request names.
+        if key.origin != Origin::External {
+            return Err(ctx.core(KmsError::NotExternal { key_id: id }));
+        }
         if key.spec.family() != KeyFamily::Symmetric {
             return Err(validation(format!(
                 "ImportType, KeyMaterialId and KeyMaterialDescription are only usable with symmetric encryption keys; {} is {}.",

@@ -2,13 +2,13 @@
 //! key. Which key usage, algorithm, message type and digest length fit is the core's rule;
 //! the refusals reach the client through `error::from_core`.
 
-use kms_core::{MessageType, SigningAlgorithm};
+use kms_core::{KeyUsage, MessageType, SigningAlgorithm};
 use serde_json::{Value, json};
 
 use super::Ctx;
-use super::algorithms::{message_type, signing_algorithm};
+use super::algorithms::signing_algorithm;
 use super::wire::{b64, dry_run, grant_tokens, unmodelled_algorithm};
-use crate::error::{AwsError, KeyNamer};
+use crate::error::{AwsError, ErrorCode, KeyNamer, wrong_key_usage};
 use crate::input::Input;
 use crate::key_ref::Accepts;
 use crate::wire_enum::{MessageTypeWire, SigningAlgorithmWire};
@@ -19,7 +19,7 @@ const SIGNATURE_LEN: std::ops::RangeInclusive<usize> = 1..=6144;
 /// The members Sign and Verify share, parsed before the key is looked at.
 struct SigningRequest {
     message: Vec<u8>,
-    kind: MessageType,
+    kind: MessageTypeWire,
     algorithm: SigningAlgorithmWire,
 }
 
@@ -34,9 +34,40 @@ impl SigningRequest {
         grant_tokens(input)?;
         Ok(SigningRequest {
             message,
-            kind: message_type(kind)?,
+            kind,
             algorithm,
         })
+    }
+
+    /// The core's message type. EXTERNAL_MU is ML-DSA's, and kmsgate has no ML-DSA keys: it
+    /// is refused for the key named (once that key is found), as a message type the signing
+    /// algorithm does not take, not before the key is looked up with an error Sign and
+    /// Verify do not list.
+    fn kind(&self, ctx: &Ctx<'_>, id: &kms_core::KeyId) -> Result<MessageType, AwsError> {
+        match self.kind {
+            MessageTypeWire::Raw => Ok(MessageType::Raw),
+            MessageTypeWire::Digest => Ok(MessageType::Digest),
+            MessageTypeWire::ExternalMu => {
+                let key = ctx
+                    .kms
+                    .describe_key(&ctx.caller.tenant, id)
+                    .map_err(|e| ctx.core(e))?;
+                if key.usage != KeyUsage::SignVerify {
+                    return Err(wrong_key_usage(
+                        &ctx.caller.key_arn(id),
+                        key.usage,
+                        ctx.operation.name(),
+                    ));
+                }
+                Err(AwsError::new(
+                    ErrorCode::ValidationException,
+                    format!(
+                        "MessageType EXTERNAL_MU is not valid for signing algorithm {}.",
+                        self.algorithm.as_str()
+                    ),
+                ))
+            }
+        }
     }
 
     /// The core's algorithm, or the refusal AWS gives for a key that cannot use the
@@ -53,15 +84,10 @@ pub(super) fn sign(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsErr
     let request = SigningRequest::parse(input)?;
     let id = ctx.key(input, "KeyId", Accepts::KeyOrAlias)?;
     let algorithm = request.algorithm(ctx, &id)?;
+    let kind = request.kind(ctx, &id)?;
     let signature = ctx
         .kms
-        .sign(
-            &ctx.caller.tenant,
-            &id,
-            &request.message,
-            request.kind,
-            algorithm,
-        )
+        .sign(&ctx.caller.tenant, &id, &request.message, kind, algorithm)
         .map_err(|e| ctx.core(e))?;
     dry_run(input)?;
     Ok(Some(json!({
@@ -76,12 +102,13 @@ pub(super) fn verify(ctx: &Ctx<'_>, input: &Input) -> Result<Option<Value>, AwsE
     let signature = input.required_blob("Signature", SIGNATURE_LEN)?;
     let id = ctx.key(input, "KeyId", Accepts::KeyOrAlias)?;
     let algorithm = request.algorithm(ctx, &id)?;
+    let kind = request.kind(ctx, &id)?;
     ctx.kms
         .verify(
             &ctx.caller.tenant,
             &id,
             &request.message,
-            request.kind,
+            kind,
             algorithm,
             &signature,
         )

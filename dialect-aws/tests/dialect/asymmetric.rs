@@ -441,6 +441,16 @@ fn hmac_keys_generate_and_verify_macs() {
         }),
         "ValidationException",
     );
+    // An AWS_KMS key is refused for its origin first, whatever members the request names.
+    let generated = key_id(&create(&h, "HMAC_256", "GENERATE_VERIFY_MAC", "AWS_KMS"));
+    h.err(
+        "ImportKeyMaterial",
+        json!({
+            "KeyId": generated, "ImportToken": b64(&[1; 64]), "EncryptedKeyMaterial": b64(&[0; 256]),
+            "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE", "ImportType": "NEW_KEY_MATERIAL",
+        }),
+        "UnsupportedOperationException",
+    );
 }
 
 #[test]
@@ -563,7 +573,13 @@ fn usage_algorithm_and_digest_refusals() {
     h.err(
         "Sign",
         json!({ "KeyId": ecc, "Message": b64(b"m"), "MessageType": "EXTERNAL_MU", "SigningAlgorithm": "ECDSA_SHA_256" }),
-        "UnsupportedOperationException",
+        "ValidationException",
+    );
+    // The key is looked up first: EXTERNAL_MU for a key that does not exist is NotFound.
+    h.err(
+        "Verify",
+        json!({ "KeyId": "0d0466b0-e727-4d9c-b35d-f84bb474a37f", "Message": b64(b"m"), "Signature": b64(b"s"), "MessageType": "EXTERNAL_MU", "SigningAlgorithm": "ECDSA_SHA_256" }),
+        "NotFoundException",
     );
     h.err(
         "GetPublicKey",
