@@ -103,7 +103,9 @@ pub(super) fn list_keys(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let (offset, limit) = offset_limit(params)?;
     let user = user_role(params)?;
     check_hsm_cluster(params)?;
-    let keys = if user { all_keys(ctx)? } else { Vec::new() };
+    let mut keys = if user { all_keys(ctx)? } else { Vec::new() };
+    // "Lists the CMKs in state Enabled, Disabled and PendingImport" (the SDK's ListKeys).
+    keys.retain(|k| k.state != KeyStateKind::PendingDeletion);
     let total = keys.len();
     let listed: Vec<Value> = page(keys, offset, limit)
         .iter()

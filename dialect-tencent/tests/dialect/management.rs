@@ -154,6 +154,15 @@ fn states_and_deletion() {
     let meta = h.describe(&k);
     assert_eq!(meta["KeyState"], "PendingDelete");
     assert_eq!(meta["DeletionDate"], h.now_secs() + 7 * 86_400);
+    // ListKeys leaves keys pending deletion out (the SDK documents Enabled, Disabled and
+    // PendingImport); ListKeyDetail can still filter for them.
+    let listed = h.ok("ListKeys", json!({}));
+    assert!(
+        listed["Keys"].as_array().unwrap().iter().all(|e| e["KeyId"] != k.as_str()),
+        "{listed}"
+    );
+    let pending = h.ok("ListKeyDetail", json!({ "KeyState": 3, "KeyUsage": "ALL" }));
+    assert_eq!(pending["KeyMetadatas"][0]["KeyId"], k.as_str(), "{pending}");
     h.err(
         "EnableKey",
         json!({ "KeyId": k }),
