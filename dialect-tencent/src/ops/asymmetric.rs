@@ -12,8 +12,8 @@ use kms_core::{EncryptionAlgorithm, KeyId, MessageType, SigningAlgorithm};
 use serde_json::{Map, Value, json};
 
 use super::key_usage::ASYMMETRIC;
-use super::{Answer, Ctx, core};
-use crate::error::{ErrorCode, TencentError};
+use super::{Answer, Ctx};
+use crate::error::{ErrorCode, TencentError, from_core_enabled_only};
 use crate::params::{Params, bad_value};
 
 const MESSAGE_MAX: usize = 4096;
@@ -136,7 +136,7 @@ pub(super) fn sign_by_asymmetric_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
             r.kind,
             r.algorithm,
         )
-        .map_err(core)?;
+        .map_err(|e| from_core_enabled_only(&e))?;
     let mut out = Map::new();
     out.insert("Signature".into(), json!(STANDARD.encode(&signature.bytes)));
     Ok(out)
@@ -158,7 +158,7 @@ pub(super) fn verify_by_asymmetric_key(ctx: &Ctx<'_>, params: &Params) -> Answer
         r.algorithm,
         &signature,
     ))
-    .map_err(core)?;
+    .map_err(|e| from_core_enabled_only(&e))?;
     let mut out = Map::new();
     out.insert("SignatureValid".into(), json!(valid));
     Ok(out)
@@ -169,7 +169,7 @@ pub(super) fn get_public_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let public = ctx
         .kms
         .get_public_key(&ctx.caller.tenant, &id)
-        .map_err(core)?;
+        .map_err(|e| from_core_enabled_only(&e))?;
     let mut out = Map::new();
     out.insert("KeyId".into(), json!(id.to_string()));
     out.insert("PublicKey".into(), json!(STANDARD.encode(&public.spki_der)));
@@ -189,7 +189,7 @@ fn decrypted(
     let plain = ctx
         .kms
         .decrypt_asymmetric(&ctx.caller.tenant, &id, ciphertext, algorithm)
-        .map_err(core)?;
+        .map_err(|e| from_core_enabled_only(&e))?;
     let mut out = Map::new();
     out.insert("KeyId".into(), json!(id.to_string()));
     out.insert(

@@ -9,7 +9,7 @@ use super::{Answer, Ctx, core, refuse_member_account};
 
 /// RotateKey's rate: once per 24 hours per key (the SDK's RequestLimitExceeded.RotateRateLimited).
 const ROTATE_KEY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
-use crate::error::{ErrorCode, TencentError};
+use crate::error::{ErrorCode, TencentError, from_core_enabled_only};
 use crate::params::{Params, bad_value};
 
 /// `RotateDays` (the SDK model: "允许范围 7 ~ 365，默认值 365").
@@ -150,7 +150,7 @@ pub(super) fn rotate_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
     };
     ctx.kms
         .rotate_key_on_demand(tenant, &id, rules)
-        .map_err(core)?;
+        .map_err(|e| from_core_enabled_only(&e))?;
     let mut out = Map::new();
     out.insert(
         "TaskId".into(),

@@ -100,6 +100,23 @@ fn signing_keys_sign_raw_by_default_and_digests_of_32_bytes() {
         json!({ "KeyId": ecc, "Message": b64(b"x"), "Algorithm": "SM2DSA" }),
         "InvalidParameterValue",
     );
+    // A disabled asymmetric key is in a state these actions do not support (their documented
+    // error lists have CmkStateNotSupport, no CmkDisabled).
+    h.ok("DisableKey", json!({ "KeyId": ecc }));
+    for (action, body) in [
+        ("GetPublicKey", json!({ "KeyId": ecc })),
+        (
+            "SignByAsymmetricKey",
+            json!({ "KeyId": ecc, "Message": b64(b"x"), "Algorithm": "ECC_P256_R1" }),
+        ),
+        (
+            "VerifyByAsymmetricKey",
+            json!({ "KeyId": ecc, "Message": b64(b"x"), "SignatureValue": b64(b"s"), "Algorithm": "ECC_P256_R1" }),
+        ),
+    ] {
+        h.err(action, body, "ResourceUnavailable.CmkStateNotSupport");
+    }
+    h.ok("EnableKey", json!({ "KeyId": ecc }));
     let sym = h.create_key("sym", 1);
     h.err(
         "SignByAsymmetricKey",

@@ -158,7 +158,11 @@ fn states_and_deletion() {
     // PendingImport); ListKeyDetail can still filter for them.
     let listed = h.ok("ListKeys", json!({}));
     assert!(
-        listed["Keys"].as_array().unwrap().iter().all(|e| e["KeyId"] != k.as_str()),
+        listed["Keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["KeyId"] != k.as_str()),
         "{listed}"
     );
     let pending = h.ok("ListKeyDetail", json!({ "KeyState": 3, "KeyUsage": "ALL" }));

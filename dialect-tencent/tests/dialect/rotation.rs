@@ -175,7 +175,7 @@ fn rotate_key_needs_rotation_enabled() {
     h.err(
         "RotateKey",
         json!({ "KeyId": key }),
-        "ResourceUnavailable.CmkDisabled",
+        "ResourceUnavailable.CmkStateNotSupport",
     );
 }
 

@@ -75,7 +75,7 @@ def test_rotate_key_now(tc, tencent_server):
     assert abs(describe(tc, key)["LastRotateTime"] - tencent_server.now()) < 60
     _decrypts_to(tc, before, b"old")
     call(tc, "DisableKey", KeyId=key)
-    with raises_code("ResourceUnavailable.CmkDisabled"):
+    with raises_code("ResourceUnavailable.CmkStateNotSupport"):
         call(tc, "RotateKey", KeyId=key)
 
 
