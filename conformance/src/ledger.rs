@@ -294,8 +294,8 @@ fn tencent(f: Failure) -> Expect {
 
 fn huawei(f: Failure) -> Expect {
     match f {
-        // 400 for a malformed id; a well-formed id of no key is 404 (see docs/huawei.md).
-        Failure::KeyNotFound => code(404, "KMS.0205"),
+        // A well-formed id of no key: 404 KMS.0207 (see docs/huawei.md).
+        Failure::KeyNotFound => code(404, "KMS.0207"),
         Failure::NotExternal => code(400, "KMS.0309"),
         Failure::CryptoPendingImport => code(400, "KMS.0310"),
         Failure::CryptoDisabled => code(400, "KMS.0209"),
@@ -304,12 +304,12 @@ fn huawei(f: Failure) -> Expect {
         Failure::ImportPendingDeletion => code(400, "KMS.0310"),
         Failure::ImportEnabled | Failure::ImportDisabled => Expect::Accepted,
         Failure::SchedulePendingImport | Failure::ScheduleEnabled => Expect::Accepted,
-        Failure::TokenMalformed => code(400, "KMS.0308"),
-        Failure::TokenForeign => code(400, "KMS.0308"),
-        Failure::TokenExpired => code(400, "KMS.0308"),
+        Failure::TokenMalformed => code(400, "KMS.2601"),
+        Failure::TokenForeign => code(400, "KMS.2603"),
+        Failure::TokenExpired => code(400, "KMS.2605"),
         Failure::UnwrapFailed => code(400, "KMS.0311"),
-        Failure::MaterialLength => code(400, "KMS.0308"),
-        Failure::MaterialMismatch => code(400, "KMS.0308"),
+        Failure::MaterialLength => code(400, "KMS.2604"),
+        Failure::MaterialMismatch => code(400, "KMS.2606"),
         Failure::CiphertextCorrupt => code(400, "KMS.0308"),
         Failure::CiphertextOtherKey => code(400, "KMS.0308"),
         Failure::WrappingNotOffered => code(400, "KMS.0308"),

@@ -17,8 +17,9 @@ use crate::ops::wire_names::{
 };
 
 /// Every code this dialect answers with. KMS codes are from Huawei's public DEW error-code
-/// pages; where that (partial) list has nothing for a case, the closest documented code is
-/// used and the comment at the mapping says why.
+/// pages (the API reference's "Error Code" table, kms_02_0302, names the codes of each
+/// operation: KMS.12xx enabling, KMS.26xx importing, ...); where they have nothing for a
+/// case, the closest documented code is used and the comment at the mapping says why.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     /// A system exception occurred.
@@ -53,6 +54,56 @@ pub enum ErrorCode {
     Kms0313,
     /// Invalid key_alias.
     Kms1101,
+    /// The key does not exist.
+    Kms0207,
+    /// Invalid key_description.
+    Kms1103,
+    /// Existing CMK alias.
+    Kms1104,
+    /// The key is not disabled (enable-key).
+    Kms1201,
+    /// The key is not enabled (disable-key).
+    Kms1301,
+    /// The deletion of CMKs can be scheduled by 7 to 1096 days in advance.
+    Kms1401,
+    /// The key is in the Pending deletion status (schedule-key-deletion).
+    Kms1402,
+    /// The key is not in the Pending deletion status (cancel-key-deletion).
+    Kms1501,
+    /// The value of limit falls beyond the range.
+    Kms1601,
+    /// The value of marker must be greater than or equal to 0.
+    Kms1602,
+    /// Invalid random_data_length (gen-random).
+    Kms1801,
+    /// Invalid datakey_length (create-datakey).
+    Kms1901,
+    /// Invalid datakey_length (create-datakey-without-plaintext).
+    Kms2001,
+    /// Invalid plain_text (encrypt-datakey).
+    Kms2101,
+    /// Invalid datakey_plain_length (encrypt-datakey).
+    Kms2102,
+    /// Hash verification of the data encryption key failed (encrypt-datakey).
+    Kms2103,
+    /// Invalid cipher_text (decrypt-datakey).
+    Kms2201,
+    /// Invalid datakey_cipher_length (decrypt-datakey).
+    Kms2202,
+    /// Invalid token (import-key-material).
+    Kms2601,
+    /// The expiration time of an imported key must be later than the current time.
+    Kms2602,
+    /// The key_id does not match the key_id value in the token.
+    Kms2603,
+    /// The length of the external key in plaintext is wrong.
+    Kms2604,
+    /// Token verification failed.
+    Kms2605,
+    /// Re-imported material must be the material imported earlier.
+    Kms2606,
+    /// CMK material can be deleted only when the CMK is in Enabled or Disabled status.
+    Kms2701,
     /// The API does not exist or has not been published in the environment.
     Apig0101,
     /// Backend timeout.
@@ -95,6 +146,31 @@ impl ErrorCode {
             ErrorCode::Kms0312 => "KMS.0312",
             ErrorCode::Kms0313 => "KMS.0313",
             ErrorCode::Kms1101 => "KMS.1101",
+            ErrorCode::Kms0207 => "KMS.0207",
+            ErrorCode::Kms1103 => "KMS.1103",
+            ErrorCode::Kms1104 => "KMS.1104",
+            ErrorCode::Kms1201 => "KMS.1201",
+            ErrorCode::Kms1301 => "KMS.1301",
+            ErrorCode::Kms1401 => "KMS.1401",
+            ErrorCode::Kms1402 => "KMS.1402",
+            ErrorCode::Kms1501 => "KMS.1501",
+            ErrorCode::Kms1601 => "KMS.1601",
+            ErrorCode::Kms1602 => "KMS.1602",
+            ErrorCode::Kms1801 => "KMS.1801",
+            ErrorCode::Kms1901 => "KMS.1901",
+            ErrorCode::Kms2001 => "KMS.2001",
+            ErrorCode::Kms2101 => "KMS.2101",
+            ErrorCode::Kms2102 => "KMS.2102",
+            ErrorCode::Kms2103 => "KMS.2103",
+            ErrorCode::Kms2201 => "KMS.2201",
+            ErrorCode::Kms2202 => "KMS.2202",
+            ErrorCode::Kms2601 => "KMS.2601",
+            ErrorCode::Kms2602 => "KMS.2602",
+            ErrorCode::Kms2603 => "KMS.2603",
+            ErrorCode::Kms2604 => "KMS.2604",
+            ErrorCode::Kms2605 => "KMS.2605",
+            ErrorCode::Kms2606 => "KMS.2606",
+            ErrorCode::Kms2701 => "KMS.2701",
             ErrorCode::Apig0101 => "APIG.0101",
             ErrorCode::Apig0201 => "APIG.0201",
             ErrorCode::Apig0301 => "APIG.0301",
@@ -122,7 +198,32 @@ impl ErrorCode {
             | ErrorCode::Kms0311
             | ErrorCode::Kms0312
             | ErrorCode::Kms0313
-            | ErrorCode::Kms1101 => Shape::Kms,
+            | ErrorCode::Kms1101
+            | ErrorCode::Kms0207
+            | ErrorCode::Kms1103
+            | ErrorCode::Kms1104
+            | ErrorCode::Kms1201
+            | ErrorCode::Kms1301
+            | ErrorCode::Kms1401
+            | ErrorCode::Kms1402
+            | ErrorCode::Kms1501
+            | ErrorCode::Kms1601
+            | ErrorCode::Kms1602
+            | ErrorCode::Kms1801
+            | ErrorCode::Kms1901
+            | ErrorCode::Kms2001
+            | ErrorCode::Kms2101
+            | ErrorCode::Kms2102
+            | ErrorCode::Kms2103
+            | ErrorCode::Kms2201
+            | ErrorCode::Kms2202
+            | ErrorCode::Kms2601
+            | ErrorCode::Kms2602
+            | ErrorCode::Kms2603
+            | ErrorCode::Kms2604
+            | ErrorCode::Kms2605
+            | ErrorCode::Kms2606
+            | ErrorCode::Kms2701 => Shape::Kms,
         }
     }
 }
@@ -152,6 +253,17 @@ impl HuaweiError {
 
     pub fn invalid(message: impl Into<String>) -> Self {
         HuaweiError::bad(ErrorCode::Kms0308, message)
+    }
+
+    /// This error with `code` instead of the generic KMS.0308 "Invalid parameter", for a
+    /// parameter Huawei's table gives a code of its own; other codes (a missing parameter's
+    /// KMS.0204) stay.
+    pub fn recode(self, code: ErrorCode) -> Self {
+        if self.code == ErrorCode::Kms0308 {
+            HuaweiError { code, ..self }
+        } else {
+            self
+        }
     }
 
     pub fn missing(field: &str) -> Self {
@@ -189,12 +301,14 @@ fn state_name(state: KeyStateKind) -> &'static str {
     }
 }
 
-/// A state refusal. Import operations report KMS.0310 whatever the state (the seeds' "wrong
-/// state" code for the import family); other operations get the code of the state that
-/// refused them: KMS.0210 for a key pending deletion, KMS.0209 for a disabled one, and for a
-/// key still waiting for its material KMS.0310 as well, since that is the documented code
-/// about the pending-import state. Cancelling a deletion that was never scheduled has no
-/// code of its own: KMS.0308, an invalid request for that key.
+/// A state refusal. Operations Huawei's error table gives a state code of their own answer it
+/// (enable-key KMS.1201, disable-key KMS.1301, schedule-key-deletion of a key pending
+/// deletion KMS.1402, cancel-key-deletion KMS.1501, delete-imported-key-material KMS.2701);
+/// the other import operations report KMS.0310 whatever the state (the seeds' "wrong state"
+/// code for the import family); the rest get the code of the state that refused them:
+/// KMS.0210 for a key pending deletion, KMS.0209 for a disabled one, and for a key still
+/// waiting for its material KMS.0310 as well, since that is the documented code about the
+/// pending-import state.
 fn from_state(key_id: &kms_core::KeyId, state: KeyStateKind, operation: Operation) -> HuaweiError {
     use ErrorCode as C;
     let import_state = |what: &str| {
@@ -227,21 +341,40 @@ fn from_state(key_id: &kms_core::KeyId, state: KeyStateKind, operation: Operatio
         Operation::ImportKeyMaterial => {
             import_state("key material can be imported into keys that are not pending deletion")
         }
-        Operation::DeleteImportedKeyMaterial => {
-            import_state("the key holds no imported key material to delete")
-        }
-        Operation::CancelDeletion => match state {
-            KeyStateKind::PendingDeletion => deletion(),
-            KeyStateKind::Enabled | KeyStateKind::Disabled | KeyStateKind::PendingImport => {
-                HuaweiError::invalid(format!(
-                    "Invalid parameter: key {key_id} is {}, not scheduled for deletion.",
-                    state_name(state)
-                ))
-            }
-        },
-        Operation::Enable
-        | Operation::Disable
-        | Operation::ScheduleDeletion
+        Operation::DeleteImportedKeyMaterial => HuaweiError::bad(
+            C::Kms2701,
+            format!(
+                "CMK material can be deleted only when the CMK is in Enabled or Disabled status: key {key_id} is {}.",
+                state_name(state)
+            ),
+        ),
+        Operation::CancelDeletion => HuaweiError::bad(
+            C::Kms1501,
+            format!(
+                "The key is not in the Pending deletion status: key {key_id} is {}.",
+                state_name(state)
+            ),
+        ),
+        // Huawei's table has one code per toggle for every state it refuses.
+        Operation::Enable => HuaweiError::bad(
+            C::Kms1201,
+            format!(
+                "The key is not disabled: key {key_id} is {}.",
+                state_name(state)
+            ),
+        ),
+        Operation::Disable => HuaweiError::bad(
+            C::Kms1301,
+            format!(
+                "The key is not enabled: key {key_id} is {}.",
+                state_name(state)
+            ),
+        ),
+        Operation::ScheduleDeletion if state == KeyStateKind::PendingDeletion => HuaweiError::bad(
+            C::Kms1402,
+            format!("The key is in the Pending deletion status: key {key_id}."),
+        ),
+        Operation::ScheduleDeletion
         | Operation::Cryptography
         | Operation::ChangeAttributes
         | Operation::Sign
@@ -267,12 +400,12 @@ fn from_state(key_id: &kms_core::KeyId, state: KeyStateKind, operation: Operatio
 pub fn from_core(err: &KmsError) -> HuaweiError {
     use ErrorCode as C;
     match err {
-        // The seeds list 404 for "the requested resource does not exist"; the code stays the
-        // one Huawei uses for key ids it cannot use.
+        // The seeds list 404 for "the requested resource does not exist"; the error table's
+        // code for it is KMS.0207 (KMS.0205 is an id that cannot be one).
         KmsError::KeyNotFound { key_id } => HuaweiError::new(
             404,
-            C::Kms0205,
-            format!("Invalid key ID: key {key_id} does not exist in this project."),
+            C::Kms0207,
+            format!("The key does not exist: key {key_id} in this project."),
         ),
         KmsError::NotExternal { key_id } => HuaweiError::bad(
             C::Kms0309,
@@ -287,18 +420,23 @@ pub fn from_core(err: &KmsError) -> HuaweiError {
             C::Kms0209,
             format!("The key has been disabled: key {key_id}."),
         ),
-        // Huawei documents no import-token codes: a token that is not ours, belongs to another
-        // key or has expired is an invalid value of the import_token parameter (KMS.0308).
-        KmsError::ImportTokenInvalid => HuaweiError::invalid(
-            "Invalid parameter: import_token is malformed or was not issued by this service.",
+        // The import codes of Huawei's error table; an expired token is one that no longer
+        // verifies (it names no expiry code).
+        KmsError::ImportTokenInvalid => HuaweiError::bad(
+            C::Kms2601,
+            "Invalid token: import_token is malformed or was not issued by this service.",
         ),
-        KmsError::ImportTokenForeign => {
-            HuaweiError::invalid("Invalid parameter: import_token was issued for another key.")
-        }
-        KmsError::ImportTokenExpired { expired_at } => HuaweiError::invalid(format!(
-            "Invalid parameter: import_token expired at {} (seconds since the epoch); call get-parameters-for-import again.",
-            expired_at.as_secs()
-        )),
+        KmsError::ImportTokenForeign => HuaweiError::bad(
+            C::Kms2603,
+            "The key_id does not match the key_id value in the token: import_token was issued for another key.",
+        ),
+        KmsError::ImportTokenExpired { expired_at } => HuaweiError::bad(
+            C::Kms2605,
+            format!(
+                "Token verification failed: import_token expired at {} (seconds since the epoch); call get-parameters-for-import again.",
+                expired_at.as_secs()
+            ),
+        ),
         KmsError::UnwrapFailed { algorithm } => HuaweiError::bad(
             C::Kms0311,
             match algorithm {
@@ -314,19 +452,24 @@ pub fn from_core(err: &KmsError) -> HuaweiError {
                 }
             },
         ),
-        // Material that unwrapped but cannot be this key's: an invalid encrypted_key_material.
         KmsError::MaterialLength {
             spec,
             expected,
             actual,
-        } => HuaweiError::invalid(format!(
-            "Invalid parameter: the key material is {} bits; {spec} keys take {} bits.",
-            actual * 8,
-            expected * 8
-        )),
-        KmsError::MaterialMismatch { key_id } => HuaweiError::invalid(format!(
-            "Invalid parameter: the key material differs from the material previously imported into key {key_id}; only that material can be imported again."
-        )),
+        } => HuaweiError::bad(
+            C::Kms2604,
+            format!(
+                "The length of the external key in plaintext is wrong: the key material is {} bits; {spec} keys take {} bits.",
+                actual * 8,
+                expected * 8
+            ),
+        ),
+        KmsError::MaterialMismatch { key_id } => HuaweiError::bad(
+            C::Kms2606,
+            format!(
+                "The external key in plaintext must be consistent with that imported earlier: the key material differs from the material previously imported into key {key_id}."
+            ),
+        ),
         // The dialect never claims new or existing material (Huawei has no import types), so
         // these three cannot arise from a Huawei request; they still get a 400 of their own.
         KmsError::MaterialAlreadySet { key_id } => HuaweiError::invalid(format!(
@@ -357,11 +500,14 @@ pub fn from_core(err: &KmsError) -> HuaweiError {
         KmsError::RotationLimit { key_id, done } => HuaweiError::invalid(format!(
             "Invalid parameter: key {key_id} has been rotated {done} times, the most allowed."
         )),
-        KmsError::InvalidExpiry { expiry, now } => HuaweiError::invalid(format!(
-            "Invalid parameter: expiration_time {} must be later than now ({}).",
-            expiry.as_secs(),
-            now.as_secs()
-        )),
+        KmsError::InvalidExpiry { expiry, now } => HuaweiError::bad(
+            C::Kms2602,
+            format!(
+                "The expiration time of an imported key must be later than the current time: expiration_time {} is not later than {}.",
+                expiry.as_secs(),
+                now.as_secs()
+            ),
+        ),
         KmsError::IncompatibleWrapping { algorithm, spec } => HuaweiError::invalid(format!(
             "Invalid parameter: wrapping algorithm {algorithm} cannot be used with a {spec} wrapping key."
         )),
@@ -369,11 +515,10 @@ pub fn from_core(err: &KmsError) -> HuaweiError {
         KmsError::InvalidCiphertext => HuaweiError::invalid(
             "Invalid parameter: cipher_text is invalid, was altered, belongs to another project, or additional_authenticated_data does not match.",
         ),
-        // Aliases: KMS.1101 is the documented alias code; "already exists" has none of its own.
         KmsError::AliasExists { alias } => HuaweiError::bad(
-            C::Kms1101,
+            C::Kms1104,
             format!(
-                "Invalid key_alias: the alias {} already exists.",
+                "Existing CMK alias: the alias {} already exists.",
                 shown(alias)
             ),
         ),
@@ -592,7 +737,7 @@ mod tests {
         let alias = || AliasName::new("#k1").unwrap();
         let store_error = kms_core::StoreError::new("test", std::io::Error::other("disk"));
         let table: Vec<(KmsError, u16, &str)> = vec![
-            (KmsError::KeyNotFound { key_id: id() }, 404, "KMS.0205"),
+            (KmsError::KeyNotFound { key_id: id() }, 404, "KMS.0207"),
             (KmsError::NotExternal { key_id: id() }, 400, "KMS.0309"),
             (
                 state(S::PendingDeletion, O::ImportKeyMaterial),
@@ -607,33 +752,34 @@ mod tests {
             (
                 state(S::PendingImport, O::DeleteImportedKeyMaterial),
                 400,
-                "KMS.0310",
+                "KMS.2701",
             ),
             (state(S::PendingImport, O::Cryptography), 400, "KMS.0310"),
-            (state(S::PendingImport, O::Enable), 400, "KMS.0310"),
+            (state(S::PendingImport, O::Enable), 400, "KMS.1201"),
             (state(S::PendingDeletion, O::Cryptography), 400, "KMS.0210"),
             (
                 state(S::PendingDeletion, O::ScheduleDeletion),
                 400,
-                "KMS.0210",
+                "KMS.1402",
             ),
             (
                 state(S::PendingDeletion, O::ChangeAttributes),
                 400,
                 "KMS.0210",
             ),
-            (state(S::Enabled, O::CancelDeletion), 400, "KMS.0308"),
-            (state(S::Disabled, O::CancelDeletion), 400, "KMS.0308"),
-            (state(S::PendingImport, O::CancelDeletion), 400, "KMS.0308"),
+            (state(S::Enabled, O::CancelDeletion), 400, "KMS.1501"),
+            (state(S::Disabled, O::CancelDeletion), 400, "KMS.1501"),
+            (state(S::PendingImport, O::CancelDeletion), 400, "KMS.1501"),
             (state(S::Disabled, O::Cryptography), 400, "KMS.0209"),
-            (state(S::Enabled, O::Enable), 400, "KMS.0308"),
+            (state(S::Enabled, O::Enable), 400, "KMS.1201"),
+            (state(S::Disabled, O::Disable), 400, "KMS.1301"),
             (KmsError::Disabled { key_id: id() }, 400, "KMS.0209"),
-            (KmsError::ImportTokenInvalid, 400, "KMS.0308"),
-            (KmsError::ImportTokenForeign, 400, "KMS.0308"),
+            (KmsError::ImportTokenInvalid, 400, "KMS.2601"),
+            (KmsError::ImportTokenForeign, 400, "KMS.2603"),
             (
                 KmsError::ImportTokenExpired { expired_at: t },
                 400,
-                "KMS.0308",
+                "KMS.2605",
             ),
             (
                 KmsError::UnwrapFailed {
@@ -656,9 +802,9 @@ mod tests {
                     actual: 32,
                 },
                 400,
-                "KMS.0308",
+                "KMS.2604",
             ),
-            (KmsError::MaterialMismatch { key_id: id() }, 400, "KMS.0308"),
+            (KmsError::MaterialMismatch { key_id: id() }, 400, "KMS.2606"),
             (
                 KmsError::MaterialAlreadySet { key_id: id() },
                 400,
@@ -695,7 +841,7 @@ mod tests {
             (
                 KmsError::InvalidExpiry { expiry: t, now: t },
                 400,
-                "KMS.0308",
+                "KMS.2602",
             ),
             (
                 KmsError::IncompatibleWrapping {
@@ -706,7 +852,7 @@ mod tests {
                 "KMS.0308",
             ),
             (KmsError::InvalidCiphertext, 400, "KMS.0308"),
-            (KmsError::AliasExists { alias: alias() }, 400, "KMS.1101"),
+            (KmsError::AliasExists { alias: alias() }, 400, "KMS.1104"),
             (KmsError::AliasNotFound { alias: alias() }, 404, "KMS.1101"),
             (
                 KmsError::AliasTargetMismatch {
@@ -870,6 +1016,25 @@ mod tests {
                 ErrorCode::Kms0312 => "External keys cannot be rotated",
                 ErrorCode::Kms0313 => "Key rotation is not enabled",
                 ErrorCode::Kms1101 => "Invalid key_alias",
+                ErrorCode::Kms0207 => "The key does not exist",
+                ErrorCode::Kms1104 => "Existing CMK alias",
+                ErrorCode::Kms1201 => "The key is not disabled",
+                ErrorCode::Kms1301 => "The key is not enabled",
+                ErrorCode::Kms1402 => "The key is in the Pending deletion status",
+                ErrorCode::Kms1501 => "The key is not in the Pending deletion status",
+                ErrorCode::Kms2601 => "Invalid token",
+                ErrorCode::Kms2602 => {
+                    "The expiration time of an imported key must be later than the current time"
+                }
+                ErrorCode::Kms2603 => "The key_id does not match the key_id value in the token",
+                ErrorCode::Kms2604 => "The length of the external key in plaintext",
+                ErrorCode::Kms2605 => "Token verification failed",
+                ErrorCode::Kms2606 => {
+                    "The external key in plaintext must be consistent with that imported earlier"
+                }
+                ErrorCode::Kms2701 => {
+                    "CMK material can be deleted only when the CMK is in Enabled or Disabled status"
+                }
                 other => panic!("{err}: unexpected code {other:?}"),
             };
             // A key still waiting for material, asked to do anything else, says so instead.
@@ -905,7 +1070,7 @@ mod tests {
             ),
             (
                 KmsError::InvalidExpiry { expiry: t, now: t },
-                "expiration_time 1 must be later than now",
+                "expiration_time 1 is not later than 1",
             ),
             (
                 KmsError::UnwrapFailed {

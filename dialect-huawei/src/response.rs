@@ -31,8 +31,13 @@ pub(crate) fn json(status: u16, body: &Value) -> Response<Vec<u8>> {
     build(status, dialect_kit::json_body(body), &request_id())
 }
 
-pub(crate) fn ok(body: &Value) -> Response<Vec<u8>> {
-    json(200, body)
+/// A success with `status`; 204 carries no body (`body` is then ignored).
+pub(crate) fn success(status: u16, body: &Value) -> Response<Vec<u8>> {
+    if status == 204 {
+        build(status, Vec::new(), &request_id())
+    } else {
+        json(status, body)
+    }
 }
 
 pub(crate) fn error(err: &HuaweiError) -> Response<Vec<u8>> {

@@ -90,7 +90,7 @@ impl Dialect for HuaweiDialect {
             }
             Ok(Route::Kms { project, operation }) => self
                 .kms_call(&request, project, operation, &mut summary)
-                .map(|body| crate::response::ok(&body)),
+                .map(|body| crate::response::success(operation.success_status(), &body)),
         };
         let response = result.unwrap_or_else(|e| {
             summary.error_code = Some(e.code.as_str());

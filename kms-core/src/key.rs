@@ -8,6 +8,7 @@ use crate::ids::{KeyId, TenantId};
 use crate::key_materials::{Entry, KeyMaterialInfo, Rotation, RotationType};
 use crate::lifecycle::{
     Aged, Arrival, DeletionPolicy, ImportPolicy, KeyState, KeyStateKind, Material, Refusal,
+    TogglePolicy,
 };
 use crate::material::Accepted;
 use crate::rotation::{OnDemandRules, RotationPeriod, RotationStatus, Schedule};
@@ -191,8 +192,8 @@ impl Key {
     /// A key does not rotate while it cannot be used; enabled again after a missed rotation
     /// date it rotates once, at `now` (its next access), and every period from then, not
     /// once for every date it missed.
-    pub(crate) fn enable(&self, now: Timestamp) -> Result<Key, KmsError> {
-        let next = self.with_state(self.state.enable())?;
+    pub(crate) fn enable(&self, now: Timestamp, policy: TogglePolicy) -> Result<Key, KmsError> {
+        let next = self.with_state(self.state.enable(policy))?;
         let rotation = match self.rotation {
             Some(s) if s.next < now => Some(Schedule { next: now, ..s }),
             schedule => schedule,
@@ -200,8 +201,8 @@ impl Key {
         Ok(Key { rotation, ..next })
     }
 
-    pub(crate) fn disable(&self) -> Result<Key, KmsError> {
-        self.with_state(self.state.disable())
+    pub(crate) fn disable(&self, policy: TogglePolicy) -> Result<Key, KmsError> {
+        self.with_state(self.state.disable(policy))
     }
 
     pub(crate) fn schedule_deletion(

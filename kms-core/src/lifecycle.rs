@@ -115,6 +115,16 @@ impl Default for DeletionPolicy {
     }
 }
 
+/// Whether enabling an Enabled key (or disabling a Disabled one) is a change that changes
+/// nothing, as AWS and Tencent take it, or a refusal in the key's state, as Huawei answers
+/// ("only a disabled CMK can be enabled").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TogglePolicy {
+    #[default]
+    AcceptRepeat,
+    RefuseRepeat,
+}
+
 /// Why a transition was refused; the key turns it into a [`crate::KmsError`] with its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Refusal {
@@ -239,19 +249,25 @@ impl KeyState {
         }
     }
 
-    pub(crate) fn enable(&self) -> Result<KeyState, Refusal> {
-        match self {
-            KeyState::Enabled(m) | KeyState::Disabled(m) => Ok(KeyState::Enabled(m.clone())),
-            KeyState::PendingImport(_) | KeyState::PendingDeletion { .. } => {
+    pub(crate) fn enable(&self, policy: TogglePolicy) -> Result<KeyState, Refusal> {
+        match (self, policy) {
+            (KeyState::Disabled(m), _) | (KeyState::Enabled(m), TogglePolicy::AcceptRepeat) => {
+                Ok(KeyState::Enabled(m.clone()))
+            }
+            (KeyState::Enabled(_), TogglePolicy::RefuseRepeat)
+            | (KeyState::PendingImport(_) | KeyState::PendingDeletion { .. }, _) => {
                 Err(self.refuse(Operation::Enable))
             }
         }
     }
 
-    pub(crate) fn disable(&self) -> Result<KeyState, Refusal> {
-        match self {
-            KeyState::Enabled(m) | KeyState::Disabled(m) => Ok(KeyState::Disabled(m.clone())),
-            KeyState::PendingImport(_) | KeyState::PendingDeletion { .. } => {
+    pub(crate) fn disable(&self, policy: TogglePolicy) -> Result<KeyState, Refusal> {
+        match (self, policy) {
+            (KeyState::Enabled(m), _) | (KeyState::Disabled(m), TogglePolicy::AcceptRepeat) => {
+                Ok(KeyState::Disabled(m.clone()))
+            }
+            (KeyState::Disabled(_), TogglePolicy::RefuseRepeat)
+            | (KeyState::PendingImport(_) | KeyState::PendingDeletion { .. }, _) => {
                 Err(self.refuse(Operation::Disable))
             }
         }
@@ -523,10 +539,29 @@ mod tests {
                 Err(Refusal::InvalidState(PendingDeletion, Operation::Disable)),
             ),
         ];
+        let accept = TogglePolicy::AcceptRepeat;
         for (state, (enable, disable)) in all_states().iter().zip(expected) {
-            assert_eq!(kinds(state.enable()), enable, "enable from {state:?}");
-            assert_eq!(kinds(state.disable()), disable, "disable from {state:?}");
+            assert_eq!(kinds(state.enable(accept)), enable, "enable from {state:?}");
+            assert_eq!(
+                kinds(state.disable(accept)),
+                disable,
+                "disable from {state:?}"
+            );
         }
+        // Refusing repeats changes only the two repeats.
+        let refuse = TogglePolicy::RefuseRepeat;
+        let states = all_states();
+        let (enabled, disabled) = (&states[0], &states[1]);
+        assert_eq!(
+            kinds(enabled.enable(refuse)),
+            Err(Refusal::InvalidState(Enabled, Operation::Enable))
+        );
+        assert_eq!(kinds(enabled.disable(refuse)), Ok(Disabled));
+        assert_eq!(kinds(disabled.enable(refuse)), Ok(Enabled));
+        assert_eq!(
+            kinds(disabled.disable(refuse)),
+            Err(Refusal::InvalidState(Disabled, Operation::Disable))
+        );
 
         let cancel: Vec<_> = all_states()
             .iter()

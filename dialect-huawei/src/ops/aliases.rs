@@ -38,9 +38,17 @@ fn entity(ctx: &Ctx<'_>, a: &AliasEntry) -> Value {
         "key_id": a.target.to_string(),
         "alias": a.name.as_str(),
         "alias_urn": format!("kms:{}:{domain}:alias:{}", ctx.config.settings.region, a.name),
-        "create_time": a.created_at.as_millis().to_string(),
-        "update_time": a.updated_at.as_millis().to_string(),
+        "create_time": iso_time(a.created_at),
+        "update_time": iso_time(a.updated_at),
     })
+}
+
+/// The aliases API's times, as its pages show them: `2024-04-01T00:00:00Z`.
+fn iso_time(t: kms_core::Timestamp) -> String {
+    format!(
+        "{}Z",
+        dialect_kit::calendar::DateTime::from_unix(t.as_secs()).date_time()
+    )
 }
 
 pub(super) fn create_alias(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
@@ -97,7 +105,8 @@ pub(super) fn delete_alias(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Huawei
 }
 
 pub(super) fn list_aliases(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
-    let limit = input.number("limit", 1..=1000)?.unwrap_or(100);
+    // "Range 1-100" (Huawei's ListAliases page).
+    let limit = input.number("limit", 1..=100)?.unwrap_or(100);
     let size = usize::try_from(limit)
         .ok()
         .and_then(|n| PageSize::new(n).ok())

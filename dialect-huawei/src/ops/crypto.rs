@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{Ctx, asymmetric};
 use crate::ciphertext;
-use crate::error::HuaweiError;
+use crate::error::{ErrorCode, HuaweiError};
 use crate::input::{Input, matches_base64_pattern};
 
 /// `plain_text` of encrypt-data: 1 to 4096 bytes of UTF-8.
@@ -118,16 +118,23 @@ pub(super) fn decrypt_data(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Huawei
 }
 
 pub(super) fn gen_random(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
-    let bits = input.required_number("random_data_length", 8..=8192)?;
+    // gen-random's own code for a bad length (Huawei's error table).
+    let bad = |why: &str| {
+        HuaweiError::bad(
+            ErrorCode::Kms1801,
+            format!("Invalid random_data_length: {why}."),
+        )
+    };
+    let bits = input
+        .required_number("random_data_length", 8..=8192)
+        .map_err(|e| e.recode(ErrorCode::Kms1801))?;
     if bits % 8 != 0 {
-        return Err(HuaweiError::invalid(
-            "Invalid parameter: random_data_length must be a multiple of 8.",
-        ));
+        return Err(bad("it must be a multiple of 8"));
     }
     let count = usize::try_from(bits / 8)
         .ok()
         .and_then(|n| ByteCount::new(n).ok())
-        .ok_or_else(|| HuaweiError::invalid("Invalid parameter: random_data_length."))?;
+        .ok_or_else(|| bad("it must be 8 to 8192 bits"))?;
     let bytes = ctx.kms.generate_random(count).map_err(|e| ctx.core(e))?;
     Ok(json!({ "random_data": hex::encode(bytes.expose()) }))
 }

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::Ctx;
 use super::crypto::{aad, check_source, hex_ciphertext};
 use crate::ciphertext;
-use crate::error::HuaweiError;
+use crate::error::{ErrorCode, HuaweiError};
 use crate::input::Input;
 
 const DATAKEY_BYTES: std::ops::RangeInclusive<u64> = 1..=1024;
@@ -21,15 +21,22 @@ fn byte_count(n: u64) -> Result<ByteCount, HuaweiError> {
         .ok_or_else(|| HuaweiError::invalid("Invalid parameter: data keys are 1 to 1024 bytes."))
 }
 
-/// `datakey_length` (bits) wins over `key_spec`; with neither, 256 bits.
-fn spec(input: &Input) -> Result<DataKeySpec, HuaweiError> {
-    if let Some(bits) = input.number("datakey_length", 8..=8192)? {
+/// `datakey_length` (bits) wins over `key_spec`; with neither, 256 bits. A bad
+/// `datakey_length` is `length_code`, the operation's own.
+fn spec(input: &Input, length_code: ErrorCode) -> Result<DataKeySpec, HuaweiError> {
+    let length = |input: &Input| -> Result<Option<DataKeySpec>, HuaweiError> {
+        let Some(bits) = input.number("datakey_length", 8..=8192)? else {
+            return Ok(None);
+        };
         if bits % 8 != 0 {
             return Err(HuaweiError::invalid(
                 "Invalid parameter: datakey_length must be a multiple of 8.",
             ));
         }
-        return Ok(DataKeySpec::Bytes(byte_count(bits / 8)?));
+        Ok(Some(DataKeySpec::Bytes(byte_count(bits / 8)?)))
+    };
+    if let Some(spec) = length(input).map_err(|e| e.recode(length_code))? {
+        return Ok(spec);
     }
     let spec = input.choice(
         "key_spec",
@@ -63,7 +70,13 @@ fn no_pin(input: &Input) -> Result<(), HuaweiError> {
 
 fn create(ctx: &Ctx<'_>, input: &Input, with_plaintext: bool) -> Result<Value, HuaweiError> {
     let id = input.key_id("key_id")?;
-    let spec = spec(input)?;
+    // Each operation's own code for a bad datakey_length (Huawei's error table).
+    let length_code = if with_plaintext {
+        ErrorCode::Kms1901
+    } else {
+        ErrorCode::Kms2001
+    };
+    let spec = spec(input, length_code)?;
     let context = aad(input, "additional_authenticated_data")?;
     no_pin(input)?;
     let key = ctx
@@ -110,23 +123,30 @@ fn master_spec(ctx: &Ctx<'_>, id: &KeyId) -> Result<KeySpec, HuaweiError> {
 
 pub(super) fn encrypt_datakey(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
     let id = input.key_id("key_id")?;
-    let text = input.required("plain_text", 2..=4224)?;
+    let text = input
+        .required("plain_text", 2..=4224)
+        .map_err(|e| e.recode(ErrorCode::Kms2101))?;
     let plain = hex::decode(text)
-        .map_err(|_| HuaweiError::invalid("Invalid parameter: plain_text must be hex."))?;
-    let n = input.required_number("datakey_plain_length", DATAKEY_BYTES)?;
+        .map_err(|_| HuaweiError::bad(ErrorCode::Kms2101, "Invalid plain_text: it must be hex."))?;
+    let n = input
+        .required_number("datakey_plain_length", DATAKEY_BYTES)
+        .map_err(|e| e.recode(ErrorCode::Kms2102))?;
     let context = aad(input, "additional_authenticated_data")?;
     no_pin(input)?;
     let spec = master_spec(ctx, &id)?;
     let n = usize::try_from(n).unwrap_or(usize::MAX);
     let (data_key, given) = plain.split_at(n.min(plain.len()));
     if data_key.len() != n || given != digest(spec, data_key).as_slice() {
-        return Err(HuaweiError::invalid(format!(
-            "Invalid parameter: plain_text must be the hex of the {n}-byte data key followed by its {} digest.",
-            match spec {
-                KeySpec::Sm4 => "SM3",
-                _ => "SHA-256",
-            }
-        )));
+        return Err(HuaweiError::bad(
+            ErrorCode::Kms2103,
+            format!(
+                "Hash verification of the data encryption key failed: plain_text must be the hex of the {n}-byte data key followed by its {} digest.",
+                match spec {
+                    KeySpec::Sm4 => "SM3",
+                    _ => "SHA-256",
+                }
+            ),
+        ));
     }
     let blob = ctx
         .kms
@@ -141,8 +161,10 @@ pub(super) fn encrypt_datakey(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Hua
 
 pub(super) fn decrypt_datakey(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
     let id = input.key_id("key_id")?;
-    let blob = hex_ciphertext(input, "cipher_text")?;
-    let n = input.required_number("datakey_cipher_length", DATAKEY_BYTES)?;
+    let blob = hex_ciphertext(input, "cipher_text").map_err(|e| e.recode(ErrorCode::Kms2201))?;
+    let n = input
+        .required_number("datakey_cipher_length", DATAKEY_BYTES)
+        .map_err(|e| e.recode(ErrorCode::Kms2202))?;
     let context = aad(input, "additional_authenticated_data")?;
     let plain = ctx
         .kms
@@ -151,10 +173,13 @@ pub(super) fn decrypt_datakey(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Hua
     check_source(Some(id), plain.key_id)?;
     let data_key = plain.plaintext.expose();
     if u64::try_from(data_key.len()).ok() != Some(n) {
-        return Err(HuaweiError::invalid(format!(
-            "Invalid parameter: datakey_cipher_length is {n}, but the data key is {} bytes.",
-            data_key.len()
-        )));
+        return Err(HuaweiError::bad(
+            ErrorCode::Kms2202,
+            format!(
+                "Invalid datakey_cipher_length: it is {n}, but the data key is {} bytes.",
+                data_key.len()
+            ),
+        ));
     }
     let spec = master_spec(ctx, &id)?;
     Ok(json!({

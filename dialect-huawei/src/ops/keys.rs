@@ -3,15 +3,15 @@
 
 use kms_core::{
     CreateKey, DeletionPolicy, DeletionWindow, KeyDescription, KeyFamily, KeyId, KeySpec, KeyUsage,
-    KmsError, Origin, PageSize, Tags,
+    KmsError, Origin, PageSize, Tags, TogglePolicy,
 };
 use serde_json::{Value, json};
 
 use super::details::key_details;
 use super::wire_names::{self, KEY_SPECS, KEY_USAGES, default_usage, key_spec_name, lookup};
 use super::{Ctx, key_alias};
-use crate::error::{HuaweiError, state_code};
-use crate::input::{Input, parse_key_id};
+use crate::error::{ErrorCode, HuaweiError, state_code};
+use crate::input::Input;
 
 const DESCRIPTION_LEN: std::ops::RangeInclusive<usize> = 0..=255;
 /// Huawei's deletion window, in days.
@@ -80,7 +80,8 @@ impl CreateKeyRequest {
             usage,
             origin,
             description: input
-                .string("key_description", DESCRIPTION_LEN)?
+                .string("key_description", DESCRIPTION_LEN)
+                .map_err(|e| e.recode(ErrorCode::Kms1103))?
                 .unwrap_or_default()
                 .to_owned(),
         })
@@ -148,12 +149,20 @@ fn all_keys(ctx: &Ctx<'_>) -> Result<Vec<KeyDescription>, HuaweiError> {
 
 pub(super) fn list_keys(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
     // "Range 1 to 2000, Default Value 2000" (Huawei's list-keys page).
-    let limit = input.number("limit", 1..=2000)?.unwrap_or(2000);
-    let after = match input.string("marker", 0..=64)? {
-        None | Some("") => None,
-        Some(m) => Some(parse_key_id("marker", m).map_err(|_| {
-            HuaweiError::invalid("Invalid parameter: marker must be a next_marker of list-keys.")
-        })?),
+    let limit = input
+        .number("limit", 1..=2000)
+        .map_err(|e| e.recode(ErrorCode::Kms1601))?
+        .unwrap_or(2000);
+    // The marker is how many matching keys come before the page, in decimal ("例如：10",
+    // the SDK's ListKeysRequestBody); next_marker is the next page's.
+    let offset = match input.string("marker", 0..=64)? {
+        None | Some("") => 0,
+        Some(m) => m.parse::<usize>().map_err(|_| {
+            HuaweiError::bad(
+                ErrorCode::Kms1602,
+                "The value of marker must be greater than or equal to 0: marker is a decimal count of keys, as next_marker gives it.",
+            )
+        })?,
     };
     // The SDK's ^[1-5]{1}$.
     let state = input.choice("key_state", &["1", "2", "3", "4", "5"])?;
@@ -177,10 +186,7 @@ pub(super) fn list_keys(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiErr
         .filter(|k| spec.is_none_or(|s| s == k.spec))
         .collect();
     let total = matching.len();
-    let rest: Vec<&KeyDescription> = matching
-        .iter()
-        .filter(|k| after.is_none_or(|a| k.key_id > a))
-        .collect();
+    let rest = matching.get(offset..).unwrap_or_default();
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let page = &rest[..rest.len().min(limit)];
     let truncated = rest.len() > page.len();
@@ -192,9 +198,10 @@ pub(super) fn list_keys(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiErr
             key_details(ctx, k, alias)
         })
         .collect();
-    let next_marker = match page.last() {
-        Some(k) if truncated => k.key_id.to_string(),
-        _ => String::new(),
+    let next_marker = if truncated {
+        (offset + page.len()).to_string()
+    } else {
+        String::new()
     };
     Ok(json!({
         "keys": page.iter().map(|k| k.key_id.to_string()).collect::<Vec<_>>(),
@@ -217,7 +224,7 @@ pub(super) fn enable_key(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiEr
     let id = input.key_id("key_id")?;
     let key = ctx
         .kms
-        .enable_key(&ctx.caller.tenant, &id)
+        .enable_key_with(&ctx.caller.tenant, &id, TogglePolicy::RefuseRepeat)
         .map_err(|e| ctx.core(e))?;
     Ok(key_info(&key))
 }
@@ -226,23 +233,28 @@ pub(super) fn disable_key(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiE
     let id = input.key_id("key_id")?;
     let key = ctx
         .kms
-        .disable_key(&ctx.caller.tenant, &id)
+        .disable_key_with(&ctx.caller.tenant, &id, TogglePolicy::RefuseRepeat)
         .map_err(|e| ctx.core(e))?;
     Ok(key_info(&key))
 }
 
 pub(super) fn schedule_key_deletion(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
     let id = input.key_id("key_id")?;
-    let days = input.required_number("pending_days", 0..=u64::from(u32::MAX))?;
+    let days = input
+        .required_number("pending_days", 0..=u64::from(u32::MAX))
+        .map_err(|e| e.recode(ErrorCode::Kms1401))?;
     let window = u32::try_from(days)
         .ok()
         .and_then(|d| DeletionWindow::days_within(d, PENDING_DAYS).ok())
         .ok_or_else(|| {
-            HuaweiError::invalid(format!(
-                "Invalid parameter: pending_days must be between {} and {}.",
-                PENDING_DAYS.start(),
-                PENDING_DAYS.end()
-            ))
+            HuaweiError::bad(
+                ErrorCode::Kms1401,
+                format!(
+                    "The deletion of CMKs can be scheduled by {} to {} days in advance: pending_days is {days}.",
+                    PENDING_DAYS.start(),
+                    PENDING_DAYS.end()
+                ),
+            )
         })?;
     let key = ctx
         .kms
@@ -263,7 +275,8 @@ pub(super) fn cancel_key_deletion(ctx: &Ctx<'_>, input: &Input) -> Result<Value,
 pub(super) fn update_key_description(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
     let id = input.key_id("key_id")?;
     let description = input
-        .string("key_description", DESCRIPTION_LEN)?
+        .string("key_description", DESCRIPTION_LEN)
+        .map_err(|e| e.recode(ErrorCode::Kms1103))?
         .ok_or_else(|| HuaweiError::missing("key_description"))?;
     ctx.kms
         .update_key_description(&ctx.caller.tenant, &id, description.to_owned())

@@ -112,6 +112,16 @@ operations! {
 }
 
 impl Operation {
+    /// The status of a success, as each operation's page gives it: 200 but for the aliases
+    /// API's create (201) and delete (204, no body).
+    pub(crate) fn success_status(self) -> u16 {
+        match self {
+            Operation::CreateAlias => 201,
+            Operation::DeleteAlias => 204,
+            _ => 200,
+        }
+    }
+
     /// Reads and symmetric cryptography (HMAC included; signatures are not quick, RSA
     /// private operations take milliseconds): see `dialect_kit::Dialect::is_quick`, and
     /// `may_be_asymmetric` for encrypt-data, decrypt-data and re-encrypt.

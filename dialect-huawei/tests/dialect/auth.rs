@@ -286,7 +286,7 @@ fn strict_signatures() {
     assert_eq!(call("AKONE", "sk-one", OTHER, CAPTURE_DATE).status, 403);
     assert_eq!(
         call("AKONE", "sk-one", PROJECT, CAPTURE_DATE).code(),
-        "KMS.1101"
+        "KMS.1104"
     ); // signed; alias taken
     assert_eq!(
         call("AKANY", "sk-any", PROJECT, "20261122T091736Z").status,
@@ -294,7 +294,7 @@ fn strict_signatures() {
     );
     assert_eq!(
         call("AKANY", "sk-any", PROJECT, "20261122T091737Z").code(),
-        "KMS.1101"
+        "KMS.1104"
     );
     // X-Project-Id must name the project of the path
     let mut req = signed(
@@ -325,7 +325,7 @@ fn strict_signatures() {
     ));
     assert_eq!(
         (r.status, r.code().as_str()),
-        (404, "KMS.0205"),
+        (404, "KMS.0207"),
         "{}",
         r.body
     );

@@ -148,7 +148,7 @@ fn material_expires_at_the_given_instant_and_the_same_material_reimports() {
     let reply = import(&h, &key, &p, &wrap(&p, Wrap::OaepSha256, &[1u8; 32]), None);
     assert_eq!(
         (reply.status, reply.code().as_str()),
-        (400, "KMS.0308"),
+        (400, "KMS.2606"),
         "{}",
         reply.body
     );
@@ -180,7 +180,7 @@ fn deleting_imported_material_returns_the_key_to_pending_import() {
         "delete-imported-key-material",
         json!({ "key_id": key }),
         400,
-        "KMS.0310",
+        "KMS.2701",
     );
     import_ok(&h, &key, &[3u8; 16], None);
     assert_eq!(
@@ -250,11 +250,11 @@ fn each_import_error_has_its_code() {
     let other = h.create_key("external", "AES_256");
     let other_p = params(&h, &other, "RSAES_OAEP_SHA_256");
     let r = import(&h, &key, &other_p, &good, None);
-    assert_eq!((r.status, r.code().as_str()), (400, "KMS.0308"));
+    assert_eq!((r.status, r.code().as_str()), (400, "KMS.2603"));
     assert!(r.message().contains("another key"), "{}", r.message());
     let mut forged = p.clone();
     forged["import_token"] = json!("A".repeat(400));
-    assert_eq!(import(&h, &key, &forged, &good, None).code(), "KMS.0308");
+    assert_eq!(import(&h, &key, &forged, &good, None).code(), "KMS.2601");
     forged["import_token"] = json!("A".repeat(199));
     assert_eq!(import(&h, &key, &forged, &good, None).code(), "KMS.0308");
 
@@ -264,17 +264,17 @@ fn each_import_error_has_its_code() {
     let r = import(&h, &key, &p, &b64(&garbage), None);
     assert_eq!((r.status, r.code().as_str()), (400, "KMS.0311"));
     let r = import(&h, &key, &p, &wrap(&p, Wrap::OaepSha256, &[5u8; 16]), None);
-    assert_eq!((r.status, r.code().as_str()), (400, "KMS.0308"));
+    assert_eq!((r.status, r.code().as_str()), (400, "KMS.2604"));
     assert!(r.message().contains("256 bits"), "{}", r.message());
 
     // an expiration in the past
     let r = import(&h, &key, &p, &good, Some(json!(h.now_secs())));
-    assert_eq!((r.status, r.code().as_str()), (400, "KMS.0308"));
+    assert_eq!((r.status, r.code().as_str()), (400, "KMS.2602"));
 
     // the token expires after 24 h of emulated time
     h.advance(24 * 3600);
     let r = import(&h, &key, &p, &good, None);
-    assert_eq!((r.status, r.code().as_str()), (400, "KMS.0308"));
+    assert_eq!((r.status, r.code().as_str()), (400, "KMS.2605"));
     assert!(r.message().contains("expired"), "{}", r.message());
 
     // a key pending deletion: KMS.0310 for both calls
@@ -302,7 +302,7 @@ fn each_import_error_has_its_code() {
             "encrypted_key_material": good,
         }),
         404,
-        "KMS.0205",
+        "KMS.0207",
     );
 }
 

@@ -57,13 +57,13 @@ fn every_recorded_request_reaches_its_operation() {
             match op {
                 // key aliases are unique per project: a recorded alias seen before is taken
                 "create-key" if !aliases.insert(alias.unwrap_or_default().to_owned()) => {
-                    (400, "KMS.1101")
+                    (400, "KMS.1104")
                 }
                 "create-key" | "list-keys" => (200, ""),
                 // the minimal profiles send a 4-character token: the seed's pattern refuses it
                 "import-key-material" if !name.contains("full") => (400, "KMS.0308"),
                 // the recorded key id is not a key of this emulator
-                _ => (404, "KMS.0205"),
+                _ => (404, "KMS.0207"),
             }
         };
         assert_eq!(

@@ -125,7 +125,7 @@ fn data_keys_travel_in_hex() {
             _ => <sm3::Sm3 as sm3::Digest>::digest(&plain).to_vec(),
         };
         assert_eq!(back["datakey_dgst"], hex::encode(&dgst));
-        h.err("decrypt-datakey", json!({ "key_id": key, "cipher_text": ct, "datakey_cipher_length": "16", "additional_authenticated_data": "a" }), 400, "KMS.0308");
+        h.err("decrypt-datakey", json!({ "key_id": key, "cipher_text": ct, "datakey_cipher_length": "16", "additional_authenticated_data": "a" }), 400, "KMS.2202");
 
         // encrypt-datakey takes the key with its digest appended
         let mut with_digest = plain.clone();
@@ -138,8 +138,8 @@ fn data_keys_travel_in_hex() {
         let back = h.ok("decrypt-datakey", json!({ "key_id": key, "cipher_text": enc["cipher_text"], "datakey_cipher_length": "32" }));
         assert_eq!(back["data_key"], dk["plain_text"]);
         with_digest[40] ^= 1;
-        h.err("encrypt-datakey", json!({ "key_id": key, "plain_text": hex::encode(&with_digest), "datakey_plain_length": "32" }), 400, "KMS.0308");
-        h.err("encrypt-datakey", json!({ "key_id": key, "plain_text": hex::encode(&plain), "datakey_plain_length": "32" }), 400, "KMS.0308");
+        h.err("encrypt-datakey", json!({ "key_id": key, "plain_text": hex::encode(&with_digest), "datakey_plain_length": "32" }), 400, "KMS.2103");
+        h.err("encrypt-datakey", json!({ "key_id": key, "plain_text": hex::encode(&plain), "datakey_plain_length": "32" }), 400, "KMS.2103");
         // a PIN (level-4 key stores only) is refused, as create-datakey refuses it
         let mut good = plain.clone();
         good.extend_from_slice(&dgst);
@@ -174,15 +174,22 @@ fn data_keys_travel_in_hex() {
         let dk = h.ok("create-datakey", body);
         assert_eq!(dk["plain_text"].as_str().unwrap().len(), len * 2);
     }
-    for bad in [
-        json!({ "datakey_length": 12 }),
-        json!({ "datakey_length": 8200 }),
-        json!({ "key_spec": "AES_512" }),
+    // A bad datakey_length has each operation's own code; a bad key_spec the generic one.
+    for (bad, code) in [
+        (json!({ "datakey_length": 12 }), "KMS.1901"),
+        (json!({ "datakey_length": 8200 }), "KMS.1901"),
+        (json!({ "key_spec": "AES_512" }), "KMS.0308"),
     ] {
         let mut body = bad;
         body["key_id"] = json!(key);
-        h.err("create-datakey", body, 400, "KMS.0308");
+        h.err("create-datakey", body, 400, code);
     }
+    h.err(
+        "create-datakey-without-plaintext",
+        json!({ "key_id": key, "datakey_length": 12 }),
+        400,
+        "KMS.2001",
+    );
 }
 
 #[test]
@@ -239,7 +246,7 @@ fn random_data_in_hex() {
             "gen-random",
             json!({ "random_data_length": bad }),
             400,
-            "KMS.0308",
+            "KMS.1801",
         );
     }
 }

@@ -61,7 +61,7 @@ fn create_key_validation() {
     }
     h.ok("create-key", json!({ "key_alias": "a".repeat(255) }));
     h.ok("create-key", json!({ "key_alias": "dup" }));
-    let r = h.err("create-key", json!({ "key_alias": "dup" }), 400, "KMS.1101");
+    let r = h.err("create-key", json!({ "key_alias": "dup" }), 400, "KMS.1104");
     assert!(r.message().contains("already exists"), "{}", r.message());
     // the refused duplicate created nothing
     let listed = h.ok("list-keys", json!({ "key_spec": "ALL" }));
@@ -83,7 +83,7 @@ fn create_key_validation() {
         "create-key",
         json!({ "key_alias": "long", "key_description": "d".repeat(256) }),
         400,
-        "KMS.0308",
+        "KMS.1103",
     );
 }
 
@@ -106,11 +106,24 @@ fn listings_page_filter_and_count() {
             .unwrap()
             .starts_with("k-")
     );
+    // Markers count keys, as Huawei's do ("例如：10").
+    assert_eq!(page["next_marker"], "2");
     let next = h.ok(
         "list-keys",
         json!({ "limit": 2, "marker": page["next_marker"] }),
     );
     assert_eq!(next["keys"], json!([aes[2], aes[3]]));
+    assert_eq!(next["next_marker"], "4");
+    assert_eq!(
+        h.ok("list-keys", json!({ "marker": "1", "limit": "1" }))["keys"],
+        json!([aes[1]])
+    );
+    // Past the end: an empty page, not an error.
+    let beyond = h.ok("list-keys", json!({ "marker": "50" }));
+    assert_eq!(
+        (beyond["keys"].clone(), beyond["total"].as_u64()),
+        (json!([]), Some(5))
+    );
     let last = h.ok(
         "list-keys",
         json!({ "limit": 2, "marker": next["next_marker"] }),
@@ -132,12 +145,13 @@ fn listings_page_filter_and_count() {
         h.ok("list-keys", json!({ "key_spec": "RSA_2048" }))["total"],
         0
     );
-    h.err("list-keys", json!({ "limit": "0" }), 400, "KMS.0308");
+    h.err("list-keys", json!({ "limit": "0" }), 400, "KMS.1601");
     // 1 to 2000 (the default); key_state 1 to 5
     h.ok("list-keys", json!({ "limit": "2000" }));
-    h.err("list-keys", json!({ "limit": "2001" }), 400, "KMS.0308");
+    h.err("list-keys", json!({ "limit": "2001" }), 400, "KMS.1601");
     h.err("list-keys", json!({ "key_state": "7" }), 400, "KMS.0308");
-    h.err("list-keys", json!({ "marker": "junk" }), 400, "KMS.0308");
+    h.err("list-keys", json!({ "marker": "junk" }), 400, "KMS.1602");
+    h.err("list-keys", json!({ "marker": "-1" }), 400, "KMS.1602");
     h.err("list-keys", json!({ "key_state": "9" }), 400, "KMS.0308");
     // another project sees none of them
     let other = h.call_in("another-project", "list-keys", json!({ "key_spec": "ALL" }));
@@ -154,13 +168,18 @@ fn state_changes_answer_with_state_codes() {
         "3"
     );
     assert_eq!(h.ok("enable-key", id.clone())["key_info"]["key_state"], "2");
-    h.err("cancel-key-deletion", id.clone(), 400, "KMS.0308");
+    // Only a disabled key can be enabled, only an enabled one disabled (Huawei's table).
+    h.err("enable-key", id.clone(), 400, "KMS.1201");
+    h.ok("disable-key", id.clone());
+    h.err("disable-key", id.clone(), 400, "KMS.1301");
+    h.ok("enable-key", id.clone());
+    h.err("cancel-key-deletion", id.clone(), 400, "KMS.1501");
     for bad in [json!("6"), json!(1097), json!("x")] {
         h.err(
             "schedule-key-deletion",
             json!({ "key_id": key, "pending_days": bad }),
             400,
-            "KMS.0308",
+            "KMS.1401",
         );
     }
     h.err("schedule-key-deletion", id.clone(), 400, "KMS.0204");
@@ -177,7 +196,7 @@ fn state_changes_answer_with_state_codes() {
         d["scheduled_deletion_date"],
         (CAPTURE_TIME.as_millis() + 1096 * 86_400_000).to_string()
     );
-    h.err("enable-key", id.clone(), 400, "KMS.0210");
+    h.err("enable-key", id.clone(), 400, "KMS.1201");
     h.err(
         "encrypt-data",
         json!({ "key_id": key, "plain_text": "a" }),
@@ -188,7 +207,7 @@ fn state_changes_answer_with_state_codes() {
         "schedule-key-deletion",
         json!({ "key_id": key, "pending_days": 7 }),
         400,
-        "KMS.0210",
+        "KMS.1402",
     );
     assert_eq!(h.ok("cancel-key-deletion", id.clone())["key_state"], "3");
     h.ok(
@@ -196,9 +215,9 @@ fn state_changes_answer_with_state_codes() {
         json!({ "key_id": key, "pending_days": 7 }),
     );
     h.advance(7 * 86_400);
-    h.err("describe-key", id, 404, "KMS.0205");
+    h.err("describe-key", id, 404, "KMS.0207");
     let ext = h.create_key("external", "AES_256");
-    h.err("enable-key", json!({ "key_id": ext }), 400, "KMS.0310");
+    h.err("enable-key", json!({ "key_id": ext }), 400, "KMS.1201");
     h.err(
         "describe-key",
         json!({ "key_id": "1234ABCD-12ab-34cd-56ef-1234567890ab" }),
@@ -237,7 +256,7 @@ fn key_aliases_and_descriptions_round_trip() {
         "update-key-alias",
         json!({ "key_id": b, "key_alias": "renamed" }),
         400,
-        "KMS.1101",
+        "KMS.1104",
     );
     // the old name is free again
     h.ok(
@@ -289,8 +308,17 @@ fn the_aliases_api() {
     let h = harness();
     let a = h.create_key("kms", "AES_256");
     let b = h.create_key("kms", "AES_256");
-    let created = h.ok("aliases", json!({ "key_id": a, "alias": "kms-1234" }));
+    let reply = h.call("aliases", json!({ "key_id": a, "alias": "kms-1234" }));
+    // 201 and ISO times, as Huawei's CreateAlias page shows them.
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let created = reply.body;
     assert_eq!(created["alias"], "kms-1234");
+    let time = created["create_time"].as_str().unwrap();
+    assert!(
+        time.len() == 20 && time.ends_with('Z') && time.as_bytes()[10] == b'T',
+        "{time}"
+    );
+    assert_eq!(created["update_time"], time);
     assert_eq!(created["key_id"], a);
     assert!(
         created["alias_urn"]
@@ -303,7 +331,7 @@ fn the_aliases_api() {
         "aliases",
         json!({ "key_id": b, "alias": "kms-1234" }),
         400,
-        "KMS.1101",
+        "KMS.1104",
     );
     h.err(
         "aliases",
@@ -329,6 +357,9 @@ fn the_aliases_api() {
         .to_owned();
     let next = list(&format!("key_id={a}&limit=1&marker={marker}"));
     assert_eq!(next.body["aliases"][0]["alias"], "kms-5678");
+    // "Range 1-100" (Huawei's ListAliases page).
+    assert_eq!(list("limit=100").status, 200);
+    assert_eq!(list("limit=101").code(), "KMS.0308");
     // key aliases are not aliases of this API
     assert_eq!(list("").body["aliases"].as_array().unwrap().len(), 2);
     let moved = h.ok(
@@ -358,13 +389,14 @@ fn the_aliases_api() {
     let r = delete(json!({ "key_id": a, "aliases": ["kms-1234", "kms-5678"] }));
     assert_eq!((r.status, r.code().as_str()), (400, "KMS.0308"));
     assert_eq!(list("").body["aliases"].as_array().unwrap().len(), 2);
+    // 204 with no body, as Huawei's DeleteAlias page documents.
     let r = delete(json!({ "key_id": a, "aliases": ["kms-1234"] }));
-    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!((r.status, &r.body), (204, &serde_json::Value::Null));
     assert_eq!(list("").body["aliases"].as_array().unwrap().len(), 1);
     let r = delete(json!({ "key_id": a, "aliases": [] }));
     assert_eq!(r.code(), "KMS.0204");
     let r = list("key_id=00000000-0000-4000-8000-000000000000");
-    assert_eq!((r.status, r.code().as_str()), (404, "KMS.0205"));
+    assert_eq!((r.status, r.code().as_str()), (404, "KMS.0207"));
 }
 
 #[test]

@@ -168,7 +168,7 @@ fn imported_keys_cannot_rotate() {
         "get-key-rotation-status",
         json!({ "key_id": "0d0466b0-e727-4d9c-b35d-f84bb474a37f" }),
         404,
-        "KMS.0205",
+        "KMS.0207",
     );
 }
 

@@ -6,7 +6,7 @@ use crate::error::{InternalError, KmsError, ValidationError};
 use crate::ids::{KeyId, TenantId};
 use crate::key::{Key, KeyDescription};
 use crate::key_materials::Entry;
-use crate::lifecycle::{DeletionPolicy, KeyState};
+use crate::lifecycle::{DeletionPolicy, KeyState, TogglePolicy};
 use crate::material;
 use crate::record;
 use crate::spec::{DeletionWindow, Expiry, KeySpec, Origin};
@@ -131,15 +131,35 @@ impl Kms {
     }
 
     pub fn enable_key(&self, tenant: &TenantId, id: &KeyId) -> Result<KeyDescription, KmsError> {
+        self.enable_key_with(tenant, id, TogglePolicy::default())
+    }
+
+    /// [`Kms::enable_key`], with `policy` deciding what enabling an Enabled key does.
+    pub fn enable_key_with(
+        &self,
+        tenant: &TenantId,
+        id: &KeyId,
+        policy: TogglePolicy,
+    ) -> Result<KeyDescription, KmsError> {
         self.with_key(tenant, id, |k, now| {
-            let next = k.enable(now)?;
+            let next = k.enable(now, policy)?;
             let description = next.describe();
             Ok((Some(next), description))
         })
     }
 
     pub fn disable_key(&self, tenant: &TenantId, id: &KeyId) -> Result<KeyDescription, KmsError> {
-        self.transition(tenant, id, Key::disable)
+        self.disable_key_with(tenant, id, TogglePolicy::default())
+    }
+
+    /// [`Kms::disable_key`], with `policy` deciding what disabling a Disabled key does.
+    pub fn disable_key_with(
+        &self,
+        tenant: &TenantId,
+        id: &KeyId,
+        policy: TogglePolicy,
+    ) -> Result<KeyDescription, KmsError> {
+        self.transition(tenant, id, |k| k.disable(policy))
     }
 
     /// The key is purged once `window` has passed (judged by the engine's clock).

@@ -15,7 +15,7 @@ use crate::error::{InternalError, KmsError};
 use crate::ids::{KeyId, TenantId};
 use crate::key::{AgedKey, Key, MaterialClaim};
 use crate::key_materials::Entry;
-use crate::lifecycle::{ImportPolicy, KeyState};
+use crate::lifecycle::{ImportPolicy, KeyState, TogglePolicy};
 use crate::material;
 use crate::record;
 use crate::secret::SecretBytes;
@@ -392,7 +392,7 @@ fn reconcile(
             if seed.enabled {
                 Ok(Some(imported))
             } else {
-                Ok(Some(imported.disable()?))
+                Ok(Some(imported.disable(TogglePolicy::default())?))
             }
         }
     }

@@ -1,7 +1,7 @@
 """POST /_kmsgate/reset (issue #12): removes the keys and aliases of one tenant, named in the
 listener's own cloud's terms, or of every tenant; checked through each cloud's real SDK. After a
 reset a README-style snippet that creates a key and an alias with a fixed name runs again
-without AlreadyExists / KMS.1101."""
+without AlreadyExists / KMS.1104."""
 
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def test_huawei_reset_of_one_tenant(huawei_server):
     other = hw.client(huawei_server.endpoint, other_project)
 
     first = huawei_snippet(kms)
-    with hw.raises_code("KMS.1101"):
+    with hw.raises_code("KMS.1104"):
         huawei_snippet(kms)
     sm4 = hw.create_key(kms, "kms", "SM4")
     ct = hw.encrypt(kms, first, "gone")
@@ -138,14 +138,14 @@ def test_huawei_reset_of_one_tenant(huawei_server):
     assert (listed.total, listed.keys) == (0, [])
     assert kms.list_aliases(m.ListAliasesRequest()).body[0].aliases == []
     for key_id in (first, sm4):
-        with hw.raises_code("KMS.0205", 404):
+        with hw.raises_code("KMS.0207", 404):
             hw.describe(kms, key_id)
     with pytest.raises(Exception):
         hw.decrypt(kms, ct)
     assert hw.describe(other, kept).key_alias == "readme-app"
     assert hw.decrypt(other, hw.encrypt(other, kept, "kept")) == "kept"
 
-    again = huawei_snippet(kms)  # no KMS.1101
+    again = huawei_snippet(kms)  # no KMS.1104
     assert hw.describe(kms, again).key_alias == "readme-app"
 
 

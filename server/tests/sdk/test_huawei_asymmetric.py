@@ -213,7 +213,7 @@ def test_import_openssl_key_in_two_layers_and_sign(hw_kms, spec, algorithms, wit
 
     # the same material again is accepted; other material is refused
     import_two_layers(kms, key_id, pkcs8, not with_openssl)
-    with hw.raises_code("KMS.0308"):
+    with hw.raises_code("KMS.2606"):
         import_two_layers(kms, key_id, genpkey(spec), with_openssl)
     # asymmetric material cannot be deleted (Huawei: symmetric material only)
     with hw.raises_code("KMS.0308"):

@@ -105,5 +105,5 @@ def test_strict_sdk_signatures(huawei_strict_server, huawei_strict_projects):
     with hw.raises_code("APIG.0301", 403):
         hw.create_key(hw.client(ep, other, ak="HPUALIMITED", sk="limited-secret"))
     # projects never share keys
-    with hw.raises_code("KMS.0205", 404):
+    with hw.raises_code("KMS.0207", 404):
         hw.describe(hw.client(ep, other), key_id)

@@ -71,7 +71,7 @@ def test_byok_flow(huawei_server, hw_kms, algorithm, spec):
 
     # other material is refused and changes nothing
     other = hw.random_material(spec)
-    with hw.raises_code("KMS.0308") as info:
+    with hw.raises_code("KMS.2606") as info:
         hw.import_material(kms, key_id, p2, hw.wrap(p2.public_key, algorithm, other))
     assert "differs" in info.value.error_msg
     assert hw.decrypt(kms, ct) == "secret payload"
@@ -117,7 +117,7 @@ def test_import_errors(huawei_server, hw_kms):
         hw.params(kms, key_id, "RSA_AES_KEY_WRAP_SHA_256")
     with hw.raises_code("KMS.0205"):
         hw.params(kms, "not-a-key-id", "RSAES_OAEP_SHA_256")
-    with hw.raises_code("KMS.0205", 404):
+    with hw.raises_code("KMS.0207", 404):
         hw.params(kms, "00000000-0000-4000-8000-000000000000", "RSAES_OAEP_SHA_256")
     # seed patterns: 343/361 material characters, 199 token characters
     for bad in (good[:-1], good + "A" * 17):
@@ -132,14 +132,14 @@ def test_import_errors(huawei_server, hw_kms):
         hw.import_material(kms, key_id, p, garbage)
     # a token for another key
     other = hw.create_key(kms, "external", "AES_256")
-    with hw.raises_code("KMS.0308"):
+    with hw.raises_code("KMS.2603"):
         hw.import_material(kms, key_id, hw.params(kms, other, "RSAES_OAEP_SHA_256"), good)
     # 128-bit material into an AES_256 key
-    with hw.raises_code("KMS.0308"):
+    with hw.raises_code("KMS.2604"):
         hw.import_material(kms, key_id, p, hw.wrap(p.public_key, "RSAES_OAEP_SHA_256", b"\x01" * 16))
     # the import token expires after 24 h of emulated time
     huawei_server.advance(24 * 3600)
-    with hw.raises_code("KMS.0308") as info:
+    with hw.raises_code("KMS.2605") as info:
         hw.import_material(kms, key_id, p, good)
     assert "expired" in info.value.error_msg
     # wrong state: pending deletion

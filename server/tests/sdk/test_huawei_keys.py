@@ -20,7 +20,7 @@ def test_key_lifecycle_and_listing(huawei_server, hw_kms):
     info = hw.describe(kms, key_id)
     assert (info.key_alias, info.key_state, info.origin, info.key_description) == ("orders/main", "2", "kms", "d1")
     assert info.creation_date.isdigit()
-    with hw.raises_code("KMS.1101"):
+    with hw.raises_code("KMS.1104"):
         kms.create_key(m.CreateKeyRequest(body=m.CreateKeyRequestBody(key_alias="orders/main")))
     with hw.raises_code("KMS.0204"):
         kms.create_key(m.CreateKeyRequest(body=m.CreateKeyRequestBody(key_spec="AES_256")))
@@ -49,7 +49,7 @@ def test_key_lifecycle_and_listing(huawei_server, hw_kms):
     pending = kms.list_keys(m.ListKeysRequest(body=m.ListKeysRequestBody(key_spec="ALL", key_state="5")))
     assert [d.key_id for d in pending.key_details] == [sm4]
 
-    with hw.raises_code("KMS.0308"):
+    with hw.raises_code("KMS.1401"):
         kms.delete_key(m.DeleteKeyRequest(body=m.ScheduleKeyDeletionRequestBody(key_id=key_id, pending_days="6")))
     out = kms.delete_key(m.DeleteKeyRequest(body=m.ScheduleKeyDeletionRequestBody(key_id=key_id, pending_days="7")))
     assert out.key_state == "4"
@@ -58,7 +58,7 @@ def test_key_lifecycle_and_listing(huawei_server, hw_kms):
     assert kms.cancel_key_deletion(m.CancelKeyDeletionRequest(body=op(key_id))).key_state == "3"
     kms.delete_key(m.DeleteKeyRequest(body=m.ScheduleKeyDeletionRequestBody(key_id=key_id, pending_days="7")))
     huawei_server.advance(7 * 86400)
-    with hw.raises_code("KMS.0205", 404):
+    with hw.raises_code("KMS.0207", 404):
         hw.describe(kms, key_id)
 
 
@@ -67,7 +67,7 @@ def test_aliases(hw_kms):
     a, b = hw.create_key(kms), hw.create_key(kms)
     made = kms.create_alias(m.CreateAliasRequest(body=m.CreateAliasRequestBody(key_id=a, alias="kms-1234")))
     assert (made.alias, made.key_id) == ("kms-1234", a)
-    with hw.raises_code("KMS.1101"):
+    with hw.raises_code("KMS.1104"):
         kms.create_alias(m.CreateAliasRequest(body=m.CreateAliasRequestBody(key_id=b, alias="kms-1234")))
     moved = kms.associate_alias(m.AssociateAliasRequest(body=m.AssociateAliasRequestBody(alias="kms-1234", target_key_id=b)))
     assert moved.key_id == b

@@ -125,7 +125,7 @@ def test_request_counters_and_latency_move_with_each_sdk(serve):
     hk = hw.client(ep["huawei"], project)
     hkey = hw.create_key(hk)
     hw.decrypt(hk, hw.encrypt(hk, hkey, "counted"))
-    with hw.raises_code("KMS.0205", 404):
+    with hw.raises_code("KMS.0207", 404):
         hw.describe(hk, "00000000-0000-0000-0000-000000000000")
     status, token, _ = hw.get_token(ep["huawei"], project, ("anyone", "pw", "dom"))
     assert status == 201
@@ -143,7 +143,7 @@ def test_request_counters_and_latency_move_with_each_sdk(serve):
         ("huawei", "CreateKey", "OK"): 1,
         ("huawei", "EncryptData", "OK"): 1,
         ("huawei", "DecryptData", "OK"): 1,
-        ("huawei", "DescribeKey", "KMS.0205"): 1,
+        ("huawei", "DescribeKey", "KMS.0207"): 1,
         ("huawei", "ListKeys", "OK"): 1,
     }
     for (dialect, operation, code), n in expected.items():

@@ -319,7 +319,7 @@ class Huawei:
 
     @contextmanager
     def mismatch(self):
-        with hw.raises_code("KMS.0308") as info:
+        with hw.raises_code("KMS.2606") as info:
             yield info
         assert "differs from the material previously imported" in info.value.error_msg, info.value.error_msg
 

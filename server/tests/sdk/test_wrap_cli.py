@@ -262,7 +262,7 @@ class Huawei:
     """huaweicloudsdkkms against kmsgate-huawei (the wrapping key spec follows the algorithm:
     RSA_2048, or SM2 for SM2_ENCRYPT; the SDK has no field for it)."""
 
-    mismatch = "KMS.0308"
+    mismatch = "KMS.2606"
 
     def __init__(self, kms, key_spec: str):
         self.kms = kms
@@ -541,7 +541,7 @@ def test_huawei_refuses_wrapping(hw_kms, algorithm):
 def test_huawei_import_refusals_of_kmsgate_wrap_output(hw_kms, tmp_path):
     d = Huawei(hw_kms, "AES_256")
     w = Wrapper(tmp_path, Forms())
-    import_refusals(d, w, "RSAES_OAEP_SHA_1", "RSAES_PKCS1_V1_5", "KMS.0308", "KMS.0311")
+    import_refusals(d, w, "RSAES_OAEP_SHA_1", "RSAES_PKCS1_V1_5", "KMS.2604", "KMS.0311")
 
 
 # ---- AWS's big wrapping keys, last ----------------------------------------------------------
