@@ -284,6 +284,19 @@ pub fn from_core_during(err: &KmsError, names: &dyn KeyNamer, operation: &str) -
             ),
         ),
         // As recorded against AWS (LocalStack's snapshot
+        // test_import_key_material_raises_if_there_is_already_key_material_pending): AWS
+        // names the key by its id here, not its ARN.
+        KmsError::AnotherMaterialPending {
+            key_id,
+            new,
+            pending,
+        } => e(
+            C::KmsInvalidStateException,
+            format!(
+                "New key material (id: {new}) cannot be imported into KMS key {key_id}, because another key material (id: {pending}) is pending rotation."
+            ),
+        ),
+        // As recorded against AWS (LocalStack's snapshot
         // test_rotate_key_on_demand_raises_for_no_pending_key_material).
         KmsError::NoPendingMaterial { key_id } => e(
             C::KmsInvalidStateException,
@@ -583,6 +596,15 @@ mod tests {
             ),
             (
                 KmsError::NoPendingMaterial { key_id: id },
+                "KMSInvalidStateException",
+                400,
+            ),
+            (
+                KmsError::AnotherMaterialPending {
+                    key_id: id,
+                    new: "a".repeat(64).parse().unwrap(),
+                    pending: "b".repeat(64).parse().unwrap(),
+                },
                 "KMSInvalidStateException",
                 400,
             ),

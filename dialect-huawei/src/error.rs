@@ -484,6 +484,11 @@ pub fn from_core(err: &KmsError) -> HuaweiError {
         // Huawei's dialect refuses rotating external keys before the core is asked, and asks
         // for no count limit, so neither arises from a Huawei request; each would be the
         // nearest of Huawei's own codes.
+        // Huawei imports no NEW material into a key that has some, so this cannot arise from
+        // a Huawei request; an invalid request for that key, should it ever.
+        KmsError::AnotherMaterialPending { key_id, .. } => HuaweiError::invalid(format!(
+            "Invalid parameter: key {key_id} already has key material waiting to become current."
+        )),
         KmsError::NoPendingMaterial { key_id } => HuaweiError::bad(
             ErrorCode::Kms0312,
             format!("External keys cannot be rotated: key {key_id}."),
@@ -816,6 +821,15 @@ mod tests {
                 KmsError::NoPendingMaterial { key_id: id() },
                 400,
                 "KMS.0312",
+            ),
+            (
+                KmsError::AnotherMaterialPending {
+                    key_id: id(),
+                    new: "a".repeat(64).parse().unwrap(),
+                    pending: "b".repeat(64).parse().unwrap(),
+                },
+                400,
+                "KMS.0308",
             ),
             (
                 KmsError::RotationNotEnabled { key_id: id() },

@@ -177,6 +177,13 @@ pub fn from_core(err: &KmsError) -> TencentError {
             C::InvalidParameterValueMaterialNotMatch,
             format!("The key material is not the material of `{key_id}`."),
         ),
+        // Tencent imports no NEW material into a key that has some (no rotation of imported
+        // keys), so this cannot arise from a Tencent request; a key in a state that does not
+        // take the import, should it ever.
+        KmsError::AnotherMaterialPending { key_id, .. } => e(
+            C::ResourceUnavailableCmkStateNotSupport,
+            format!("The CMK `{key_id}` already has key material waiting to become current."),
+        ),
         // Tencent never rotates imported keys (RotateKey refuses them before the core is
         // asked), so this cannot arise from a Tencent request; it would be that refusal.
         KmsError::NoPendingMaterial { key_id } => e(
@@ -562,6 +569,14 @@ mod tests {
             (
                 KmsError::NoPendingMaterial { key_id: id },
                 "UnsupportedOperation.RotateNotSupported",
+            ),
+            (
+                KmsError::AnotherMaterialPending {
+                    key_id: id,
+                    new: "a".repeat(64).parse().unwrap(),
+                    pending: "b".repeat(64).parse().unwrap(),
+                },
+                "ResourceUnavailable.CmkStateNotSupport",
             ),
             (
                 KmsError::RotationNotEnabled { key_id: id },

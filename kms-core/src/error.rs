@@ -8,6 +8,7 @@ use crate::algorithm::{Algorithm, EncryptionAlgorithm, KeyUsage, MessageType, Si
 use crate::alias::AliasName;
 use crate::ids::KeyId;
 use crate::lifecycle::KeyStateKind;
+use crate::seal::MaterialId;
 use crate::spec::KeySpec;
 use crate::time::Timestamp;
 use crate::wrapping::{WrappingAlgorithm, WrappingKeySpec};
@@ -107,6 +108,15 @@ pub enum KmsError {
 
     #[error("key {key_id} has no key material pending rotation to rotate to")]
     NoPendingMaterial { key_id: KeyId },
+
+    #[error(
+        "new key material {new} cannot be imported into key {key_id}: material {pending} is pending rotation (one at a time)"
+    )]
+    AnotherMaterialPending {
+        key_id: KeyId,
+        new: MaterialId,
+        pending: MaterialId,
+    },
 
     #[error("key {key_id} has been rotated on demand {done} times, as often as allowed")]
     RotationLimit { key_id: KeyId, done: usize },

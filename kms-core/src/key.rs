@@ -154,6 +154,11 @@ impl Key {
             Refusal::MaterialMismatch => KmsError::MaterialMismatch { key_id: self.id },
             Refusal::UnknownMaterial => KmsError::UnknownMaterial { key_id: self.id },
             Refusal::NoPendingMaterial => KmsError::NoPendingMaterial { key_id: self.id },
+            Refusal::AnotherPending { new, pending } => KmsError::AnotherMaterialPending {
+                key_id: self.id,
+                new,
+                pending,
+            },
         }
     }
 

@@ -141,6 +141,12 @@ pub(crate) enum Refusal {
     UnknownMaterial,
     /// A rotation of imported material with no material pending rotation to become current.
     NoPendingMaterial,
+    /// NEW material (`new`) into a key that already has a material (`pending`) pending
+    /// rotation: one at a time.
+    AnotherPending {
+        new: MaterialId,
+        pending: MaterialId,
+    },
 }
 
 /// What an import brings, as the key knows it.
@@ -347,10 +353,8 @@ impl KeyState {
             (MaterialClaim::New, Some(_)) if matches!(self, KeyState::PendingImport(_)) => {
                 Err(self.refuse(Operation::ImportKeyMaterial))
             }
-            // One material pending rotation at a time.
-            (MaterialClaim::New, Some(m)) if m.pending.is_some() => {
-                Err(self.refuse(Operation::ImportKeyMaterial))
-            }
+            // One material pending rotation at a time: refused by `import`, once the new
+            // material's id is known, since the refusal names both.
             _ => Ok(()),
         }
     }
@@ -374,6 +378,12 @@ impl KeyState {
         let known = materials.find(&arrival.id).is_some();
         let next = match claim {
             MaterialClaim::New if known => return Err(Refusal::MaterialAlreadySet),
+            MaterialClaim::New if let Some(pending) = &materials.pending => {
+                return Err(Refusal::AnotherPending {
+                    new: arrival.id,
+                    pending: pending.id,
+                });
+            }
             MaterialClaim::New => {
                 let entry = arrival.into_entry();
                 materials
@@ -729,10 +739,15 @@ mod tests {
         assert_eq!(pending.kind(), KeyStateKind::Enabled);
         assert_eq!(
             pending.import(arrival(9, true), policy, MaterialClaim::New),
-            Err(Refusal::InvalidState(
-                KeyStateKind::Enabled,
-                Operation::ImportKeyMaterial
-            ))
+            Err(Refusal::AnotherPending {
+                new: mid(9),
+                pending: mid(8)
+            })
+        );
+        // Known before the material is unwrapped: nothing refuses it yet.
+        assert_eq!(
+            pending.permits_import(policy, MaterialClaim::New, true),
+            Ok(())
         );
         let rotation = Rotation {
             at: Timestamp::from_secs(3),

@@ -92,16 +92,22 @@ fn the_developer_guide_flow_for_imported_material() {
     assert_eq!(b.status, 200, "{}", b.body);
     let b = b.body["KeyMaterialId"].as_str().unwrap().to_owned();
     assert_ne!(a, b);
-    // One material pending rotation at a time.
-    assert_eq!(
-        import(
-            &h,
-            &key,
-            &[3; 32],
-            json!({ "ImportType": "NEW_KEY_MATERIAL" })
-        )
-        .code(),
-        "KMSInvalidStateException"
+    // One material pending rotation at a time, refused naming both (AWS's wording).
+    let third = import(
+        &h,
+        &key,
+        &[3; 32],
+        json!({ "ImportType": "NEW_KEY_MATERIAL" }),
+    );
+    assert_eq!(third.code(), "KMSInvalidStateException");
+    let message = third.body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("New key material (id: ")
+            && message.ends_with(&format!(
+                ") cannot be imported into KMS key {key}, because another key material (id: {b}) is pending rotation."
+            ))
+            && !message.contains(&a),
+        "{message}"
     );
     let meta = &h.ok("DescribeKey", json!({ "KeyId": key }))["KeyMetadata"];
     assert_eq!(meta["CurrentKeyMaterialId"], a.as_str());

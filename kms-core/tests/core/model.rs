@@ -90,6 +90,7 @@ enum Outcome {
     AlreadySet,
     NotRotatable,
     NoPending,
+    AnotherPending,
     RotationLimit,
 }
 
@@ -106,6 +107,7 @@ fn outcome<T>(r: &Result<T, KmsError>) -> Outcome {
         Err(KmsError::MaterialAlreadySet { .. }) => Outcome::AlreadySet,
         Err(KmsError::AlgorithmNotForKey { .. }) => Outcome::NotRotatable,
         Err(KmsError::NoPendingMaterial { .. }) => Outcome::NoPending,
+        Err(KmsError::AnotherMaterialPending { .. }) => Outcome::AnotherPending,
         Err(KmsError::RotationLimit { .. }) => Outcome::RotationLimit,
         Err(e) => panic!("unexpected error {e}"),
     }
@@ -347,10 +349,12 @@ fn run(ops: Vec<Op>) {
                     }
                 } else if !symmetric {
                     Outcome::AlreadySet
-                } else if k.state == State::PendingImport || k.pending.is_some() {
+                } else if k.state == State::PendingImport {
                     Outcome::InvalidState
                 } else if k.known(choice) {
                     Outcome::AlreadySet
+                } else if k.pending.is_some() {
+                    Outcome::AnotherPending
                 } else {
                     Outcome::Ok
                 };

@@ -320,7 +320,7 @@ fn concurrent_new_imports_leave_exactly_one_pending() {
     assert!(
         results
             .iter()
-            .all(|r| matches!(r, Ok(_) | Err(KmsError::InvalidState { .. })))
+            .all(|r| matches!(r, Ok(_) | Err(KmsError::AnotherMaterialPending { .. })))
     );
     let pending = roles(&f, &key)
         .into_iter()
