@@ -96,6 +96,19 @@ mod tests {
         assert_eq!(named("us-isof-south-1"), "aws-iso-f");
         assert_eq!(named("eu-isoe-west-1"), "aws-iso-e");
         assert_eq!(named("eusc-de-east-1"), "aws-eusc");
-        assert!(KNOWN.iter().all(|r| partition(r).starts_with("aws")));
+        // Every known region of an isolated partition is named for it.
+        for r in KNOWN {
+            let expected = match r.split('-').next() {
+                Some("cn") => "aws-cn",
+                Some("eusc") => "aws-eusc",
+                _ if r.starts_with("us-gov-") => "aws-us-gov",
+                _ if r.starts_with("us-isob-") => "aws-iso-b",
+                _ if r.starts_with("us-isof-") => "aws-iso-f",
+                _ if r.starts_with("us-iso-") => "aws-iso",
+                _ if r.starts_with("eu-isoe-") => "aws-iso-e",
+                _ => "aws",
+            };
+            assert_eq!(partition(r), expected, "{r}");
+        }
     }
 }

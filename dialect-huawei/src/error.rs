@@ -228,8 +228,8 @@ impl ErrorCode {
     }
 }
 
-/// An error as the wire carries it. The status is not fixed by the code: Huawei sends
-/// KMS.0205 with 400 for a malformed id and with 404 for a key that does not exist.
+/// An error as the wire carries it. The status is not fixed by the code (KMS.1101 is 400 for
+/// a malformed alias and 404 for one that does not exist).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HuaweiError {
     pub status: u16,
@@ -481,14 +481,14 @@ pub fn from_core(err: &KmsError) -> HuaweiError {
         KmsError::UnknownMaterial { key_id } => HuaweiError::invalid(format!(
             "Invalid parameter: the key material named is not the material of key {key_id}."
         )),
-        // Huawei's dialect refuses rotating external keys before the core is asked, and asks
-        // for no count limit, so neither arises from a Huawei request; each would be the
-        // nearest of Huawei's own codes.
         // Huawei imports no NEW material into a key that has some, so this cannot arise from
         // a Huawei request; an invalid request for that key, should it ever.
         KmsError::AnotherMaterialPending { key_id, .. } => HuaweiError::invalid(format!(
             "Invalid parameter: key {key_id} already has key material waiting to become current."
         )),
+        // Huawei's dialect refuses rotating external keys before the core is asked, and asks
+        // for no count limit, so neither arises from a Huawei request; each would be the
+        // nearest of Huawei's own codes.
         KmsError::NoPendingMaterial { key_id } => HuaweiError::bad(
             ErrorCode::Kms0312,
             format!("External keys cannot be rotated: key {key_id}."),

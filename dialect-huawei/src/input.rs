@@ -46,11 +46,12 @@ pub(crate) fn parse_key_id(field: &str, s: &str) -> Result<KeyId, HuaweiError> {
             ),
         ));
     }
+    // Huawei's pattern takes g-z, which no key id of ours holds: such an id names no key.
     s.parse().map_err(|_| {
         HuaweiError::new(
             404,
-            ErrorCode::Kms0205,
-            format!("Invalid key ID: key {s} does not exist in this project."),
+            ErrorCode::Kms0207,
+            format!("The key does not exist: key {s} in this project."),
         )
     })
 }
@@ -281,7 +282,7 @@ mod tests {
         }
         let i = input(r#"{"a": "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", "b": "x", "c": 5}"#);
         let e = i.key_id("a").unwrap_err();
-        assert_eq!((e.status, e.code), (404, ErrorCode::Kms0205));
+        assert_eq!((e.status, e.code), (404, ErrorCode::Kms0207));
         let e = i.key_id("b").unwrap_err();
         assert_eq!((e.status, e.code), (400, ErrorCode::Kms0205));
         assert_eq!(i.key_id("c").unwrap_err().code, ErrorCode::Kms0308);

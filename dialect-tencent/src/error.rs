@@ -323,10 +323,6 @@ fn edition_name(spec: kms_core::KeySpec) -> &'static str {
     }
 }
 
-/// A state that refused an operation. Tencent has dedicated codes for the two refusals its
-/// docs single out (cancelling a deletion that is not pending, deleting a key that is not
-/// disabled); every other refusal is CmkStateNotSupport, which also covers cryptography on a
-/// key pending import or deletion (a disabled key has its own code, from `Disabled`).
 /// [`from_core`] for the actions whose documented error lists name no CmkDisabled, only
 /// CmkStateNotSupport for a key in the wrong state (the official Go SDK's per-action lists:
 /// GetPublicKey, SignByAsymmetricKey, VerifyByAsymmetricKey, the asymmetric decrypts, and
@@ -341,6 +337,10 @@ pub(crate) fn from_core_enabled_only(err: &KmsError) -> TencentError {
     }
 }
 
+/// A state that refused an operation. Tencent has dedicated codes for the two refusals its
+/// docs single out (cancelling a deletion that is not pending, deleting a key that is not
+/// disabled); every other refusal is CmkStateNotSupport, which also covers cryptography on a
+/// key pending import or deletion (a disabled key has its own code, from `Disabled`).
 pub(crate) fn from_state(key_id: &str, state: KeyStateKind, operation: Operation) -> TencentError {
     use ErrorCode as C;
     let code = match (operation, state) {

@@ -7,8 +7,8 @@ use crate::error::{KmsError, MaterialProblem, Operation};
 use crate::ids::{KeyId, TenantId};
 use crate::key_materials::{Entry, KeyMaterialInfo, Rotation, RotationType};
 use crate::lifecycle::{
-    Aged, Arrival, DeletionPolicy, ImportPolicy, KeyState, KeyStateKind, Material, Refusal,
-    TogglePolicy,
+    Aged, Arrival, DeletionPolicy, ImportPolicy, KeyState, KeyStateKind, Material,
+    MaterialDeletionPolicy, Refusal, TogglePolicy,
 };
 use crate::material::Accepted;
 use crate::rotation::{OnDemandRules, RotationPeriod, RotationStatus, Schedule};
@@ -301,7 +301,9 @@ impl Key {
         now: Timestamp,
     ) -> Result<Key, KmsError> {
         self.check_import(policy, claim, options.rotation)?;
-        if matches!(claim, MaterialClaim::New) && self.materials_full() {
+        // A material already pending is the refusal to name first (the state's, below).
+        let pending = self.state.materials().is_some_and(|m| m.pending.is_some());
+        if matches!(claim, MaterialClaim::New) && self.materials_full() && !pending {
             return Err(KmsError::RotationLimit {
                 key_id: self.id,
                 done: self.on_demand_rotations().len(),
@@ -336,9 +338,13 @@ impl Key {
     }
 
     /// Erases the current material, or the one `named` names.
-    pub(crate) fn delete_material(&self, named: Option<&MaterialId>) -> Result<Key, KmsError> {
+    pub(crate) fn delete_material(
+        &self,
+        named: Option<&MaterialId>,
+        policy: MaterialDeletionPolicy,
+    ) -> Result<Key, KmsError> {
         self.require_external()?;
-        self.with_state(self.state.delete_material(named))
+        self.with_state(self.state.delete_material(named, policy))
     }
 
     /// Rotation is for symmetric encryption keys; generated ones get new material from

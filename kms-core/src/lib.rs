@@ -77,7 +77,9 @@ pub use error::{InternalError, KmsError, MaterialProblem, Operation, ValidationE
 pub use ids::{KeyId, TenantId};
 pub use key::{KeyDescription, MAX_MATERIALS, MaterialClaim};
 pub use key_materials::{KeyMaterialInfo, MaterialPresence, MaterialRole, Rotation, RotationType};
-pub use lifecycle::{DeletionPolicy, ImportPolicy, KeyStateKind, TogglePolicy};
+pub use lifecycle::{
+    DeletionPolicy, ImportPolicy, KeyStateKind, MaterialDeletionPolicy, TogglePolicy,
+};
 pub use rotation::{OnDemandRules, RotationPeriod, RotationPeriodOutOfRange, RotationStatus};
 pub use seal::{MaterialId, RootKey};
 pub use secret::SecretBytes;

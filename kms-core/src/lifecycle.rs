@@ -115,6 +115,21 @@ impl Default for DeletionPolicy {
     }
 }
 
+/// Whether imported material may be deleted from a key pending deletion: AWS deletes it
+/// (the key stays PendingDeletion); Huawei deletes material of Enabled and Disabled keys only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MaterialDeletionPolicy {
+    pub while_pending_deletion: bool,
+}
+
+impl Default for MaterialDeletionPolicy {
+    fn default() -> Self {
+        MaterialDeletionPolicy {
+            while_pending_deletion: true,
+        }
+    }
+}
+
 /// Whether enabling an Enabled key (or disabling a Disabled one) is a change that changes
 /// nothing, as AWS and Tencent take it, or a refusal in the key's state, as Huawei answers
 /// ("only a disabled CMK can be enabled").
@@ -408,7 +423,15 @@ impl KeyState {
     /// Erases the material `named` names (the current one when `None`). A pending material
     /// just goes; any other leaves the key PendingImport (or PendingDeletion) until it is
     /// imported again.
-    pub(crate) fn delete_material(&self, named: Option<&MaterialId>) -> Result<KeyState, Refusal> {
+    /// A key pending deletion gives its material up only if `policy` lets it.
+    pub(crate) fn delete_material(
+        &self,
+        named: Option<&MaterialId>,
+        policy: MaterialDeletionPolicy,
+    ) -> Result<KeyState, Refusal> {
+        if matches!(self, KeyState::PendingDeletion { .. }) && !policy.while_pending_deletion {
+            return Err(self.refuse(Operation::DeleteImportedKeyMaterial));
+        }
         let Some(materials) = self.materials() else {
             return Err(self.refuse(Operation::DeleteImportedKeyMaterial));
         };
@@ -593,7 +616,7 @@ mod tests {
 
         let delete: Vec<_> = all_states()
             .iter()
-            .map(|s| kinds(s.delete_material(None)))
+            .map(|s| kinds(s.delete_material(None, MaterialDeletionPolicy::default())))
             .collect();
         assert_eq!(
             delete,
@@ -608,6 +631,20 @@ mod tests {
                 Ok(PendingDeletion),
             ]
         );
+        // A policy keeping the material of keys pending deletion refuses only those.
+        let keep = MaterialDeletionPolicy {
+            while_pending_deletion: false,
+        };
+        let kept: Vec<_> = all_states()
+            .iter()
+            .map(|s| kinds(s.delete_material(None, keep)))
+            .collect();
+        let refused = Err(Refusal::InvalidState(
+            PendingDeletion,
+            Operation::DeleteImportedKeyMaterial,
+        ));
+        assert_eq!(kept[..3], delete[..3]);
+        assert_eq!(kept[3..], [refused, refused]);
 
         let use_: Vec<_> = all_states()
             .iter()
@@ -764,15 +801,17 @@ mod tests {
         // Deleting the previous material makes the key wait for it; deleting a pending one
         // does not.
         assert_eq!(
-            pending.delete_material(Some(&mid(8))).map(|s| s.kind()),
+            pending
+                .delete_material(Some(&mid(8)), MaterialDeletionPolicy::default())
+                .map(|s| s.kind()),
             Ok(KeyStateKind::Enabled)
         );
         let waiting = rotated
-            .delete_material(Some(&mid(7)))
+            .delete_material(Some(&mid(7)), MaterialDeletionPolicy::default())
             .unwrap_or_else(|_| rotated.clone());
         assert_eq!(waiting.kind(), KeyStateKind::PendingImport);
         assert_eq!(
-            waiting.delete_material(Some(&mid(6))),
+            waiting.delete_material(Some(&mid(6)), MaterialDeletionPolicy::default()),
             Err(Refusal::UnknownMaterial)
         );
         let back = waiting.import(

@@ -14,11 +14,16 @@ use crate::input::Input;
 
 const DATAKEY_BYTES: std::ops::RangeInclusive<u64> = 1..=1024;
 
-fn byte_count(n: u64) -> Result<ByteCount, HuaweiError> {
+fn byte_count(n: u64, code: ErrorCode) -> Result<ByteCount, HuaweiError> {
     usize::try_from(n)
         .ok()
         .and_then(|n| ByteCount::new(n).ok())
-        .ok_or_else(|| HuaweiError::invalid("Invalid parameter: data keys are 1 to 1024 bytes."))
+        .ok_or_else(|| {
+            HuaweiError::bad(
+                code,
+                "Invalid datakey_length: data keys are 1 to 1024 bytes.",
+            )
+        })
 }
 
 /// `datakey_length` (bits) wins over `key_spec`; with neither, 256 bits. A bad
@@ -29,11 +34,12 @@ fn spec(input: &Input, length_code: ErrorCode) -> Result<DataKeySpec, HuaweiErro
             return Ok(None);
         };
         if bits % 8 != 0 {
-            return Err(HuaweiError::invalid(
-                "Invalid parameter: datakey_length must be a multiple of 8.",
+            return Err(HuaweiError::bad(
+                length_code,
+                "Invalid datakey_length: it must be a multiple of 8.",
             ));
         }
-        Ok(Some(DataKeySpec::Bytes(byte_count(bits / 8)?)))
+        Ok(Some(DataKeySpec::Bytes(byte_count(bits / 8, length_code)?)))
     };
     if let Some(spec) = length(input).map_err(|e| e.recode(length_code))? {
         return Ok(spec);
@@ -48,10 +54,10 @@ fn spec(input: &Input, length_code: ErrorCode) -> Result<DataKeySpec, HuaweiErro
         None | Some("AES_256") => DataKeySpec::Aes256,
         Some("AES_128") => DataKeySpec::Aes128,
         Some("SM4") => DataKeySpec::Sm4,
-        Some("HMAC_384") => DataKeySpec::Bytes(byte_count(48)?),
-        Some("HMAC_512") => DataKeySpec::Bytes(byte_count(64)?),
+        Some("HMAC_384") => DataKeySpec::Bytes(byte_count(48, length_code)?),
+        Some("HMAC_512") => DataKeySpec::Bytes(byte_count(64, length_code)?),
         // HMAC_256 and HMAC_SM3 keys are 256 bits.
-        Some(_) => DataKeySpec::Bytes(byte_count(32)?),
+        Some(_) => DataKeySpec::Bytes(byte_count(32, length_code)?),
     })
 }
 

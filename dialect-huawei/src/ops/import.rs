@@ -21,8 +21,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use kms_core::{
     EncryptedMaterial, Expiry, ImportLayers, ImportPolicy, ImportRequest, ImportToken,
-    KeyDescription, KeyFamily, KmsError, MaterialClaim, Origin, Timestamp, WrappingAlgorithm,
-    WrappingKeySpec,
+    KeyDescription, KeyFamily, KmsError, MaterialClaim, MaterialDeletionPolicy, Origin, Timestamp,
+    WrappingAlgorithm, WrappingKeySpec,
 };
 use serde_json::{Value, json};
 
@@ -230,8 +230,13 @@ pub(super) fn delete_imported_key_material(
             key_spec_name(key.spec)
         )));
     }
+    // "CMK material can be deleted only when the CMK is in Enabled or Disabled status"
+    // (Huawei's KMS.2701), so not from a key pending deletion.
+    let policy = MaterialDeletionPolicy {
+        while_pending_deletion: false,
+    };
     ctx.kms
-        .delete_imported_key_material(&ctx.caller.tenant, &id)
+        .delete_imported_key_material_with(&ctx.caller.tenant, &id, policy)
         .map_err(|e| ctx.core(e))?;
     Ok(json!({}))
 }

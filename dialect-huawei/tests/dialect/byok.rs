@@ -187,6 +187,24 @@ fn deleting_imported_material_returns_the_key_to_pending_import() {
         h.ok("decrypt-data", json!({ "cipher_text": ct }))["plain_text"],
         "hello byok"
     );
+    // Only an Enabled or Disabled key gives its material up: not one pending deletion.
+    h.ok("disable-key", json!({ "key_id": key }));
+    h.ok(
+        "schedule-key-deletion",
+        json!({ "key_id": key, "pending_days": "7" }),
+    );
+    h.err(
+        "delete-imported-key-material",
+        json!({ "key_id": key }),
+        400,
+        "KMS.2701",
+    );
+    h.ok("cancel-key-deletion", json!({ "key_id": key }));
+    h.ok("enable-key", json!({ "key_id": key }));
+    assert_eq!(
+        h.ok("decrypt-data", json!({ "cipher_text": ct }))["plain_text"],
+        "hello byok"
+    );
     let kms_key = h.create_key("kms", "AES_256");
     h.err(
         "delete-imported-key-material",

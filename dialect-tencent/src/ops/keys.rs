@@ -146,8 +146,11 @@ pub(super) fn create_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let request = CreateKeyRequest::parse(params)?;
     let (spec, usage) = request.usage.key(ctx.settings.edition);
     let tenant = &ctx.caller.tenant;
+    // TagMsg "ok" once tags are bound, as Tencent's CreateKey example answers; nothing when
+    // there were none to bind.
     let (tags, tag_code, tag_msg) = match request.tags {
-        Ok(tags) => (tags, 0, String::new()),
+        Ok(tags) if tags.is_empty() => (tags, 0, String::new()),
+        Ok(tags) => (tags, 0, "ok".to_owned()),
         Err(why) => (Tags::new(), 2, why),
     };
     // Key and alias come into existence together: a taken alias creates nothing.

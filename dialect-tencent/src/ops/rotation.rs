@@ -121,7 +121,7 @@ pub(super) fn get_key_rotation_status(ctx: &Ctx<'_>, params: &Params) -> Answer 
 /// key must have rotation enabled first. Tencent runs the
 /// rotation as a task (`TaskId`); kmsgate rotates before answering, so DescribeKey shows the
 /// new LastRotateTime at once. Tencent's once-per-24-hours limit
-/// (`RequestLimitExceeded.RotateRateLimited`) is not emulated.
+/// (`RequestLimitExceeded.RotateRateLimited`) holds on the emulated clock.
 pub(super) fn rotate_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
     let id = ctx.key_id(params, "KeyId")?;
     refuse_member_account(params)?;

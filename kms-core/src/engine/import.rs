@@ -4,7 +4,7 @@ use super::Kms;
 use crate::error::KmsError;
 use crate::ids::{KeyId, TenantId};
 use crate::key::{KeyDescription, MaterialClaim};
-use crate::lifecycle::ImportPolicy;
+use crate::lifecycle::{ImportPolicy, MaterialDeletionPolicy};
 use crate::material;
 use crate::seal::MaterialId;
 use crate::spec::Expiry;
@@ -254,7 +254,18 @@ impl Kms {
         tenant: &TenantId,
         key_id: &KeyId,
     ) -> Result<KeyDescription, KmsError> {
-        self.transition(tenant, key_id, |k| k.delete_material(None))
+        self.delete_imported_key_material_with(tenant, key_id, MaterialDeletionPolicy::default())
+    }
+
+    /// [`Kms::delete_imported_key_material`], with `policy` deciding whether a key pending
+    /// deletion gives its material up.
+    pub fn delete_imported_key_material_with(
+        &self,
+        tenant: &TenantId,
+        key_id: &KeyId,
+        policy: MaterialDeletionPolicy,
+    ) -> Result<KeyDescription, KmsError> {
+        self.transition(tenant, key_id, |k| k.delete_material(None, policy))
     }
 
     /// Erases the material `material` names (`UnknownMaterial` when the key has no such
@@ -267,6 +278,8 @@ impl Kms {
         key_id: &KeyId,
         material: &MaterialId,
     ) -> Result<KeyDescription, KmsError> {
-        self.transition(tenant, key_id, |k| k.delete_material(Some(material)))
+        self.transition(tenant, key_id, |k| {
+            k.delete_material(Some(material), MaterialDeletionPolicy::default())
+        })
     }
 }

@@ -10,9 +10,10 @@
 //! to change nothing) returns only once every commit it could have seen is durable as well:
 //! no answer ever rests on a write that a crash could still undo.
 //!
-//! A lone writer (no other update or insert under way, none waiting for redb's write lock)
-//! commits durably at once instead: with nobody to share a sync with, the empty durable
-//! commit after its own would only cost a second transaction and the pages it writes.
+//! A lone writer (no other update or insert batch under way or waiting for redb's write
+//! lock) commits durably at once instead, and counts as the running sync meanwhile: with
+//! nobody to share a sync with, the empty durable commit after its own would only cost a
+//! second transaction and the pages it writes.
 //!
 //! Batched inserts: a new key's record depends on nothing stored, so concurrent inserts
 //! share one write transaction as well as the sync ([`super::batch`]); the batch's leader
@@ -389,14 +390,28 @@ impl RedbStore {
     /// Commits `txn` durably (redb's default durability), which persists every earlier
     /// unsynced commit too: numbered like [`RedbStore::commit_unsynced`]'s, for the readers
     /// that see it before it is counted durable.
+    /// It counts as the running sync while it commits, so that a reader seeing it waits for
+    /// it instead of leading an empty durable commit of its own behind it.
     fn commit_synced(&self, txn: redb::WriteTransaction) -> Result<(), StoreError> {
-        let mine = {
-            let _state = self.syncs.lock();
-            self.syncs.committed.fetch_add(1, Ordering::AcqRel) + 1
+        let (mine, leads) = {
+            let mut state = self.syncs.lock();
+            let leads = !std::mem::replace(&mut state.syncing, true);
+            (
+                self.syncs.committed.fetch_add(1, Ordering::AcqRel) + 1,
+                leads,
+            )
         };
-        txn.commit().map_err(err)?;
-        self.syncs.durable.fetch_max(mine, Ordering::AcqRel);
-        Ok(())
+        let committed = txn.commit().map_err(err);
+        let mut state = self.syncs.lock();
+        if committed.is_ok() {
+            self.syncs.durable.fetch_max(mine, Ordering::AcqRel);
+        }
+        if leads {
+            // Waiters re-check: a failed commit leaves their numbers to the next sync.
+            state.syncing = false;
+            self.syncs.synced.notify_all();
+        }
+        committed
     }
 
     /// Commits `txn` without syncing (visible to readers at once): its number for
