@@ -1,13 +1,18 @@
 //! Seed-file entries for AWS: `account` and `region` name the tenant, aliases are
-//! `alias/...` names as CreateAlias takes them, and the spec is what SYMMETRIC_DEFAULT means
-//! in the region (SM4 in China regions, AES_256 elsewhere).
+//! `alias/...` names as CreateAlias takes them. `spec` is a KeySpec as CreateKey takes it
+//! (SYMMETRIC_DEFAULT, the default, is SM4 in China regions and AES_256 elsewhere, which may
+//! also be named), and `usage` a KeyUsage, required for every key but symmetric encryption
+//! keys, as CreateKey requires it.
 
 use dialect_kit::seed::{AES_256, SM4, SeedPlacement, SeedTerms};
+use kms_core::{KeyFamily, KeySpec, KeyUsage};
 
 use crate::account::Account;
 use crate::caller::Caller;
 use crate::key_ref::parse_alias_name;
+use crate::ops::algorithms;
 use crate::settings::Settings;
+use crate::wire_enum::{KeySpecWire, KeyUsageWire, WireEnum};
 
 pub(crate) fn placement(
     settings: &Settings,
@@ -24,8 +29,50 @@ pub(crate) fn placement(
         ));
     }
     let caller = Caller::new(account, region).map_err(|e| e.message)?;
-    let spec = if caller.is_china() { SM4 } else { AES_256 };
-    let spec = terms.spec_must_be(spec, &format!("in {region}"))?;
+    let china = caller.is_china();
+    let spec = match terms.spec {
+        None | Some("SYMMETRIC_DEFAULT") => {
+            if china {
+                KeySpec::Sm4
+            } else {
+                KeySpec::Aes256
+            }
+        }
+        Some(name) if name == AES_256 || name == SM4 => {
+            let symmetric = if china { SM4 } else { AES_256 };
+            terms.spec_must_be(symmetric, &format!("in {region}"))?;
+            if china { KeySpec::Sm4 } else { KeySpec::Aes256 }
+        }
+        Some(name) => {
+            let wire = KeySpecWire::from_wire(name).ok_or_else(|| {
+                format!(
+                    "spec {name:?} is not an AWS KeySpec ({})",
+                    KeySpecWire::VALUES.join(", ")
+                )
+            })?;
+            algorithms::key_spec(wire, china).map_err(|e| e.message)?
+        }
+    };
+    let usages = || {
+        spec.usages()
+            .iter()
+            .map(|u| u.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let usage = match terms.usage {
+        None if spec.family() == KeyFamily::Symmetric => KeyUsage::EncryptDecrypt,
+        None => {
+            return Err(format!(
+                "usage is required for a {spec} key, as CreateKey requires KeyUsage for every key but symmetric encryption keys ({})",
+                usages()
+            ));
+        }
+        Some(name) => KeyUsageWire::from_wire(name)
+            .and_then(algorithms::key_usage)
+            .filter(|u| spec.allows(*u))
+            .ok_or_else(|| format!("usage {name:?} is not one of a {spec} key's ({})", usages()))?,
+    };
     let aliases = terms
         .aliases
         .iter()
@@ -38,7 +85,8 @@ pub(crate) fn placement(
     Ok(SeedPlacement {
         tenant: caller.tenant.to_string(),
         aliases,
-        spec,
+        spec: spec.name(),
+        usage: usage.name(),
     })
 }
 
@@ -53,6 +101,15 @@ mod tests {
         aliases: &[&str],
         spec: Option<&str>,
     ) -> Result<SeedPlacement, String> {
+        place_with(fields, aliases, spec, None)
+    }
+
+    fn place_with(
+        fields: &[(&str, &str)],
+        aliases: &[&str],
+        spec: Option<&str>,
+        usage: Option<&str>,
+    ) -> Result<SeedPlacement, String> {
         let fields: BTreeMap<String, String> = fields
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -64,6 +121,8 @@ mod tests {
                 fields: &fields,
                 aliases: &aliases,
                 spec,
+                usage,
+                external: true,
             },
         )
     }
@@ -82,6 +141,26 @@ mod tests {
             None,
         );
         assert_eq!(cn.unwrap().spec, SM4);
+    }
+
+    #[test]
+    fn every_key_spec_aws_creates_is_seeded_with_a_usage_it_allows() {
+        let p = place_with(US, &[], Some("RSA_2048"), Some("SIGN_VERIFY")).unwrap();
+        assert_eq!((p.spec, p.usage), ("RSA_2048", "SIGN_VERIFY"));
+        let p = place_with(US, &[], Some("HMAC_512"), Some("GENERATE_VERIFY_MAC")).unwrap();
+        assert_eq!((p.spec, p.usage), ("HMAC_512", "GENERATE_VERIFY_MAC"));
+        let p = place_with(US, &[], Some("SYMMETRIC_DEFAULT"), None).unwrap();
+        assert_eq!((p.spec, p.usage), ("AES_256", "ENCRYPT_DECRYPT"));
+        let cn = [("account", "111122223333"), ("region", "cn-north-1")];
+        let p = place_with(&cn, &[], Some("SM2"), Some("ENCRYPT_DECRYPT")).unwrap();
+        assert_eq!((p.spec, p.usage), ("SM2", "ENCRYPT_DECRYPT"));
+        // As CreateKey: a usage is required but for symmetric keys, and must be the spec's.
+        let e = place_with(US, &[], Some("ECC_NIST_P256"), None).unwrap_err();
+        assert!(e.contains("usage is required"), "{e}");
+        let e = place_with(US, &[], Some("ECC_NIST_P256"), Some("ENCRYPT_DECRYPT")).unwrap_err();
+        assert!(e.contains("SIGN_VERIFY"), "{e}");
+        assert!(place_with(US, &[], None, Some("SIGN_VERIFY")).is_err());
+        assert!(place_with(US, &[], Some("RSA_2048"), Some("sign_verify")).is_err());
     }
 
     #[test]
@@ -105,6 +184,9 @@ mod tests {
             (US, &["payments"][..], None),
             (US, &["alias/aws/s3"][..], None),
             (US, &[][..], Some("SM4")),
+            (US, &[][..], Some("SM2")),
+            (US, &[][..], Some("ML_DSA_44")),
+            (US, &[][..], Some("RSA_1024")),
         ] {
             assert!(
                 place(fields, aliases, spec).is_err(),

@@ -1,5 +1,6 @@
 //! What a server asks a dialect about one entry of a seed file: which tenant the entry's
-//! key belongs to, what its aliases are called in the engine, and which key spec it has.
+//! key belongs to, what its aliases are called in the engine, and which key spec and usage
+//! it has (in the cloud's own names, checked against what the cloud's CreateKey offers).
 //! The entry's common fields (id, material, state, ...) mean the same in every cloud and are
 //! the server's to read; these are the ones each cloud spells its own way.
 
@@ -14,9 +15,14 @@ pub struct SeedTerms<'a> {
     pub fields: &'a BTreeMap<String, String>,
     /// The entry's `aliases`, in the cloud's own syntax.
     pub aliases: &'a [String],
-    /// The entry's `spec` (`AES_256`, `SM4`), or `None` for what this cloud's CreateKey
-    /// gives by default there.
+    /// The entry's `spec`, as the cloud names key specs, or `None` for what this cloud's
+    /// CreateKey gives by default there.
     pub spec: Option<&'a str>,
+    /// The entry's `usage`, as the cloud names key usages, or `None` for the spec's default.
+    pub usage: Option<&'a str>,
+    /// The entry's key is `external` (bring your own key), which some clouds refuse for some
+    /// specs.
+    pub external: bool,
 }
 
 /// Where and how the entry's key lives in the engine.
@@ -27,9 +33,17 @@ pub struct SeedPlacement {
     /// The engine's alias names, in the order given (a cloud whose keys carry a name may add
     /// it here).
     pub aliases: Vec<String>,
-    /// The engine's key spec name: `AES_256` or `SM4`.
+    /// The engine's key spec name (`AES_256`, `RSA_2048`, `ECC_NIST_P256`, `HMAC_256`, ...).
     pub spec: &'static str,
+    /// The engine's key usage name: [`ENCRYPT_DECRYPT`], [`SIGN_VERIFY`] or
+    /// [`GENERATE_VERIFY_MAC`].
+    pub usage: &'static str,
 }
+
+/// The engine's key usage names.
+pub const ENCRYPT_DECRYPT: &str = "ENCRYPT_DECRYPT";
+pub const SIGN_VERIFY: &str = "SIGN_VERIFY";
+pub const GENERATE_VERIFY_MAC: &str = "GENERATE_VERIFY_MAC";
 
 /// The engine's spec names a seed entry may give.
 pub const AES_256: &str = "AES_256";
@@ -96,6 +110,8 @@ mod tests {
             fields,
             aliases: &[],
             spec,
+            usage: None,
+            external: false,
         }
     }
 

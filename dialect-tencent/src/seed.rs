@@ -1,11 +1,14 @@
 //! Seed-file entries for Tencent: `account` (the uin) and `region` name the tenant; every
-//! Tencent key has exactly one alias (CreateKey requires it), and its spec is the listener's
-//! edition's (AES_256 for `fips`, SM4 for `sm`).
+//! Tencent key has exactly one alias (CreateKey requires it). `usage` is CreateKey's
+//! KeyUsage: ENCRYPT_DECRYPT (the default) makes a symmetric key of the listener's edition's
+//! spec (AES_256 for `fips`, SM4 for `sm`, which `spec` may name), an ASYMMETRIC_... usage the
+//! key it names; only symmetric keys take imported material (Type 2).
 
 use dialect_kit::seed::{AES_256, SM4, SeedPlacement, SeedTerms};
 
 use crate::account::Account;
 use crate::caller::Caller;
+use crate::ops::key_usage::Usage;
 use crate::ops::keys::alias_named;
 use crate::settings::Settings;
 
@@ -24,11 +27,31 @@ pub(crate) fn placement(
         ));
     }
     let caller = Caller::new(account, Some(region)).map_err(|e| e.message)?;
-    let spec = match settings.edition {
-        crate::edition::Edition::Fips => AES_256,
-        crate::edition::Edition::Sm => SM4,
+    let (spec, usage) = match Usage::parse(terms.usage).map_err(|e| e.message)? {
+        Usage::Symmetric => {
+            let spec = match settings.edition {
+                crate::edition::Edition::Fips => AES_256,
+                crate::edition::Edition::Sm => SM4,
+            };
+            let spec = terms.spec_must_be(spec, "by this listener's tencent.edition")?;
+            (spec, kms_core::KeyUsage::EncryptDecrypt.name())
+        }
+        Usage::Asymmetric(spec, usage) => {
+            if let Some(given) = terms.spec {
+                return Err(format!(
+                    "spec {given:?} with usage {}: an asymmetric key's usage names its spec; leave spec out",
+                    terms.usage.unwrap_or_default()
+                ));
+            }
+            if terms.external {
+                return Err(
+                    "Tencent imports symmetric key material only (CreateKey Type 2 takes KeyUsage ENCRYPT_DECRYPT): an asymmetric key is generated"
+                        .to_owned(),
+                );
+            }
+            (spec.name(), usage.name())
+        }
     };
-    let spec = terms.spec_must_be(spec, "by this listener's tencent.edition")?;
     let [alias] = terms.aliases else {
         return Err(format!(
             "a Tencent key has exactly one alias (CreateKey's Alias); this entry gives {}",
@@ -40,6 +63,7 @@ pub(crate) fn placement(
         tenant: caller.tenant.to_string(),
         aliases: vec![alias.as_str().to_owned()],
         spec,
+        usage,
     })
 }
 
@@ -55,6 +79,16 @@ mod tests {
         aliases: &[&str],
         spec: Option<&str>,
     ) -> Result<SeedPlacement, String> {
+        place_with(settings, aliases, spec, None, false)
+    }
+
+    fn place_with(
+        settings: &Settings,
+        aliases: &[&str],
+        spec: Option<&str>,
+        usage: Option<&str>,
+        external: bool,
+    ) -> Result<SeedPlacement, String> {
         let fields = BTreeMap::from([
             ("account".to_owned(), "100000000001".to_owned()),
             ("region".to_owned(), "ap-guangzhou".to_owned()),
@@ -66,8 +100,35 @@ mod tests {
                 fields: &fields,
                 aliases: &aliases,
                 spec,
+                usage,
+                external,
             },
         )
+    }
+
+    #[test]
+    fn asymmetric_usages_name_their_key_and_are_generated() {
+        let fips = Settings::default();
+        let p = place_with(
+            &fips,
+            &["s"],
+            None,
+            Some("ASYMMETRIC_SIGN_VERIFY_ECC"),
+            false,
+        )
+        .unwrap();
+        assert_eq!((p.spec, p.usage), ("ECC_NIST_P256", "SIGN_VERIFY"));
+        let p = place_with(&fips, &["d"], None, Some("ASYMMETRIC_DECRYPT_SM2"), false).unwrap();
+        assert_eq!((p.spec, p.usage), ("SM2", "ENCRYPT_DECRYPT"));
+        let p = place_with(&fips, &["e"], None, Some("ENCRYPT_DECRYPT"), true).unwrap();
+        assert_eq!((p.spec, p.usage), (AES_256, "ENCRYPT_DECRYPT"));
+        let usage = Some("ASYMMETRIC_DECRYPT_RSA_2048");
+        assert!(
+            place_with(&fips, &["x"], None, usage, true).is_err(),
+            "no import"
+        );
+        assert!(place_with(&fips, &["x"], Some("RSA_2048"), usage, false).is_err());
+        assert!(place_with(&fips, &["x"], None, Some("SIGN_VERIFY"), false).is_err());
     }
 
     #[test]

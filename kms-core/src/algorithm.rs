@@ -126,11 +126,18 @@ pub enum Algorithm {
 
 impl fmt::Display for KeyUsage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.write_str(self.name())
+    }
+}
+
+impl KeyUsage {
+    /// The usage's name, as AWS spells it.
+    pub const fn name(self) -> &'static str {
+        match self {
             KeyUsage::EncryptDecrypt => "ENCRYPT_DECRYPT",
             KeyUsage::SignVerify => "SIGN_VERIFY",
             KeyUsage::GenerateVerifyMac => "GENERATE_VERIFY_MAC",
-        })
+        }
     }
 }
 

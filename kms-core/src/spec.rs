@@ -301,7 +301,14 @@ impl DataKeySpec {
 
 impl fmt::Display for KeySpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.write_str(self.name())
+    }
+}
+
+impl KeySpec {
+    /// The spec's name (AWS's KeySpec names, and `AES_256` / `SM4` for symmetric keys).
+    pub const fn name(self) -> &'static str {
+        match self {
             KeySpec::Aes256 => "AES_256",
             KeySpec::Sm4 => "SM4",
             KeySpec::Rsa2048 => "RSA_2048",
@@ -318,7 +325,7 @@ impl fmt::Display for KeySpec {
             KeySpec::Hmac384 => "HMAC_384",
             KeySpec::Hmac512 => "HMAC_512",
             KeySpec::HmacSm3 => "HMAC_SM3",
-        })
+        }
     }
 }
 

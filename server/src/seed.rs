@@ -11,11 +11,11 @@
 //! material = "@payments.key"
 //! ```
 //!
-//! The fields every cloud shares (`id`, `aliases`, `description`, `tags`, `spec`, `origin`,
-//! `material`, `expires`, `state`) are read here; every other field of an entry goes to the
-//! entry's dialect ([`dialect_kit::Dialect::seed_placement`]), which names the tenant, turns
-//! aliases into the engine's names and decides the key spec, and refuses fields it does not
-//! know. A whole document is checked before anything is written: one bad entry changes
+//! The fields every cloud shares (`id`, `aliases`, `description`, `tags`, `spec`, `usage`,
+//! `origin`, `material`, `expires`, `state`) are read here; every other field of an entry goes
+//! to the entry's dialect ([`dialect_kit::Dialect::seed_placement`]), which names the tenant,
+//! turns aliases into the engine's names, reads `spec` and `usage` in the cloud's own names,
+//! and refuses fields it does not know. A whole document is checked before anything is written: one bad entry changes
 //! nothing, and the message names the entry (and its line, in a file).
 
 use std::collections::{BTreeMap, HashMap};
@@ -24,11 +24,10 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use dialect_kit::seed::{AES_256, SM4};
 use dialect_kit::{Dialect, SeedTerms};
 use kms_core::{
-    AliasName, Expiry, KeyId, KeySpec, Kms, Origin, SecretBytes, SeedError, SeedKey, SeedMaterial,
-    Seeded, Tags, TenantId, Timestamp,
+    AliasName, Expiry, KeyId, KeySpec, KeyUsage, Kms, Origin, SecretBytes, SeedError, SeedKey,
+    SeedMaterial, Seeded, Tags, TenantId, Timestamp,
 };
 use serde::Deserialize;
 
@@ -72,6 +71,7 @@ struct Entry {
     #[serde(default)]
     tags: BTreeMap<String, String>,
     spec: Option<String>,
+    usage: Option<String>,
     origin: Option<String>,
     material: Option<String>,
     expires: Option<u64>,
@@ -296,32 +296,44 @@ fn key_of(
         .iter()
         .map(|(name, value)| (name.clone(), value.text()))
         .collect();
+    let origin = match entry.origin.as_deref() {
+        None | Some("generated") => Origin::Generated,
+        Some("external") => Origin::External,
+        Some(other) => return Err(format!("origin {other:?} is not generated or external")),
+    };
     let placement = dialect.seed_placement(&SeedTerms {
         fields: &fields,
         aliases: &entry.aliases,
         spec: entry.spec.as_deref(),
+        usage: entry.usage.as_deref(),
+        external: origin == Origin::External,
     })?;
     let tenant = TenantId::new(placement.tenant).map_err(|e| e.to_string())?;
-    let spec = match placement.spec {
-        AES_256 => KeySpec::Aes256,
-        SM4 => KeySpec::Sm4,
-        other => {
-            return Err(format!(
-                "the dialect placed the key with spec {other}, which kmsgate does not have"
-            ));
-        }
-    };
+    // The dialect names the engine's spec and usage; a name the engine lacks is its bug.
+    let spec = KeySpec::ALL
+        .into_iter()
+        .find(|s| s.name() == placement.spec)
+        .ok_or_else(|| {
+            format!(
+                "the dialect placed the key with spec {}, which kmsgate does not have",
+                placement.spec
+            )
+        })?;
+    let usage = KeyUsage::ALL
+        .into_iter()
+        .find(|u| u.name() == placement.usage)
+        .ok_or_else(|| {
+            format!(
+                "the dialect placed the key with usage {}, which kmsgate does not have",
+                placement.usage
+            )
+        })?;
     let id: KeyId = entry.id.parse().map_err(|_| {
         format!(
             "id {:?} is not a key id (a UUID such as 0d0466b0-e727-4d9c-b35d-f84bb474a37f)",
             entry.id
         )
     })?;
-    let origin = match entry.origin.as_deref() {
-        None | Some("generated") => Origin::Generated,
-        Some("external") => Origin::External,
-        Some(other) => return Err(format!("origin {other:?} is not generated or external")),
-    };
     let enabled = match entry.state.as_deref() {
         None | Some("enabled") => true,
         Some("disabled") => false,
@@ -354,6 +366,7 @@ fn key_of(
         SeedKey {
             id,
             spec,
+            usage,
             origin,
             description: entry.description.clone(),
             tags,
@@ -375,8 +388,10 @@ fn material(source: &str, files: Files<'_>) -> Result<Vec<u8>, String> {
         MaterialSource::File(path) => match files {
             Files::RelativeTo(base) => {
                 let path = base.join(path);
-                crate::material_source::read_file(&path, crate::material_source::MAX_FILE)
-                    .map_err(|e| why(format!("cannot read {}: {e}", path.display())))
+                let bytes =
+                    crate::material_source::read_file(&path, crate::material_source::MAX_FILE)
+                        .map_err(|e| why(format!("cannot read {}: {e}", path.display())))?;
+                private_key_der(bytes).map_err(why)
             }
             Files::Refused => Err(why(
                 "@FILE names a file on the server; send hex: or base64: material over HTTP"
@@ -384,6 +399,33 @@ fn material(source: &str, files: Files<'_>) -> Result<Vec<u8>, String> {
             )),
         },
     }
+}
+
+/// A file's material as the engine takes it: the bytes as they are, or the DER inside a PEM
+/// `PRIVATE KEY` (PKCS#8) block, the form `openssl genpkey` writes private keys in.
+fn private_key_der(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    const BEGIN: &str = "-----BEGIN ";
+    if !bytes.starts_with(BEGIN.as_bytes()) {
+        return Ok(bytes);
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| "a PEM file must be text".to_owned())?;
+    let mut lines = text.lines().map(str::trim);
+    let label = lines
+        .next()
+        .and_then(|l| l.strip_prefix(BEGIN))
+        .and_then(|l| l.strip_suffix("-----"))
+        .unwrap_or_default();
+    if label != "PRIVATE KEY" {
+        return Err(format!(
+            "a PEM {label:?} block; seeds take PKCS#8 \"PRIVATE KEY\" (openssl pkcs8 -topk8 -nocrypt converts one)"
+        ));
+    }
+    let end = "-----END PRIVATE KEY-----";
+    let body: String = lines.by_ref().take_while(|l| *l != end).collect();
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|_| "the PEM block is not valid base64".to_owned())
 }
 
 /// Documents apply one at a time in a process, so one never invalidates another's check.
@@ -478,6 +520,7 @@ mod tests {
             key: SeedKey {
                 id: id.parse().unwrap(),
                 spec: KeySpec::Aes256,
+                usage: kms_core::KeyUsage::EncryptDecrypt,
                 origin,
                 description: String::new(),
                 tags: Tags::new(),
@@ -494,6 +537,19 @@ mod tests {
             .clock(clock.clone() as Arc<dyn Clock>)
             .build();
         (kms, clock)
+    }
+
+    #[test]
+    fn a_pem_private_key_file_gives_its_der_and_other_files_their_bytes() {
+        let der = vec![0x30, 0x03, 0x02, 0x01, 0x00];
+        let pem = "-----BEGIN PRIVATE KEY-----\nMAMCAQA=\n-----END PRIVATE KEY-----\n";
+        assert_eq!(private_key_der(pem.as_bytes().to_vec()).unwrap(), der);
+        assert_eq!(private_key_der(der.clone()).unwrap(), der);
+        let pkcs1 = "-----BEGIN RSA PRIVATE KEY-----\nMAMCAQA=\n-----END RSA PRIVATE KEY-----\n";
+        let refused = private_key_der(pkcs1.as_bytes().to_vec()).unwrap_err();
+        assert!(refused.contains("openssl pkcs8"), "{refused}");
+        let garbled = "-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----\n";
+        assert!(private_key_der(garbled.as_bytes().to_vec()).is_err());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The operations: one typed request per operation, parsed from the body, run on the core,
 //! answered as AWS does. The routing table is [`Operation`].
 
-mod algorithms;
+pub(crate) mod algorithms;
 mod aliases;
 mod crypto;
 mod data_keys;

@@ -21,7 +21,7 @@ const PENDING_DAYS: std::ops::RangeInclusive<u32> = 7..=1096;
 /// ones and RSA_2048/3072/4096, EC_P256, EC_P384, SM2. "HMAC keys cannot import key
 /// material"; SECP256K1 and ED25519 are not in the guide's list, so they are refused too
 /// (inferred from the list, not from an error Huawei documents).
-fn importable(spec: KeySpec) -> bool {
+pub(crate) fn importable(spec: KeySpec) -> bool {
     match spec.family() {
         KeyFamily::Symmetric | KeyFamily::Rsa | KeyFamily::Sm2 => true,
         KeyFamily::Ecc => matches!(spec, KeySpec::EccNistP256 | KeySpec::EccNistP384),

@@ -9,7 +9,7 @@ mod datakey;
 mod details;
 mod import;
 pub(crate) mod key_alias;
-mod keys;
+pub(crate) mod keys;
 mod mac;
 mod public_key;
 mod re_encrypt;

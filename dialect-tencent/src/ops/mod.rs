@@ -4,7 +4,7 @@
 mod asymmetric;
 mod crypto;
 mod import;
-mod key_usage;
+pub(crate) mod key_usage;
 pub(crate) mod keys;
 mod listing;
 pub(crate) mod metadata;

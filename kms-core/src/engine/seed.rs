@@ -3,12 +3,13 @@
 //! declarations at every start; it never overwrites what the key's users changed since
 //! (state, description, tags, expiry), and it refuses (changing nothing) what would make a
 //! declared key a different key: another spec, origin or material, or an alias held by
-//! another key. A declared key has its spec's default usage; its material follows the
-//! import rules (`material::accept`: asymmetric keys as PKCS#8, kept canonical).
+//! another key. A declared key has the usage declared (one its spec allows); its material
+//! follows the import rules (`material::accept`: asymmetric keys as PKCS#8, kept canonical).
 
 use std::fmt;
 
 use super::Kms;
+use crate::algorithm::KeyUsage;
 use crate::alias::AliasName;
 use crate::engine::NewMaterialOptions;
 use crate::error::{InternalError, KmsError};
@@ -28,6 +29,8 @@ use crate::tags::Tags;
 pub struct SeedKey {
     pub id: KeyId,
     pub spec: KeySpec,
+    /// One of the spec's usages ([`KeySpec::allows`]).
+    pub usage: KeyUsage,
     pub origin: Origin,
     pub description: String,
     pub tags: Tags,
@@ -178,6 +181,13 @@ impl Kms {
     /// The key as the declaration makes it, before anything is stored.
     fn fresh_seed_key(&self, tenant: &TenantId, seed: &SeedKey) -> Result<Key, SeedError> {
         let impossible = |why| Err(SeedError::Conflict(SeedConflict::Impossible { why }));
+        if !seed.spec.allows(seed.usage) {
+            return Err(KmsError::UsageNotAllowed {
+                spec: seed.spec,
+                usage: seed.usage,
+            }
+            .into());
+        }
         let now = self.clock.now();
         let (secret, expiry) = match (&seed.material, seed.origin) {
             (SeedMaterial::Absent, Origin::External) => {
@@ -217,7 +227,7 @@ impl Kms {
             id: seed.id,
             tenant: tenant.clone(),
             spec: seed.spec,
-            usage: seed.spec.default_usage(),
+            usage: seed.usage,
             origin: seed.origin,
             description: seed.description.clone(),
             created_at: now,
@@ -364,6 +374,9 @@ fn reconcile(
     };
     if existing.spec != seed.spec {
         return differs("key spec");
+    }
+    if existing.usage != seed.usage {
+        return differs("key usage");
     }
     if existing.origin != seed.origin {
         return differs("origin");

@@ -500,6 +500,7 @@ fn a_token_does_not_open_for_a_key_made_again_under_its_id() {
     let declared = SeedKey {
         id: "0d0466b0-e727-4d9c-b35d-f84bb474a37f".parse().unwrap(),
         spec: KeySpec::Aes256,
+        usage: kms_core::KeyUsage::EncryptDecrypt,
         origin: Origin::External,
         description: String::new(),
         tags: Tags::default(),

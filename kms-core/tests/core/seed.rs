@@ -2,8 +2,8 @@
 //! nothing) when the store holds another key under the id or an alias names another key.
 
 use kms_core::{
-    AliasName, Expiry, KeyId, KeySpec, KeyStateKind, KmsError, Origin, RedbStore, Retarget,
-    RootKey, SecretBytes, SeedConflict, SeedError, SeedKey, SeedMaterial, Seeded, Tags,
+    AliasName, Expiry, KeyId, KeySpec, KeyStateKind, KeyUsage, KmsError, Origin, RedbStore,
+    Retarget, RootKey, SecretBytes, SeedConflict, SeedError, SeedKey, SeedMaterial, Seeded, Tags,
 };
 use std::sync::Arc;
 
@@ -26,6 +26,7 @@ fn declared(origin: Origin, material: SeedMaterial) -> SeedKey {
     SeedKey {
         id: id(),
         spec: KeySpec::Aes256,
+        usage: KeyUsage::EncryptDecrypt,
         origin,
         description: "seeded".into(),
         tags: Tags::from_pairs([("team".to_owned(), "payments".to_owned())]).unwrap(),
@@ -259,12 +260,11 @@ fn seeded_keys_survive_a_restart_and_are_kept_by_the_next_seeding() {
     assert_eq!(f.decrypt(&blob).unwrap(), b"kept");
 }
 
-/// Seeds take every spec: the key gets its spec's default usage, given material follows the
-/// import rules (asymmetric keys as PKCS#8, kept canonical), and refused material writes
-/// nothing.
+/// Seeds take every spec with a usage it allows, given material follows the import rules
+/// (asymmetric keys as PKCS#8, kept canonical), and refused material writes nothing.
 #[test]
 fn asymmetric_and_hmac_keys_are_seeded_by_the_import_rules() {
-    use kms_core::{KeyUsage, MacAlgorithm, MaterialProblem, MessageType, SigningAlgorithm};
+    use kms_core::{MacAlgorithm, MaterialProblem, MessageType, SigningAlgorithm};
     let f = fixture();
     let p256 = crate::asymmetric::vectors()["keys"][3].clone();
     assert_eq!(p256["spec"], "ECC_NIST_P256");
@@ -276,6 +276,12 @@ fn asymmetric_and_hmac_keys_are_seeded_by_the_import_rules() {
         ),
     );
     key.spec = KeySpec::EccNistP256;
+    // An ECC key cannot encrypt: the declaration is refused before anything is written.
+    assert!(matches!(
+        seed(&f, &key),
+        Err(SeedError::Kms(KmsError::UsageNotAllowed { .. }))
+    ));
+    key.usage = KeyUsage::SignVerify;
     assert_eq!(seed(&f, &key).unwrap(), Seeded::Created);
     assert_eq!(f.describe(&id()).usage, KeyUsage::SignVerify);
     assert_eq!(
@@ -300,6 +306,7 @@ fn asymmetric_and_hmac_keys_are_seeded_by_the_import_rules() {
     let g = fixture();
     let mut hmac = declared(Origin::Generated, SeedMaterial::Absent);
     hmac.spec = KeySpec::Hmac384;
+    hmac.usage = KeyUsage::GenerateVerifyMac;
     assert_eq!(seed(&g, &hmac).unwrap(), Seeded::Created);
     let mac = g
         .kms
@@ -310,6 +317,7 @@ fn asymmetric_and_hmac_keys_are_seeded_by_the_import_rules() {
     let h = fixture();
     let mut short = declared(Origin::External, given(&material(1, 47), Expiry::Never));
     short.spec = KeySpec::Hmac384;
+    short.usage = KeyUsage::GenerateVerifyMac;
     assert!(matches!(
         seed(&h, &short),
         Err(SeedError::Kms(KmsError::MaterialNotForSpec {
@@ -325,6 +333,23 @@ fn asymmetric_and_hmac_keys_are_seeded_by_the_import_rules() {
         h.kms.describe_key(&h.tenant, &id()),
         Err(KmsError::KeyNotFound { .. })
     ));
+
+    // A key of two usages is kept only under the usage it was declared with.
+    let s = fixture();
+    let mut sm2 = declared(Origin::Generated, SeedMaterial::Absent);
+    sm2.spec = KeySpec::Sm2;
+    sm2.usage = KeyUsage::SignVerify;
+    assert_eq!(seed(&s, &sm2).unwrap(), Seeded::Created);
+    assert_eq!(s.describe(&id()).usage, KeyUsage::SignVerify);
+    assert_eq!(seed(&s, &sm2).unwrap(), Seeded::Kept);
+    sm2.usage = KeyUsage::EncryptDecrypt;
+    assert_eq!(
+        conflict(seed(&s, &sm2)),
+        SeedConflict::KeyDiffers {
+            key_id: id(),
+            what: "key usage"
+        }
+    );
 }
 
 fn payments() -> AliasName {

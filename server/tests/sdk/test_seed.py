@@ -578,3 +578,74 @@ def test_serve_seed_file_and_seed_endpoint_on_each_listener(tmp_path):
 
 def body_text(body) -> str:
     return body if isinstance(body, str) else json.dumps(body)
+
+
+# ---- asymmetric and HMAC keys -----------------------------------------------------------------
+
+
+def test_aws_seed_file_declares_signing_and_hmac_keys(tmp_path):
+    """Keys of every kind are declared with a spec and usage in AWS's names: an RSA signing key
+    from a PEM file (`openssl genpkey` form, PKCS#8), an ECC key generated with given DER
+    material, an HMAC key from hex. boto3 signs and MACs with them; the signatures verify and
+    the MACs match locally under the declared keys, and GetPublicKey gives their public
+    keys. A spec's foreign usage stops the start."""
+    from cryptography.hazmat.primitives import hashes, hmac, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    mac_key = os.urandom(32)
+    (tmp_path / "rsa.pem").write_bytes(rsa_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    ec_der = ec_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    account = kmsgate_sdk.random_account()
+    tenant = {"account": account, "region": "us-east-1"}
+    ids = {k: str(uuid.uuid4()) for k in ("rsa", "ec", "mac")}
+    seed = tmp_path / "seed.toml"
+    entries = [
+        {**tenant, "id": ids["rsa"], "spec": "RSA_2048", "usage": "SIGN_VERIFY",
+         "origin": "external", "material": "@rsa.pem", "aliases": ["alias/seeded-rsa"]},
+        {**tenant, "id": ids["ec"], "spec": "ECC_NIST_P256", "usage": "SIGN_VERIFY",
+         "material": f"base64:{b64(ec_der)}"},
+        {**tenant, "id": ids["mac"], "spec": "HMAC_256", "usage": "GENERATE_VERIFY_MAC",
+         "origin": "external", "material": f"hex:{mac_key.hex()}"},
+    ]
+    write_seed(seed, [("aws", e) for e in entries])
+    srv = ServerProcess("seed-asym", tmp_path, dict(LEAN_POOL), binary="kmsgate-aws",
+                        args=["--seed", str(seed)])
+    srv.start()
+    try:
+        kms = kmsgate_sdk.client(srv.endpoint, "us-east-1", account)
+        meta = kms.describe_key(KeyId="alias/seeded-rsa")["KeyMetadata"]
+        assert (meta["KeyId"], meta["KeySpec"], meta["KeyUsage"], meta["Origin"], meta["KeyState"]) == (
+            ids["rsa"], "RSA_2048", "SIGN_VERIFY", "EXTERNAL", "Enabled"), meta
+
+        message = b"seeded signing key"
+        sig = kms.sign(KeyId=ids["rsa"], Message=message, SigningAlgorithm="RSASSA_PSS_SHA_256")["Signature"]
+        rsa_key.public_key().verify(sig, message, padding.PSS(mgf=padding.MGF1(hashes.SHA256()),
+                                                               salt_length=32), hashes.SHA256())
+        public = kms.get_public_key(KeyId=ids["rsa"])["PublicKey"]
+        assert public == rsa_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+        meta = kms.describe_key(KeyId=ids["ec"])["KeyMetadata"]
+        assert (meta["KeySpec"], meta["Origin"]) == ("ECC_NIST_P256", "AWS_KMS"), meta
+        sig = kms.sign(KeyId=ids["ec"], Message=message, SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+        ec_key.public_key().verify(sig, message, ec.ECDSA(hashes.SHA256()))
+
+        mac = kms.generate_mac(KeyId=ids["mac"], Message=message, MacAlgorithm="HMAC_SHA_256")["Mac"]
+        local = hmac.HMAC(mac_key, hashes.SHA256())
+        local.update(message)
+        assert mac == local.finalize()
+    finally:
+        srv.stop()
+
+    # An ECC key cannot encrypt: the entry is refused, naming it, and nothing starts.
+    bad = tmp_path / "bad.toml"
+    write_seed(bad, [("aws", {**tenant, "id": str(uuid.uuid4()), "spec": "ECC_NIST_P256",
+                              "usage": "ENCRYPT_DECRYPT"})])
+    out = run_to_exit([str(srv.binary), "--in-memory", "--listen", "127.0.0.1:0", "--seed", str(bad)],
+                      {}, tmp_path)
+    assert out.returncode == 2, out
+    assert "aws.keys[0]" in out.stderr and "SIGN_VERIFY" in out.stderr, out.stderr
