@@ -45,9 +45,17 @@ pub(crate) fn placement(
         }
         Some(name) => {
             let wire = KeySpecWire::from_wire(name).ok_or_else(|| {
+                let emulated: Vec<&str> = KeySpecWire::VALUES
+                    .iter()
+                    .copied()
+                    .filter(|v| {
+                        KeySpecWire::from_wire(v)
+                            .is_some_and(|w| algorithms::key_spec(w, true).is_ok())
+                    })
+                    .collect();
                 format!(
-                    "spec {name:?} is not an AWS KeySpec ({})",
-                    KeySpecWire::VALUES.join(", ")
+                    "spec {name:?} is not an AWS KeySpec kmsgate emulates ({}, or {AES_256} / {SM4} for SYMMETRIC_DEFAULT)",
+                    emulated.join(", ")
                 )
             })?;
             algorithms::key_spec(wire, china).map_err(|e| e.message)?
@@ -68,10 +76,19 @@ pub(crate) fn placement(
                 usages()
             ));
         }
-        Some(name) => KeyUsageWire::from_wire(name)
-            .and_then(algorithms::key_usage)
-            .filter(|u| spec.allows(*u))
-            .ok_or_else(|| format!("usage {name:?} is not one of a {spec} key's ({})", usages()))?,
+        Some(name) => {
+            let wire = KeyUsageWire::from_wire(name);
+            if wire.is_some_and(|w| algorithms::aws_offers_unemulated(w, spec)) {
+                return Err(format!(
+                    "usage {name} of a {spec} key is not emulated by kmsgate"
+                ));
+            }
+            wire.and_then(algorithms::key_usage)
+                .filter(|u| spec.allows(*u))
+                .ok_or_else(|| {
+                    format!("usage {name:?} is not one of a {spec} key's ({})", usages())
+                })?
+        }
     };
     let aliases = terms
         .aliases
@@ -161,6 +178,13 @@ mod tests {
         assert!(e.contains("SIGN_VERIFY"), "{e}");
         assert!(place_with(US, &[], None, Some("SIGN_VERIFY")).is_err());
         assert!(place_with(US, &[], Some("RSA_2048"), Some("sign_verify")).is_err());
+        // Refused for the spec itself, with a usage the spec would take.
+        let e = place_with(US, &[], Some("SM2"), Some("SIGN_VERIFY")).unwrap_err();
+        assert!(e.contains("China"), "{e}");
+        let e = place_with(US, &[], Some("ML_DSA_44"), Some("SIGN_VERIFY")).unwrap_err();
+        assert!(e.contains("ML_DSA_44"), "{e}");
+        let e = place_with(US, &[], Some("ECC_NIST_P256"), Some("KEY_AGREEMENT")).unwrap_err();
+        assert!(e.contains("not emulated"), "{e}");
     }
 
     #[test]
@@ -184,8 +208,6 @@ mod tests {
             (US, &["payments"][..], None),
             (US, &["alias/aws/s3"][..], None),
             (US, &[][..], Some("SM4")),
-            (US, &[][..], Some("SM2")),
-            (US, &[][..], Some("ML_DSA_44")),
             (US, &[][..], Some("RSA_1024")),
         ] {
             assert!(

@@ -98,7 +98,7 @@ impl<'a> SeedTerms<'a> {
 }
 
 fn unknown_spec(s: &str) -> String {
-    format!("spec {s:?} is not one of {AES_256}, {SM4}")
+    format!("spec {s:?} is not one of {AES_256}, {SM4} (this cloud's symmetric keys)")
 }
 
 #[cfg(test)]

@@ -33,7 +33,11 @@ pub(crate) fn placement(
                 crate::edition::Edition::Fips => AES_256,
                 crate::edition::Edition::Sm => SM4,
             };
-            let spec = terms.spec_must_be(spec, "by this listener's tencent.edition")?;
+            let spec = terms
+                .spec_must_be(spec, "by this listener's tencent.edition")
+                .map_err(|e| {
+                    format!("{e}; an asymmetric key is named by its usage (ASYMMETRIC_...), without spec")
+                })?;
             (spec, kms_core::KeyUsage::EncryptDecrypt.name())
         }
         Usage::Asymmetric(spec, usage) => {

@@ -404,11 +404,20 @@ fn material(source: &str, files: Files<'_>) -> Result<Vec<u8>, String> {
 /// A file's material as the engine takes it: the bytes as they are, or the DER inside a PEM
 /// `PRIVATE KEY` (PKCS#8) block, the form `openssl genpkey` writes private keys in.
 fn private_key_der(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    use base64::Engine as _;
+    use zeroize::Zeroizing;
+
     const BEGIN: &str = "-----BEGIN ";
-    if !bytes.starts_with(BEGIN.as_bytes()) {
-        return Ok(bytes);
+    let bytes = Zeroizing::new(bytes);
+    // A byte order mark or blank lines may come first (an editor's, a tool's).
+    let start = bytes
+        .strip_prefix("\u{feff}".as_bytes())
+        .unwrap_or(&bytes)
+        .trim_ascii_start();
+    if !start.starts_with(BEGIN.as_bytes()) {
+        return Ok(bytes.to_vec());
     }
-    let text = std::str::from_utf8(&bytes).map_err(|_| "a PEM file must be text".to_owned())?;
+    let text = std::str::from_utf8(start).map_err(|_| "a PEM file must be text".to_owned())?;
     let mut lines = text.lines().map(str::trim);
     let label = lines
         .next()
@@ -420,11 +429,23 @@ fn private_key_der(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
             "a PEM {label:?} block; seeds take PKCS#8 \"PRIVATE KEY\" (openssl pkcs8 -topk8 -nocrypt converts one)"
         ));
     }
-    let end = "-----END PRIVATE KEY-----";
-    let body: String = lines.by_ref().take_while(|l| *l != end).collect();
-    use base64::Engine as _;
+    let mut body = Zeroizing::new(String::new());
+    let mut ended = false;
+    for line in lines.by_ref() {
+        if line == "-----END PRIVATE KEY-----" {
+            ended = true;
+            break;
+        }
+        body.push_str(line);
+    }
+    if !ended {
+        return Err("the PEM block has no -----END PRIVATE KEY----- line".to_owned());
+    }
+    if lines.any(|l| !l.is_empty()) {
+        return Err("the PEM file holds more than one block; give one key per file".to_owned());
+    }
     base64::engine::general_purpose::STANDARD
-        .decode(body)
+        .decode(body.as_bytes())
         .map_err(|_| "the PEM block is not valid base64".to_owned())
 }
 
@@ -550,6 +571,21 @@ mod tests {
         assert!(refused.contains("openssl pkcs8"), "{refused}");
         let garbled = "-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----\n";
         assert!(private_key_der(garbled.as_bytes().to_vec()).is_err());
+        // CRLF, a byte order mark and blank lines before it are fine.
+        let windows = "\u{feff}\r\n-----BEGIN PRIVATE KEY-----\r\nMAMC\r\nAQA=\r\n-----END PRIVATE KEY-----\r\n";
+        assert_eq!(private_key_der(windows.as_bytes().to_vec()).unwrap(), der);
+        let unended = "-----BEGIN PRIVATE KEY-----\nMAMCAQA=\n";
+        assert!(
+            private_key_der(unended.as_bytes().to_vec())
+                .unwrap_err()
+                .contains("END")
+        );
+        let two = format!("{pem}{pem}");
+        assert!(
+            private_key_der(two.into_bytes())
+                .unwrap_err()
+                .contains("one key per file")
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! already exist as declared. Seeding is idempotent so a server can apply the same
 //! declarations at every start; it never overwrites what the key's users changed since
 //! (state, description, tags, expiry), and it refuses (changing nothing) what would make a
-//! declared key a different key: another spec, origin or material, or an alias held by
+//! declared key a different key: another spec, usage, origin or material, or an alias held by
 //! another key. A declared key has the usage declared (one its spec allows); its material
 //! follows the import rules (`material::accept`: asymmetric keys as PKCS#8, kept canonical).
 
@@ -76,7 +76,7 @@ pub enum SeedError {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum SeedConflict {
-    /// A key with this id exists and differs in `what` (spec, origin, material).
+    /// A key with this id exists and differs in `what` (spec, usage, origin, material).
     KeyDiffers { key_id: KeyId, what: &'static str },
     /// The alias names another key.
     AliasTaken { alias: AliasName, target: KeyId },
@@ -106,9 +106,29 @@ impl Kms {
     /// a pending key, and the aliases it created) is taken back, unless a client changed it
     /// since: that change is the client's, and stays.
     pub fn seed_key(&self, tenant: &TenantId, seed: &SeedKey) -> Result<Seeded, SeedError> {
-        let fresh = self.fresh_seed_key(tenant, seed)?;
+        // Generating material (an RSA key pair takes a while) only for a key not stored: a
+        // key kept at every start is never generated again. One gone by the write (purged)
+        // is generated then.
+        let stored = self.store.get(tenant, &seed.id).map_err(KmsError::from)?;
+        let generate = if stored.is_some() {
+            Generate::OnlyIfAbsent
+        } else {
+            Generate::Now
+        };
+        let fresh = self.fresh_seed_key(tenant, seed, generate)?;
         self.check_seed_aliases(tenant, seed)?;
-        let (seeded, written) = self.put_seed_key(tenant, seed, fresh)?;
+        let (seeded, written) = match self.put_seed_key(tenant, seed, &fresh)? {
+            Some(put) => put,
+            None => {
+                let fresh = self.fresh_seed_key(tenant, seed, Generate::Now)?;
+                self.put_seed_key(tenant, seed, &fresh)?
+                    .ok_or(SeedError::Kms(KmsError::Internal(
+                        InternalError::CorruptRecord(
+                            "a seeded key's generated material went missing",
+                        ),
+                    )))?
+            }
+        };
         let mut created_aliases = Vec::new();
         for alias in &seed.aliases {
             let outcome = match self.resolve_alias(tenant, alias) {
@@ -160,7 +180,8 @@ impl Kms {
     /// What [`Kms::seed_key`] would do, without doing it: a server checks every entry of a
     /// file this way first, so a file with one bad entry changes nothing.
     pub fn check_seed_key(&self, tenant: &TenantId, seed: &SeedKey) -> Result<Seeded, SeedError> {
-        let fresh = self.fresh_seed_key(tenant, seed)?;
+        // Never generates: only given material is compared with an existing key's.
+        let fresh = self.fresh_seed_key(tenant, seed, Generate::OnlyIfAbsent)?;
         self.check_seed_aliases(tenant, seed)?;
         let now = self.clock.now();
         let Some(bytes) = self.store.get(tenant, &seed.id).map_err(KmsError::from)? else {
@@ -179,7 +200,14 @@ impl Kms {
     }
 
     /// The key as the declaration makes it, before anything is stored.
-    fn fresh_seed_key(&self, tenant: &TenantId, seed: &SeedKey) -> Result<Key, SeedError> {
+    /// With [`Generate::OnlyIfAbsent`], a generated key whose material the entry does not
+    /// give is made without it (PendingImport), which [`Kms::put_seed_key`] never writes.
+    fn fresh_seed_key(
+        &self,
+        tenant: &TenantId,
+        seed: &SeedKey,
+        generate: Generate,
+    ) -> Result<Key, SeedError> {
         let impossible = |why| Err(SeedError::Conflict(SeedConflict::Impossible { why }));
         if !seed.spec.allows(seed.usage) {
             return Err(KmsError::UsageNotAllowed {
@@ -198,10 +226,13 @@ impl Kms {
                 }
                 (None, Expiry::Never)
             }
-            (SeedMaterial::Absent, Origin::Generated) => (
-                Some(material::generate(seed.spec)?.into_secret()),
-                Expiry::Never,
-            ),
+            (SeedMaterial::Absent, Origin::Generated) => match generate {
+                Generate::Now => (
+                    Some(material::generate(seed.spec)?.into_secret()),
+                    Expiry::Never,
+                ),
+                Generate::OnlyIfAbsent => (None, Expiry::Never),
+            },
             (SeedMaterial::Given { expiry, .. }, Origin::Generated) if *expiry != Expiry::Never => {
                 return impossible(
                     "generated material never expires; expiry is for imported material",
@@ -254,21 +285,34 @@ impl Kms {
     }
 
     /// Writes `fresh` unless a key with its id exists; an existing key must agree with it in
-    /// spec, origin and (declared) material. A purged key (its deletion date passed) counts as
+    /// spec, usage, origin and (declared) material. A purged key (its deletion date passed) counts as
     /// absent. An external key that never had material gets the declared material, as an
     /// import would give it. With the outcome, what was written, to take it back.
     fn put_seed_key(
         &self,
         tenant: &TenantId,
         seed: &SeedKey,
-        fresh: Key,
-    ) -> Result<(Seeded, Option<Written>), SeedError> {
-        let bytes = record::encode(&fresh, &self.sealer)?;
+        fresh: &Key,
+    ) -> Result<Option<(Seeded, Option<Written>)>, SeedError> {
+        let bytes = record::encode(fresh, &self.sealer)?;
+        let ungenerated = matches!(
+            (&seed.material, seed.origin),
+            (SeedMaterial::Absent, Origin::Generated)
+        ) && fresh.material_id().is_none();
+        let mut absent = false;
         let mut outcome: Option<Result<Seeded, SeedError>> = None;
         let mut written = None;
         self.store
             .update(tenant, &seed.id, &mut |current| {
-                let (result, change) = self.seed_change(tenant, seed, &fresh, &bytes, current);
+                absent = false;
+                let (result, change) = self.seed_change(tenant, seed, fresh, &bytes, current);
+                // Created without its material: leave it to a call with the material.
+                if ungenerated && matches!(change, Change::Put(_)) {
+                    absent = true;
+                    outcome = None;
+                    written = None;
+                    return Change::Keep;
+                }
                 outcome = Some(result);
                 written = match &change {
                     Change::Put(record) => Some(Written {
@@ -280,10 +324,13 @@ impl Kms {
                 change
             })
             .map_err(KmsError::from)?;
+        if absent {
+            return Ok(None);
+        }
         let seeded = outcome.unwrap_or(Err(SeedError::Kms(KmsError::Internal(
             InternalError::CorruptRecord("store skipped the update"),
         ))))?;
-        Ok((seeded, written))
+        Ok(Some((seeded, written)))
     }
 
     /// [`Kms::put_seed_key`]'s decision about the stored record `current` (`bytes`: `fresh`
@@ -323,6 +370,13 @@ impl Kms {
             Err(e) => (Err(e), Change::Keep),
         }
     }
+}
+
+/// Whether a declared generated key's material is generated before the store is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Generate {
+    Now,
+    OnlyIfAbsent,
 }
 
 /// A record seeding wrote, and the one it replaced (`None`: it created the key).

@@ -127,6 +127,21 @@ fn generated_keys_take_given_or_random_material() {
     let g = fixture();
     assert_eq!(seed(&g, &random).unwrap(), Seeded::Created);
     assert_eq!(g.state(&id()), KeyStateKind::Enabled);
+
+    // A key still stored but purged meanwhile (its deletion date passed) is made anew, its
+    // material generated then: the record is read before generating, the write finds it gone.
+    g.kms
+        .schedule_key_deletion(
+            &g.tenant,
+            &id(),
+            kms_core::DeletionWindow::days_within(7, 7..=30).unwrap(),
+            kms_core::DeletionPolicy::default(),
+        )
+        .unwrap();
+    g.clock.advance(std::time::Duration::from_secs(8 * 86_400));
+    assert_eq!(g.kms.seed_key(&g.tenant, &random).unwrap(), Seeded::Created);
+    assert_eq!(g.state(&id()), KeyStateKind::Enabled);
+    assert_eq!(g.decrypt(&g.encrypt(&id(), b"y").unwrap()).unwrap(), b"y");
 }
 
 fn conflict(r: Result<Seeded, SeedError>) -> SeedConflict {

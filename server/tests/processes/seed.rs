@@ -236,6 +236,17 @@ fn the_example_seed_file_starts_every_dialect() {
         &json!({ "KeyId": "alias/payments" }),
     );
     assert_eq!(status, 200, "{d}");
+    // The HMAC key, with its declared material.
+    let (status, d) = aws(
+        &server,
+        "DescribeKey",
+        &json!({ "KeyId": "alias/webhook-mac" }),
+    );
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(
+        (&d["KeyMetadata"]["KeySpec"], &d["KeyMetadata"]["KeyUsage"]),
+        (&json!("HMAC_256"), &json!("GENERATE_VERIFY_MAC"))
+    );
     let log = stop(server);
-    assert!(log.contains("created=5"), "{log}");
+    assert!(log.contains("created=6"), "{log}");
 }
