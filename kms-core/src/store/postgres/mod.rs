@@ -95,10 +95,26 @@ impl PostgresStore {
     pub fn open(options: &PostgresOptions) -> Result<Self, OpenError> {
         let mut config = options.url.config().clone();
         config.connect_timeout(options.connect_timeout);
+        // A database host that stops answering (a crash, a partition: nothing resets the
+        // connection) must fail requests, not hold them and their pooled connections: TCP
+        // gives up on unacknowledged data after `tcp_user_timeout`, and keepalives find a
+        // peer gone while a request waits for its answer.
+        config
+            .tcp_user_timeout((options.statement_timeout * 2).max(Duration::from_secs(10)))
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(15))
+            .keepalives_interval(Duration::from_secs(5))
+            .keepalives_retries(3);
         let timeout_ms = options.statement_timeout.as_millis().max(1);
         // Added to the URL's own `options` (a `search_path`, say), never in their place: the
-        // records must land where the operator pointed them.
-        let timeout = format!("-c statement_timeout={timeout_ms}");
+        // records must land where the operator pointed them. Ours come last and win: the
+        // store's contract rests on them. READ COMMITTED is what `update_once`'s row locks
+        // assume, synchronous commit what "durable once Ok" needs, and a session idle in a
+        // transaction (an instance lost while deciding) must not hold its row lock for hours.
+        let timeout = format!(
+            "-c statement_timeout={timeout_ms} -c idle_in_transaction_session_timeout={} -c default_transaction_isolation=read\\ committed -c synchronous_commit=on",
+            timeout_ms.saturating_mul(4)
+        );
         let options_text = match config.get_options() {
             Some(given) if !given.trim().is_empty() => format!("{given} {timeout}"),
             _ => timeout,
@@ -186,6 +202,25 @@ impl PostgresStore {
                 Err(e) => return Err(err(e)),
             }
         }
+    }
+
+    /// Runs a write once on a connection not known broken: a write that fails once sent may
+    /// have been applied, so it is never sent twice.
+    fn run_write<T>(
+        &self,
+        mut op: impl FnMut(&mut Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        for _ in 0..self.attempts() {
+            let mut conn = self.conn()?;
+            if conn.is_closed() {
+                // Found broken before anything was sent: the pool drops it; take another.
+                continue;
+            }
+            return op(&mut conn).map_err(err);
+        }
+        Err(err(std::io::Error::other(
+            "every pooled connection to the database was broken",
+        )))
     }
 
     fn get_in(
@@ -455,7 +490,9 @@ impl KeyStore for PostgresStore {
     }
 
     fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.run(|c| {
+        // Once sent, a write that fails may have been applied: run again, it could overwrite
+        // a newer value another instance wrote meanwhile.
+        self.run_write(|c| {
             c.execute_typed(
                 "INSERT INTO kmsgate_meta (name, value) VALUES ($1, $2)
                  ON CONFLICT (name) DO UPDATE SET value = excluded.value",
@@ -466,8 +503,10 @@ impl KeyStore for PostgresStore {
     }
 
     fn clear(&self, tenant: Option<&TenantId>) -> Result<ClearReport, StoreError> {
-        // Both tables in one transaction: a reader sees all of them or none.
-        self.run(|c| {
+        // Both tables in one transaction: a reader sees all of them or none. Not run again
+        // after a failure: a commit that failed may have happened, and a second clear would
+        // remove keys created since.
+        self.run_write(|c| {
             let mut tx = c.transaction()?;
             let (keys, aliases) = match tenant {
                 Some(t) => (
@@ -503,10 +542,33 @@ impl KeyStore for PostgresStore {
         if !held {
             return Ok(false);
         }
+        let _unlock = Unlock { conn, lock };
         run();
-        // Should the connection have died meanwhile, the database released the lock with it.
-        let _ = conn.query_typed("SELECT pg_advisory_unlock($1)", &[(&lock, Type::INT8)]);
         Ok(true)
+    }
+}
+
+/// Releases an advisory lock when dropped, also while `run` unwinds: the session goes back to
+/// the pool, and a lock left on it would keep every instance from the task for the life of the
+/// connection. If the unlock fails, the connection is closed instead (the database releases a
+/// session's locks with it) and never goes back to the pool.
+struct Unlock {
+    conn: PooledConnection<Manager>,
+    lock: i64,
+}
+
+impl Drop for Unlock {
+    fn drop(&mut self) {
+        let unlocked = self
+            .conn
+            .query_typed_one("SELECT pg_advisory_unlock($1)", &[(&self.lock, Type::INT8)])
+            .and_then(|row| row.try_get::<_, bool>(0));
+        if !matches!(unlocked, Ok(true)) {
+            // A closed client is what r2d2's `has_broken` looks for: the pool drops it.
+            let _ = self
+                .conn
+                .batch_execute("SELECT pg_terminate_backend(pg_backend_pid())");
+        }
     }
 }
 
@@ -561,6 +623,45 @@ mod tests {
             "{refused:?}"
         );
         assert!(refused.to_string().contains("newer kmsgate"), "{refused}");
+    }
+
+    /// The settings the store's contract rests on hold on its sessions, whatever the
+    /// database's defaults.
+    #[test]
+    fn sessions_read_committed_commit_synchronously_and_give_up_idle_transactions() {
+        let Some(pg) = TestPostgres::start() else {
+            return;
+        };
+        let store = PostgresStore::open(&pg.options()).unwrap();
+        let mut conn = store.conn().unwrap();
+        let show = |conn: &mut Client, what: &str| -> String {
+            conn.query_one(&format!("SHOW {what}"), &[]).unwrap().get(0)
+        };
+        assert_eq!(show(&mut conn, "transaction_isolation"), "read committed");
+        assert_eq!(show(&mut conn, "synchronous_commit"), "on");
+        assert_ne!(show(&mut conn, "idle_in_transaction_session_timeout"), "0");
+        assert_ne!(show(&mut conn, "statement_timeout"), "0");
+    }
+
+    /// A task that panics still releases its lock: the next pass, here or in another
+    /// process, runs.
+    #[test]
+    fn an_exclusive_task_that_panics_releases_its_lock() {
+        let Some(pg) = TestPostgres::start() else {
+            return;
+        };
+        let options = pg.options();
+        let (a, b) = (
+            PostgresStore::open(&options).unwrap(),
+            PostgresStore::open(&options).unwrap(),
+        );
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            a.exclusive("sweep", &mut || panic!("a pass failed"))
+                .unwrap();
+        }));
+        assert!(unwound.is_err());
+        assert!(b.exclusive("sweep", &mut || {}).unwrap());
+        assert!(a.exclusive("sweep", &mut || {}).unwrap());
     }
 
     #[test]

@@ -34,6 +34,17 @@ impl FromStr for PostgresUrl {
         if config.get_user().is_none() {
             return Err(InvalidPostgresUrl("it names no user".into()));
         }
+        // The credentials end at the first `@`: a password holding one leaves the rest of it
+        // in the host, which is shown in logs and errors.
+        if config
+            .get_hosts()
+            .iter()
+            .any(|h| matches!(h, Host::Tcp(name) if name.contains('@')))
+        {
+            return Err(InvalidPostgresUrl(
+                "a host name holds '@': percent-encode an '@' in the password as %40".into(),
+            ));
+        }
         Ok(PostgresUrl { config })
     }
 }
@@ -121,5 +132,16 @@ mod tests {
             .unwrap_err();
         assert!(!e.to_string().contains("topsecret"), "{e}");
         assert!("postgres:///d".parse::<PostgresUrl>().is_err());
+        // An unencoded '@' in the password would leave part of it in the host, on show.
+        let e = "postgres://u:top@secret@h/d"
+            .parse::<PostgresUrl>()
+            .unwrap_err();
+        assert!(!e.to_string().contains("secret"), "{e}");
+        assert!(e.to_string().contains("%40"), "{e}");
+        assert!(
+            "postgres://u:top%40secret@h/d"
+                .parse::<PostgresUrl>()
+                .is_ok()
+        );
     }
 }
