@@ -85,16 +85,6 @@ impl<'a> SeedTerms<'a> {
             Some(s) => Err(unknown_spec(s)),
         }
     }
-
-    /// The entry's spec, any the engine has (`None` gives `default`).
-    pub fn spec_or(&self, default: &'static str) -> Result<&'static str, String> {
-        match self.spec {
-            None => Ok(default),
-            Some(s) if s == AES_256 => Ok(AES_256),
-            Some(s) if s == SM4 => Ok(SM4),
-            Some(s) => Err(unknown_spec(s)),
-        }
-    }
 }
 
 fn unknown_spec(s: &str) -> String {
@@ -140,8 +130,10 @@ mod tests {
             .spec_must_be(SM4, "in cn-north-1")
             .unwrap_err();
         assert!(e.contains("in cn-north-1") && e.contains("SM4"), "{e}");
-        assert!(terms(&none, Some("aes")).spec_or(AES_256).is_err());
-        assert_eq!(terms(&none, Some("SM4")).spec_or(AES_256), Ok(SM4));
-        assert_eq!(terms(&none, None).spec_or(AES_256), Ok(AES_256));
+        assert!(
+            terms(&none, Some("aes"))
+                .spec_must_be(AES_256, "x")
+                .is_err()
+        );
     }
 }

@@ -649,3 +649,46 @@ def test_aws_seed_file_declares_signing_and_hmac_keys(tmp_path):
                       {}, tmp_path)
     assert out.returncode == 2, out
     assert "aws.keys[0]" in out.stderr and "SIGN_VERIFY" in out.stderr, out.stderr
+
+
+def test_the_seeding_guide_example_of_signing_and_mac_keys_runs(tmp_path):
+    """docs/seeding.md's TOML example of signing and MAC keys, as printed, with its PEM file
+    made as its comment says: `kmsgate serve` seeds both keys; boto3 signs with the RSA key
+    and huaweicloudsdkkms MACs with the HMAC key, both checked against the declared material."""
+    import hashlib
+    import hmac as std_hmac
+    import re
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    guide = (Path(__file__).resolve().parents[3] / "docs" / "seeding.md").read_text()
+    blocks = [b for b in re.findall(r"```toml\n(.*?)```", guide, re.S) if "release-signing" in b]
+    assert len(blocks) == 1, "the guide's signing and MAC key example"
+    (tmp_path / "seed.toml").write_text(blocks[0])
+    signing = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (tmp_path / "signing.pem").write_bytes(signing.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    aws_key = re.search(r'id = "([0-9a-f-]+)"\naliases = \["alias/release-signing"\]', blocks[0]).group(1)
+    project, mac_key, mac_material = re.search(
+        r'project = "(\w+)"\nkey_alias = "webhook-mac"\nid = "([0-9a-f-]+)"\nspec = "HMAC_256"\nmaterial = "hex:(\w+)"',
+        blocks[0]).groups()
+
+    srv = ServerProcess.serve("seed-guide", tmp_path, dict(LEAN_POOL),
+                              args=["--seed", str(tmp_path / "seed.toml")])
+    srv.start()
+    try:
+        kms = kmsgate_sdk.client(srv.endpoints["aws"], "us-east-1", "111122223333")
+        assert kms.describe_key(KeyId="alias/release-signing")["KeyMetadata"]["KeyId"] == aws_key
+        message = b"release 1.0"
+        sig = kms.sign(KeyId="alias/release-signing", Message=message,
+                       SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256")["Signature"]
+        signing.public_key().verify(sig, message, padding.PKCS1v15(), hashes.SHA256())
+
+        hkms = hw.client(srv.endpoints["huawei"], project)
+        body = m.GenerateMacRequestBody(key_id=mac_key, mac_algorithm="HMAC_SHA_256", message=b64(message))
+        mac = hkms.generate_mac(m.GenerateMacRequest(body=body)).mac
+        expected = std_hmac.new(bytes.fromhex(mac_material), message, hashlib.sha256).digest()
+        assert base64.b64decode(mac) == expected
+    finally:
+        srv.stop()

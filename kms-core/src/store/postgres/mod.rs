@@ -590,6 +590,15 @@ mod tests {
     use super::*;
     use crate::testing::postgres::TestPostgres;
 
+    /// Two stores over one database, as two kmsgate processes would open it.
+    fn two_processes(pg: &TestPostgres) -> (PostgresStore, PostgresStore) {
+        let options = pg.options();
+        (
+            PostgresStore::open(&options).unwrap(),
+            PostgresStore::open(&options).unwrap(),
+        )
+    }
+
     #[test]
     fn postgres_store_passes_the_shared_suite() {
         let Some(pg) = TestPostgres::start() else {
@@ -650,11 +659,7 @@ mod tests {
         let Some(pg) = TestPostgres::start() else {
             return;
         };
-        let options = pg.options();
-        let (a, b) = (
-            PostgresStore::open(&options).unwrap(),
-            PostgresStore::open(&options).unwrap(),
-        );
+        let (a, b) = two_processes(&pg);
         let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             a.exclusive("sweep", &mut || panic!("a pass failed"))
                 .unwrap();
@@ -669,11 +674,7 @@ mod tests {
         let Some(pg) = TestPostgres::start() else {
             return;
         };
-        let options = pg.options();
-        let (a, b) = (
-            PostgresStore::open(&options).unwrap(),
-            PostgresStore::open(&options).unwrap(),
-        );
+        let (a, b) = two_processes(&pg);
         let mut inner = None;
         let ran = a
             .exclusive("sweep", &mut || {
