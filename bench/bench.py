@@ -16,7 +16,8 @@ Environment (all optional):
     BYOK_CALLS=50    GetParametersForImport calls in a row per spec
     KEYS=100000      keys created for the RSS-per-key figure (QUICK: 2000), as issue #15 asks
     IMPORTS=100      sequential ImportKeyMaterial calls timed per store (QUICK: 30)
-    ONLY=...         comma-separated sections to run: throughput,start,byok,import,memory
+    DISK_SYNCS=300   fdatasync rounds per row of the disk table (QUICK: 100)
+    ONLY=...         comma-separated sections to run: throughput,start,byok,import,memory,disk
                      (start, byok, import and memory share servers; leaving some out only
                      skips their measurements)
 
@@ -61,7 +62,7 @@ BYOK_CALLS = setting("BYOK_CALLS", 50, 50)
 KEYS = setting("KEYS", 100000, 2000)
 IMPORTS = setting("IMPORTS", 100, 30)
 ONLY = set(filter(None, os.environ.get("ONLY", "").split(","))) or {
-    "throughput", "start", "byok", "import", "memory"}
+    "throughput", "start", "byok", "import", "memory", "disk"}
 
 # The server's defaults (server/src/settings.rs, kms-core/src/wrapping/pool.rs).
 POOL_DEFAULTS = {"RSA_2048": 4, "RSA_3072": 2, "RSA_4096": 2, "SM2": 4}
@@ -628,6 +629,73 @@ def memory(s, store, idle_kib):
     return row
 
 
+# The durable store's floor: what syncing costs on the disk of the data dirs.
+
+DISK_FILE_PAGES = 16384  # a 64 MiB file of 4 KiB pages, written once before timing
+DISK_SYNCS = setting("DISK_SYNCS", 300, 100)
+
+
+def disk_writer(path, pages, syncs, out):
+    """`syncs` rounds of `pages` 4 KiB overwrites at random page offsets (sequential after
+    the previous round when `pages` is 0: one page appended), each round followed by
+    fdatasync. Appends its mean round time (s) to `out`."""
+    import random
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        chunk = b"\1" * (1 << 20)
+        for off in range(0, DISK_FILE_PAGES * 4096, len(chunk)):
+            os.pwrite(fd, chunk, off)
+        os.fsync(fd)
+        page = os.urandom(4096)
+        t0 = time.perf_counter()
+        for n in range(syncs):
+            if pages == 0:
+                os.pwrite(fd, page, (n % DISK_FILE_PAGES) * 4096)
+            else:
+                for p in random.sample(range(DISK_FILE_PAGES), pages):
+                    os.pwrite(fd, page, p * 4096)
+            os.fdatasync(fd)
+        out.append((time.perf_counter() - t0) / syncs)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+
+
+def disk(tmp):
+    """fdatasync latency after a few page writes, from one file and from two at once: a
+    durable commit of redb writes scattered 4 KiB pages (about 8 for one changed record,
+    about 28 for a batch of 8 new keys under CreateKey c16, counted with strace)."""
+    rows = []
+    for pages in (0, 1, 8, 30):
+        for files in (1, 2):
+            out = []
+            threads = [threading.Thread(target=disk_writer, args=(
+                os.path.join(tmp, "disk%d" % i), pages, DISK_SYNCS, out)) for i in range(files)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            mean = sum(out) / len(out)
+            writes = max(pages, 1) * files / mean
+            rows.append((pages, files, mean, files / mean, writes))
+            log("  disk: %s, %d file(s): %.0f us per sync, %.0f syncs/s, %.0f page writes/s" % (
+                "1 sequential page" if pages == 0 else "%d scattered page(s)" % pages, files,
+                mean * 1e6, files / mean, writes))
+    lines = ["## The disk under the data dirs", "",
+             "What a durable write costs here before kmsgate does anything: %d rounds of 4 KiB "
+             "page writes into a 64 MiB file, each round followed by fdatasync, from one file "
+             "and from two files synced concurrently (two threads). A durable redb commit "
+             "writes scattered pages: about 8 for one changed record, about 28 for a batch of "
+             "8 new keys (strace of CreateKey c16)." % DISK_SYNCS, "",
+             "| writes per sync | files | per sync | syncs/s | page writes/s |",
+             "|---|---|---|---|---|"]
+    for pages, files, mean, syncs, writes in rows:
+        what = "1 page, sequential" if pages == 0 else "%d page%s, scattered" % (
+            pages, "" if pages == 1 else "s")
+        lines.append("| %s | %d | %.0f µs | %.0f | %.0f |" % (what, files, mean * 1e6, syncs, writes))
+    return lines
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -689,6 +757,9 @@ def main():
         if "throughput" in ONLY:
             log("throughput")
             sections.append(throughput(bindir, tmp))
+        if "disk" in ONLY:
+            log("disk")
+            sections.append(disk(tmp))
 
         starts, mem_rows, import_rows, byok_lines = [], [], [], None
         if ONLY & {"start", "byok", "import", "memory"}:
