@@ -634,6 +634,32 @@ mod tests {
         assert_eq!(shared.clock.offset(), Duration::ZERO);
     }
 
+    /// Each advance is bounded, and so is their sum: the clock never passes year 9999, whose
+    /// four-digit years the clouds' date formats assume.
+    #[test]
+    fn advances_add_up_to_the_end_of_year_9999_at_most() {
+        let shared = memory_shared(true);
+        let century = format!(r#"{{"seconds": {MAX_ADVANCE_SECS}}}"#);
+        let requests = (0..90)
+            .map(|_| post("/_kmsgate/clock/advance", &century))
+            .collect();
+        let out = exchange(Arc::new(Echo), Arc::clone(&shared), requests);
+        let refused: Vec<_> = out.iter().filter(|(status, ..)| *status == 400).collect();
+        assert!(!refused.is_empty(), "ninety centuries were all accepted");
+        assert!(
+            out.iter().take(70).all(|(status, ..)| *status == 200),
+            "the first seventy centuries fit"
+        );
+        let (_, _, body) = refused[0];
+        assert!(
+            json_of(body)["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("year 9999")),
+            "{body}"
+        );
+        assert!(shared.clock.now() <= kms_core::EmulatedClock::LATEST);
+    }
+
     #[test]
     fn refused_advances_say_why() {
         let why = |body: &str| parse_advance(body.as_bytes()).unwrap_err().to_string();

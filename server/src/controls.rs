@@ -82,7 +82,12 @@ pub(crate) async fn reset(
     };
     let shared = Arc::clone(&context.shared);
     let scope = tenant.as_ref().map(ToString::to_string);
-    let done = web::block(move || shared.engine.reset(tenant.as_ref())).await;
+    let done = web::block(move || {
+        let report = shared.engine.reset(tenant.as_ref())?;
+        shared.forget_tenants();
+        Ok::<_, kms_core::KmsError>(report)
+    })
+    .await;
     match done {
         Ok(Ok(report)) => {
             tracing::info!(
@@ -119,6 +124,9 @@ pub(crate) async fn seed(
     };
     let shared = Arc::clone(&context.shared);
     let done = web::block(move || {
+        // As before a request: in a shared store another instance may have moved the clock,
+        // and material expiry and creation dates are judged against it.
+        shared.engine.refresh_clock();
         let planned = seed::plan_json(&body, &shared.clouds)?;
         seed::apply(&shared.engine.kms, &planned)
     })
@@ -182,7 +190,7 @@ fn parse_instant(body: &[u8]) -> Result<Timestamp, String> {
         .get("epoch_seconds")
         .ok_or_else(|| format!("\"epoch_seconds\" is missing: {SET_SHAPE}"))?;
     // Far enough for any test, and far from overflowing millisecond timestamps.
-    const LATEST: u64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    const LATEST: u64 = kms_core::EmulatedClock::LATEST.as_secs();
     match seconds.as_u64() {
         Some(s) if s <= LATEST => Ok(Timestamp::from_secs(s)),
         _ => Err(format!(

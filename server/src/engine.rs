@@ -183,6 +183,10 @@ impl EngineView {
     pub(crate) fn advance(&self, by: Duration) -> Result<(), ControlError> {
         let _move = self.moves.hold();
         self.refresh_before_move()?;
+        // Many advances add up: each one is bounded, their sum as well (moves are one at a
+        // time here, so the clock is still where it is checked).
+        self.clock
+            .check_settable(self.clock.now().saturating_add(by))?;
         let mut stored = None;
         self.clock
             .advance_kept(by, |state| self.persist_clock(state, &mut stored))?;

@@ -76,7 +76,19 @@ pub(crate) struct Shared {
     pub busy_poll: Arc<BusyPoll>,
 }
 
+/// Tenants [`Shared::tenants_seen`] holds at most.
+const TENANTS_REMEMBERED: usize = 10_000;
+
 impl Shared {
+    /// Forgets the tenants seen: after a reset their keys are gone, so a tenant appearing
+    /// again is worth noting again.
+    pub(crate) fn forget_tenants(&self) {
+        self.tenants_seen
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
     /// Logs a tenant the first time this process sees it, if it holds no key but the one this
     /// request created or named: `aws/111122223333/us-est-1` is how a region typo shows.
     /// Runs on the blocking pool (it reads the store).
@@ -96,11 +108,18 @@ impl Shared {
         if known {
             return;
         }
-        let first = self
-            .tenants_seen
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(tenant.clone());
+        let first = {
+            let mut seen = self
+                .tenants_seen
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // A client naming ever new regions or accounts would grow the set without end;
+            // starting over only means a tenant may be noted once more.
+            if seen.len() >= TENANTS_REMEMBERED {
+                seen.clear();
+            }
+            seen.insert(tenant.clone())
+        };
         if !first {
             return;
         }

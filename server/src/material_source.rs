@@ -44,13 +44,13 @@ impl MaterialSource {
         if let Some(hex_text) = source.strip_prefix("hex:") {
             return hex::decode(hex_text.trim())
                 .map(MaterialSource::Bytes)
-                .map_err(|e| format!("not hex: {e}"));
+                .map_err(|e| format!("not hex: {}", hex_fault(&e)));
         }
         if let Some(b64) = source.strip_prefix("base64:") {
             return STANDARD
                 .decode(b64.trim())
                 .map(MaterialSource::Bytes)
-                .map_err(|e| format!("not base64: {e}"));
+                .map_err(|e| format!("not base64: {}", base64_fault(&e)));
         }
         if let Some(n) = source.strip_prefix("random:") {
             return n
@@ -61,6 +61,33 @@ impl MaterialSource {
                 .ok_or_else(|| format!("random:N takes N from 1 to {MAX_RANDOM}"));
         }
         Err("it is not @FILE, hex:HEX, base64:B64 or random:N".to_owned())
+    }
+}
+
+/// What is wrong with a hex value, never quoting it: the decoder's own message repeats the
+/// offending character, a character of (nearly) key material.
+fn hex_fault(e: &hex::FromHexError) -> String {
+    match e {
+        hex::FromHexError::InvalidHexCharacter { index, .. } => {
+            format!("a character that is not a hex digit at position {index}")
+        }
+        hex::FromHexError::OddLength | hex::FromHexError::InvalidStringLength => {
+            "an odd number of hex digits".to_owned()
+        }
+    }
+}
+
+/// What is wrong with a base64 value, never quoting it (see [`hex_fault`]).
+fn base64_fault(e: &base64::DecodeError) -> String {
+    match e {
+        base64::DecodeError::InvalidByte(offset, _) => {
+            format!("a character outside the base64 alphabet at position {offset}")
+        }
+        base64::DecodeError::InvalidLength(_) => "a length that is not a base64 length".to_owned(),
+        base64::DecodeError::InvalidLastSymbol(offset, _) => {
+            format!("a last character at position {offset} that leaves bits over")
+        }
+        base64::DecodeError::InvalidPadding => "wrong padding".to_owned(),
     }
 }
 
@@ -88,6 +115,16 @@ mod tests {
         );
         for bad in ["hex:0g", "base64:!!", "random:0", "random:2000", "00ff", ""] {
             assert!(MaterialSource::parse(bad).is_err(), "{bad}");
+        }
+        // A faulty value is described, never quoted: its characters are nearly key material.
+        for (bad, secret) in [
+            ("hex:00fz", 'z'),
+            ("base64:AP8*", '*'),
+            ("base64:AQ=Q", 'Q'),
+        ] {
+            let why = MaterialSource::parse(bad).unwrap_err();
+            assert!(!why.contains(secret), "{why}");
+            assert!(why.contains("position"), "{why}");
         }
     }
 

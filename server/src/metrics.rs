@@ -2,6 +2,7 @@
 //! format. Request counters and latencies are recorded as requests finish; the engine's
 //! gauges (keys by state, ready wrapping key pairs, the clock offset) are read when scraped.
 
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use prometheus::{
@@ -35,6 +36,9 @@ pub(crate) struct Metrics {
     pairs_inline: IntGaugeVec,
     sweeps: IntGaugeVec,
     clock_offset: Gauge,
+    /// One scrape at a time sets the engine's gauges and reads them back: the listeners share
+    /// these gauges, and a scrape resetting them while another reads showed keys missing.
+    rendering: Mutex<()>,
 }
 
 /// What the engine says at scrape time.
@@ -127,6 +131,7 @@ impl Metrics {
             pairs_inline,
             sweeps,
             clock_offset,
+            rendering: Mutex::new(()),
         })
     }
 
@@ -150,6 +155,12 @@ impl Metrics {
     /// store could not be read), the gauges counted from the store are left out rather than
     /// shown as they were at the last scrape.
     pub(crate) fn render(&self, reading: Option<&EngineReading>) -> Result<String, MetricsError> {
+        // Guards nothing but the order of scrapes; a panicked scrape left no half-done state
+        // that the next one does not reset.
+        let _one_at_a_time = self
+            .rendering
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         match reading {
             Some(reading) => self.set_engine(reading),
             None => {
@@ -240,5 +251,36 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("kmsgate_requests_total{"), "{text}");
+    }
+
+    /// The three listeners share one registry: scrapes at once (Prometheus scraping every
+    /// port on one tick) each show every key state, never one another's reset.
+    #[test]
+    fn overlapping_scrapes_each_show_every_key_count() {
+        let m = Metrics::new().unwrap();
+        let reading = EngineReading {
+            keys_by_state: vec![
+                ("Enabled".into(), 3),
+                ("Disabled".into(), 2),
+                ("PendingImport".into(), 1),
+            ],
+            ..EngineReading::default()
+        };
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..200 {
+                        let text = m.render(Some(&reading)).unwrap();
+                        for line in [
+                            r#"kmsgate_keys{state="Enabled"} 3"#,
+                            r#"kmsgate_keys{state="Disabled"} 2"#,
+                            r#"kmsgate_keys{state="PendingImport"} 1"#,
+                        ] {
+                            assert!(text.contains(line), "{line} missing from\n{text}");
+                        }
+                    }
+                });
+            }
+        });
     }
 }

@@ -78,6 +78,16 @@ fn run(kinds: &[DialectKind], config: Option<&Path>, overrides: &Overrides) -> E
         Ok(p) => p,
         // The file's fault is the configuration's; the store failing is the runtime's.
         Err(e @ StartFailure::Seed { store: false, .. }) => return fail(INVALID_CONFIGURATION, &e),
+        // A root key setting naming a missing file, or no 64 hex digits, is the
+        // configuration's fault as well.
+        Err(StartFailure::Engine(e))
+            if matches!(
+                e.downcast_ref::<StartError>(),
+                Some(StartError::RootKeyFile { .. })
+            ) =>
+        {
+            return fail(INVALID_CONFIGURATION, &e);
+        }
         Err(e) => return fail(RUNTIME_FAILURE, &e),
     };
     let served = actix_web::rt::System::new().block_on(async move {
@@ -336,8 +346,9 @@ fn process_env() -> Result<Vec<(String, String)>, SettingsError> {
         match value.into_string() {
             Ok(value) => vars.push((name.to_owned(), value)),
             Err(_) => {
+                // Shortened as everywhere: a map's entry name may be a token.
                 return Err(SettingsError::NotUtf8 {
-                    name: name.to_owned(),
+                    name: crate::env_source::shown_name(name),
                 });
             }
         }

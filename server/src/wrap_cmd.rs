@@ -104,6 +104,7 @@ pub(crate) fn run(
         None => args.public_key.clone().into_bytes(),
     };
     let key = PublicKey::parse(&key_bytes).map_err(WrapFailure::PublicKey)?;
+    refuse_out_over_material(args)?;
     let (material, keep_in) = material(args)?;
     if ![16, 32].contains(&material.len()) {
         // Kept, not refused: users test the clouds' refusals too.
@@ -120,6 +121,8 @@ pub(crate) fn run(
     if let Some(path) = keep_in {
         write_private_new(path, &material)
             .map_err(|e| WrapFailure::Write(path.display().to_string(), e))?;
+        // Now that it exists, a path reaching it another way (`..`, a link) shows as well.
+        refuse_out_over_material(args)?;
     }
     let output = match args.format {
         Format::Base64 => format!("{}\n", STANDARD.encode(&wrapped)).into_bytes(),
@@ -132,6 +135,39 @@ pub(crate) fn run(
             .write_all(&output)
             .map_err(|e| WrapFailure::Write("stdout".into(), e)),
     }
+}
+
+/// `--out` naming the material's own file would replace the plaintext with its wrapped form,
+/// which can never be imported again without it.
+fn refuse_out_over_material(args: &WrapArgs) -> Result<(), WrapFailure> {
+    let Some(out) = &args.out else {
+        return Ok(());
+    };
+    let input = args.material.strip_prefix('@').map(Path::new);
+    let clash = [input, args.material_out.as_deref()]
+        .into_iter()
+        .flatten()
+        .any(|material| same_file(out, material));
+    if clash {
+        return Err(WrapFailure::Material(
+            "--out names the material's file: the wrapped material would replace the plaintext"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether two paths name one file: the same path, or one existing file reached both ways
+/// (links, `..`).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let absolute = |p: &Path| std::path::absolute(p).ok();
+    if absolute(a).is_some_and(|x| Some(x) == absolute(b)) {
+        return true;
+    }
+    matches!(
+        (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+        (Ok(x), Ok(y)) if x == y
+    )
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, WrapFailure> {
@@ -153,8 +189,7 @@ fn material(args: &WrapArgs) -> Result<(Vec<u8>, Option<&Path>), WrapFailure> {
     let bad = |why: String| WrapFailure::Material(why);
     // The value itself is never echoed: a mistyped hex: or base64: value is nearly key
     // material.
-    let source =
-        MaterialSource::parse(&args.material).map_err(|why| bad(format!("--material: {why}")))?;
+    let source = MaterialSource::parse(&args.material).map_err(bad)?;
     if args.material_out.is_some() && !matches!(source, MaterialSource::Random(_)) {
         return Err(bad(
             "--material-out is for random:N material; material given with @FILE, hex: or base64: is already in hand"

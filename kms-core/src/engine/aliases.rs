@@ -155,7 +155,9 @@ impl Kms {
     /// Gives the key that `old` names the name `new` instead (clouds where an alias is a key's
     /// one display name). The new name is taken first, so a taken name changes nothing; if
     /// the old one cannot be dropped afterwards, the new one is dropped again and the key
-    /// keeps its old name.
+    /// keeps its old name. Each name is dropped only while it still names the key: a client
+    /// that moved either name meanwhile keeps its acknowledged change (and a name deleted
+    /// meanwhile is simply gone).
     pub fn rename_alias(
         &self,
         tenant: &TenantId,
@@ -164,9 +166,9 @@ impl Kms {
     ) -> Result<AliasEntry, KmsError> {
         let target = self.resolve_alias(tenant, old)?;
         let entry = self.create_alias(tenant, new, &target)?;
-        if let Err(e) = self.delete_alias(tenant, old) {
+        if let Err(e) = self.delete_alias_naming(tenant, old, &target) {
             // Best effort: if this fails too, the store is failing and both names stay.
-            let _ = self.delete_alias(tenant, new);
+            let _ = self.delete_alias_naming(tenant, new, &target);
             return Err(e);
         }
         Ok(entry)

@@ -134,7 +134,7 @@ impl Kms {
         })?;
         let two_layers = layers == ImportLayers::TwoForPrivateKeys && spec.is_asymmetric();
         rules::check(algorithm, wrapping_key_spec, spec, two_layers)?;
-        let key_pair = self.key_pairs.key_pair(wrapping_key_spec)?;
+        let key_pair = self.key_pairs.key_pair(wrapping_key_spec, tenant)?;
         self.recent_pairs.remember(&key_pair);
         let (now, generation) = self.clock.now_and_generation();
         let valid_to = now.saturating_add(self.import_token_ttl);

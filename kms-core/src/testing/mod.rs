@@ -16,12 +16,17 @@ use crate::wrapping::{KeyPairSource, WrappingKeyPair, WrappingKeySpec};
 
 /// Hands out the committed wrapping key pairs of kms-core's test vectors (RSA 2048/3072/4096
 /// and SM2): generating an RSA-4096 pair per import-parameters request would make each test
-/// case take a second.
+/// case take a second. Every tenant gets the same pairs: for tests only, where no tenant
+/// guards its wrapped material from another.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct VectorKeyPairs;
 
 impl KeyPairSource for VectorKeyPairs {
-    fn key_pair(&self, spec: WrappingKeySpec) -> Result<WrappingKeyPair, InternalError> {
+    fn key_pair(
+        &self,
+        spec: WrappingKeySpec,
+        _tenant: &crate::ids::TenantId,
+    ) -> Result<WrappingKeyPair, InternalError> {
         static PAIRS: OnceLock<Vec<WrappingKeyPair>> = OnceLock::new();
         PAIRS
             .get_or_init(vector_pairs)

@@ -97,6 +97,12 @@ pub enum ClockError {
     },
     #[error("the emulated clock has been moved back as often as it can count")]
     TooManyRewinds,
+    #[error(
+        "the emulated clock cannot go past {} (epoch seconds, the end of year 9999); {} was asked",
+        EmulatedClock::LATEST.as_secs(),
+        requested.as_secs()
+    )]
+    BeyondLatest { requested: Timestamp },
 }
 
 /// Real time (the system clock, unless another is injected) plus an offset of zero or more.
@@ -155,6 +161,10 @@ impl EmulatedClock {
     fn now_in(&self, state: &ClockState) -> Timestamp {
         self.wall.now().saturating_add(state.offset())
     }
+
+    /// The latest instant a move may reach: dates past year 9999 no longer have four-digit
+    /// years, which the clouds' timestamp formats and SDK date parsers assume.
+    pub const LATEST: Timestamp = Timestamp::from_secs(253_402_300_799);
 
     pub fn advance(&self, by: Duration) {
         let kept: Result<(), Infallible> = self.advance_kept(by, |_| Ok(()));
@@ -230,9 +240,13 @@ impl EmulatedClock {
         self.offset_ms.store(state.offset_ms, Ordering::Release);
     }
 
-    /// Whether [`EmulatedClock::set`] would take `to`: not before real time. For a caller
-    /// that prepares a move (a sweep) before making it.
+    /// Whether [`EmulatedClock::set`] would take `to`: not before real time, not past
+    /// [`EmulatedClock::LATEST`]. For a caller that prepares a move (a sweep) before making
+    /// it, or checks where an advance would land.
     pub fn check_settable(&self, to: Timestamp) -> Result<(), ClockError> {
+        if to > Self::LATEST {
+            return Err(ClockError::BeyondLatest { requested: to });
+        }
         let real_now = self.wall.now();
         if to < real_now {
             return Err(ClockError::BeforeRealTime {
@@ -256,6 +270,9 @@ impl EmulatedClock {
         to: Timestamp,
         keep: impl FnOnce(&ClockState) -> Result<(), E>,
     ) -> Result<ClockMove, E> {
+        if to > Self::LATEST {
+            return Err(ClockError::BeyondLatest { requested: to }.into());
+        }
         self.change(keep, |state, real_now| {
             let Some(offset_ms) = to.as_millis().checked_sub(real_now.as_millis()) else {
                 return Err(ClockError::BeforeRealTime {

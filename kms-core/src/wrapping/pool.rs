@@ -1,14 +1,17 @@
 //! Where wrapping key pairs come from. RSA-4096 generation can take seconds, so a server keeps
 //! a pool that a background thread refills. A request takes a fresh pair when one is ready;
-//! when none is, it reuses the pair last handed out for its spec, within a bound ([`Reuse`]),
-//! so sustained demand never waits for a generation; only past the bound does it generate
-//! inline.
+//! when none is, it reuses the pair last handed out for its spec to the same tenant, within a
+//! bound ([`Reuse`]), so sustained demand never waits for a generation; only past the bound
+//! does it generate inline.
 //!
-//! Reuse is safe: an import token seals the private key it was issued with and names its one
-//! key, so a token imports only into its own key, and material wrapped with a response's
-//! public key imports with that response's token, whichever other responses shared the pair.
-//! What it gives up is that two responses may show the same public key, which the clouds
-//! never do; `Reuse::NEVER` restores a fresh pair per call (which may then wait).
+//! Reuse stays within one tenant: an import token seals the private key it was issued with and
+//! names its one key, so a token imports only into its own key, and material wrapped with a
+//! response's public key imports with that response's token. But material wrapped for one
+//! response also imports with another token of the same pair, so a pair shared by two tenants
+//! would let one import the other's wrapped material into its own key (and probe it, as an
+//! unwrap oracle). Within a tenant that gives nothing away: its keys are its own. What reuse
+//! gives up is that two responses may show the same public key, which the clouds never do;
+//! `Reuse::NEVER` restores a fresh pair per call (which may then wait).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -18,10 +21,17 @@ use std::time::{Duration, Instant};
 
 use super::{WrappingKeyPair, WrappingKeySpec};
 use crate::error::InternalError;
+use crate::ids::TenantId;
 
-/// Hands out a key pair of the asked spec for one GetParametersForImport answer.
+/// Hands out a key pair of the asked spec for one GetParametersForImport answer to `tenant`.
+/// A source that hands a pair out more than once keeps it to one tenant, as [`KeyPairPool`]
+/// does: a token imports whatever was wrapped with its pair's public key.
 pub trait KeyPairSource: Send + Sync + fmt::Debug {
-    fn key_pair(&self, spec: WrappingKeySpec) -> Result<WrappingKeyPair, InternalError>;
+    fn key_pair(
+        &self,
+        spec: WrappingKeySpec,
+        tenant: &TenantId,
+    ) -> Result<WrappingKeyPair, InternalError>;
 }
 
 /// Generates every pair on demand (embedders with little traffic, and tests).
@@ -29,7 +39,11 @@ pub trait KeyPairSource: Send + Sync + fmt::Debug {
 pub struct FreshKeyPairs;
 
 impl KeyPairSource for FreshKeyPairs {
-    fn key_pair(&self, spec: WrappingKeySpec) -> Result<WrappingKeyPair, InternalError> {
+    fn key_pair(
+        &self,
+        spec: WrappingKeySpec,
+        _tenant: &TenantId,
+    ) -> Result<WrappingKeyPair, InternalError> {
         WrappingKeyPair::generate(spec)
     }
 }
@@ -65,8 +79,8 @@ impl Default for PoolTargets {
     }
 }
 
-/// How far the pair last handed out for a spec may serve more answers while no fresh pair is
-/// ready: at most `calls` answers in all, within `within` of its first.
+/// How far the pair last handed out for a spec to a tenant may serve more of its answers while
+/// no fresh pair is ready: at most `calls` answers in all, within `within` of its first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reuse {
     pub calls: u32,
@@ -93,7 +107,11 @@ impl Default for Reuse {
     }
 }
 
-/// The pair last handed out for a spec, and how much it has served.
+/// Tenants whose last pair is remembered for reuse, at most: past it, the one remembered
+/// longest is forgotten (its next answer takes a fresh pair).
+const REMEMBERED: usize = 1024;
+
+/// The pair last handed out for a spec to a tenant, and how much it has served.
 struct Current {
     pair: WrappingKeyPair,
     calls: u32,
@@ -103,7 +121,7 @@ struct Current {
 #[derive(Default)]
 struct Ready {
     pairs: HashMap<WrappingKeySpec, Vec<WrappingKeyPair>>,
-    current: HashMap<WrappingKeySpec, Current>,
+    current: HashMap<(WrappingKeySpec, TenantId), Current>,
     /// Pairs generated on the request path because none was ready, per spec, since start.
     inline: HashMap<WrappingKeySpec, u64>,
     stopping: bool,
@@ -250,16 +268,21 @@ fn refill_pause(failures: u32) -> Duration {
 }
 
 impl KeyPairSource for KeyPairPool {
-    fn key_pair(&self, spec: WrappingKeySpec) -> Result<WrappingKeyPair, InternalError> {
+    fn key_pair(
+        &self,
+        spec: WrappingKeySpec,
+        tenant: &TenantId,
+    ) -> Result<WrappingKeyPair, InternalError> {
         let reuse = self.shared.reuse;
+        let mine = (spec, tenant.clone());
         {
             let mut ready = self.shared.lock();
             if let Some(pair) = ready.pairs.get_mut(&spec).and_then(Vec::pop) {
                 self.shared.wake.notify_one();
-                ready.current.insert(spec, Current::new(pair.clone()));
+                ready.remember(mine, pair.clone(), reuse);
                 return Ok(pair);
             }
-            if let Some(current) = ready.current.get_mut(&spec)
+            if let Some(current) = ready.current.get_mut(&mine)
                 && current.calls < reuse.calls
                 && current.since.elapsed() < reuse.within
             {
@@ -271,8 +294,30 @@ impl KeyPairSource for KeyPairPool {
         let pair = WrappingKeyPair::generate(spec)?;
         let mut ready = self.shared.lock();
         *ready.inline.entry(spec).or_default() += 1;
-        ready.current.insert(spec, Current::new(pair.clone()));
+        ready.remember(mine, pair.clone(), reuse);
         Ok(pair)
+    }
+}
+
+impl Ready {
+    /// Makes `pair` the one `who` reuses next, forgetting pairs past their time bound and,
+    /// beyond [`REMEMBERED`] tenants, the oldest one.
+    fn remember(&mut self, who: (WrappingKeySpec, TenantId), pair: WrappingKeyPair, reuse: Reuse) {
+        self.current.insert(who, Current::new(pair));
+        if self.current.len() > REMEMBERED {
+            self.current.retain(|_, c| c.since.elapsed() < reuse.within);
+        }
+        while self.current.len() > REMEMBERED {
+            let oldest = self
+                .current
+                .iter()
+                .min_by_key(|(_, c)| c.since)
+                .map(|(who, _)| who.clone());
+            match oldest {
+                Some(who) => self.current.remove(&who),
+                None => break,
+            };
+        }
     }
 }
 
@@ -369,7 +414,7 @@ mod tests {
         // More than the target: whatever the refill thread managed, every take succeeds.
         for _ in 0..5 {
             let pair = pool
-                .key_pair(WrappingKeySpec::Sm2)
+                .key_pair(WrappingKeySpec::Sm2, &tenant())
                 .map_err(|e| e.to_string());
             let pair = pair.unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(pair.spec(), WrappingKeySpec::Sm2);
@@ -398,7 +443,7 @@ mod tests {
             Vec::new(),
         );
         for _ in 0..3 {
-            pool.key_pair(WrappingKeySpec::Sm2)
+            pool.key_pair(WrappingKeySpec::Sm2, &tenant())
                 .unwrap_or_else(|e| panic!("{e}"));
         }
         assert_eq!(pool.generated_inline(WrappingKeySpec::Sm2), 3);
@@ -419,6 +464,46 @@ mod tests {
         pair.public_key_der().unwrap_or_default()
     }
 
+    fn tenant() -> TenantId {
+        TenantId::new("111122223333/us-east-1").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Material wrapped for one answer imports with any token of the same pair: a pair
+    /// shared by two tenants would let one import (or probe) the other's wrapped material.
+    #[test]
+    fn a_pair_is_reused_for_its_tenant_only() {
+        let pool = KeyPairPool::start_with(empty_targets(), Reuse::default(), Vec::new());
+        let other = TenantId::new("444455556666/us-east-1").unwrap_or_else(|e| panic!("{e}"));
+        let take = |t: &TenantId| {
+            public(
+                &pool
+                    .key_pair(WrappingKeySpec::Sm2, t)
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
+        };
+        let mine = take(&tenant());
+        let theirs = take(&other);
+        assert_ne!(mine, theirs, "another tenant gets a pair of its own");
+        assert_eq!(take(&tenant()), mine, "reused for its own tenant");
+        assert_eq!(take(&other), theirs);
+        assert_eq!(pool.generated_inline(WrappingKeySpec::Sm2), 2);
+    }
+
+    #[test]
+    fn past_the_remembered_tenants_one_is_forgotten() {
+        let pool = KeyPairPool::start_with(empty_targets(), Reuse::default(), Vec::new());
+        let pair =
+            WrappingKeyPair::generate(WrappingKeySpec::Sm2).unwrap_or_else(|e| panic!("{e}"));
+        let mut ready = pool.shared.lock();
+        for n in 0..=REMEMBERED {
+            let t = TenantId::new(format!("t{n}")).unwrap_or_else(|e| panic!("{e}"));
+            ready.remember((WrappingKeySpec::Sm2, t), pair.clone(), Reuse::default());
+        }
+        assert_eq!(ready.current.len(), REMEMBERED);
+        let newest = TenantId::new(format!("t{REMEMBERED}")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(ready.current.contains_key(&(WrappingKeySpec::Sm2, newest)));
+    }
+
     #[test]
     fn with_nothing_ready_a_pair_serves_up_to_its_bound_then_a_new_one_is_made() {
         let reuse = Reuse {
@@ -427,7 +512,7 @@ mod tests {
         };
         let pool = KeyPairPool::start_with(empty_targets(), reuse, Vec::new());
         let take = || {
-            pool.key_pair(WrappingKeySpec::Sm2)
+            pool.key_pair(WrappingKeySpec::Sm2, &tenant())
                 .unwrap_or_else(|e| panic!("{e}"))
         };
         let first = public(&take());
@@ -445,7 +530,7 @@ mod tests {
             KeyPairPool::start_with(empty_targets(), Reuse::default(), vec![stocked.clone()]);
         assert_eq!(public(&pool.stock()[0]), public(&stocked));
         let got = pool
-            .key_pair(WrappingKeySpec::Sm2)
+            .key_pair(WrappingKeySpec::Sm2, &tenant())
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(public(&got), public(&stocked));
         assert!(pool.stock().is_empty(), "handed out: no longer stock");
@@ -460,10 +545,10 @@ mod tests {
         };
         let pool = KeyPairPool::start_with(empty_targets(), reuse, Vec::new());
         let a = pool
-            .key_pair(WrappingKeySpec::Sm2)
+            .key_pair(WrappingKeySpec::Sm2, &tenant())
             .unwrap_or_else(|e| panic!("{e}"));
         let b = pool
-            .key_pair(WrappingKeySpec::Sm2)
+            .key_pair(WrappingKeySpec::Sm2, &tenant())
             .unwrap_or_else(|e| panic!("{e}"));
         assert_ne!(public(&a), public(&b));
     }

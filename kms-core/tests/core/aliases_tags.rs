@@ -188,6 +188,36 @@ fn a_move_is_judged_against_the_key_it_replaces() {
     assert_eq!(f.kms.resolve_alias(&f.tenant, &name).unwrap(), hmac);
 }
 
+/// A rename drops the old name only while it still names the key: a client's move of that
+/// name between the rename's two writes is acknowledged, so it stays.
+#[test]
+fn a_rename_keeps_a_move_of_the_old_name_made_meanwhile() {
+    let store = Arc::new(Interloper::default());
+    let f = fixture_over(store.clone(), &RootKey::from_bytes([7; 32]));
+    let (k1, k2) = (
+        f.create(KeySpec::Aes256, Origin::Generated),
+        f.create(KeySpec::Aes256, Origin::Generated),
+    );
+    let (a, b) = (alias("alias/a"), alias("alias/b"));
+    f.kms.create_alias(&f.tenant, &a, &k1).unwrap();
+    let (kms, tenant, moved, inner) = (f.kms.clone(), f.tenant.clone(), a.clone(), store.clone());
+    // The first update is the rename's write of the new name; the move lands at the second,
+    // the rename's drop of the old one.
+    store.before_next_update(move || {
+        inner.before_next_update(move || {
+            kms.update_alias(&tenant, &moved, &k2, Retarget::AnyKey)
+                .unwrap();
+        });
+    });
+    f.kms.rename_alias(&f.tenant, &a, &b).unwrap();
+    assert_eq!(f.kms.resolve_alias(&f.tenant, &b).unwrap(), k1);
+    assert_eq!(
+        f.kms.resolve_alias(&f.tenant, &a).unwrap(),
+        k2,
+        "the move stays"
+    );
+}
+
 /// A key's deletion scheduled between an alias's target check and its write: the alias is
 /// taken back and the create or move refused, as if the deletion had come first.
 #[test]

@@ -55,7 +55,11 @@ impl VectorKeyPairs {
 }
 
 impl wrapping::KeyPairSource for VectorKeyPairs {
-    fn key_pair(&self, spec: WrappingKeySpec) -> Result<WrappingKeyPair, InternalError> {
+    fn key_pair(
+        &self,
+        spec: WrappingKeySpec,
+        _tenant: &kms_core::TenantId,
+    ) -> Result<WrappingKeyPair, InternalError> {
         let mut next = self.next.lock().unwrap();
         if let Some(i) = next.iter().position(|p| p.spec() == spec) {
             return Ok(next.remove(i));

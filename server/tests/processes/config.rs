@@ -60,6 +60,36 @@ fn invalid_environment_values_are_refused() {
         .env("KMSGATE_AWS__DEFAULT_ACCOUNT", "12345")
         .run_to_exit();
     assert_refused(&run, "aws.default_account");
+
+    // A value that is not UTF-8: refused under the variable's shortened name, since a map's
+    // entry name (here a static token) is a credential.
+    use std::os::unix::ffi::OsStringExt;
+    let run = Launch::new(AWS)
+        .args(["--in-memory"])
+        .env_os(
+            "KMSGATE_HUAWEI__STATIC_TOKENS__MIIsecret",
+            std::ffi::OsString::from_vec(vec![0xff, 0xfe]),
+        )
+        .run_to_exit();
+    assert_refused(&run, "not valid UTF-8");
+    assert!(!run.stderr.contains("MIIsecret"), "{run:?}");
+}
+
+/// A root key setting that cannot give a key is the configuration's fault: exit code 2, and
+/// the value never shown.
+#[test]
+fn an_unusable_root_key_setting_is_refused() {
+    let run = Launch::new(AWS)
+        .args(["--in-memory"])
+        .env("KMSGATE_ROOT_KEY_FILE", "/nonexistent/root.key")
+        .run_to_exit();
+    assert_refused(&run, "/nonexistent/root.key");
+    let run = Launch::new(AWS)
+        .args(["--in-memory"])
+        .env("KMSGATE_ROOT_KEY", "not-hex-secret")
+        .run_to_exit();
+    assert_refused(&run, "root_key");
+    assert!(!run.stderr.contains("not-hex-secret"), "{run:?}");
 }
 
 #[test]

@@ -221,6 +221,24 @@ fn two_instances_share_keys_imports_and_the_clock() {
         br#"{"seconds": 7200}"#,
     );
     assert_eq!(moved.status, 200, "{}", moved.text());
+    // Seeding on B right after A's move, before any request to B, judges the expiry against
+    // the shared clock: an hour from B's last reading has passed already.
+    let seeded = json!({ "aws": { "keys": [{
+        "account": "111122223333", "region": "us-east-1",
+        "id": "5e2a4c1d-8f3b-4a6e-9d7c-0b1a2c3d4e5f", "origin": "external",
+        "material": format!("hex:{}", "07".repeat(32)), "expires": now as u64 + 3600,
+    }] } });
+    let refused = support::post(
+        b.addr("aws"),
+        "/_kmsgate/seed",
+        seeded.to_string().as_bytes(),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.text());
+    assert!(
+        refused.text().contains("must be later than now"),
+        "{}",
+        refused.text()
+    );
     assert_eq!(key_state(&b, &expiring), "PendingImport");
     let (status, refused) = aws(
         &b,

@@ -99,6 +99,30 @@ fn every_request_gets_one_log_line_and_metrics_count_it() {
         ),
         "{text}"
     );
+
+    // After a reset the tenant's keys are gone: its next request is noted again.
+    let reset = request(addr, "POST", "/_kmsgate/reset", &[], b"");
+    assert_eq!(reset.status, 200, "{}", reset.text());
+    let again = request(
+        addr,
+        "POST",
+        "/",
+        &[
+            ("X-Amz-Target", "TrentService.CreateKey"),
+            ("Authorization", AWS_SIGNED),
+        ],
+        b"{}",
+    );
+    assert_eq!(again.status, 200, "{}", again.text());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let log = loop {
+        let log = server.stderr();
+        if log.matches("new tenant").count() >= 2 || Instant::now() > deadline {
+            break log;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(log.matches("new tenant").count(), 2, "noted again: {log}");
     stop(server);
 }
 

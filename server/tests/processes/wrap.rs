@@ -151,6 +151,56 @@ fn misuse_is_a_clear_error() {
         assert!(refused.stdout.is_empty(), "{refused:?}");
     }
     assert_eq!(std::fs::read(&existing).unwrap(), b"earlier material");
+    // --out never replaces the material's own file with its wrapped form: the plaintext
+    // would be gone, and with it any way to import the material again.
+    let at_existing = format!("@{existing_arg}");
+    let same = dir.path().join("same.bin");
+    let same_arg = same.display().to_string();
+    let dotted = format!("{}/../{}/same.bin", dir.path().display(), {
+        dir.path().file_name().unwrap().to_string_lossy()
+    });
+    for (material, material_out, out) in [
+        (at_existing.as_str(), None, existing_arg.as_str()),
+        ("random:16", Some(same_arg.as_str()), same_arg.as_str()),
+        ("random:16", Some(same_arg.as_str()), dotted.as_str()),
+    ] {
+        let mut args = vec![
+            "--algorithm",
+            "SM2PKE",
+            "--public-key",
+            sm2_key,
+            "--material",
+            material,
+            "--out",
+            out,
+        ];
+        if let Some(m) = material_out {
+            args.extend(["--material-out", m]);
+        }
+        let refused = wrap(&args);
+        assert_eq!(refused.code, Some(1), "{args:?}: {refused:?}");
+        assert!(
+            refused.stderr.contains("--out names the material"),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(std::fs::read(&existing).unwrap(), b"earlier material");
+    // The path spelled another way is recognised once the material is kept: the file holds
+    // the plaintext (16 bytes), never its wrapped form.
+    assert_eq!(std::fs::read(&same).unwrap().len(), 16);
+    // A faulty hex value is described, never echoed back.
+    let typo = wrap(&[
+        "--algorithm",
+        "SM2PKE",
+        "--public-key",
+        sm2_key,
+        "--material",
+        "hex:00112233445566778899aabbccddeeqq",
+    ]);
+    assert_eq!(typo.code, Some(1), "{typo:?}");
+    assert!(!typo.stderr.contains('q'), "{typo:?}");
+    assert!(typo.stderr.contains("position 30"), "{typo:?}");
+    assert!(!typo.stderr.contains("--material: --material"), "{typo:?}");
     // A wrap that fails (an SM2 key for an RSA algorithm) keeps no material: nothing is
     // left behind to refuse the corrected command.
     let fresh = dir.path().join("fresh.bin");

@@ -24,7 +24,7 @@ const IO_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Launch {
     bin: PathBuf,
     args: Vec<OsString>,
-    env: BTreeMap<String, String>,
+    env: BTreeMap<String, OsString>,
 }
 
 impl Launch {
@@ -33,8 +33,8 @@ impl Launch {
         // clouds give (a test sets KMSGATE_POOL__REUSE_CALLS to see reuse).
         let env = ["RSA_2048", "RSA_3072", "RSA_4096", "SM2"]
             .iter()
-            .map(|spec| (format!("KMSGATE_POOL__{spec}"), "0".to_owned()))
-            .chain([("KMSGATE_POOL__REUSE_CALLS".to_owned(), "1".to_owned())])
+            .map(|spec| (format!("KMSGATE_POOL__{spec}"), "0".into()))
+            .chain([("KMSGATE_POOL__REUSE_CALLS".to_owned(), "1".into())])
             .collect();
         Launch {
             bin: PathBuf::from(bin),
@@ -53,7 +53,13 @@ impl Launch {
     }
 
     pub fn env(mut self, name: &str, value: &str) -> Launch {
-        self.env.insert(name.to_owned(), value.to_owned());
+        self.env.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// A value that need not be UTF-8.
+    pub fn env_os(mut self, name: &str, value: OsString) -> Launch {
+        self.env.insert(name.to_owned(), value);
         self
     }
 

@@ -24,8 +24,18 @@ impl FromStr for PostgresUrl {
     type Err = InvalidPostgresUrl;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        // The credentials end at the first `@`: a password holding another leaves the rest
+        // of it in the host or the database name, which are shown in logs and errors. A URL
+        // has one `@` at most otherwise (query values are percent-encoded as well).
+        let url_form = ["postgres://", "postgresql://"].iter().any(|scheme| {
+            s.get(..scheme.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+        });
+        if url_form && s.matches('@').count() > 1 {
+            return Err(unencoded_at());
+        }
         let config: postgres::Config = s
-            .trim()
             .parse()
             .map_err(|e: postgres::Error| InvalidPostgresUrl(e.to_string()))?;
         if config.get_hosts().is_empty() {
@@ -34,19 +44,25 @@ impl FromStr for PostgresUrl {
         if config.get_user().is_none() {
             return Err(InvalidPostgresUrl("it names no user".into()));
         }
-        // The credentials end at the first `@`: a password holding one leaves the rest of it
-        // in the host, which is shown in logs and errors.
+        // libpq's key=value form: a host or database name holding `@` is a password's end
+        // put in the wrong place all the same.
+        let shown = |name: &str| name.contains('@');
         if config
             .get_hosts()
             .iter()
-            .any(|h| matches!(h, Host::Tcp(name) if name.contains('@')))
+            .any(|h| matches!(h, Host::Tcp(name) if shown(name)))
+            || config.get_dbname().is_some_and(shown)
         {
-            return Err(InvalidPostgresUrl(
-                "a host name holds '@': percent-encode an '@' in the password as %40".into(),
-            ));
+            return Err(unencoded_at());
         }
         Ok(PostgresUrl { config })
     }
+}
+
+fn unencoded_at() -> InvalidPostgresUrl {
+    InvalidPostgresUrl(
+        "more than one '@': percent-encode an '@' in the user name or password as %40".into(),
+    )
 }
 
 impl TryFrom<String> for PostgresUrl {
@@ -138,6 +154,13 @@ mod tests {
             .unwrap_err();
         assert!(!e.to_string().contains("secret"), "{e}");
         assert!(e.to_string().contains("%40"), "{e}");
+        // Nor a second '@' after a '/' in the password: the database name would show it.
+        let e = "postgres://kms:p@ss/w0rd@db.internal:5432/kmsgate"
+            .parse::<PostgresUrl>()
+            .unwrap_err();
+        assert!(!e.to_string().contains("w0rd"), "{e}");
+        assert!(e.to_string().contains("%40"), "{e}");
+        assert!("POSTGRESQL://u:a@b@h/d".parse::<PostgresUrl>().is_err());
         assert!(
             "postgres://u:top%40secret@h/d"
                 .parse::<PostgresUrl>()
