@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::error::BlockingError;
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::rt::time::timeout;
@@ -232,32 +231,121 @@ impl StoreProbe for RecordsReadable {
     }
 }
 
-/// Why `GET /health` is 503.
-#[derive(Debug, thiserror::Error)]
+/// Why `GET /health` is 503 (as text: one outcome answers every request that shared it).
+#[derive(Clone, Debug, thiserror::Error)]
 enum Unhealthy {
-    #[error(transparent)]
-    Probe(#[from] ProbeError),
-    #[error("the store check failed")]
-    CheckFailed(BlockingError),
+    #[error("{0}")]
+    Probe(String),
+    #[error("the store check failed: {0}")]
+    CheckFailed(String),
     #[error("the store did not answer in time")]
     TimedOut,
+}
+
+/// One store probe at a time. A probe reads every key record, so `GET /health` requests that
+/// arrive while one runs (load balancers probing each listener, a slow store) wait for its
+/// outcome instead of each starting another read; a probe that outlives its request's time
+/// limit still answers the requests that come after it, rather than piling up behind it.
+pub(crate) struct ProbeFlight {
+    probe: Arc<dyn StoreProbe>,
+    state: std::sync::Mutex<Flight>,
+    finished: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct Flight {
+    running: bool,
+    /// Probes finished so far, and the outcome of the last one.
+    done: u64,
+    last: Option<Result<usize, Unhealthy>>,
+}
+
+impl fmt::Debug for ProbeFlight {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProbeFlight")
+            .field("probe", &self.probe)
+            .finish()
+    }
+}
+
+impl ProbeFlight {
+    pub(crate) fn new(probe: Arc<dyn StoreProbe>) -> Arc<ProbeFlight> {
+        Arc::new(ProbeFlight {
+            probe,
+            state: std::sync::Mutex::default(),
+            finished: tokio::sync::Notify::new(),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Flight> {
+        // A few fields, consistent after every statement.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The outcome of a probe started no earlier than this call (the running one, if any).
+    async fn outcome(self: Arc<Self>) -> Result<usize, Unhealthy> {
+        let mut wanted = None;
+        loop {
+            let finished = self.finished.notified();
+            tokio::pin!(finished);
+            // Registered before looking, so a probe ending in between still wakes us.
+            finished.as_mut().enable();
+            {
+                let mut flight = self.lock();
+                match wanted {
+                    Some(n) if flight.done >= n => {
+                        if let Some(last) = &flight.last {
+                            return last.clone();
+                        }
+                    }
+                    Some(_) => {}
+                    None => {
+                        wanted = Some(flight.done + 1);
+                        if !flight.running {
+                            flight.running = true;
+                            self.start();
+                        }
+                    }
+                }
+            }
+            finished.await;
+        }
+    }
+
+    fn start(self: &Arc<Self>) {
+        let flight = Arc::clone(self);
+        actix_web::rt::spawn(async move {
+            let probe = Arc::clone(&flight.probe);
+            let outcome = match web::block(move || probe.probe()).await {
+                Ok(Ok(unreadable)) => Ok(unreadable),
+                Ok(Err(e)) => Err(Unhealthy::Probe(e.to_string())),
+                Err(e) => Err(Unhealthy::CheckFailed(e.to_string())),
+            };
+            {
+                let mut state = flight.lock();
+                state.running = false;
+                state.done += 1;
+                state.last = Some(outcome);
+            }
+            flight.finished.notify_waiters();
+        });
+    }
 }
 
 /// 200 `{"status":"ok","unreadable_records":N}` when the store answers a real read (N key
 /// records fail to open: damaged or altered; each is logged when read), 503 otherwise.
 pub(crate) async fn health(context: web::Data<ListenerContext>) -> HttpResponse {
-    let store = Arc::clone(&context.shared.store_probe);
-    // A probe only reads, so giving up on it at the time limit is harmless.
-    let probe = web::block(move || store.probe());
-    let failure = match timeout(context.shared.request_timeout, probe).await {
-        Ok(Ok(Ok(unreadable))) => {
+    let flight = Arc::clone(&context.shared.store_probe);
+    let failure = match timeout(context.shared.request_timeout, flight.outcome()).await {
+        Ok(Ok(unreadable)) => {
             return json_response(
                 StatusCode::OK,
                 &json!({ "status": "ok", "unreadable_records": unreadable }),
             );
         }
-        Ok(Ok(Err(e))) => Unhealthy::Probe(e),
-        Ok(Err(e)) => Unhealthy::CheckFailed(e),
+        Ok(Err(e)) => e,
         Err(_) => Unhealthy::TimedOut,
     };
     json_response(
@@ -501,6 +589,51 @@ mod tests {
                 kms_core::InternalError::Storage(failed),
             )))
         }
+    }
+
+    /// Counts its probes; each waits until the test lets it finish.
+    #[derive(Debug)]
+    struct Gated {
+        probes: std::sync::atomic::AtomicUsize,
+        release: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+    }
+
+    impl StoreProbe for Gated {
+        fn probe(&self) -> Result<usize, ProbeError> {
+            self.probes
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = self.release.lock().unwrap().recv();
+            Ok(3)
+        }
+    }
+
+    /// Health requests that arrive while a probe runs share it: one read of the store, one
+    /// outcome for all; the next request after it starts a new probe.
+    #[test]
+    fn concurrent_health_checks_share_one_probe() {
+        let (release, gate) = std::sync::mpsc::channel();
+        let gated = Arc::new(Gated {
+            probes: std::sync::atomic::AtomicUsize::new(0),
+            release: std::sync::Mutex::new(gate),
+        });
+        let flight = ProbeFlight::new(Arc::clone(&gated) as Arc<dyn StoreProbe>);
+        actix_web::rt::System::new().block_on(async move {
+            let waiting: Vec<_> = (0..8)
+                .map(|_| actix_web::rt::spawn(Arc::clone(&flight).outcome()))
+                .collect();
+            // Every caller registers on its first poll, before the probe may finish.
+            for _ in 0..3 {
+                tokio::task::yield_now().await;
+            }
+            release.send(()).unwrap();
+            for outcome in waiting {
+                assert_eq!(outcome.await.unwrap().unwrap(), 3);
+            }
+            assert_eq!(gated.probes.load(std::sync::atomic::Ordering::SeqCst), 1);
+            release.send(()).unwrap();
+            assert_eq!(Arc::clone(&flight).outcome().await.unwrap(), 3);
+            assert_eq!(gated.probes.load(std::sync::atomic::Ordering::SeqCst), 2);
+        });
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use kms_core::wrapping::{KeyPairPool, WrappingKeySpec};
 use kms_core::{
-    Clock, ClockError, ClockState, DataDir, DataDirError, EmulatedClock, InternalError,
+    Clock, ClockError, ClockMove, ClockState, DataDir, DataDirError, EmulatedClock, InternalError,
     KeyStateKind, KeyStore, Kms, KmsError, MemoryStore, OpenError, PostgresStore, ResetReport,
     RootKey, StoreError, Sweeper, TenantId, Timestamp,
 };
@@ -206,8 +206,10 @@ impl EngineView {
             self.sweep()?;
         }
         let mut stored = None;
-        self.clock
+        let moved = self
+            .clock
             .set_kept(to, |state| self.persist_clock(state, &mut stored))?;
+        self.store_installed(moved, &mut stored);
         self.share(stored);
         Ok(())
     }
@@ -220,10 +222,33 @@ impl EngineView {
             self.sweep()?;
         }
         let mut stored = None;
-        self.clock
+        let moved = self
+            .clock
             .reset_kept(|state| self.persist_clock(state, &mut stored))?;
+        self.store_installed(moved, &mut stored);
         self.share(stored);
         Ok(())
+    }
+
+    /// A move back raises, as it is made, the ceiling of the generation it ends to the
+    /// instant that timeline reached while the plan was being stored (requests went on in
+    /// it): stored again, or a restart would restore the plan's lower ceiling and revive the
+    /// tokens that expired in between. Best effort: the move is made either way, and the
+    /// plan stored first is behind only by the time that write took.
+    fn store_installed(&self, moved: ClockMove, stored: &mut Option<Vec<u8>>) {
+        if !matches!(moved, ClockMove::Rewound { .. }) {
+            return;
+        }
+        let installed = self.clock.state();
+        let same = serde_json::to_vec(&installed).is_ok_and(|b| Some(&b) == stored.as_ref());
+        if same {
+            return;
+        }
+        if let Err(e) = self.persist_clock(&installed, stored) {
+            tracing::warn!(
+                "the emulated clock moved back, but its final state was not stored: {e}"
+            );
+        }
     }
 
     fn sweep(&self) -> Result<(), ControlError> {
@@ -504,6 +529,58 @@ mod tests {
         // Back to real time from real time changes nothing, so nothing needs storing.
         view.reset_clock().unwrap();
         assert_eq!(clock.state(), ClockState::default());
+    }
+
+    /// Time passes in the old timeline while a move back is stored; the generation it ends
+    /// reached that later instant, and the state stored last says so, for the next start.
+    #[test]
+    fn a_move_back_stores_the_ceiling_it_installed() {
+        let wall = Arc::new(kms_core::ManualClock::new(Timestamp::from_secs(
+            1_800_000_000,
+        )));
+        let clock = Arc::new(EmulatedClock::with_wall(Arc::clone(&wall) as Arc<dyn Clock>));
+        let store = Arc::new(kms_core::testing::Interloper::default());
+        let kms = Arc::new(
+            Kms::builder(
+                Arc::clone(&store) as Arc<dyn KeyStore>,
+                &RootKey::from_bytes([7; 32]),
+            )
+            .clock(Arc::clone(&clock) as Arc<dyn Clock>)
+            .build(),
+        );
+        let view = EngineView {
+            kms: Arc::clone(&kms),
+            clock: Arc::clone(&clock),
+            pool: Arc::new(KeyPairPool::start(PoolTargets {
+                rsa_2048: 0,
+                rsa_3072: 0,
+                rsa_4096: 0,
+                sm2: 0,
+            })),
+            sweeper: Weak::new(),
+            shared_clock: None,
+            moves: Arc::default(),
+        };
+        view.advance(Duration::from_secs(86_400)).unwrap();
+        let ticking = Arc::clone(&wall);
+        store.on_each_meta_write(move |name| {
+            if name == CLOCK_META {
+                ticking.advance(Duration::from_secs(5));
+            }
+        });
+        view.reset_clock().unwrap();
+        let stored: ClockState =
+            serde_json::from_slice(&kms.get_meta(CLOCK_META).unwrap().unwrap()).unwrap();
+        assert_eq!(
+            stored,
+            clock.state(),
+            "what a restart restores is what was installed"
+        );
+        let restarted = EmulatedClock::with_wall(Arc::clone(&wall) as Arc<dyn Clock>);
+        restarted.restore(stored);
+        // Five seconds past the plan's instant, in the generation that ended: passed.
+        let late = Timestamp::from_secs(1_800_000_000 + 86_400 + 4);
+        assert!(restarted.has_passed(late, 0));
     }
 
     #[test]

@@ -30,7 +30,7 @@ use kms_core::{EmulatedClock, TenantId};
 
 use dialect_kit::{Dialect, Edge, Summary};
 
-use crate::admin::{self, StoreProbe};
+use crate::admin;
 use crate::body::{BodyError, read_body};
 use crate::busy_poll::BusyPoll;
 use crate::dialect::DialectKind;
@@ -55,7 +55,7 @@ const STARTED_JOB_GRACE: Duration = Duration::from_secs(300);
 pub(crate) struct Shared {
     pub clock: Arc<EmulatedClock>,
     /// Health checks read the store through this.
-    pub store_probe: Arc<dyn StoreProbe>,
+    pub store_probe: Arc<admin::ProbeFlight>,
     pub clock_control: bool,
     /// Who may call `/_kmsgate/…`.
     pub admin_access: admin::AdminAccess,
@@ -726,12 +726,12 @@ pub(crate) mod testing {
         }
     }
 
-    pub(crate) fn shared(store: Arc<dyn StoreProbe>, clock_control: bool) -> Arc<Shared> {
+    pub(crate) fn shared(store: Arc<dyn admin::StoreProbe>, clock_control: bool) -> Arc<Shared> {
         shared_polling(store, clock_control, BusyPoll::off())
     }
 
     pub(crate) fn shared_polling(
-        store: Arc<dyn StoreProbe>,
+        store: Arc<dyn admin::StoreProbe>,
         clock_control: bool,
         busy_poll: Arc<BusyPoll>,
     ) -> Arc<Shared> {
@@ -745,7 +745,7 @@ pub(crate) mod testing {
         let kms = test_kms(&clock);
         Arc::new(Shared {
             clock: Arc::clone(&clock),
-            store_probe: store,
+            store_probe: admin::ProbeFlight::new(store),
             clock_control,
             admin_access: admin::AdminAccess::Open,
             body_limit: 64,

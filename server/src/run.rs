@@ -16,7 +16,7 @@ use actix_web::dev::Server;
 use clap::Parser;
 use kms_core::{Clock, Clocks, Seeded, SystemClock};
 
-use crate::admin::{AdminAccess, RecordsReadable};
+use crate::admin::{AdminAccess, ProbeFlight, RecordsReadable};
 use crate::busy_poll::BusyPoll;
 use crate::cli::{DialectCli, KmsgateCli, KmsgateCommand};
 use crate::dialect::DialectKind;
@@ -202,7 +202,7 @@ pub(crate) fn prepare(
         .collect();
     let shared = Arc::new(Shared {
         clock: Arc::clone(engine.clock()),
-        store_probe: Arc::new(RecordsReadable(Arc::clone(engine.kms()))),
+        store_probe: ProbeFlight::new(Arc::new(RecordsReadable(Arc::clone(engine.kms())))),
         clock_control: settings.admin.clock_control,
         admin_access: AdminAccess::new(
             kinds.iter().any(|kind| settings.strict_auth(*kind)),

@@ -12,12 +12,14 @@ use crate::store::{Change, ClearReport, KeyStore, MemoryStore, StoreError};
 
 type Once = Box<dyn FnOnce() + Send>;
 type EachKeyUpdate = Box<dyn FnMut(usize) -> Result<(), StoreError> + Send>;
+type EachMetaWrite = Box<dyn FnMut(&str) + Send>;
 
 #[derive(Default)]
 pub struct Interloper {
     inner: MemoryStore,
     next_update: Mutex<Option<Once>>,
     each_key_update: Mutex<Option<EachKeyUpdate>>,
+    each_meta_write: Mutex<Option<EachMetaWrite>>,
     refuse_meta: AtomicBool,
     key_updates: AtomicUsize,
 }
@@ -50,6 +52,15 @@ impl Interloper {
     ) {
         *self
             .each_key_update
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Box::new(hook));
+    }
+
+    /// Runs `hook` with the name of every metadata value written from now on, before the
+    /// write (time passing while it is stored). It must not use this store.
+    pub fn on_each_meta_write(&self, hook: impl FnMut(&str) + Send + 'static) {
+        *self
+            .each_meta_write
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some(Box::new(hook));
     }
@@ -142,6 +153,14 @@ impl KeyStore for Interloper {
     fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
         if self.refuse_meta.load(Ordering::SeqCst) {
             return Err(disk_full());
+        }
+        if let Some(hook) = self
+            .each_meta_write
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            hook(name);
         }
         self.inner.put_meta(name, value)
     }
