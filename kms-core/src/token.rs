@@ -84,6 +84,9 @@ pub(crate) struct Opened {
     pub(crate) key_pair: WrappingKeyPair,
     /// When the key it was issued for was created (`None`: a token from before version 3).
     pub(crate) key_created: Option<Timestamp>,
+    /// Its expiry and the clock generation that reads it, for checking again at the write.
+    pub(crate) expires_at: Timestamp,
+    pub(crate) generation: u32,
 }
 
 pub(crate) fn issue(sealer: &Sealer, claims: &Claims<'_>) -> Result<ImportToken, InternalError> {
@@ -149,6 +152,8 @@ pub(crate) fn open(
         algorithm: parsed.algorithm,
         key_pair,
         key_created: parsed.key_created,
+        expires_at: parsed.expires_at,
+        generation: parsed.generation,
     })
 }
 

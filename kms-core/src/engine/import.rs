@@ -206,6 +206,8 @@ impl Kms {
             algorithm,
             key_pair,
             key_created,
+            expires_at,
+            generation,
         } = token::open(
             &self.sealer,
             &import_token,
@@ -237,6 +239,13 @@ impl Kms {
             // The key was made again under its id since the token was issued: another key.
             if key_created.is_some_and(|created| created != k.created_at) {
                 return Err(KmsError::ImportTokenForeign);
+            }
+            // Judged again at the write: the unwrap and the wait for the key's lock take
+            // time, and the clock may have been moved meanwhile.
+            if self.clock.has_passed(expires_at, generation) {
+                return Err(KmsError::ImportTokenExpired {
+                    expired_at: expires_at,
+                });
             }
             let next = k.import(accepted, material_id, expiry, policy, claim, options, now)?;
             let outcome = ImportOutcome {

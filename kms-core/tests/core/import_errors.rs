@@ -217,6 +217,22 @@ fn token_errors_each_have_their_own_variant() {
     );
 }
 
+/// A token that expires between its check and the import's write (a slow unwrap, a wait for
+/// the key's lock, a clock moved meanwhile) is expired at the write: nothing is imported.
+#[test]
+fn a_token_expiring_before_the_write_imports_nothing() {
+    let store = std::sync::Arc::new(kms_core::testing::Interloper::default());
+    let f = fixture_over(store.clone(), &RootKey::from_bytes([7; 32]));
+    let key = f.external(KeySpec::Aes256);
+    let params = f.oaep_params(&key);
+    let wrapped = oaep_sha256(&params.public_key_der, &[3; 32]);
+    let clock = f.clock.clone();
+    store.before_next_update(move || clock.advance(DAY + std::time::Duration::from_secs(1)));
+    let err = f.import(&key, &params, wrapped, Expiry::Never).unwrap_err();
+    assert!(matches!(err, KmsError::ImportTokenExpired { .. }), "{err}");
+    assert_eq!(f.state(&key), KeyStateKind::PendingImport);
+}
+
 #[test]
 fn token_validity_is_configurable() {
     let clock = std::sync::Arc::new(ManualClock::new(START));
