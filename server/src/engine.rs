@@ -499,17 +499,14 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn a_clock_move_that_cannot_be_stored_leaves_the_clock_where_it_was() {
-        let clock = Arc::new(EmulatedClock::new());
-        let store = Arc::new(kms_core::testing::Interloper::default());
-        store.refuse_meta();
+    /// A view of an engine over `store` with `clock`, and no pairs generated ahead.
+    fn view_over(store: Arc<dyn KeyStore>, clock: &Arc<EmulatedClock>) -> EngineView {
         let kms = Kms::builder(store, &RootKey::from_bytes([7; 32]))
-            .clock(Arc::clone(&clock) as Arc<dyn Clock>)
+            .clock(Arc::clone(clock) as Arc<dyn Clock>)
             .build();
-        let view = EngineView {
+        EngineView {
             kms: Arc::new(kms),
-            clock: Arc::clone(&clock),
+            clock: Arc::clone(clock),
             pool: Arc::new(KeyPairPool::start(PoolTargets {
                 rsa_2048: 0,
                 rsa_3072: 0,
@@ -519,7 +516,15 @@ mod tests {
             sweeper: Weak::new(),
             shared_clock: None,
             moves: Arc::default(),
-        };
+        }
+    }
+
+    #[test]
+    fn a_clock_move_that_cannot_be_stored_leaves_the_clock_where_it_was() {
+        let clock = Arc::new(EmulatedClock::new());
+        let store = Arc::new(kms_core::testing::Interloper::default());
+        store.refuse_meta();
+        let view = view_over(store, &clock);
         let day = Duration::from_secs(86_400);
         let later = clock.now().saturating_add(day);
         for error in [view.advance(day).unwrap_err(), view.set(later).unwrap_err()] {
@@ -540,27 +545,8 @@ mod tests {
         )));
         let clock = Arc::new(EmulatedClock::with_wall(Arc::clone(&wall) as Arc<dyn Clock>));
         let store = Arc::new(kms_core::testing::Interloper::default());
-        let kms = Arc::new(
-            Kms::builder(
-                Arc::clone(&store) as Arc<dyn KeyStore>,
-                &RootKey::from_bytes([7; 32]),
-            )
-            .clock(Arc::clone(&clock) as Arc<dyn Clock>)
-            .build(),
-        );
-        let view = EngineView {
-            kms: Arc::clone(&kms),
-            clock: Arc::clone(&clock),
-            pool: Arc::new(KeyPairPool::start(PoolTargets {
-                rsa_2048: 0,
-                rsa_3072: 0,
-                rsa_4096: 0,
-                sm2: 0,
-            })),
-            sweeper: Weak::new(),
-            shared_clock: None,
-            moves: Arc::default(),
-        };
+        let view = view_over(Arc::clone(&store) as Arc<dyn KeyStore>, &clock);
+        let kms = Arc::clone(&view.kms);
         view.advance(Duration::from_secs(86_400)).unwrap();
         let ticking = Arc::clone(&wall);
         store.on_each_meta_write(move |name| {

@@ -26,14 +26,9 @@ fn stderr_containing(server: &Running, wanted: &[&str]) -> String {
 
 const AWS_SIGNED: &str = "AWS4-HMAC-SHA256 Credential=111122223333/20261127/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=0000000000000000000000000000000000000000000000000000000000000000";
 
-#[test]
-fn every_request_gets_one_log_line_and_metrics_count_it() {
-    let server = Launch::new(AWS)
-        .args(["--in-memory", "--listen", "127.0.0.1:0"])
-        .env("KMSGATE_VERSION", "9.9.9")
-        .start(1);
-    let addr = server.addr("aws");
-    let created = request(
+/// A CreateKey with an empty body, as the signed test account.
+fn create_key(addr: std::net::SocketAddr) -> crate::support::Response {
+    request(
         addr,
         "POST",
         "/",
@@ -42,7 +37,17 @@ fn every_request_gets_one_log_line_and_metrics_count_it() {
             ("Authorization", AWS_SIGNED),
         ],
         b"{}",
-    );
+    )
+}
+
+#[test]
+fn every_request_gets_one_log_line_and_metrics_count_it() {
+    let server = Launch::new(AWS)
+        .args(["--in-memory", "--listen", "127.0.0.1:0"])
+        .env("KMSGATE_VERSION", "9.9.9")
+        .start(1);
+    let addr = server.addr("aws");
+    let created = create_key(addr);
     assert_eq!(created.status, 200, "{}", created.text());
     let key_id = created.json()["KeyMetadata"]["KeyId"]
         .as_str()
@@ -103,16 +108,7 @@ fn every_request_gets_one_log_line_and_metrics_count_it() {
     // After a reset the tenant's keys are gone: its next request is noted again.
     let reset = request(addr, "POST", "/_kmsgate/reset", &[], b"");
     assert_eq!(reset.status, 200, "{}", reset.text());
-    let again = request(
-        addr,
-        "POST",
-        "/",
-        &[
-            ("X-Amz-Target", "TrentService.CreateKey"),
-            ("Authorization", AWS_SIGNED),
-        ],
-        b"{}",
-    );
+    let again = create_key(addr);
     assert_eq!(again.status, 200, "{}", again.text());
     let deadline = Instant::now() + Duration::from_secs(20);
     let log = loop {
