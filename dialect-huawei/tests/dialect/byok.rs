@@ -289,8 +289,14 @@ fn each_import_error_has_its_code() {
     let r = import(&h, &key, &p, &good, Some(json!(h.now_secs())));
     assert_eq!((r.status, r.code().as_str()), (400, "KMS.2602"));
 
-    // the token expires after 24 h of emulated time
-    h.advance(24 * 3600);
+    // the token expires after 24 h of emulated time: good a second before, not at 24 h
+    let early = h.create_key("external", "AES_256");
+    let early_p = params(&h, &early, "RSAES_OAEP_SHA_256");
+    let early_wrapped = wrap(&early_p, Wrap::OaepSha256, &[6u8; 32]);
+    h.advance(24 * 3600 - 1);
+    let r = import(&h, &early, &early_p, &early_wrapped, None);
+    assert_eq!(r.status, 200, "{}", r.message());
+    h.advance(1);
     let r = import(&h, &key, &p, &good, None);
     assert_eq!((r.status, r.code().as_str()), (400, "KMS.2605"));
     assert!(r.message().contains("expired"), "{}", r.message());

@@ -271,7 +271,17 @@ fn tokens_and_public_keys_live_24_hours() {
     let key = h.create_key("ext", 2);
     let p = params_for(&h, &key, "RSAES_OAEP_SHA_1");
     let wrapped = wrap("RSAES_OAEP_SHA_1", &p, &[5; 32]);
-    h.clock.advance(Duration::from_secs(86_400));
+    // A second key's parameters, of the same instant: still good a second before 24 h.
+    let early = h.create_key("ext-early", 2);
+    let pe = params_for(&h, &early, "RSAES_OAEP_SHA_1");
+    assert_eq!(pe["ParametersValidTo"], p["ParametersValidTo"]);
+    h.clock.advance(Duration::from_secs(86_399));
+    h.ok(
+        "ImportKeyMaterial",
+        json!({ "KeyId": early, "ImportToken": pe["ImportToken"],
+                "EncryptedKeyMaterial": wrap("RSAES_OAEP_SHA_1", &pe, &[6; 32]) }),
+    );
+    h.clock.advance(Duration::from_secs(1));
     h.err(
         "ImportKeyMaterial",
         json!({ "KeyId": key, "ImportToken": p["ImportToken"], "EncryptedKeyMaterial": wrapped }),

@@ -386,7 +386,12 @@ mod tests {
             Vec::new(),
         );
         // A pair made by the refill thread: it has lowered its priority first.
+        let deadline = Instant::now() + Duration::from_secs(60);
         while pool.ready(WrappingKeySpec::Sm2) == 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the refill made no SM2 pair in a minute"
+            );
             std::thread::yield_now();
         }
         // (Other tests' pools may be listed too; their refill threads lower themselves alike.)

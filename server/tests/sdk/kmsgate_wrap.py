@@ -45,7 +45,12 @@ _HASHES = {"SHA_1": hashes.SHA1, "SHA_256": hashes.SHA256}
 
 
 def openssl_path() -> str | None:
-    return shutil.which("openssl")
+    """The OpenSSL CLI, or None (its tests then skip), except under CI=true, where .ci/run
+    installs it and its absence fails the run rather than skipping tests quietly."""
+    path = shutil.which("openssl")
+    if path is None and os.environ.get("CI") == "true":
+        raise RuntimeError("openssl is not on PATH and CI=true: .ci/run installs it")
+    return path
 
 
 def _hash_of(algorithm: str):

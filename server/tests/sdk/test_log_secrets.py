@@ -89,11 +89,8 @@ class Secrets:
             pytest.fail("secrets in the server log: " + ", ".join(found) + "\n" + "\n".join(lines))
 
 
-def check_request_lines(srv: ServerProcess, dialect: str, calls: list[tuple[str, int]],
-                        may_be_unnamed: frozenset[str] = frozenset()) -> None:
-    """Exactly one request line per call, with the call's operation and status. A call whose
-    operation is in `may_be_unnamed` may be logged with operation "-" (a known gap, pinned by
-    its own xfail test)."""
+def check_request_lines(srv: ServerProcess, dialect: str, calls: list[tuple[str, int]]) -> None:
+    """Exactly one request line per call, with the call's operation and status."""
     lines = ops.wait_for_request_lines(srv, len(calls), dialect)
     assert len(lines) == len(calls), (
         f"{len(lines)} request lines for {len(calls)} calls:\n" + "\n".join(map(str, lines))
@@ -102,12 +99,6 @@ def check_request_lines(srv: ServerProcess, dialect: str, calls: list[tuple[str,
         assert {"dialect", "operation", "status"} <= line.keys(), line
     got = Counter((line["operation"], int(line["status"])) for line in lines)
     want = Counter(calls)
-    for (operation, status), n in list((want - got).items()):
-        if operation in may_be_unnamed:
-            take = min(n, got[("-", status)])
-            got[("-", status)] -= take
-            got[(operation, status)] += take
-    got = +got
     assert got == want, f"logged but not called: {got - want}; called but not logged: {want - got}"
     assert all(line["dialect"] == dialect for line in lines)
 
