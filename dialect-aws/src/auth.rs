@@ -39,9 +39,11 @@ pub(crate) fn authenticate(
     // A signature must cover what routes and scopes the request, or it could be replayed
     // as another operation; botocore always signs these.
     if auth.service != "kms" {
-        return Err(from_auth(&AuthError::Incomplete(
-            "credential scope service must be kms",
-        )));
+        // AWS's own words for a credential scoped to another service.
+        return Err(AwsError::new(
+            ErrorCode::InvalidSignatureException,
+            "Credential should be scoped to correct service: 'kms'. ",
+        ));
     }
     if !SIGNED_REQUIRED
         .iter()

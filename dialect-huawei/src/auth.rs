@@ -5,6 +5,7 @@
 //! mode accepts only tokens this process issued (or configured static ones) for their own
 //! project, and signatures that verify with a configured AK allowed for the project.
 
+use dialect_kit::signing::constant_time_eq;
 use http::Request;
 
 use crate::caller::ProjectId;
@@ -158,7 +159,15 @@ fn check_token(
         token_project: token_project.to_owned(),
         project: project.to_string(),
     };
-    if let Some(scoped) = config.settings.static_tokens.get(token) {
+    // Every configured token is compared, each in constant time: a map lookup would stop at
+    // the first differing byte, and time how a guess sorts against the secrets.
+    let mut found = None;
+    for (known, scoped) in &config.settings.static_tokens {
+        if constant_time_eq(known.as_bytes(), token.as_bytes()) {
+            found = Some(scoped);
+        }
+    }
+    if let Some(scoped) = found {
         return if scoped == project {
             Ok(())
         } else {
@@ -181,6 +190,20 @@ fn check_token(
     }
     if claims.project_id != project.as_str() {
         return Err(mismatch(&claims.project_id));
+    }
+    // Strict mode issues tokens to `huawei.users` alone, but the token key is the store's: a
+    // token a permissive process issued to anyone, or one of a user since removed or no
+    // longer allowed the project, must not outlive that here.
+    let user = config
+        .settings
+        .users
+        .get(&claims.user)
+        .filter(|u| u.domain == claims.domain_name)
+        .ok_or(AuthError::InvalidToken)?;
+    if !user.projects.allow(project) {
+        return Err(AuthError::ProjectNotAllowed {
+            project: project.to_string(),
+        });
     }
     Ok(())
 }

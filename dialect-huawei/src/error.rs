@@ -692,8 +692,9 @@ fn from_validation(v: &ValidationError) -> HuaweiError {
 }
 
 /// Authentication failures, as Huawei's API gateway words them. Bad or unverifiable AK/SK
-/// signatures are 401 (the gateway's answer); a credential that is valid but may not act on
-/// the project in the path is 403 ("authentication failed" in the seeds' status list).
+/// signatures and X-Auth-Tokens that do not verify or have expired are 401 (the gateway's
+/// answer, on which clients authenticate again); a credential that is valid but may not act
+/// on the project in the path is 403 ("authentication failed" in the seeds' status list).
 pub fn from_auth(err: &AuthError) -> HuaweiError {
     let status = match err {
         AuthError::Missing
@@ -702,11 +703,10 @@ pub fn from_auth(err: &AuthError) -> HuaweiError {
         | AuthError::Expired
         | AuthError::PayloadHashMismatch
         | AuthError::UnsignedPayload
-        | AuthError::UnknownAccessKey => 401,
-        AuthError::ProjectNotAllowed { .. }
+        | AuthError::UnknownAccessKey
         | AuthError::InvalidToken
-        | AuthError::TokenExpired { .. }
-        | AuthError::TokenProjectMismatch { .. } => 403,
+        | AuthError::TokenExpired { .. } => 401,
+        AuthError::ProjectNotAllowed { .. } | AuthError::TokenProjectMismatch { .. } => 403,
     };
     HuaweiError::new(
         status,
@@ -1154,8 +1154,8 @@ mod tests {
                 },
                 403,
             ),
-            (AuthError::InvalidToken, 403),
-            (AuthError::TokenExpired { expires_at: 5 }, 403),
+            (AuthError::InvalidToken, 401),
+            (AuthError::TokenExpired { expires_at: 5 }, 401),
             (
                 AuthError::TokenProjectMismatch {
                     token_project: "a".into(),

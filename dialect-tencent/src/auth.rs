@@ -109,6 +109,16 @@ fn tc3_request(
     {
         return Err(AuthError::ActionNotSigned);
     }
+    // An unsigned payload (an SDK option the cloud accepts) would leave the body as open as
+    // the action: refused by the same setting.
+    if policy.settings.require_signed_action
+        && request
+            .headers()
+            .get("x-tc-content-sha256")
+            .is_some_and(|v| v.as_bytes().trim_ascii() == b"UNSIGNED-PAYLOAD")
+    {
+        return Err(AuthError::PayloadNotSigned);
+    }
     let secret_key = secret(policy, &auth.secret_id)?;
     let headers = header_pairs(request.headers());
     let parts = SignedParts {

@@ -427,9 +427,10 @@ pub(crate) const ALIAS_RULE: &str = "Alias must be 1 to 60 characters of letters
 pub fn from_auth(err: &AuthError) -> TencentError {
     let code = match err {
         // The code Tencent has for an Authorization header that is not as required.
-        AuthError::Missing | AuthError::Malformed(_) | AuthError::ActionNotSigned => {
-            ErrorCode::AuthFailureInvalidAuthorization
-        }
+        AuthError::Missing
+        | AuthError::Malformed(_)
+        | AuthError::ActionNotSigned
+        | AuthError::PayloadNotSigned => ErrorCode::AuthFailureInvalidAuthorization,
         AuthError::Expired { .. } => ErrorCode::AuthFailureSignatureExpire,
         AuthError::SignatureMismatch => ErrorCode::AuthFailureSignatureFailure,
         AuthError::UnknownSecretId => ErrorCode::AuthFailureSecretIdNotFound,
@@ -741,6 +742,10 @@ mod tests {
             (AuthError::UnknownSecretId, "AuthFailure.SecretIdNotFound"),
             (
                 AuthError::ActionNotSigned,
+                "AuthFailure.InvalidAuthorization",
+            ),
+            (
+                AuthError::PayloadNotSigned,
                 "AuthFailure.InvalidAuthorization",
             ),
         ] {

@@ -25,7 +25,8 @@ pub struct Settings {
     /// nothing more.
     pub strict_auth: bool,
     /// `tencent.require_signed_action`: in strict mode, refuse TC3 requests whose
-    /// `SignedHeaders` lack `x-tc-action` and `x-tc-region`. The official SDKs sign only
+    /// `SignedHeaders` lack `x-tc-action` and `x-tc-region`, or whose body is unsigned
+    /// (`X-TC-Content-SHA256: UNSIGNED-PAYLOAD`). The official SDKs sign only
     /// `content-type;host`, so a signed request could otherwise be resent within its five
     /// minutes as another action or in another region; no SDK passes this check, only
     /// clients that sign those headers themselves. Default false.

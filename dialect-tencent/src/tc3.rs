@@ -46,6 +46,10 @@ pub enum AuthError {
         "The Authorization header's SignedHeaders must include x-tc-action and x-tc-region (tencent.require_signed_action is on)."
     )]
     ActionNotSigned,
+    #[error(
+        "X-TC-Content-SHA256: UNSIGNED-PAYLOAD leaves the body unsigned, which is refused while tencent.require_signed_action is on."
+    )]
+    PayloadNotSigned,
 }
 
 fn syntax_error(e: SyntaxError) -> AuthError {
@@ -190,7 +194,9 @@ pub fn signature(parts: &SignedParts<'_>, auth: &Authorization, secret_key: &str
 /// `127.0.0.1:8412`), and it is part of the signing key, so it cannot be changed without the
 /// secret. The host is tried as sent and, if that fails, without its port: the Node.js SDK
 /// signs the URL's hostname while its HTTP client sends `Host: 127.0.0.1:8412`. Only a port
-/// is ever dropped, so a signature still names the host it was made for.
+/// is ever dropped, so a signature still names the host it was made for. Signed header
+/// values are tried as sent (the SDKs sign them so) and lower-cased, as Tencent's published
+/// TC3 specification and its demo sign them (`x-tc-action:listkeys`).
 pub fn verify(
     parts: &SignedParts<'_>,
     auth: &Authorization,
@@ -200,29 +206,38 @@ pub fn verify(
     let matches = |parts: &SignedParts<'_>| {
         constant_time_eq(&signature(parts, auth, secret_key), &auth.signature)
     };
-    let portless = || {
-        let host = header(parts.headers, "host").and_then(|h| without_port(h.trim()))?;
-        let headers: Vec<(&str, &str)> = parts
+    let signs_host = auth.signed_headers.iter().any(|h| h == "host");
+    let host = header(parts.headers, "host").and_then(|h| without_port(h.trim()));
+    // As sent first: what every SDK signs, and no copy of the headers.
+    let mut same = matches(parts);
+    for (lower, portless) in [(false, true), (true, false), (true, true)] {
+        if same || (portless && (!signs_host || host.is_none())) {
+            continue;
+        }
+        let headers: Vec<(&str, String)> = parts
             .headers
             .iter()
             .map(|&(n, v)| {
+                let v = match host {
+                    Some(h) if portless && n.eq_ignore_ascii_case("host") => h,
+                    _ => v,
+                };
                 (
                     n,
-                    if n.eq_ignore_ascii_case("host") {
-                        host
+                    if lower {
+                        v.to_ascii_lowercase()
                     } else {
-                        v
+                        v.to_owned()
                     },
                 )
             })
             .collect();
-        Some(matches(&SignedParts {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        same = matches(&SignedParts {
             headers: &headers,
             ..*parts
-        }))
-    };
-    let signs_host = auth.signed_headers.iter().any(|h| h == "host");
-    let same = matches(parts) || (signs_host && portless() == Some(true));
+        });
+    }
     if same && date_matches {
         Ok(())
     } else {
@@ -292,6 +307,48 @@ mod tests {
                 matches!(parse_authorization(&bad), Err(AuthError::Malformed(_))),
                 "{bad}"
             );
+        }
+    }
+
+    /// Tencent's specification and demo sign header values lower-cased
+    /// (`x-tc-action:listkeys`), the SDKs as sent: both verify, and nothing else does.
+    #[test]
+    fn signed_values_verify_as_sent_or_lower_cased() {
+        let sent: &[(&str, &str)] = &[
+            ("Content-Type", "application/json"),
+            ("Host", "127.0.0.1:8412"),
+            ("X-TC-Action", "ListKeys"),
+        ];
+        let timestamp = "1795339954";
+        let mut auth = Authorization {
+            secret_id: "AKID".into(),
+            date: utc_date(1_795_339_954),
+            service: "kms".into(),
+            signed_headers: vec!["content-type".into(), "host".into(), "x-tc-action".into()],
+            signature: [0; 32],
+        };
+        let parts = |headers: &'static [(&'static str, &'static str)]| SignedParts {
+            method: "POST",
+            query: "",
+            headers,
+            body: b"{}",
+            timestamp,
+        };
+        let lower: &[(&str, &str)] = &[
+            ("Content-Type", "application/json"),
+            ("Host", "127.0.0.1:8412"),
+            ("X-TC-Action", "listkeys"),
+        ];
+        let other: &[(&str, &str)] = &[
+            ("Content-Type", "application/json"),
+            ("Host", "127.0.0.1:8412"),
+            ("X-TC-Action", "DeleteKey"),
+        ];
+        for signed in [sent, lower] {
+            auth.signature = signature(&parts(signed), &auth, "secret");
+            assert_eq!(verify(&parts(sent), &auth, "secret"), Ok(()), "{signed:?}");
+            assert!(verify(&parts(other), &auth, "secret").is_err());
+            assert!(verify(&parts(sent), &auth, "other secret").is_err());
         }
     }
 

@@ -80,12 +80,12 @@ fn moving_the_clock_back_does_not_revive_an_expired_token() {
     ));
     h.emulated.advance(std::time::Duration::from_secs(3600));
     let r = with_token(&h, PROJECT, &old, "list-keys", json!({}));
-    assert_eq!((r.status, r.code().as_str()), (403, "APIG.0301"));
+    assert_eq!((r.status, r.code().as_str()), (401, "APIG.0301"));
     h.emulated.reset().unwrap();
     let r = with_token(&h, PROJECT, &old, "list-keys", json!({}));
     assert_eq!(
         (r.status, r.code().as_str()),
-        (403, "APIG.0301"),
+        (401, "APIG.0301"),
         "revived by the rewind"
     );
     // A token issued after the rewind lives its full life.
@@ -123,7 +123,7 @@ fn issued_tokens_work_for_their_project_until_they_expire() {
     let r = with_token(&h, OTHER, &token, "list-keys", json!({}));
     assert_eq!((r.status, r.code().as_str()), (403, "APIG.0301"));
     assert!(r.message().contains("scoped to project"), "{}", r.message());
-    // forged or altered: 403
+    // forged or altered: 401, as the gateway answers (clients authenticate again)
     let mut altered = token.clone().into_bytes();
     altered[20] = if altered[20] == b'A' { b'B' } else { b'A' };
     let r = with_token(
@@ -133,7 +133,7 @@ fn issued_tokens_work_for_their_project_until_they_expire() {
         "list-keys",
         json!({}),
     );
-    assert_eq!((r.status, r.code().as_str()), (403, "APIG.0301"));
+    assert_eq!((r.status, r.code().as_str()), (401, "APIG.0301"));
     assert!(r.message().contains("decrypt token fail"));
     // expiry on the emulated clock
     h.advance(3599);
@@ -143,7 +143,7 @@ fn issued_tokens_work_for_their_project_until_they_expire() {
     );
     h.advance(1);
     let r = with_token(&h, PROJECT, &token, "list-keys", json!({}));
-    assert_eq!((r.status, r.code().as_str()), (403, "APIG.0301"));
+    assert_eq!((r.status, r.code().as_str()), (401, "APIG.0301"));
     assert!(r.message().contains("token expires"), "{}", r.message());
     // a token issued by another process with the same root key (an instance sharing the
     // store) verifies here; one issued under another root key does not
@@ -162,8 +162,26 @@ fn issued_tokens_work_for_their_project_until_they_expire() {
     ));
     assert_eq!(
         with_token(&h2, PROJECT, &foreign, "list-keys", json!({})).status,
-        403
+        401
     );
+    // Same root key, but issued without a password check (a permissive process over the
+    // same store) or to a user this process does not have: refused here.
+    let unchecked = token_of(&get_token(
+        &harness(),
+        &password_auth("mallory", "anything", "acme", PROJECT),
+    ));
+    let r = with_token(&h2, PROJECT, &unchecked, "list-keys", json!({}));
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (401, "APIG.0301"),
+        "{}",
+        r.body
+    );
+    let mut without_alice = strict();
+    without_alice.users.clear();
+    let h3 = harness_with(without_alice);
+    let r = with_token(&h3, PROJECT, &sibling, "list-keys", json!({}));
+    assert_eq!(r.status, 401, "a removed user's token: {}", r.body);
 }
 
 #[test]
@@ -230,7 +248,7 @@ fn static_tokens_and_permissive_tokens() {
     );
     assert_eq!(
         with_token(&h, PROJECT, "anything", "list-keys", json!({})).status,
-        403
+        401
     );
 
     // permissive: any non-empty token, any project; tokens issued to anyone

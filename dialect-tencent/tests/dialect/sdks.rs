@@ -302,6 +302,19 @@ fn require_signed_action_refuses_signatures_that_leave_them_out() {
         code_of(&h, only_action.request("ListKeys", &json!({}))),
         "AuthFailure.InvalidAuthorization"
     );
+    // Routing signed, but the body left unsigned: as open, refused by the same setting.
+    let routed = Sdk {
+        signed_extra: vec![("x-tc-action", "ListKeys"), ("x-tc-region", REGION)],
+        ..node()
+    };
+    let (mut parts, body) = routed.request("ListKeys", &json!({})).into_parts();
+    parts
+        .headers
+        .insert("x-tc-content-sha256", "UNSIGNED-PAYLOAD".parse().unwrap());
+    let reply = envelope(h.dialect.handle(http::Request::from_parts(parts, body)));
+    assert_eq!(reply.code(), "AuthFailure.InvalidAuthorization");
+    let message = reply.response()["Error"]["Message"].as_str().unwrap();
+    assert!(message.contains("UNSIGNED-PAYLOAD"), "{message}");
 }
 
 #[test]

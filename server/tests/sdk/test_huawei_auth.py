@@ -72,7 +72,7 @@ def test_strict_tokens_are_scoped_and_expire(huawei_strict_server, huawei_strict
     status, _, err = hw.kms_call(ep, token, static_project, "list-keys", {})
     assert (status, hw.error_code(err)) == (403, "APIG.0301")
     status, _, err = hw.kms_call(ep, "MIIforged" + "A" * 100, mine, "list-keys", {})
-    assert (status, hw.error_code(err)) == (403, "APIG.0301")
+    assert (status, hw.error_code(err)) == (401, "APIG.0301")
     # the static token opens only its own project, and never expires
     static = STRICT_PROJECT_TOKEN
     assert hw.kms_call(ep, static, static_project, "list-keys", {})[0] == 200
@@ -80,7 +80,7 @@ def test_strict_tokens_are_scoped_and_expire(huawei_strict_server, huawei_strict
     # issued tokens expire after 24 h of emulated time
     huawei_strict_server.advance(24 * 3600)
     status, _, err = hw.kms_call(ep, token, mine, "list-keys", {})
-    assert (status, hw.error_code(err)) == (403, "APIG.0301")
+    assert (status, hw.error_code(err)) == (401, "APIG.0301")
     assert "token expires" in err["error_msg"]
     assert hw.kms_call(ep, static, static_project, "list-keys", {})[0] == 200
 

@@ -147,7 +147,7 @@ impl Launch {
             _cwd: cwd,
         };
         let status = guard.wait_exit(STARTUP);
-        let stdout = stdout.lock().expect("stdout").clone();
+        let stdout = stdout.all();
         Finished {
             code: status.code(),
             stdout,
@@ -171,7 +171,7 @@ pub struct Running {
     pub listeners: Vec<(String, SocketAddr)>,
     /// Every stdout line read while waiting for readiness.
     pub stdout: Vec<String>,
-    stderr: Arc<Mutex<String>>,
+    stderr: Collected,
     _cwd: tempfile::TempDir,
 }
 
@@ -189,7 +189,11 @@ impl Running {
     }
 
     pub fn stderr(&self) -> String {
-        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+        self.stderr
+            .text
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
     }
 
     /// Sends a signal by name (`TERM`, `INT`) with the system's `kill`.
@@ -206,8 +210,8 @@ impl Running {
         let deadline = Instant::now() + within;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
-                // Let the stderr reader catch the last lines.
-                thread::sleep(Duration::from_millis(50));
+                // The reader has the last lines once the pipe has ended.
+                self.stderr.all();
                 return status;
             }
             assert!(
@@ -248,9 +252,17 @@ fn forward_lines(out: impl Read + Send + 'static) -> Receiver<String> {
     rx
 }
 
-fn collect(out: impl Read + Send + 'static) -> Arc<Mutex<String>> {
+/// What a pipe carried so far, and word of its end (EOF: the process closed it, by exiting).
+struct Collected {
+    text: Arc<Mutex<String>>,
+    /// In a mutex only so that a `Running` may be shared between threads.
+    ended: Mutex<Receiver<()>>,
+}
+
+fn collect(out: impl Read + Send + 'static) -> Collected {
     let text = Arc::new(Mutex::new(String::new()));
     let sink = Arc::clone(&text);
+    let (end, ended) = mpsc::channel();
     thread::spawn(move || {
         let mut reader = BufReader::new(out);
         let mut line = String::new();
@@ -260,8 +272,23 @@ fn collect(out: impl Read + Send + 'static) -> Arc<Mutex<String>> {
             }
             line.clear();
         }
+        let _ = end.send(());
     });
-    text
+    Collected {
+        text,
+        ended: Mutex::new(ended),
+    }
+}
+
+impl Collected {
+    /// Everything the pipe carried, once it has ended (bounded: a child process that kept the
+    /// pipe open would otherwise hold the test).
+    fn all(&self) -> String {
+        if let Ok(ended) = self.ended.lock() {
+            let _ = ended.recv_timeout(Duration::from_secs(10));
+        }
+        self.text.lock().map(|s| s.clone()).unwrap_or_default()
+    }
 }
 
 /// One HTTP response, as read off the wire.
