@@ -717,6 +717,10 @@ pub(crate) mod testing {
             if request.uri().path() == "/quick" {
                 return http::Response::new(b"quick".to_vec());
             }
+            // A blocking job that does nothing: a marker in the pool's queue.
+            if request.uri().path() == "/noop" {
+                return http::Response::new(b"noop".to_vec());
+            }
             self.started.fetch_add(1, Ordering::SeqCst);
             std::thread::sleep(self.work);
             http::Response::new(b"late".to_vec())
@@ -901,15 +905,15 @@ mod tests {
         let slow = Slow::new(Duration::ZERO);
         let job = Arc::clone(&slow);
         let outcome = actix_web::rt::System::new().block_on(async move {
-            let outcome = dispatch(Deadline::after(Duration::ZERO), move || {
+            dispatch(Deadline::after(Duration::ZERO), move || {
                 job.handle(http::Request::new(Vec::new()))
             })
-            .await;
-            // Give a worker every chance to reach the job (if it was abandoned, not awaited).
-            actix_web::rt::time::sleep(Duration::from_millis(200)).await;
-            outcome
+            .await
         });
         assert!(matches!(outcome, Err(Unanswered::TimedOut)), "{outcome:?}");
+        // The job holds the only other reference to `slow`: once a worker has reached it and
+        // let it go, it has had every chance to run.
+        wait_until("a worker reached the job", || Arc::strong_count(&slow) == 1);
         assert_eq!(slow.started(), 0);
     }
 
@@ -1009,16 +1013,25 @@ mod tests {
         let sent = Instant::now();
         let (status, body, arrived) = post_raw(addr);
         assert_eq!((status, body.as_str()), (503, "timed out"));
+        // Not before its time limit; and not after the worker freed up (the order of the two
+        // answers below says that without a bound on a loaded machine's timing).
         let waited = arrived - sent;
         assert!(
-            waited >= TIMEOUT && waited < WORK,
+            waited >= TIMEOUT,
             "the queued request was answered after {waited:?}"
         );
         let (status, body, first_arrived) = first.join().unwrap();
         assert_eq!((status, body.as_str()), (200, "late"));
         assert!(arrived < first_arrived, "the timeout waited for the worker");
-        // The worker is free now and reaches the queued job, which must do nothing.
-        std::thread::sleep(Duration::from_millis(300));
+        // The one worker is free now: a job queued after the abandoned one is answered only
+        // once the worker has passed that one, which must have done nothing.
+        let (status, body, _) = raw_exchange(
+            addr,
+            "POST /noop HTTP/1.1\r\nContent-Length: 0\r\n",
+            "",
+            false,
+        );
+        assert_eq!((status, body.as_str()), (200, "noop"));
         assert_eq!(slow.started(), 1);
         server.stop();
     }

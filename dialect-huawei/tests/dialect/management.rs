@@ -7,6 +7,23 @@ use serde_json::json;
 
 use crate::support::*;
 
+/// `huawei.region` is what keys report as their region and realm and what alias URNs name.
+#[test]
+fn keys_and_aliases_name_the_configured_region() {
+    let h = harness_with(dialect_huawei::Settings {
+        region: "ap-southeast-3".to_owned(),
+        ..dialect_huawei::Settings::default()
+    });
+    let out = h.ok("create-key", json!({ "key_alias": "in-singapore" }));
+    assert_eq!(out["key_info"]["region_id"], "ap-southeast-3");
+    let key = out["key_info"]["key_id"].as_str().unwrap().to_owned();
+    assert_eq!(h.describe(&key)["realm"], "ap-southeast-3");
+    let reply = h.call("aliases", json!({ "key_id": key, "alias": "sg-1" }));
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let urn = reply.body["alias_urn"].as_str().unwrap();
+    assert!(urn.starts_with("kms:ap-southeast-3:"), "{urn}");
+}
+
 #[test]
 fn created_keys_describe_themselves_in_strings() {
     let h = harness();

@@ -641,15 +641,74 @@ mod tests {
         let Some(pg) = TestPostgres::start() else {
             return;
         };
-        let store = PostgresStore::open(&pg.options()).unwrap();
+        let options = pg.options();
+        let store = PostgresStore::open(&options).unwrap();
         let mut conn = store.conn().unwrap();
         let show = |conn: &mut Client, what: &str| -> String {
             conn.query_one(&format!("SHOW {what}"), &[]).unwrap().get(0)
         };
         assert_eq!(show(&mut conn, "transaction_isolation"), "read committed");
         assert_eq!(show(&mut conn, "synchronous_commit"), "on");
-        assert_ne!(show(&mut conn, "idle_in_transaction_session_timeout"), "0");
-        assert_ne!(show(&mut conn, "statement_timeout"), "0");
+        // The raw values, in milliseconds: the configured timeout, and four times it.
+        let ms = |conn: &mut Client, what: &str| -> String {
+            conn.query_one("SELECT setting FROM pg_settings WHERE name = $1", &[&what])
+                .unwrap()
+                .get(0)
+        };
+        let timeout = options.statement_timeout.as_millis();
+        assert_eq!(ms(&mut conn, "statement_timeout"), timeout.to_string());
+        assert_eq!(
+            ms(&mut conn, "idle_in_transaction_session_timeout"),
+            (timeout * 4).to_string()
+        );
+    }
+
+    /// A change to a record another session holds locked gives up after the statement
+    /// timeout, with an error, instead of waiting as long as the lock is held; and it changes
+    /// nothing.
+    #[test]
+    fn an_update_behind_a_held_row_lock_gives_up_at_the_statement_timeout() {
+        let Some(pg) = TestPostgres::start() else {
+            return;
+        };
+        let url = pg.create_database();
+        let options = PostgresOptions {
+            url: url.parse().unwrap(),
+            pool_size: 2,
+            statement_timeout: Duration::from_millis(500),
+            connect_timeout: Duration::from_secs(5),
+        };
+        let store = PostgresStore::open(&options).unwrap();
+        let tenant = TenantId::new("t").unwrap();
+        let id = KeyId::random();
+        assert!(store.insert(&tenant, &id, b"before".to_vec()).unwrap());
+        // A session of its own (not the store's, whose idle-in-transaction timeout would end
+        // it), holding the row's lock in an open transaction.
+        let mut holder = Client::connect(&url, NoTls).unwrap();
+        let mut locked = holder.transaction().unwrap();
+        locked
+            .query(
+                "SELECT record FROM kmsgate_keys WHERE tenant = $1 AND key_id = $2 FOR UPDATE",
+                &[&"t", &id.to_string()],
+            )
+            .unwrap();
+        // Bounded, not timed: without the statement timeout the update would wait for as
+        // long as the lock is held, so the test waits a minute at most, then fails.
+        let refused = std::thread::scope(|s| {
+            let (done, outcome) = std::sync::mpsc::channel();
+            let (store, tenant) = (&store, &tenant);
+            s.spawn(move || {
+                let _ =
+                    done.send(store.update(tenant, &id, &mut |_| Change::Put(b"after".to_vec())));
+            });
+            let refused = outcome.recv_timeout(Duration::from_secs(60));
+            // Let a stuck update finish (and the scope end) either way.
+            locked.rollback().unwrap();
+            refused
+        });
+        let refused = refused.expect("the update waited on the lock past a minute");
+        assert!(refused.is_err(), "an update went through a held lock");
+        assert_eq!(store.get(&tenant, &id).unwrap(), Some(b"before".to_vec()));
     }
 
     /// A task that panics still releases its lock: the next pass, here or in another
