@@ -106,11 +106,11 @@ pub(crate) fn run(
     let key = PublicKey::parse(&key_bytes).map_err(WrapFailure::PublicKey)?;
     refuse_out_over_material(args)?;
     let (material, keep_in) = material(args)?;
-    if ![16, 32].contains(&material.len()) {
+    if !importable_length(&material) {
         // Kept, not refused: users test the clouds' refusals too.
         let _ = writeln!(
             stderr,
-            "kmsgate wrap: warning: {} bytes of material; AES_256 keys take 32 and SM4 keys 16, so an import of this is refused",
+            "kmsgate wrap: warning: {} bytes of material; symmetric keys take 32 (AES_256) or 16 (SM4) bytes, HMAC keys 28 to 128 (AWS), asymmetric keys a PKCS#8 DER private key, so an import of this is refused",
             material.len()
         );
     }
@@ -135,6 +135,20 @@ pub(crate) fn run(
             .write_all(&output)
             .map_err(|e| WrapFailure::Write("stdout".into(), e)),
     }
+}
+
+/// Whether some key of some cloud imports material like this: 16 bytes (SM4), 28 to 128 bytes
+/// (AES_256's 32, AWS's HMAC keys), or one DER SEQUENCE filling it (a PKCS#8 private key).
+fn importable_length(material: &[u8]) -> bool {
+    let der_length = match material {
+        [0x30, n, ..] if *n < 0x80 => Some(2 + usize::from(*n)),
+        [0x30, 0x81, n, ..] => Some(3 + usize::from(*n)),
+        [0x30, 0x82, hi, lo, ..] => Some(4 + usize::from(u16::from_be_bytes([*hi, *lo]))),
+        _ => None,
+    };
+    material.len() == 16
+        || (28..=128).contains(&material.len())
+        || der_length == Some(material.len())
 }
 
 /// `--out` naming the material's own file would replace the plaintext with its wrapped form,
@@ -220,5 +234,29 @@ fn material(args: &WrapArgs) -> Result<(Vec<u8>, Option<&Path>), WrapFailure> {
                 .map_err(|e| bad(format!("the system random number generator failed: {e}")))?;
             Ok((material, Some(out.as_path())))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn material_lengths_some_cloud_imports_raise_no_warning() {
+        for n in [16, 28, 32, 64, 128] {
+            assert!(importable_length(&vec![1; n]), "{n} bytes");
+        }
+        for n in [0, 2, 15, 17, 24, 27, 129, 300] {
+            assert!(!importable_length(&vec![1; n]), "{n} bytes");
+        }
+        // PKCS#8 private keys: one DER SEQUENCE, short (Ed25519) or long (RSA) form.
+        let mut ed25519 = vec![0x30, 0x2e];
+        ed25519.resize(48, 4);
+        assert!(importable_length(&ed25519));
+        let mut rsa = vec![0x30, 0x82, 0x04, 0xbc];
+        rsa.resize(4 + 0x4bc, 2);
+        assert!(importable_length(&rsa));
+        rsa.push(0);
+        assert!(!importable_length(&rsa), "a SEQUENCE and a byte more");
     }
 }

@@ -68,7 +68,7 @@ mod tests {
     use WrappingAlgorithm as A;
 
     #[test]
-    fn one_layer_follows_the_aws_documentation() {
+    fn one_layer_follows_the_documented_limits() {
         let ok = |a, w, s| check(a, w, s, false).is_ok();
         for spec in KeySpec::ALL {
             assert!(

@@ -348,7 +348,8 @@ def import_refusals(d, w: Wrapper, algorithm: str, other_algorithm: str, short_c
       (`unwrap_code`): the command really wraps with the algorithm it is told."""
     key_id = d.create()
     public_key, token = d.params(key_id, algorithm, "RSA_2048")
-    short, err = w.wrap(algorithm, public_key, "hex:" + os.urandom(24).hex())
+    # Not a DER structure either (a first byte other than 0x30): nothing any cloud imports.
+    short, err = w.wrap(algorithm, public_key, "hex:01" + os.urandom(23).hex())
     assert "warning: 24 bytes of material" in err, err
     with d.raises(short_code):
         d.import_(key_id, token, short)
