@@ -49,12 +49,13 @@ fn symmetric_key(ctx: &Ctx<'_>, input: &Input) -> Result<KeyDescription, AwsErro
     Ok(key)
 }
 
-/// Automatic rotation is for generated material only.
+/// Automatic rotation is for generated material only; refused in AWS's words for an origin
+/// an operation does not take.
 fn generated_key(ctx: &Ctx<'_>, input: &Input) -> Result<KeyDescription, AwsError> {
     let key = symmetric_key(ctx, input)?;
     if key.origin == Origin::External {
         return Err(unsupported(format!(
-            "{} has imported key material; automatic key rotation is not supported for KMS keys with imported key material.",
+            "{} origin is EXTERNAL which is not valid for this operation.",
             ctx.caller.key_arn(&key.key_id)
         )));
     }
@@ -135,7 +136,11 @@ pub(super) fn rotate_key_on_demand(
     ctx: &Ctx<'_>,
     input: &Input,
 ) -> Result<Option<Value>, AwsError> {
-    let key = symmetric_key(ctx, input)?;
+    let key = named_key(ctx, input)?;
+    if key.spec.family() != KeyFamily::Symmetric {
+        // As recorded against AWS: the code alone, with an empty message.
+        return Err(unsupported(String::new()));
+    }
     // The limit, and an imported key's material pending rotation, are checked by the core
     // inside the key's one update: two requests at once never both pass them.
     ctx.kms

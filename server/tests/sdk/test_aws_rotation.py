@@ -77,8 +77,11 @@ def test_generated_keys_rotate_on_the_clock(kms, clock):
 
 def test_the_refusals(kms):
     external = create_external_key(kms)["KeyId"]
-    with raises_code("UnsupportedOperationException"):
+    with raises_code("UnsupportedOperationException") as refused:
         kms.enable_key_rotation(KeyId=external)
+    # AWS's words for an origin an operation does not take.
+    assert refused.value.response["Error"]["Message"].endswith(
+        "origin is EXTERNAL which is not valid for this operation."), refused.value.response
     import_material(kms, external, os.urandom(32))
     with raises_code("KMSInvalidStateException"):
         kms.rotate_key_on_demand(KeyId=external)
@@ -87,7 +90,9 @@ def test_the_refusals(kms):
             KeyId=kms.create_key()["KeyMetadata"]["KeyId"], RotationPeriodInDays=3000
         )
     hmac = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["KeyId"]
-    with raises_code("UnsupportedOperationException"):
+    with raises_code("UnsupportedOperationException") as refused:
         kms.rotate_key_on_demand(KeyId=hmac)
+    # As recorded against AWS (LocalStack's snapshot): the code with an empty message.
+    assert refused.value.response["Error"].get("Message", "") == "", refused.value.response
     # Its status is "not enabled", not a refusal (the Terraform provider reads it for every key).
     assert kms.get_key_rotation_status(KeyId=hmac)["KeyRotationEnabled"] is False
