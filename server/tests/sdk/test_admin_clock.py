@@ -233,12 +233,12 @@ def test_huawei_expired_token_stays_refused_after_clock_reset(huawei_strict):
     status, later, _ = hw.get_token(ep, project)
     assert status == 201
     status, _, err = hw.kms_call(ep, expiring, project, "list-keys", {})
-    assert (status, hw.error_code(err)) == (403, "APIG.0301"), err
+    assert (status, hw.error_code(err)) == (401, "APIG.0301"), err
     assert "token expires" in err["error_msg"], err
 
     huawei_strict.clock_reset()
     status, _, err = hw.kms_call(ep, expiring, project, "list-keys", {})
-    assert (status, hw.error_code(err)) == (403, "APIG.0301"), f"revived by clock/reset: {status} {err}"
+    assert (status, hw.error_code(err)) == (401, "APIG.0301"), f"revived by clock/reset: {status} {err}"
     assert "token expires" in err["error_msg"], err
     # the SDK (AK/SK) and fresh tokens work as before
     kms = hw.client(ep, project)
