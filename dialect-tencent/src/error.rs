@@ -273,11 +273,14 @@ pub fn from_core(err: &KmsError) -> TencentError {
             C::InvalidParameterValueInvalidKeyUsage,
             format!("The KeyUsage of the CMK `{key_id}` does not allow this action."),
         ),
+        // Outside signing, the algorithm is the action's own (Encrypt and GenerateDataKey
+        // take none; each asymmetric decrypt names its key kind), so a refusal means a key of
+        // another KeyUsage: the code the decrypts' and GenerateDataKey's lists name for it.
+        // SignByAsymmetricKey and VerifyByAsymmetricKey answer their Algorithm parameter
+        // instead (`from_core_signing`).
         KmsError::AlgorithmNotForKey { key_id, .. } => e(
-            C::InvalidParameterValue,
-            format!(
-                "The Algorithm cannot be used with the CMK `{key_id}`: use one ListAlgorithms gives for its KeyUsage."
-            ),
+            C::InvalidParameterValueInvalidKeyUsage,
+            format!("The KeyUsage of the CMK `{key_id}` does not allow this action."),
         ),
         KmsError::DigestLength {
             expected, actual, ..
@@ -334,6 +337,20 @@ pub(crate) fn from_core_enabled_only(err: &KmsError) -> TencentError {
             format!("The CMK `{key_id}` is Disabled; this action needs an Enabled CMK."),
         ),
         other => from_core(other),
+    }
+}
+
+/// [`from_core_enabled_only`] for SignByAsymmetricKey and VerifyByAsymmetricKey, whose
+/// `Algorithm` parameter is what an algorithm refusal is about.
+pub(crate) fn from_core_signing(err: &KmsError) -> TencentError {
+    match err {
+        KmsError::AlgorithmNotForKey { key_id, .. } => TencentError::new(
+            ErrorCode::InvalidParameterValue,
+            format!(
+                "The Algorithm cannot be used with the CMK `{key_id}`: use the one ListAlgorithms gives for its KeyUsage."
+            ),
+        ),
+        other => from_core_enabled_only(other),
     }
 }
 
@@ -445,6 +462,25 @@ mod tests {
     use super::*;
 
     /// One row per core error variant (and per distinct state refusal): the Tencent code.
+    /// Signing answers an algorithm refusal for its Algorithm parameter; elsewhere the same
+    /// refusal means a key of another usage.
+    #[test]
+    fn an_algorithm_refusal_is_the_algorithm_only_when_signing() {
+        let refused = KmsError::AlgorithmNotForKey {
+            key_id: "1234abcd-12ab-34cd-56ef-1234567890ab".parse().unwrap(),
+            spec: KeySpec::Sm2,
+            algorithm: Algorithm::Signing(SigningAlgorithm::EcdsaSha256),
+        };
+        assert_eq!(
+            from_core_signing(&refused).code.as_str(),
+            "InvalidParameterValue"
+        );
+        assert_eq!(
+            from_core(&refused).code.as_str(),
+            "InvalidParameterValue.InvalidKeyUsage"
+        );
+    }
+
     #[test]
     fn every_core_error_has_its_tencent_code() {
         let id: KeyId = "1234abcd-12ab-34cd-56ef-1234567890ab".parse().unwrap();
@@ -618,7 +654,7 @@ mod tests {
                     spec: KeySpec::Sm2,
                     algorithm: Algorithm::Signing(SigningAlgorithm::EcdsaSha256),
                 },
-                "InvalidParameterValue",
+                "InvalidParameterValue.InvalidKeyUsage",
             ),
             (
                 KmsError::DigestLength {

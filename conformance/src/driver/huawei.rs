@@ -380,14 +380,16 @@ impl Driver for HuaweiDriver {
             "generate-mac",
             json!({"message": b64(message), "mac_algorithm": "HMAC_SHA_256"}),
         )?;
-        unb64(&v["mac"], "mac")
+        // Hex, as Huawei's GenerateMac example shows it.
+        let text = string(&v["mac"], "mac")?;
+        hex::decode(&text).map_err(|e| CallError::broken(format!("mac is not hex: {e}")))
     }
 
     fn verify_mac(&self, key: &AsymHandle, message: &[u8], mac: &[u8]) -> Call<bool> {
         let v = self.asym_call(
             key,
             "verify-mac",
-            json!({"message": b64(message), "mac_algorithm": "HMAC_SHA_256", "mac": b64(mac)}),
+            json!({"message": b64(message), "mac_algorithm": "HMAC_SHA_256", "mac": hex::encode(mac)}),
         )?;
         match &v["mac_valid"] {
             Value::String(s) => Ok(s == "true"),

@@ -1,9 +1,8 @@
 //! generate-mac and verify-mac: HMAC keys' MACs over a base64 message of 1 to 4096 bytes.
-//! verify-mac answers a mismatch with `mac_valid: false` (a boolean in the SDK's model),
-//! not an error.
+//! The MAC itself is hex, as the GenerateMac and VerifyMac pages' examples show it (64 hex
+//! digits for HMAC_SHA_256). verify-mac answers a mismatch with `mac_valid: false` (a boolean
+//! in the SDK's model), not an error.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use kms_core::{KeyId, MacAlgorithm};
 use serde_json::{Value, json};
 
@@ -51,13 +50,24 @@ pub(super) fn generate_mac(ctx: &Ctx<'_>, input: &Input) -> Result<Value, Huawei
     Ok(json!({
         "key_id": r.key_id.to_string(),
         "mac_algorithm": mac_algorithm_name(r.algorithm),
-        "mac": STANDARD.encode(&mac),
+        "mac": hex::encode(&mac),
     }))
+}
+
+/// `mac`: hex digits (either case), of a MAC up to [`MAC_BYTES`] long.
+fn hex_mac(input: &Input) -> Result<Vec<u8>, HuaweiError> {
+    let text = input.required("mac", 2..=2 * MAC_BYTES.end())?;
+    hex::decode(text)
+        .ok()
+        .filter(|mac| MAC_BYTES.contains(&mac.len()))
+        .ok_or_else(|| {
+            HuaweiError::invalid("Invalid parameter: mac. It must be the MAC in hex digits.")
+        })
 }
 
 pub(super) fn verify_mac(ctx: &Ctx<'_>, input: &Input) -> Result<Value, HuaweiError> {
     let r = MacRequest::parse(input)?;
-    let mac = base64_bytes(input, "mac", 1..=256, MAC_BYTES)?;
+    let mac = hex_mac(input)?;
     let valid = kms_core::verdict(ctx.kms.verify_mac(
         &ctx.caller.tenant,
         &r.key_id,

@@ -26,8 +26,7 @@ fn ms(t: Timestamp) -> String {
 /// the core call is as good as deciding inside it, and it lets the refusals carry Huawei's
 /// own codes: KMS.0312 "External keys cannot be rotated" (Huawei's error-code page;
 /// enable_key_rotation's SDK doc: "外部导入密钥不支持轮换操作"). Huawei documents no code for
-/// asymmetric and HMAC keys; the core refuses them (`AlgorithmNotForKey`), which
-/// `from_core` answers as KMS.0308, an invalid parameter.
+/// asymmetric and HMAC keys: KMS.0308, an invalid parameter (the key), saying why.
 fn rotatable(ctx: &Ctx<'_>, id: &KeyId) -> Result<KeyDescription, HuaweiError> {
     let key = ctx
         .kms
@@ -38,6 +37,12 @@ fn rotatable(ctx: &Ctx<'_>, id: &KeyId) -> Result<KeyDescription, HuaweiError> {
             ErrorCode::Kms0312,
             format!("External keys cannot be rotated: key {id} has origin external."),
         )),
+        Origin::Generated if key.spec.family() != KeyFamily::Symmetric => {
+            Err(HuaweiError::invalid(format!(
+                "Invalid parameter: key_id. Key rotation is supported only for symmetric keys; key {id} is {}.",
+                super::wire_names::key_spec_name(key.spec)
+            )))
+        }
         Origin::Generated => Ok(key),
     }
 }

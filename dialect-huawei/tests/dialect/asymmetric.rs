@@ -271,16 +271,35 @@ fn hmac_keys_generate_and_verify_macs() {
             json!({ "key_id": key, "mac_algorithm": algorithm, "message": message }),
         );
         assert_eq!(out["mac_algorithm"], algorithm);
-        let mac = unb64(&out["mac"]);
+        // Hex, as Huawei's GenerateMac example shows it (64 digits for HMAC_SHA_256).
+        let text = out["mac"].as_str().unwrap();
+        assert!(
+            text.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+            "{text}"
+        );
+        let mac = hex::decode(text).unwrap();
         assert_eq!(mac.len(), len, "{spec}");
         let check = |mac: &[u8], message: &str| {
             h.ok(
                 "verify-mac",
-                json!({ "key_id": key, "mac_algorithm": algorithm, "message": message, "mac": b64(mac) }),
+                json!({ "key_id": key, "mac_algorithm": algorithm, "message": message, "mac": hex::encode(mac) }),
             )["mac_valid"]
                 .clone()
         };
         assert_eq!(check(&mac, &message), json!(true));
+        // Upper-case digits are the same MAC; a MAC that is not hex is refused.
+        let upper = h.ok(
+            "verify-mac",
+            json!({ "key_id": key, "mac_algorithm": algorithm, "message": message, "mac": text.to_ascii_uppercase() }),
+        );
+        assert_eq!(upper["mac_valid"], json!(true));
+        h.err(
+            "verify-mac",
+            json!({ "key_id": key, "mac_algorithm": algorithm, "message": message, "mac": b64(&mac) }),
+            400,
+            "KMS.0308",
+        );
         assert_eq!(check(&mac, &b64(b"another message")), json!(false));
         assert_eq!(check(&mac[1..], &message), json!(false));
         let other = if algorithm == "HMAC_SHA_512" {

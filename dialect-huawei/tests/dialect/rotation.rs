@@ -172,17 +172,29 @@ fn imported_keys_cannot_rotate() {
     );
 }
 
-/// Huawei documents no rotation code for asymmetric keys; the core refuses them and
-/// `from_core` answers KMS.0308 (invalid parameter).
+/// Huawei documents no rotation code for asymmetric keys: KMS.0308 (invalid parameter), with
+/// a message about rotation (the request names no algorithm to blame).
 #[test]
 fn asymmetric_keys_cannot_rotate() {
     let h = harness();
     let key = h.create_key("kms", "EC_P256");
     for (action, body) in [
         ("enable-key-rotation", json!({ "key_id": key })),
+        ("disable-key-rotation", json!({ "key_id": key })),
+        (
+            "update-key-rotation-interval",
+            json!({ "key_id": key, "rotation_interval": 90 }),
+        ),
         ("rotate-on-demand", json!({ "key_id": key })),
     ] {
-        h.err(action, body, 400, "KMS.0308");
+        let reply = h.err(action, body, 400, "KMS.0308");
+        assert!(
+            reply
+                .message()
+                .contains("Key rotation is supported only for symmetric keys"),
+            "{action}: {}",
+            reply.message()
+        );
     }
     let s = status(&h, &key);
     assert_eq!(s["key_rotation_enabled"], false);

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::key_usage::ASYMMETRIC;
 use super::{Answer, Ctx};
-use crate::error::{ErrorCode, TencentError, from_core_enabled_only};
+use crate::error::{ErrorCode, TencentError, from_core_enabled_only, from_core_signing};
 use crate::params::{Params, bad_value};
 
 const MESSAGE_MAX: usize = 4096;
@@ -136,7 +136,7 @@ pub(super) fn sign_by_asymmetric_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
             r.kind,
             r.algorithm,
         )
-        .map_err(|e| from_core_enabled_only(&e))?;
+        .map_err(|e| from_core_signing(&e))?;
     let mut out = Map::new();
     out.insert("Signature".into(), json!(STANDARD.encode(&signature.bytes)));
     Ok(out)
@@ -158,7 +158,7 @@ pub(super) fn verify_by_asymmetric_key(ctx: &Ctx<'_>, params: &Params) -> Answer
         r.algorithm,
         &signature,
     ))
-    .map_err(|e| from_core_enabled_only(&e))?;
+    .map_err(|e| from_core_signing(&e))?;
     let mut out = Map::new();
     out.insert("SignatureValid".into(), json!(valid));
     Ok(out)
@@ -231,8 +231,10 @@ pub(super) fn asymmetric_sm2_decrypt(ctx: &Ctx<'_>, params: &Params) -> Answer {
 }
 
 /// The algorithms of the region: the edition's symmetric one, then the asymmetric key usages
-/// this dialect creates. Tencent's own example lists signing usages with the key's algorithm
-/// ("SM2"); SignByAsymmetricKey takes the signing names, so those are listed.
+/// this dialect creates, one entry each with the key's algorithm, as Tencent's example lists
+/// them (`ASYMMETRIC_DECRYPT_RSA_2048`: `RSA_2048`, `ASYMMETRIC_SIGN_VERIFY_SM2`: `SM2`): the
+/// usage's own suffix, so `ECC` for `ASYMMETRIC_SIGN_VERIFY_ECC` (inferred; no example shows
+/// it). SignByAsymmetricKey's algorithm names (`SM2DSA`, …) are its own parameter's.
 pub(super) fn list_algorithms(ctx: &Ctx<'_>, _params: &Params) -> Answer {
     let info = |usage: &str, algorithm: &str| json!({ "KeyUsage": usage, "Algorithm": algorithm });
     let symmetric = match ctx.settings.edition.key_spec() {
@@ -251,7 +253,13 @@ pub(super) fn list_algorithms(ctx: &Ctx<'_>, _params: &Params) -> Answer {
             _ => None,
         })
         .collect();
-    let sign: Vec<Value> = SIGNING.iter().map(|(n, _, usage)| info(usage, n)).collect();
+    let mut sign: Vec<Value> = Vec::new();
+    for (_, _, usage) in SIGNING {
+        let entry = info(usage, usage.trim_start_matches("ASYMMETRIC_SIGN_VERIFY_"));
+        if !sign.contains(&entry) {
+            sign.push(entry);
+        }
+    }
     let mut out = Map::new();
     out.insert(
         "SymmetricAlgorithms".into(),

@@ -181,6 +181,9 @@ pub(super) fn create_key(ctx: &Ctx<'_>, params: &Params) -> Answer {
     );
     out.insert("TagCode".into(), json!(tag_code));
     out.insert("TagMsg".into(), json!(tag_msg));
+    // In CreateKey's response model and example; empty outside an exclusive HSM cluster, as
+    // KeyMetadata's (a Go client dereferences it).
+    out.insert("HsmClusterId".into(), json!(""));
     Ok(out)
 }
 

@@ -210,18 +210,29 @@ fn decryption_keys_open_what_their_public_key_sealed() {
     h.err(
         "Encrypt",
         json!({ "KeyId": rsa, "Plaintext": b64(b"x") }),
-        "InvalidParameterValue",
+        "InvalidParameterValue.InvalidKeyUsage",
     );
+    // An RSA decryption key for the SM2 decrypt: the key's usage, as its error list says.
+    h.err(
+        "AsymmetricSm2Decrypt",
+        json!({ "KeyId": rsa, "Ciphertext": b64(&[1; 120]) }),
+        "InvalidParameterValue.InvalidKeyUsage",
+    );
+    // One entry per usage, with the key's algorithm, as Tencent's example lists them.
     let algorithms = h.ok("ListAlgorithms", json!({}));
     assert_eq!(
-        algorithms["AsymmetricAlgorithms"].as_array().unwrap().len(),
-        2
+        algorithms["AsymmetricAlgorithms"],
+        json!([
+            { "KeyUsage": "ASYMMETRIC_DECRYPT_RSA_2048", "Algorithm": "RSA_2048" },
+            { "KeyUsage": "ASYMMETRIC_DECRYPT_SM2", "Algorithm": "SM2" },
+        ])
     );
     assert_eq!(
-        algorithms["AsymmetricSignVerifyAlgorithms"]
-            .as_array()
-            .unwrap()
-            .len(),
-        4
+        algorithms["AsymmetricSignVerifyAlgorithms"],
+        json!([
+            { "KeyUsage": "ASYMMETRIC_SIGN_VERIFY_SM2", "Algorithm": "SM2" },
+            { "KeyUsage": "ASYMMETRIC_SIGN_VERIFY_ECC", "Algorithm": "ECC" },
+            { "KeyUsage": "ASYMMETRIC_SIGN_VERIFY_RSA_2048", "Algorithm": "RSA_2048" },
+        ])
     );
 }

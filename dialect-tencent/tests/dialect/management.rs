@@ -16,6 +16,10 @@ fn create_key_validates_like_tencent() {
     assert_eq!(out["TagCode"], 0);
     // As Tencent's CreateKey example answers once tags are bound.
     assert_eq!(out["TagMsg"], "ok");
+    assert_eq!(
+        out["HsmClusterId"], "",
+        "in CreateKey's response model and example"
+    );
     assert_eq!(out["CreateTime"], h.now_secs());
     let meta = h.describe(out["KeyId"].as_str().unwrap());
     assert_eq!(meta["Origin"], "TENCENT_KMS");

@@ -67,7 +67,7 @@ def test_generated_signing_keys_sign_and_cryptography_agrees(tc):
     with raises_code("UnsupportedOperation.UnsupportedKeyUsageInCurrentRegion"):
         call(tc, "CreateKey", Alias="ecdsa384", KeyUsage="ASYMMETRIC_SIGN_VERIFY_ECDSA384")
     algorithms = call(tc, "ListAlgorithms")
-    assert {"KeyUsage": "ASYMMETRIC_SIGN_VERIFY_ECC", "Algorithm": "ECC_P256_R1"} in algorithms["AsymmetricSignVerifyAlgorithms"]
+    assert {"KeyUsage": "ASYMMETRIC_SIGN_VERIFY_SM2", "Algorithm": "SM2"} in algorithms["AsymmetricSignVerifyAlgorithms"]
 
 
 def test_generated_decryption_keys_open_ciphertexts_made_outside(tc):
