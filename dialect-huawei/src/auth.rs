@@ -38,6 +38,8 @@ pub enum AuthError {
     UnknownAccessKey,
     #[error("the AK is not allowed to access project {project}")]
     ProjectNotAllowed { project: String },
+    #[error("the token's user is no longer allowed to access project {project}")]
+    UserNotAllowed { project: String },
     #[error("decrypt token fail")]
     InvalidToken,
     #[error("token expires, expires_at: {expires_at}")]
@@ -194,14 +196,18 @@ fn check_token(
     // Strict mode issues tokens to `huawei.users` alone, but the token key is the store's: a
     // token a permissive process issued to anyone, or one of a user since removed or no
     // longer allowed the project, must not outlive that here.
+    // The domain as IAM matched it at issue: by name, or by the id derived from the name.
     let user = config
         .settings
         .users
         .get(&claims.user)
-        .filter(|u| u.domain == claims.domain_name)
+        .filter(|u| {
+            u.domain == claims.domain_name
+                || crate::caller::derived_id("domain", &[&u.domain]) == claims.domain_id
+        })
         .ok_or(AuthError::InvalidToken)?;
     if !user.projects.allow(project) {
-        return Err(AuthError::ProjectNotAllowed {
+        return Err(AuthError::UserNotAllowed {
             project: project.to_string(),
         });
     }

@@ -706,7 +706,9 @@ pub fn from_auth(err: &AuthError) -> HuaweiError {
         | AuthError::UnknownAccessKey
         | AuthError::InvalidToken
         | AuthError::TokenExpired { .. } => 401,
-        AuthError::ProjectNotAllowed { .. } | AuthError::TokenProjectMismatch { .. } => 403,
+        AuthError::ProjectNotAllowed { .. }
+        | AuthError::UserNotAllowed { .. }
+        | AuthError::TokenProjectMismatch { .. } => 403,
     };
     HuaweiError::new(
         status,
@@ -1150,6 +1152,12 @@ mod tests {
             (AuthError::UnknownAccessKey, 401),
             (
                 AuthError::ProjectNotAllowed {
+                    project: "p".into(),
+                },
+                403,
+            ),
+            (
+                AuthError::UserNotAllowed {
                     project: "p".into(),
                 },
                 403,

@@ -222,9 +222,16 @@ pub fn verify(
                     Some(h) if portless && n.eq_ignore_ascii_case("host") => h,
                     _ => v,
                 };
+                // Only signed values are lower-cased, and never the payload marker, whose
+                // meaning (`UNSIGNED-PAYLOAD`) is read as sent.
+                let signed = auth
+                    .signed_headers
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(n));
+                let lowered = lower && signed && !n.eq_ignore_ascii_case("x-tc-content-sha256");
                 (
                     n,
-                    if lower {
+                    if lowered {
                         v.to_ascii_lowercase()
                     } else {
                         v.to_owned()
@@ -350,6 +357,21 @@ mod tests {
             assert!(verify(&parts(other), &auth, "secret").is_err());
             assert!(verify(&parts(sent), &auth, "other secret").is_err());
         }
+        // Lower-cased signed values with an unsigned payload: the marker keeps its meaning.
+        let sent_unsigned: &[(&str, &str)] = &[
+            ("Content-Type", "application/json"),
+            ("Host", "127.0.0.1:8412"),
+            ("X-TC-Action", "ListKeys"),
+            ("X-TC-Content-SHA256", "UNSIGNED-PAYLOAD"),
+        ];
+        let lower_unsigned: &[(&str, &str)] = &[
+            ("Content-Type", "application/json"),
+            ("Host", "127.0.0.1:8412"),
+            ("X-TC-Action", "listkeys"),
+            ("X-TC-Content-SHA256", "UNSIGNED-PAYLOAD"),
+        ];
+        auth.signature = signature(&parts(lower_unsigned), &auth, "secret");
+        assert_eq!(verify(&parts(sent_unsigned), &auth, "secret"), Ok(()));
     }
 
     #[test]

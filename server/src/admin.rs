@@ -315,22 +315,48 @@ impl ProbeFlight {
     }
 
     fn start(self: &Arc<Self>) {
-        let flight = Arc::clone(self);
+        let mut landing = Landing {
+            flight: Arc::clone(self),
+            outcome: Err(Unhealthy::CheckFailed(
+                "the store check stopped before it finished".into(),
+            )),
+        };
         actix_web::rt::spawn(async move {
-            let probe = Arc::clone(&flight.probe);
-            let outcome = match web::block(move || probe.probe()).await {
+            let probe = Arc::clone(&landing.flight.probe);
+            landing.finished(match web::block(move || probe.probe()).await {
                 Ok(Ok(unreadable)) => Ok(unreadable),
                 Ok(Err(e)) => Err(Unhealthy::Probe(e.to_string())),
                 Err(e) => Err(Unhealthy::CheckFailed(e.to_string())),
-            };
-            {
-                let mut state = flight.lock();
-                state.running = false;
-                state.done += 1;
-                state.last = Some(outcome);
-            }
-            flight.finished.notify_waiters();
+            });
         });
+    }
+}
+
+/// Records a probe's outcome and wakes its waiters when its task ends: on drop, so that a
+/// task dropped half way (its worker stopping) still ends the flight, with a failure, and
+/// later requests start a probe of their own instead of waiting on one that never ends.
+struct Landing {
+    flight: Arc<ProbeFlight>,
+    outcome: Result<usize, Unhealthy>,
+}
+
+impl Landing {
+    /// The probe's own outcome, recorded when the task ends.
+    fn finished(&mut self, outcome: Result<usize, Unhealthy>) {
+        self.outcome = outcome;
+    }
+}
+
+impl Drop for Landing {
+    fn drop(&mut self) {
+        let outcome = std::mem::replace(&mut self.outcome, Err(Unhealthy::TimedOut));
+        {
+            let mut state = self.flight.lock();
+            state.running = false;
+            state.done += 1;
+            state.last = Some(outcome);
+        }
+        self.flight.finished.notify_waiters();
     }
 }
 
@@ -602,7 +628,13 @@ mod tests {
         fn probe(&self) -> Result<usize, ProbeError> {
             self.probes
                 .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let _ = self.release.lock().unwrap().recv();
+            // Bounded: a probe nobody releases fails the test instead of hanging it.
+            let released = self
+                .release
+                .lock()
+                .unwrap()
+                .recv_timeout(Duration::from_secs(60));
+            assert!(released.is_ok(), "a probe nobody released");
             Ok(3)
         }
     }

@@ -42,15 +42,18 @@ impl MaterialSource {
             return Ok(MaterialSource::File(PathBuf::from(path)));
         }
         if let Some(hex_text) = source.strip_prefix("hex:") {
+            // Positions count in the value as given, leading spaces included.
+            let skipped = hex_text.len() - hex_text.trim_start().len();
             return hex::decode(hex_text.trim())
                 .map(MaterialSource::Bytes)
-                .map_err(|e| format!("not hex: {}", hex_fault(&e)));
+                .map_err(|e| format!("not hex: {}", hex_fault(&e, skipped)));
         }
         if let Some(b64) = source.strip_prefix("base64:") {
+            let skipped = b64.len() - b64.trim_start().len();
             return STANDARD
                 .decode(b64.trim())
                 .map(MaterialSource::Bytes)
-                .map_err(|e| format!("not base64: {}", base64_fault(&e)));
+                .map_err(|e| format!("not base64: {}", base64_fault(&e, skipped)));
         }
         if let Some(n) = source.strip_prefix("random:") {
             return n
@@ -66,11 +69,12 @@ impl MaterialSource {
 
 /// What is wrong with a hex value, never quoting it: the decoder's own message repeats the
 /// offending character, a character of (nearly) key material.
-fn hex_fault(e: &hex::FromHexError) -> String {
+fn hex_fault(e: &hex::FromHexError, skipped: usize) -> String {
     match e {
-        hex::FromHexError::InvalidHexCharacter { index, .. } => {
-            format!("a character that is not a hex digit at position {index}")
-        }
+        hex::FromHexError::InvalidHexCharacter { index, .. } => format!(
+            "a character that is not a hex digit at position {}",
+            index + skipped
+        ),
         hex::FromHexError::OddLength | hex::FromHexError::InvalidStringLength => {
             "an odd number of hex digits".to_owned()
         }
@@ -78,15 +82,17 @@ fn hex_fault(e: &hex::FromHexError) -> String {
 }
 
 /// What is wrong with a base64 value, never quoting it (see [`hex_fault`]).
-fn base64_fault(e: &base64::DecodeError) -> String {
+fn base64_fault(e: &base64::DecodeError, skipped: usize) -> String {
     match e {
-        base64::DecodeError::InvalidByte(offset, _) => {
-            format!("a character outside the base64 alphabet at position {offset}")
-        }
+        base64::DecodeError::InvalidByte(offset, _) => format!(
+            "a character outside the base64 alphabet at position {}",
+            offset + skipped
+        ),
         base64::DecodeError::InvalidLength(_) => "a length that is not a base64 length".to_owned(),
-        base64::DecodeError::InvalidLastSymbol(offset, _) => {
-            format!("a last character at position {offset} that leaves bits over")
-        }
+        base64::DecodeError::InvalidLastSymbol(offset, _) => format!(
+            "a last character at position {} that leaves bits over",
+            offset + skipped
+        ),
         base64::DecodeError::InvalidPadding => "wrong padding".to_owned(),
     }
 }
@@ -117,6 +123,12 @@ mod tests {
             assert!(MaterialSource::parse(bad).is_err(), "{bad}");
         }
         // A faulty value is described, never quoted: its characters are nearly key material.
+        // Positions count in the value as given.
+        assert!(
+            MaterialSource::parse("hex:  00fz")
+                .unwrap_err()
+                .contains("position 5")
+        );
         for (bad, secret) in [
             ("hex:00fz", 'z'),
             ("base64:AP8*", '*'),

@@ -79,6 +79,8 @@ pub(crate) enum WrapFailure {
     PublicKey(byok_wrap::PublicKeyError),
     #[error("--material: {0}")]
     Material(String),
+    #[error("--out names the material's file: the wrapped material would replace the plaintext")]
+    OutOverMaterial,
     #[error(transparent)]
     Wrap(#[from] byok_wrap::WrapError),
 }
@@ -163,10 +165,7 @@ fn refuse_out_over_material(args: &WrapArgs) -> Result<(), WrapFailure> {
         .flatten()
         .any(|material| same_file(out, material));
     if clash {
-        return Err(WrapFailure::Material(
-            "--out names the material's file: the wrapped material would replace the plaintext"
-                .into(),
-        ));
+        return Err(WrapFailure::OutOverMaterial);
     }
     Ok(())
 }

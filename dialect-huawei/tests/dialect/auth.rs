@@ -184,6 +184,23 @@ fn issued_tokens_work_for_their_project_until_they_expire() {
     assert_eq!(r.status, 401, "a removed user's token: {}", r.body);
 }
 
+/// IAM takes the user's domain by name or by id; a token issued either way opens the
+/// user's project.
+#[test]
+fn a_token_issued_for_a_domain_given_by_id_works() {
+    let h = harness_with(strict());
+    let by_name = get_token(&h, &password_auth("alice", "Passw0rd!", "acme", PROJECT));
+    let domain_id = by_name.body["token"]["user"]["domain"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut by_id = password_auth("alice", "Passw0rd!", "acme", PROJECT);
+    by_id["auth"]["identity"]["password"]["user"]["domain"] = json!({ "id": domain_id });
+    let token = token_of(&get_token(&h, &by_id));
+    let r = with_token(&h, PROJECT, &token, "list-keys", json!({}));
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
 #[test]
 fn strict_mode_issues_tokens_only_to_configured_users() {
     let h = harness_with(strict());

@@ -107,8 +107,8 @@ impl Default for Reuse {
     }
 }
 
-/// Tenants whose last pair is remembered for reuse, at most: past it, the one remembered
-/// longest is forgotten (its next answer takes a fresh pair).
+/// (spec, tenant) pairs whose last pair is remembered for reuse, at most: past it, the one
+/// remembered longest is forgotten (its next answer takes a fresh pair).
 const REMEMBERED: usize = 1024;
 
 /// The pair last handed out for a spec to a tenant, and how much it has served.
@@ -301,7 +301,7 @@ impl KeyPairSource for KeyPairPool {
 
 impl Ready {
     /// Makes `pair` the one `who` reuses next, forgetting pairs past their time bound and,
-    /// beyond [`REMEMBERED`] tenants, the oldest one.
+    /// beyond [`REMEMBERED`] entries, the oldest one.
     fn remember(&mut self, who: (WrappingKeySpec, TenantId), pair: WrappingKeyPair, reuse: Reuse) {
         self.current.insert(who, Current::new(pair));
         if self.current.len() > REMEMBERED {

@@ -180,7 +180,9 @@ fn misuse_is_a_clear_error() {
         let refused = wrap(&args);
         assert_eq!(refused.code, Some(1), "{args:?}: {refused:?}");
         assert!(
-            refused.stderr.contains("--out names the material"),
+            refused
+                .stderr
+                .contains("kmsgate wrap: --out names the material"),
             "{refused:?}"
         );
     }

@@ -26,13 +26,15 @@ impl FromStr for PostgresUrl {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
         // The credentials end at the first `@`: a password holding another leaves the rest
-        // of it in the host or the database name, which are shown in logs and errors. A URL
-        // has one `@` at most otherwise (query values are percent-encoded as well).
+        // of it in the host or the database name, which are shown in logs and errors. Before
+        // the query a URL has one `@` at most otherwise (a database name holding one is
+        // percent-encoded too); query values may hold them (`application_name=ci@host`).
         let url_form = ["postgres://", "postgresql://"].iter().any(|scheme| {
             s.get(..scheme.len())
                 .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
         });
-        if url_form && s.matches('@').count() > 1 {
+        let before_query = s.split_once('?').map_or(s, |(head, _)| head);
+        if url_form && before_query.matches('@').count() > 1 {
             return Err(unencoded_at());
         }
         let config: postgres::Config = s
@@ -161,6 +163,12 @@ mod tests {
         assert!(!e.to_string().contains("w0rd"), "{e}");
         assert!(e.to_string().contains("%40"), "{e}");
         assert!("POSTGRESQL://u:a@b@h/d".parse::<PostgresUrl>().is_err());
+        // In a query value an '@' is nobody's password.
+        assert!(
+            "postgres://u:p@h/d?application_name=ci@host"
+                .parse::<PostgresUrl>()
+                .is_ok()
+        );
         assert!(
             "postgres://u:top%40secret@h/d"
                 .parse::<PostgresUrl>()
